@@ -1,0 +1,25 @@
+/**
+ * What every API operation handler receives: the authenticated caller, the store, and one
+ * `authorize` that runs the policy engine for this caller, so no API has its own notion of
+ * "allowed" (DESIGN decision 3).
+ */
+import type { Store } from '../store/store.js';
+import type { Caller } from './caller.js';
+
+/** Condition-key values an operation adds to the request context (e.g. `iam:PermissionsBoundary`). */
+export type ExtraContext = Record<string, string | string[] | undefined>;
+
+export interface OperationContext {
+  accountId: string;
+  partition: string;
+  region: string;
+  requestId: string;
+  caller: Caller;
+  store: Store;
+  /**
+   * Decide `action` on `resourceArn` for the caller with every applicable policy. Resolves when
+   * allowed; throws an `AwsError` `AccessDenied` (403) whose message has AWS's form ("User: <arn>
+   * is not authorized to perform: <action> on resource: <arn> because ...") otherwise.
+   */
+  authorize(action: string, resourceArn: string, extra?: ExtraContext): void;
+}
