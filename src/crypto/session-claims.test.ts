@@ -21,6 +21,14 @@ describe('encodeSessionClaims / decodeSessionClaims', () => {
     expect(decodeSessionClaims(json)).toEqual(rest);
   });
 
+  it('round-trips a GetSessionToken user session and refuses other session types', () => {
+    const claims: SessionClaims = { ...typicalClaims(), sessionType: 'user' };
+    expect(JSON.parse(encodeSessionClaims(claims))).toHaveProperty('y', 'user');
+    expect(decodeSessionClaims(encodeSessionClaims(claims))).toEqual(claims);
+    const forged = encodeSessionClaims(typicalClaims()).replace(/}$/, ',"y":"root"}');
+    expect(decodeSessionClaims(forged)).toBeUndefined();
+  });
+
   it('keeps the session policy text byte for byte', () => {
     const sessionPolicy = '{ "Version" : "2012-10-17",\n\t"Statement": [] , "x": "\\u00e9 é" }';
     const decoded = decodeSessionClaims(encodeSessionClaims({ ...typicalClaims(), sessionPolicy }));

@@ -53,6 +53,12 @@ export interface SessionClaims {
    * `ec2:SourceInstanceARN`, `aws:Ec2InstanceSourceVpc`, `lambda:SourceFunctionArn`.
    */
   readonly deliveryContext?: Readonly<Record<string, ConditionValue>>;
+  /**
+   * `user` for a `GetSessionToken` session: then the `role*` fields describe the IAM user whose
+   * long-term key asked for it (user ARN, `AIDA…` id, user name, and the user name as session name),
+   * and the session acts with that user's permissions. Absent for role sessions.
+   */
+  readonly sessionType?: 'user';
 }
 
 /** Short wire names. Changing one is a token format change (bump the token version). */
@@ -72,6 +78,7 @@ const FIELD = {
   roleChained: 'c',
   sourcePrincipalArn: 'b',
   deliveryContext: 'k',
+  sessionType: 'y',
 } as const satisfies Record<keyof SessionClaims, string>;
 
 type WireClaims = Record<string, unknown>;
@@ -104,6 +111,8 @@ export function checkSessionClaims(claims: SessionClaims): void {
   for (const field of ['policyArns', 'transitiveTagKeys'] as const) {
     if (claims[field] !== undefined && !isStringList(claims[field])) fail(field, 'must be a list of strings');
   }
+  if (claims.sessionType !== undefined && claims.sessionType !== 'user')
+    fail('sessionType', "must be 'user'");
   if (claims.roleChained !== undefined && typeof claims.roleChained !== 'boolean') {
     fail('roleChained', 'must be a boolean');
   }
@@ -147,6 +156,7 @@ export function encodeSessionClaims(claims: SessionClaims): string {
   if (claims.transitiveTagKeys?.length) wire[FIELD.transitiveTagKeys] = claims.transitiveTagKeys;
   if (claims.sourceIdentity !== undefined) wire[FIELD.sourceIdentity] = claims.sourceIdentity;
   if (claims.roleChained === true) wire[FIELD.roleChained] = 1;
+  if (claims.sessionType === 'user') wire[FIELD.sessionType] = 'user';
   if (claims.sourcePrincipalArn !== undefined) wire[FIELD.sourcePrincipalArn] = claims.sourcePrincipalArn;
   if (claims.deliveryContext !== undefined && Object.keys(claims.deliveryContext).length > 0) {
     wire[FIELD.deliveryContext] = claims.deliveryContext;
@@ -201,6 +211,7 @@ export function decodeSessionClaims(json: string): SessionClaims | undefined {
     ...optional('sourceIdentity', w[FIELD.sourceIdentity]),
     ...optional('roleChained', chained === 1 ? true : undefined),
     ...optional('sourcePrincipalArn', w[FIELD.sourcePrincipalArn]),
+    ...optional('sessionType', w[FIELD.sessionType]),
     // fromEntries defines own properties, so a "__proto__" condition key stays a plain key.
     ...optional(
       'deliveryContext',
