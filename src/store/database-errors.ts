@@ -1,0 +1,63 @@
+/**
+ * Turns failures of the database itself into `AwsError`s, so that callers of the `Store` only
+ * ever see typed errors and no SQL text or server detail reaches a client.
+ *
+ * - PostgreSQL data exceptions (class 22, e.g. a NUL character in text) are the caller's input:
+ *   `InvalidInput` (400).
+ * - Any other database or connection failure is `ServiceFailure` (500), with the original error
+ *   as `cause` for the log.
+ * Errors that are not the database's (including `AwsError`s and errors thrown by a
+ * `transaction()` callback) pass through unchanged.
+ */
+import BetterSqlite3 from 'better-sqlite3';
+import pg from 'pg';
+import { AwsError } from '../errors.js';
+import { InvalidInputError } from '../iam/errors.js';
+import type { Store } from './store.js';
+
+function isDatabaseError(error: unknown): error is Error & { code?: string } {
+  if (error instanceof pg.DatabaseError || error instanceof BetterSqlite3.SqliteError) return true;
+  // Network failures of the pg pool are Node system errors.
+  return error instanceof Error && typeof (error as { syscall?: unknown }).syscall === 'string';
+}
+
+/** The `AwsError` a database failure stands for; anything else is returned as it is. */
+export function mapDatabaseError(error: unknown): unknown {
+  if (error instanceof AwsError || !isDatabaseError(error)) return error;
+  if (error instanceof pg.DatabaseError && typeof error.code === 'string' && error.code.startsWith('22')) {
+    return new InvalidInputError('A value in the request cannot be stored.', { cause: error });
+  }
+  return new AwsError('ServiceFailure', 'The store failed to complete the request.', {
+    status: 500,
+    cause: error,
+  });
+}
+
+/**
+ * Wraps every method of a store so database failures reject as `AwsError`s.
+ *
+ * @example
+ * return withDatabaseErrors(new SqlStore(db, shared));
+ */
+export function withDatabaseErrors(store: Store): Store {
+  return new Proxy(store, {
+    get(target, property, receiver) {
+      const value: unknown = Reflect.get(target, property, receiver);
+      if (typeof value !== 'function') return value;
+      return (...args: unknown[]): unknown => {
+        let result: unknown;
+        try {
+          result = (value as (...a: unknown[]) => unknown).apply(target, args);
+        } catch (error) {
+          throw mapDatabaseError(error);
+        }
+        if (result instanceof Promise) {
+          return result.catch((error: unknown) => {
+            throw mapDatabaseError(error);
+          });
+        }
+        return result;
+      };
+    },
+  });
+}

@@ -1,0 +1,38 @@
+/**
+ * Schema migrations, compiled into the program (no migration folder to ship or find at run
+ * time) and applied by Kysely's `Migrator` each time a store opens. Applied migrations are
+ * recorded, so reopening an up-to-date database changes nothing.
+ */
+import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import { AwsError } from '../../errors.js';
+import type { Database } from '../schema.js';
+import { initial } from './0001-initial.js';
+
+/** In order; names sort in application order. Never edit a released migration: add one. */
+export const MIGRATIONS: Readonly<Record<string, Migration>> = {
+  '0001-initial': initial,
+};
+
+const provider: MigrationProvider = {
+  getMigrations: () => Promise.resolve({ ...MIGRATIONS }),
+};
+
+/**
+ * Brings the schema up to date.
+ *
+ * @example
+ * await migrateToLatest(db); // PostgreSQL: migrateToLatest(db, 'credplane')
+ */
+export async function migrateToLatest(db: Kysely<Database>, schema?: string): Promise<void> {
+  const migrator = new Migrator({
+    db,
+    provider,
+    // On PostgreSQL, Kysely looks for its bookkeeping tables in every schema unless told which.
+    ...(schema === undefined ? {} : { migrationTableSchema: schema }),
+  });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error !== undefined) {
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+    throw new AwsError('ServiceFailure', `Store migration ${failed} failed.`, { status: 500, cause: error });
+  }
+}

@@ -1,0 +1,60 @@
+/**
+ * IAM-style pagination (`Marker`, `MaxItems`, `IsTruncated`) over key-ordered queries.
+ *
+ * A marker is the last key of the previous page, base64url-encoded so that callers treat it as
+ * opaque; the next page is every row whose key sorts after it. Rows written between pages are
+ * seen or not according to where their key falls, never twice.
+ */
+import { validationError } from '../iam/names.js';
+import type { ListOptions, Page } from './store.js';
+
+export const DEFAULT_MAX_ITEMS = 100;
+export const MAX_MAX_ITEMS = 1000;
+
+/** `maxItems` after IAM's 1..1000 check. @example resolveMaxItems({}) // 100 */
+export function resolveMaxItems(options: ListOptions | undefined): number {
+  const value = options?.maxItems ?? DEFAULT_MAX_ITEMS;
+  if (!Number.isInteger(value) || value < 1) {
+    throw validationError([
+      { field: 'maxItems', value, constraint: 'have value greater than or equal to 1' },
+    ]);
+  }
+  if (value > MAX_MAX_ITEMS) {
+    throw validationError([
+      { field: 'maxItems', value, constraint: `have value less than or equal to ${MAX_MAX_ITEMS}` },
+    ]);
+  }
+  return value;
+}
+
+/** The key a marker stands for, or `undefined` for the first page. */
+export function markerKey(options: ListOptions | undefined): string | undefined {
+  const marker = options?.marker;
+  if (marker === undefined || marker === '') return undefined;
+  if (!/^[A-Za-z0-9_-]+$/.test(marker)) {
+    throw validationError([
+      { field: 'marker', value: marker, constraint: 'be a marker returned by a previous call' },
+    ]);
+  }
+  return Buffer.from(marker, 'base64url').toString('utf8');
+}
+
+/**
+ * Turns `maxItems + 1` fetched rows into a page.
+ *
+ * @example
+ * toPage(rows, 100, (r) => r.name_key, toRole);
+ */
+export function toPage<Row, T>(
+  rows: Row[],
+  maxItems: number,
+  keyOf: (row: Row) => string,
+  map: (row: Row) => T,
+): Page<T> {
+  const isTruncated = rows.length > maxItems;
+  const kept = isTruncated ? rows.slice(0, maxItems) : rows;
+  const last = kept[kept.length - 1];
+  const page: Page<T> = { items: kept.map(map), isTruncated };
+  if (isTruncated && last !== undefined) page.marker = Buffer.from(keyOf(last), 'utf8').toString('base64url');
+  return page;
+}

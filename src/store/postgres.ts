@@ -1,0 +1,70 @@
+/**
+ * The shared store: PostgreSQL through a `pg` pool, for several control-plane replicas.
+ *
+ * All tables live in one schema (`public` unless told otherwise), set as each connection's
+ * `search_path`, so several credplane installations (or test runs) can share a database.
+ */
+import { Kysely, PostgresDialect, sql } from 'kysely';
+import pg from 'pg';
+import { AwsError } from '../errors.js';
+import { migrateToLatest } from './migrations/index.js';
+import type { Database } from './schema.js';
+import { createSqlStore, type SqlStoreOptions } from './sql-store.js';
+import type { Store } from './store.js';
+
+export interface PostgresStoreOptions extends SqlStoreOptions {
+  /** `postgres://user@host:port/database` */
+  url: string;
+  /** Schema for the tables; created if missing. `public` by default. */
+  schema?: string;
+  /** Pool size (default 10). */
+  maxConnections?: number;
+}
+
+const SCHEMA_RE = /^[a-z_][a-z0-9_]{0,62}$/;
+
+/**
+ * Connects to PostgreSQL, creates the schema if needed and brings it up to date.
+ *
+ * @example
+ * const store = await openPostgresStore({ url: 'postgres://credplane@127.0.0.1:5432/credplane' });
+ */
+export async function openPostgresStore(options: PostgresStoreOptions): Promise<Store> {
+  const schema = options.schema ?? 'public';
+  if (!SCHEMA_RE.test(schema)) {
+    throw new AwsError('ValidationError', `Store schema name ${schema} is not valid: use [a-z_][a-z0-9_]*.`);
+  }
+  const pool = new pg.Pool({
+    connectionString: options.url,
+    max: options.maxConnections ?? 10,
+    // Checked above to be a plain identifier, so it cannot break out of the option string.
+    options: `-c search_path=${schema}`,
+  });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  try {
+    await sql`create schema if not exists ${sql.id(schema)}`.execute(db);
+    await migrateToLatest(db, schema);
+  } catch (error) {
+    await db.destroy();
+    if (error instanceof AwsError) throw error;
+    // The URL may carry a password: name only the host part in the message.
+    throw new AwsError(
+      'ServiceFailure',
+      `Cannot open the PostgreSQL store at ${describeUrl(options.url)}: ${(error as Error).message}`,
+      {
+        status: 500,
+        cause: error,
+      },
+    );
+  }
+  return createSqlStore(db, { ...options, close: () => db.destroy() });
+}
+
+function describeUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.hostname}:${u.port || '5432'}${u.pathname}`;
+  } catch {
+    return '(unparsable URL)';
+  }
+}

@@ -1,0 +1,140 @@
+/**
+ * The tables behind the `Store`, as Kysely sees them.
+ *
+ * The same schema serves SQLite and PostgreSQL, so it uses only types both read back alike:
+ * text and small integers. Timestamps are ISO-8601 UTC text (they sort as text), JSON is text,
+ * byte strings are base64 text, and there are no booleans. Names that IAM compares without case
+ * have a `*_key` column holding the lower-cased name, which carries the unique index and the order.
+ */
+import type { Generated } from 'kysely';
+
+export interface AccountsTable {
+  account_id: string;
+  alias: string | null;
+  created_at: string;
+}
+
+export interface RolesTable {
+  role_id: string;
+  account_id: string;
+  role_name: string;
+  name_key: string;
+  path: string;
+  arn: string;
+  trust_policy: string;
+  description: string | null;
+  max_session_duration: number;
+  permissions_boundary_arn: string | null;
+  /** JSON `[{ key, value }]`. */
+  tags: string;
+  created_at: string;
+}
+
+export interface RolePoliciesTable {
+  role_id: string;
+  policy_name: string;
+  name_key: string;
+  document: string;
+}
+
+export interface ManagedPoliciesTable {
+  policy_id: string;
+  account_id: string;
+  policy_name: string;
+  name_key: string;
+  path: string;
+  arn: string;
+  description: string | null;
+  default_version: number;
+  /** The number the next version gets; IAM never reuses a version number. */
+  next_version: number;
+  tags: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface PolicyVersionsTable {
+  policy_id: string;
+  version: number;
+  document: string;
+  created_at: string;
+}
+
+export interface RoleAttachmentsTable {
+  role_id: string;
+  policy_arn: string;
+  /** Set for customer managed policies; null for AWS managed ones, which have no row here. */
+  policy_id: string | null;
+  policy_name: string;
+  attached_at: string;
+}
+
+export interface InstanceProfilesTable {
+  instance_profile_id: string;
+  account_id: string;
+  instance_profile_name: string;
+  name_key: string;
+  path: string;
+  arn: string;
+  /** One column, not a join table: IAM allows at most one role per instance profile. */
+  role_id: string | null;
+  tags: string;
+  created_at: string;
+}
+
+export interface OidcProvidersTable {
+  arn: string;
+  account_id: string;
+  url: string;
+  client_ids: string;
+  thumbprints: string;
+  tags: string;
+  created_at: string;
+}
+
+export interface WorkloadsTable {
+  account_id: string;
+  kind: string;
+  name: string;
+  role_name: string;
+  settings: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface AccessKeysTable {
+  access_key_id: string;
+  account_id: string;
+  user_name: string;
+  sealed_secret: string;
+  status: string;
+  created_at: string;
+}
+
+export interface KeyRingTable {
+  /** Always `1`: the key ring is a single row. */
+  id: Generated<number>;
+  version: number;
+  sealed: string;
+  updated_at: string;
+}
+
+export interface RoleRevocationsTable {
+  role_id: string;
+  revoked_before: string;
+}
+
+export interface Database {
+  accounts: AccountsTable;
+  roles: RolesTable;
+  role_policies: RolePoliciesTable;
+  managed_policies: ManagedPoliciesTable;
+  policy_versions: PolicyVersionsTable;
+  role_attachments: RoleAttachmentsTable;
+  instance_profiles: InstanceProfilesTable;
+  oidc_providers: OidcProvidersTable;
+  workloads: WorkloadsTable;
+  access_keys: AccessKeysTable;
+  key_ring: KeyRingTable;
+  role_revocations: RoleRevocationsTable;
+}

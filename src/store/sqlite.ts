@@ -1,0 +1,46 @@
+/**
+ * The embedded store: one SQLite file (or `:memory:`) through better-sqlite3, in WAL mode so
+ * readers never wait for the writer, with foreign keys enforced.
+ */
+import BetterSqlite3 from 'better-sqlite3';
+import { Kysely } from 'kysely';
+import { ImmediateSqliteDialect } from './sqlite-dialect.js';
+import { migrateToLatest } from './migrations/index.js';
+import type { Database } from './schema.js';
+import { createSqlStore, type SqlStoreOptions } from './sql-store.js';
+import type { Store } from './store.js';
+
+export interface SqliteStoreOptions extends SqlStoreOptions {
+  /** A file path, or `:memory:` for a private in-memory database. */
+  file: string;
+  /** How long a write waits for another process's write lock, in ms (default 5000). */
+  busyTimeoutMs?: number;
+}
+
+/**
+ * Opens (creating if needed) a SQLite store and brings its schema up to date.
+ *
+ * @example
+ * const store = await openSqliteStore({ file: join(dataDir, 'credplane.db') });
+ */
+export async function openSqliteStore(options: SqliteStoreOptions): Promise<Store> {
+  const sqlite = new BetterSqlite3(options.file);
+  try {
+    if (options.file !== ':memory:') sqlite.pragma('journal_mode = WAL');
+    sqlite.pragma('foreign_keys = ON');
+    sqlite.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000))}`);
+    // WAL makes NORMAL durable across application crashes; only power loss can drop the last commits.
+    sqlite.pragma('synchronous = NORMAL');
+  } catch (error) {
+    sqlite.close();
+    throw error;
+  }
+  const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: sqlite }) });
+  try {
+    await migrateToLatest(db);
+  } catch (error) {
+    await db.destroy();
+    throw error;
+  }
+  return createSqlStore(db, { ...options, close: () => db.destroy() });
+}

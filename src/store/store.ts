@@ -1,0 +1,321 @@
+/**
+ * The `Store`: everything the control plane persists, behind one async interface with one
+ * implementation per SQL dialect (`sqlite.ts`, `postgres.ts`) over a shared query layer.
+ *
+ * Conventions:
+ * - `get*` throws `NoSuchEntity` (404) when the entity is missing; `find*` resolves `undefined`.
+ * - Names IAM compares without case (roles, managed policies, instance profiles, inline policies)
+ *   are unique and looked up without case; the stored spelling is the one returned.
+ * - Writes that break an IAM rule throw the IAM error (`EntityAlreadyExists`, `DeleteConflict`,
+ *   `LimitExceeded`, `NoSuchEntity`, `ConcurrentModification`) from `src/iam/errors.ts`.
+ * - Inputs are assumed to be validated by the caller (`src/iam/names.ts`); the store enforces
+ *   uniqueness, existence, references and quotas.
+ * - Every committed write fires `onChange` listeners, after the commit.
+ */
+import type {
+  AccessKey,
+  AccessKeyStatus,
+  Account,
+  AccountId,
+  ArnString,
+  AttachedPolicy,
+  InlinePolicy,
+  InstanceProfile,
+  JsonValue,
+  KeyRingRecord,
+  ManagedPolicy,
+  PolicyDocumentText,
+  PolicyVersion,
+  Role,
+  RoleId,
+  RoleRevocation,
+  Tag,
+  Workload,
+  WorkloadKind,
+  OidcProvider,
+} from '../iam/types.js';
+
+/** Pagination in IAM's style: pass back `marker` to get the next page. */
+export interface ListOptions {
+  /** The `marker` of the previous page. Opaque. */
+  marker?: string;
+  /** 1..1000; 100 when absent, as in IAM. */
+  maxItems?: number;
+}
+
+export interface PathListOptions extends ListOptions {
+  /** Only entities whose path starts with this text (`/` when absent). */
+  pathPrefix?: string;
+}
+
+export interface Page<T> {
+  items: T[];
+  isTruncated: boolean;
+  /** Present when `isTruncated`. */
+  marker?: string;
+}
+
+export interface CreateAccountInput {
+  accountId: AccountId;
+  alias?: string;
+}
+
+export interface CreateRoleInput {
+  roleName: string;
+  /** `/` when absent. */
+  path?: string;
+  assumeRolePolicyDocument: PolicyDocumentText;
+  description?: string;
+  /** 3600 when absent. */
+  maxSessionDuration?: number;
+  permissionsBoundaryArn?: ArnString;
+  tags?: Tag[];
+}
+
+/** Fields `UpdateRole` and `UpdateAssumeRolePolicy` change; absent fields stay as they are. */
+export interface UpdateRoleInput {
+  description?: string;
+  maxSessionDuration?: number;
+  assumeRolePolicyDocument?: PolicyDocumentText;
+}
+
+export interface CreatePolicyInput {
+  policyName: string;
+  path?: string;
+  /** Becomes version `v1`, the default. */
+  document: PolicyDocumentText;
+  description?: string;
+  tags?: Tag[];
+}
+
+export interface ListPoliciesOptions extends PathListOptions {
+  /** Only policies attached to at least one role (`OnlyAttached`). */
+  onlyAttached?: boolean;
+}
+
+export interface CreateInstanceProfileInput {
+  instanceProfileName: string;
+  path?: string;
+  tags?: Tag[];
+}
+
+export interface CreateOidcProviderInput {
+  /** `https://host/path`; stored as `host/path`, as IAM does. */
+  url: string;
+  clientIds: string[];
+  thumbprints: string[];
+  tags?: Tag[];
+}
+
+export interface UpdateOidcProviderInput {
+  clientIds?: string[];
+  thumbprints?: string[];
+}
+
+export interface PutWorkloadInput {
+  kind: WorkloadKind;
+  name: string;
+  /** A role of the same account; it must exist when the workload is written. */
+  roleName: string;
+  settings?: { [key: string]: JsonValue };
+}
+
+export interface CreateAccessKeyInput {
+  accessKeyId: string;
+  accountId: AccountId;
+  userName: string;
+  sealedSecret: Uint8Array;
+  status?: AccessKeyStatus;
+}
+
+/** What a change notification names. */
+export type StoreEntity =
+  | 'account'
+  | 'role'
+  | 'role-policy'
+  | 'role-attachment'
+  | 'role-permissions-boundary'
+  | 'managed-policy'
+  | 'policy-version'
+  | 'instance-profile'
+  | 'oidc-provider'
+  | 'workload'
+  | 'access-key'
+  | 'key-ring'
+  | 'role-revocation';
+
+/**
+ * One committed write. `key` names what changed: the role name for role-scoped changes
+ * (`role`, `role-policy`, `role-attachment`, `role-permissions-boundary`, `role-revocation`),
+ * the policy ARN for `managed-policy` and `policy-version`, the profile name, provider ARN,
+ * `kind/name` of a workload, the access key id, or `key-ring`.
+ */
+export interface StoreChange {
+  entity: StoreEntity;
+  op: 'create' | 'update' | 'delete';
+  accountId?: AccountId;
+  key: string;
+}
+
+export type ChangeListener = (change: StoreChange) => void;
+
+export interface Store {
+  /** The partition the store writes into the ARNs it creates (`aws` by default). */
+  readonly partition: string;
+
+  // Accounts
+  createAccount(input: CreateAccountInput): Promise<Account>;
+  getAccount(accountId: AccountId): Promise<Account>;
+  listAccounts(): Promise<Account[]>;
+
+  // Roles
+  createRole(accountId: AccountId, input: CreateRoleInput): Promise<Role>;
+  getRole(accountId: AccountId, roleName: string): Promise<Role>;
+  findRole(accountId: AccountId, roleName: string): Promise<Role | undefined>;
+  getRoleById(roleId: RoleId): Promise<Role>;
+  listRoles(accountId: AccountId, options?: PathListOptions): Promise<Page<Role>>;
+  updateRole(accountId: AccountId, roleName: string, changes: UpdateRoleInput): Promise<Role>;
+  /** `DeleteConflict` while the role has inline or attached policies or is in an instance profile. */
+  deleteRole(accountId: AccountId, roleName: string): Promise<void>;
+
+  /** Adds or replaces tags; role tag keys compare without case. `LimitExceeded` past 50 tags. */
+  tagRole(accountId: AccountId, roleName: string, tags: Tag[]): Promise<void>;
+  untagRole(accountId: AccountId, roleName: string, tagKeys: string[]): Promise<void>;
+  listRoleTags(accountId: AccountId, roleName: string, options?: ListOptions): Promise<Page<Tag>>;
+
+  /** The policy must exist (customer managed) or be AWS managed (`arn:aws:iam::aws:policy/...`). */
+  putRolePermissionsBoundary(accountId: AccountId, roleName: string, policyArn: ArnString): Promise<void>;
+  deleteRolePermissionsBoundary(accountId: AccountId, roleName: string): Promise<void>;
+
+  // Inline role policies
+  /** Creates or replaces the role's inline policy of that name. */
+  putRolePolicy(
+    accountId: AccountId,
+    roleName: string,
+    policyName: string,
+    document: PolicyDocumentText,
+  ): Promise<void>;
+  getRolePolicy(accountId: AccountId, roleName: string, policyName: string): Promise<InlinePolicy>;
+  /** Inline policies with their documents, ordered by name (the API layer reports the names). */
+  listRolePolicies(
+    accountId: AccountId,
+    roleName: string,
+    options?: ListOptions,
+  ): Promise<Page<InlinePolicy>>;
+  deleteRolePolicy(accountId: AccountId, roleName: string, policyName: string): Promise<void>;
+
+  // Managed policies
+  createPolicy(accountId: AccountId, input: CreatePolicyInput): Promise<ManagedPolicy>;
+  getPolicy(policyArn: ArnString): Promise<ManagedPolicy>;
+  listPolicies(accountId: AccountId, options?: ListPoliciesOptions): Promise<Page<ManagedPolicy>>;
+  /** `DeleteConflict` while attached to a role or used as a permissions boundary. */
+  deletePolicy(policyArn: ArnString): Promise<void>;
+  /** `LimitExceeded` when the policy already has 5 versions. */
+  createPolicyVersion(
+    policyArn: ArnString,
+    document: PolicyDocumentText,
+    setAsDefault: boolean,
+  ): Promise<PolicyVersion>;
+  getPolicyVersion(policyArn: ArnString, versionId: string): Promise<PolicyVersion>;
+  /** All versions, newest first (at most 5). */
+  listPolicyVersions(policyArn: ArnString): Promise<PolicyVersion[]>;
+  /** `DeleteConflict` for the default version. */
+  deletePolicyVersion(policyArn: ArnString, versionId: string): Promise<void>;
+  setDefaultPolicyVersion(policyArn: ArnString, versionId: string): Promise<void>;
+
+  // Attachments
+  /** Idempotent; `LimitExceeded` past 10 managed policies on one role. */
+  attachRolePolicy(accountId: AccountId, roleName: string, policyArn: ArnString): Promise<void>;
+  detachRolePolicy(accountId: AccountId, roleName: string, policyArn: ArnString): Promise<void>;
+  listAttachedRolePolicies(
+    accountId: AccountId,
+    roleName: string,
+    options?: ListOptions,
+  ): Promise<Page<AttachedPolicy>>;
+  /** The names of the roles a policy is attached to, in name order. */
+  listRolesForPolicy(policyArn: ArnString): Promise<string[]>;
+
+  // Instance profiles
+  createInstanceProfile(accountId: AccountId, input: CreateInstanceProfileInput): Promise<InstanceProfile>;
+  getInstanceProfile(accountId: AccountId, instanceProfileName: string): Promise<InstanceProfile>;
+  listInstanceProfiles(accountId: AccountId, options?: PathListOptions): Promise<Page<InstanceProfile>>;
+  listInstanceProfilesForRole(
+    accountId: AccountId,
+    roleName: string,
+    options?: ListOptions,
+  ): Promise<Page<InstanceProfile>>;
+  /** `DeleteConflict` while the profile holds a role. */
+  deleteInstanceProfile(accountId: AccountId, instanceProfileName: string): Promise<void>;
+  /** `LimitExceeded` when the profile already holds a role (IAM allows one). */
+  addRoleToInstanceProfile(
+    accountId: AccountId,
+    instanceProfileName: string,
+    roleName: string,
+  ): Promise<void>;
+  removeRoleFromInstanceProfile(
+    accountId: AccountId,
+    instanceProfileName: string,
+    roleName: string,
+  ): Promise<void>;
+
+  // OIDC providers
+  /** `EntityAlreadyExists` for a URL the account already has. */
+  createOidcProvider(accountId: AccountId, input: CreateOidcProviderInput): Promise<OidcProvider>;
+  getOidcProvider(arn: ArnString): Promise<OidcProvider>;
+  listOidcProviders(accountId: AccountId): Promise<OidcProvider[]>;
+  updateOidcProvider(arn: ArnString, changes: UpdateOidcProviderInput): Promise<OidcProvider>;
+  deleteOidcProvider(arn: ArnString): Promise<void>;
+
+  // Workloads
+  /** Creates or replaces the workload `(kind, name)`; `NoSuchEntity` if the role does not exist. */
+  putWorkload(accountId: AccountId, input: PutWorkloadInput): Promise<Workload>;
+  getWorkload(accountId: AccountId, kind: WorkloadKind, name: string): Promise<Workload>;
+  listWorkloads(
+    accountId: AccountId,
+    filter?: { kind?: WorkloadKind; roleName?: string },
+  ): Promise<Workload[]>;
+  deleteWorkload(accountId: AccountId, kind: WorkloadKind, name: string): Promise<void>;
+
+  // Admin access keys
+  createAccessKey(input: CreateAccessKeyInput): Promise<AccessKey>;
+  getAccessKey(accessKeyId: string): Promise<AccessKey>;
+  findAccessKey(accessKeyId: string): Promise<AccessKey | undefined>;
+  listAccessKeys(accountId: AccountId, userName?: string): Promise<AccessKey[]>;
+  updateAccessKeyStatus(accessKeyId: string, status: AccessKeyStatus): Promise<void>;
+  deleteAccessKey(accessKeyId: string): Promise<void>;
+
+  // Key ring
+  getKeyRing(): Promise<KeyRingRecord | undefined>;
+  /**
+   * Writes the sealed key ring if its current version is `expectedVersion` (0: none yet), else
+   * throws `ConcurrentModification`. Resolves the new record (version `expectedVersion + 1`).
+   */
+  putKeyRing(sealed: Uint8Array, expectedVersion: number): Promise<KeyRingRecord>;
+
+  // Session revocation
+  /**
+   * Invalidates the role's sessions issued before `issuedBefore`. The timestamp only moves
+   * forward: an earlier one than already stored leaves the stored one in place.
+   */
+  revokeRoleSessions(accountId: AccountId, roleName: string, issuedBefore: Date): Promise<RoleRevocation>;
+  getRoleRevocation(roleId: RoleId): Promise<RoleRevocation | undefined>;
+
+  /**
+   * Runs `fn` against a transactional view of the store: all its writes commit together or none
+   * do (the promise rejects with `fn`'s error). Change events fire after the commit. Inside `fn`
+   * use only the `tx` store it is given, and await each call before the next.
+   *
+   * @example
+   * await store.transaction(async (tx) => {
+   *   await tx.createRole(acct, { roleName: 'web', assumeRolePolicyDocument: trust });
+   *   await tx.attachRolePolicy(acct, 'web', policyArn);
+   * });
+   */
+  transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T>;
+
+  /** Calls `listener` after each committed write; returns a function that unsubscribes. */
+  onChange(listener: ChangeListener): () => void;
+
+  /** Closes the database connection(s). */
+  close(): Promise<void>;
+}
