@@ -38,3 +38,4 @@ export { SECRET_ACCESS_KEY_PATTERN } from './secret-access-key.js';
 export { generateLongTermAccessKey, sealSecret, openSecret } from './long-term-keys.js';
 export type { LongTermAccessKey, SecretSealer } from './long-term-keys.js';
 export { constantTimeEqual } from './constant-time.js';
+export { sealMessage, openMessage } from './sealed-message.js';
