@@ -1,0 +1,256 @@
+/**
+ * The desired state a template describes, fully resolved: plain records per kind, each tagged with
+ * the stack that owns it, its logical id and where it was written. The same shape describes what
+ * currently exists (the apply step builds it from the Store), so that `planChanges` compares like
+ * with like.
+ */
+import type { Position, TemplateIssue } from './errors.js';
+import type { Value } from './intrinsics.js';
+
+/** A JSON policy document (trust or permissions), unparsed: the policy engine validates it. */
+export type PolicyDocument = { [key: string]: Value };
+
+export interface Tag {
+  key: string;
+  value: string;
+}
+
+/** Who declared a record and where. */
+export interface RecordSource {
+  /** The stack that created the record; absent for resources made outside any stack. */
+  stack?: string;
+  /** The template's logical id (absent for records that no template declared). */
+  logicalId?: string;
+  /** The CloudFormation type it was declared as. */
+  type?: string;
+  /** Where the resource starts in the template text. */
+  position?: Position;
+}
+
+export interface InlinePolicyRecord {
+  policyName: string;
+  document: PolicyDocument;
+}
+
+export interface RoleRecord extends RecordSource {
+  kind: 'role';
+  roleName: string;
+  path: string;
+  arn: string;
+  assumeRolePolicyDocument: PolicyDocument;
+  description?: string;
+  /** Seconds; 3600 when the template does not say. */
+  maxSessionDuration: number;
+  managedPolicyArns: string[];
+  permissionsBoundary?: string;
+  /** The role's own `Policies`. (`AWS::IAM::Policy` resources are `RolePolicyRecord`s.) */
+  inlinePolicies: InlinePolicyRecord[];
+  tags: Tag[];
+}
+
+export interface ManagedPolicyRecord extends RecordSource {
+  kind: 'managed-policy';
+  policyName: string;
+  path: string;
+  arn: string;
+  description?: string;
+  document: PolicyDocument;
+  /** Role names the policy is attached to (`Roles`); users and groups as given. */
+  roles: string[];
+  users: string[];
+  groups: string[];
+}
+
+/** `AWS::IAM::Policy`: one inline policy put on each of several roles (users, groups). */
+export interface RolePolicyRecord extends RecordSource {
+  kind: 'role-policy';
+  policyName: string;
+  document: PolicyDocument;
+  roles: string[];
+  users: string[];
+  groups: string[];
+}
+
+export interface InstanceProfileRecord extends RecordSource {
+  kind: 'instance-profile';
+  instanceProfileName: string;
+  path: string;
+  arn: string;
+  /** Role names; IAM allows exactly one. */
+  roles: string[];
+}
+
+export interface OidcProviderRecord extends RecordSource {
+  kind: 'oidc-provider';
+  /** Issuer without `https://`, as IAM keeps it. */
+  url: string;
+  arn: string;
+  clientIds: string[];
+  thumbprints: string[];
+  tags: Tag[];
+}
+
+/** IMDS options as EC2 applies them, with EC2's defaults filled in. */
+export interface MetadataOptions {
+  httpTokens: 'optional' | 'required';
+  httpPutResponseHopLimit: number;
+  httpEndpoint: 'enabled' | 'disabled';
+  httpProtocolIpv6: 'enabled' | 'disabled';
+  instanceMetadataTags: 'enabled' | 'disabled';
+}
+
+export interface Ec2InstanceRecord extends RecordSource {
+  kind: 'ec2-instance';
+  /** `<stack>-<logicalId>`: EC2 instances have no name of their own to key on. */
+  name: string;
+  imageId?: string;
+  instanceType?: string;
+  /** The instance profile's name (`IamInstanceProfile`), as EC2 takes it. */
+  instanceProfileName?: string;
+  metadataOptions: MetadataOptions;
+  /** Base64 user data as given. */
+  userData?: string;
+  tags: Tag[];
+}
+
+export interface ContainerRecord {
+  name: string;
+  image: string;
+  command?: string[];
+  environment: { name: string; value: string }[];
+}
+
+export interface EcsTaskDefinitionRecord extends RecordSource {
+  kind: 'ecs-task-definition';
+  /** The task family. */
+  name: string;
+  taskRoleArn?: string;
+  executionRoleArn?: string;
+  containers: ContainerRecord[];
+}
+
+export interface EksPodIdentityRecord extends RecordSource {
+  kind: 'eks-pod-identity';
+  /** `<cluster>/<namespace>/<serviceaccount>`. */
+  name: string;
+  clusterName: string;
+  namespace: string;
+  serviceAccount: string;
+  roleArn: string;
+}
+
+/** Where a function's code comes from; `path` is credplane's local-directory extension. */
+export type LambdaCodeSource =
+  | { path: string }
+  | { zipFile: string }
+  | { s3Bucket: string; s3Key: string; s3ObjectVersion?: string }
+  | { imageUri: string };
+
+export interface LambdaFunctionRecord extends RecordSource {
+  kind: 'lambda-function';
+  /** The function name. */
+  name: string;
+  roleArn: string;
+  handler?: string;
+  runtime?: string;
+  code: LambdaCodeSource;
+  /** Seconds; Lambda's default is 3. */
+  timeout: number;
+  /** MB; Lambda's default is 128. */
+  memorySize: number;
+  environment: { [name: string]: string };
+}
+
+export type WorkloadRecord =
+  Ec2InstanceRecord | EcsTaskDefinitionRecord | EksPodIdentityRecord | LambdaFunctionRecord;
+
+export type ResourceRecord =
+  | RoleRecord
+  | ManagedPolicyRecord
+  | RolePolicyRecord
+  | InstanceProfileRecord
+  | OidcProviderRecord
+  | WorkloadRecord;
+
+export type RecordKind = ResourceRecord['kind'];
+
+export interface OutputRecord {
+  logicalId: string;
+  value: string;
+  description?: string;
+  exportName?: string;
+}
+
+/** A resource of a type credplane does not act on: listed, never dropped silently. */
+export interface SkippedResource {
+  logicalId: string;
+  type: string;
+  position?: Position;
+}
+
+/** A parameter as used; NoEcho values are shown as `****`. */
+export interface ParameterRecord {
+  name: string;
+  type: string;
+  value: string | string[];
+  noEcho: boolean;
+  usedDefault: boolean;
+}
+
+export interface DesiredState {
+  stackName: string;
+  accountId: string;
+  region: string;
+  partition: string;
+  roles: RoleRecord[];
+  managedPolicies: ManagedPolicyRecord[];
+  rolePolicies: RolePolicyRecord[];
+  instanceProfiles: InstanceProfileRecord[];
+  oidcProviders: OidcProviderRecord[];
+  workloads: WorkloadRecord[];
+  outputs: OutputRecord[];
+  skipped: SkippedResource[];
+  parameters: ParameterRecord[];
+  /** Things worth saying that do not stop the load (ignored properties, values known only after apply). */
+  warnings: TemplateIssue[];
+  /** Logical ids of the included resources in dependency order (dependencies first). */
+  order: string[];
+}
+
+/** An empty state for a stack: the starting point of `current` before anything exists. */
+export function emptyState(
+  stackName: string,
+  accountId: string,
+  region: string,
+  partition = 'aws',
+): DesiredState {
+  return {
+    stackName,
+    accountId,
+    region,
+    partition,
+    roles: [],
+    managedPolicies: [],
+    rolePolicies: [],
+    instanceProfiles: [],
+    oidcProviders: [],
+    workloads: [],
+    outputs: [],
+    skipped: [],
+    parameters: [],
+    warnings: [],
+    order: [],
+  };
+}
+
+/** Every resource record of a state, in a stable kind order. */
+export function allRecords(state: DesiredState): ResourceRecord[] {
+  return [
+    ...state.oidcProviders,
+    ...state.managedPolicies,
+    ...state.roles,
+    ...state.rolePolicies,
+    ...state.instanceProfiles,
+    ...state.workloads,
+  ];
+}
