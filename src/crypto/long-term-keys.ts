@@ -13,7 +13,7 @@ import { open, seal, subkey } from './aead.js';
 import { sealedBlobBytes } from './encoding.js';
 import { SealedDataError } from './errors.js';
 import { newLongTermAccessKeyId } from './ids.js';
-import type { AccessKeyId, LongTermAccessKeyId } from './ids.js';
+import type { LongTermAccessKeyId } from './ids.js';
 import { findRingKey, sealingKey } from './key-ring.js';
 import type { KeyRing } from './key-ring.js';
 import { assertMasterKey } from './master-key.js';
@@ -56,7 +56,7 @@ export function generateLongTermAccessKey(): LongTermAccessKey {
  */
 export function sealSecret(
   secret: string,
-  accessKeyId: AccessKeyId,
+  accessKeyId: string,
   sealer: SecretSealer,
   now: Date = new Date(),
 ): Buffer {
@@ -90,7 +90,7 @@ export function sealSecret(
  */
 export function openSecret(
   sealed: Uint8Array | string,
-  accessKeyId: AccessKeyId,
+  accessKeyId: string,
   opener: SecretSealer,
 ): string {
   const bytes = sealedBlobBytes(sealed, MAX_SEALED_BYTES);
