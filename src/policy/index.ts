@@ -20,3 +20,44 @@ export type {
   PolicyFinding,
   ValidatePolicyOptions,
 } from './validate.js';
+export { compilePolicy } from './compile.js';
+export type { CompiledPolicy, CompiledStatement, CompilePolicyOptions, StatementBucket } from './compile.js';
+export { evaluate } from './evaluate.js';
+export type { AuthorizationRequest, PolicySet } from './evaluate.js';
+export { accessDeniedMessage, describeMissingAllow, describeStatement } from './explain.js';
+export type {
+  AccessDeniedSubject,
+  Decision,
+  DecisionKind,
+  Explanation,
+  MissingAllow,
+  StatementRef,
+} from './explain.js';
+export { ContextValue, RequestContext, createRequestContext, principalContextKeys } from './context.js';
+export type {
+  ContextEntry,
+  ContextInput,
+  ContextScalar,
+  PrincipalKind,
+  RequestPrincipal,
+} from './context.js';
+export {
+  ParsedArn,
+  compileActionPattern,
+  compileArnPattern,
+  compileGlob,
+  compileGlobText,
+  compilePrincipal,
+  parseArnValue,
+  wildcardStrength,
+} from './match.js';
+export type {
+  ActionPattern,
+  ArnMatcher,
+  GlobMatcher,
+  PrincipalMatcher,
+  PrincipalStrength,
+  VariableSource,
+} from './match.js';
+export { compileCondition, isNegatedOperator } from './conditions/index.js';
+export type { CompileConditionOptions, ConditionTest } from './conditions/index.js';
