@@ -13,7 +13,9 @@ export function isPostgresUrl(value: string): boolean {
 }
 
 /**
- * Opens the store named by `urlOrPath` and runs its migrations.
+ * Opens the store named by `urlOrPath` and runs its migrations. A PostgreSQL URL may name the
+ * schema to use with a `schema` query parameter (`postgres://host/db?schema=credplane`), so that
+ * one database can hold several independent credplane stores.
  *
  * @example
  * const store = await openStore(flags.store ?? join(dataDir, 'credplane.db'));
@@ -22,7 +24,12 @@ export async function openStore(
   urlOrPath: string,
   options: SqlStoreOptions & { schema?: string } = {},
 ): Promise<Store> {
-  if (isPostgresUrl(urlOrPath)) return openPostgresStore({ ...options, url: urlOrPath });
+  if (isPostgresUrl(urlOrPath)) {
+    const url = new URL(urlOrPath);
+    const schema = url.searchParams.get('schema') ?? options.schema;
+    url.searchParams.delete('schema');
+    return openPostgresStore({ ...options, url: url.toString(), ...(schema ? { schema } : {}) });
+  }
   const { schema: _schema, ...rest } = options;
   return openSqliteStore({ ...rest, file: urlOrPath });
 }

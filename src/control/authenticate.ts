@@ -1,0 +1,209 @@
+/**
+ * From a signed HTTP request to a `Caller` with everything authorization needs preloaded, so that
+ * `authorize` itself is synchronous: SigV4 verification (stateless for session credentials: the
+ * secret is derived from the sealed token), then the caller's policies from the snapshot.
+ */
+import { createHash } from 'node:crypto';
+import { openSessionToken, type KeyRing, type SessionClaims } from '../crypto/index.js';
+import { InvalidClientTokenIdError } from '../crypto/index.js';
+import type { CompiledPolicy, PolicySet, RequestPrincipal } from '../policy/index.js';
+import type { ApiRequest } from '../server/http.js';
+import { verifyRequest, type ResolvedCredential, type VerifiedCaller } from '../sigv4/index.js';
+import type { Caller } from './caller.js';
+import type { PolicyCache } from './policy-cache.js';
+import type { RoleAuthz, Snapshot } from './snapshot.js';
+
+/** What the lookup hands back to the verifier and on to us. */
+interface Credential extends ResolvedCredential {
+  secretAccessKey: string;
+  claims?: SessionClaims;
+  adminUser?: { accountId: string; userName: string };
+}
+
+/** A caller whose signature verified, with the policies that apply to it. */
+export interface AuthenticatedCaller {
+  caller: Caller;
+  principal: RequestPrincipal;
+  /** The caller's side of every decision: identity, boundary and session policies. */
+  policies: PolicySet;
+  /** The role behind a role session, when it still exists. */
+  role?: RoleAuthz;
+  /** The signature's scope: the region and service the client signed for. */
+  region: string;
+  service: string;
+  sourceIp: string;
+  userAgent?: string;
+  requestTime: Date;
+}
+
+export interface AuthenticatorOptions {
+  snapshot: Snapshot;
+  policies: PolicyCache;
+  keyRing: () => KeyRing;
+  partition: string;
+  now?: () => number;
+}
+
+/** The admin user's identity policy: everything, like `AdministratorAccess`. */
+const ADMIN_POLICY = JSON.stringify({
+  Version: '2012-10-17',
+  Statement: [{ Sid: 'CredplaneAdmin', Effect: 'Allow', Action: '*', Resource: '*' }],
+});
+
+/**
+ * Verify `request` (for one of `services`) and resolve its caller.
+ *
+ * @example
+ * const auth = await authenticate(request, options, ['sts']);
+ * auth.caller.arn; // arn:aws:sts::111122223333:assumed-role/deployer/ci
+ */
+export async function authenticate(
+  request: ApiRequest,
+  options: AuthenticatorOptions,
+  services: readonly string[],
+): Promise<AuthenticatedCaller> {
+  const now = options.now ?? Date.now;
+  const verified: VerifiedCaller<Credential> = verifyRequest<Credential>(
+    { method: request.method, url: request.url, headers: request.rawHeaders, body: request.body },
+    {
+      service: services,
+      now,
+      lookup: (accessKeyId, sessionToken) => lookup(options, accessKeyId, sessionToken, now()),
+    },
+  );
+  const base = {
+    region: verified.region,
+    service: verified.service,
+    sourceIp: stripMappedIpv4(request.remoteAddress),
+    requestTime: verified.requestTime,
+    ...(typeof request.headers['user-agent'] === 'string'
+      ? { userAgent: request.headers['user-agent'] }
+      : {}),
+  };
+  const { claims, adminUser } = verified.credential;
+
+  if (adminUser !== undefined || claims?.sessionType === 'user') {
+    const accountId = adminUser?.accountId ?? claims!.accountId;
+    const userName = adminUser?.userName ?? claims!.roleName;
+    const arn = `arn:${options.partition}:iam::${accountId}:user/${userName}`;
+    const userId = userUniqueId(accountId, userName);
+    return {
+      ...base,
+      caller: {
+        kind: 'User',
+        accountId,
+        arn,
+        userId,
+        principalArn: arn,
+        accessKeyId: verified.accessKeyId,
+        userName,
+        ...(claims === undefined ? {} : { session: claims }),
+      },
+      principal: { type: 'User', arn, account: accountId, userId, userName },
+      policies: {
+        identity: [options.policies.compile(ADMIN_POLICY, { id: 'credplane-admin', kind: 'identity' })],
+      },
+    };
+  }
+
+  // A role session. The role may have been deleted (or deleted and recreated under the same
+  // name, with a new unique id) since the session began: then no policy of it applies.
+  const session = claims!;
+  const found = await options.snapshot.role(session.accountId, session.roleName);
+  const role = found !== undefined && found.role.roleId === session.roleId ? found : undefined;
+  const sessionPolicies = await compileSessionPolicies(session, options);
+  const arn = `arn:${options.partition}:sts::${session.accountId}:assumed-role/${session.roleName}/${session.roleSessionName}`;
+  const userId = `${session.roleId}:${session.roleSessionName}`;
+  const policies: PolicySet = {
+    identity: role?.identity ?? [],
+    ...(role?.boundary === undefined ? {} : { boundary: role.boundary }),
+    ...(sessionPolicies === undefined ? {} : { session: sessionPolicies }),
+  };
+  return {
+    ...base,
+    caller: {
+      kind: 'AssumedRole',
+      accountId: session.accountId,
+      arn,
+      userId,
+      principalArn: session.roleArn,
+      accessKeyId: verified.accessKeyId,
+      session,
+    },
+    principal: {
+      type: 'AssumedRole',
+      arn,
+      account: session.accountId,
+      roleArn: session.roleArn,
+      roleId: session.roleId,
+      userId,
+    },
+    policies,
+    ...(role === undefined ? {} : { role }),
+  };
+}
+
+function lookup(
+  options: AuthenticatorOptions,
+  accessKeyId: string,
+  sessionToken: string | undefined,
+  nowMs: number,
+): Credential {
+  if (accessKeyId.startsWith('ASIA')) {
+    if (sessionToken === undefined) throw new InvalidClientTokenIdError();
+    const opened = openSessionToken(sessionToken, accessKeyId, options.keyRing(), new Date(nowMs));
+    return { secretAccessKey: opened.secretAccessKey, claims: opened.claims };
+  }
+  const admin = options.snapshot.adminKey(accessKeyId);
+  if (admin === undefined || !admin.active) throw new InvalidClientTokenIdError();
+  return {
+    secretAccessKey: admin.secretAccessKey,
+    adminUser: { accountId: admin.accountId, userName: admin.userName },
+  };
+}
+
+/**
+ * The session policies of a session: `undefined` when it was created without any (no limit), else
+ * the inline `Policy` and each `PolicyArns` entry. A policy ARN that no longer exists is kept as
+ * an empty policy, so the session loses what it granted instead of gaining everything.
+ */
+async function compileSessionPolicies(
+  claims: SessionClaims,
+  options: AuthenticatorOptions,
+): Promise<CompiledPolicy[] | undefined> {
+  if (claims.sessionPolicy === undefined && (claims.policyArns?.length ?? 0) === 0) return undefined;
+  const out: CompiledPolicy[] = [];
+  if (claims.sessionPolicy !== undefined) {
+    out.push(
+      options.policies.compile(claims.sessionPolicy, {
+        id: 'session-policy',
+        name: 'session policy',
+        kind: 'session',
+      }),
+    );
+  }
+  for (const arn of claims.policyArns ?? []) {
+    const compiled = await options.snapshot.managedPolicy(arn, 'session');
+    out.push(
+      compiled ??
+        options.policies.compile('{"Version":"2012-10-17","Statement":[]}', { id: arn, kind: 'session' }),
+    );
+  }
+  return out;
+}
+
+/**
+ * IAM users have an `AIDA…` unique id; credplane's admin is not a stored IAM user, so its id is
+ * derived from (account, name): stable across restarts and replicas.
+ */
+export function userUniqueId(accountId: string, userName: string): string {
+  const digest = createHash('sha256').update(`${accountId}/${userName}`).digest();
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let id = 'AIDA';
+  for (let i = 0; i < 17; i++) id += alphabet[digest[i]! % 32];
+  return id;
+}
+
+function stripMappedIpv4(address: string): string {
+  return address.startsWith('::ffff:') ? address.slice(7) : address;
+}

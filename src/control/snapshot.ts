@@ -1,0 +1,256 @@
+/**
+ * The read model on the request path: for each role, its compiled trust, identity and boundary
+ * policies and its revocation time; and the admin access keys with their secrets opened.
+ *
+ * Entries load on first use and are dropped synchronously by the store's change events, which fire
+ * after each commit and before the write returns, so a request that follows a write in this process
+ * always sees it. Writes by another process (`credplane apply` beside a running `credplane up`, a
+ * second replica) raise no event here: entries also expire after `maxAgeMs` (5 s by default), which
+ * bounds how long such a change takes to apply — IAM itself is eventually consistent.
+ */
+import type { AccessKey, Role } from '../iam/types.js';
+import type { CompiledPolicy, PolicyType } from '../policy/index.js';
+import type { Store, StoreChange } from '../store/store.js';
+import type { PolicyCache } from './policy-cache.js';
+
+export interface RoleAuthz {
+  role: Role;
+  trust: CompiledPolicy;
+  /** Inline and attached policies, plus the revocation Deny when sessions were revoked. */
+  identity: CompiledPolicy[];
+  boundary?: CompiledPolicy;
+  revokedBefore?: Date;
+}
+
+export interface AdminKey {
+  accessKeyId: string;
+  accountId: string;
+  userName: string;
+  secretAccessKey: string;
+  active: boolean;
+}
+
+/** Finds the document of an AWS managed policy (`arn:aws:iam::aws:policy/...`). */
+export type AwsManagedLookup = (arn: string) => { document: string } | undefined;
+
+export interface SnapshotOptions {
+  store: Store;
+  policies: PolicyCache;
+  awsManaged: AwsManagedLookup;
+  /** Opens a stored admin secret (sealed under the master key). */
+  openAdminSecret: (key: AccessKey) => string;
+  /** How long a loaded entry may serve before it is reloaded; 5000 ms by default. */
+  maxAgeMs?: number;
+  now?: () => number;
+}
+
+interface Cached<T> {
+  value: Promise<T>;
+  loadedAt: number;
+}
+
+const ROLE_SCOPED = new Set([
+  'role',
+  'role-policy',
+  'role-attachment',
+  'role-permissions-boundary',
+  'role-revocation',
+]);
+
+export class Snapshot {
+  private readonly roles = new Map<string, Cached<RoleAuthz | undefined>>();
+  private readonly managed = new Map<string, Cached<CompiledPolicy | undefined>>();
+  private adminKeys = new Map<string, AdminKey>();
+  private adminKeysLoadedAt = 0;
+  private unsubscribe: (() => void) | undefined;
+  private keysLoading: Promise<void> = Promise.resolve();
+  private readonly maxAgeMs: number;
+  private readonly now: () => number;
+
+  constructor(private readonly options: SnapshotOptions) {
+    this.maxAgeMs = options.maxAgeMs ?? 5000;
+    this.now = options.now ?? Date.now;
+  }
+
+  async start(): Promise<void> {
+    this.unsubscribe = this.options.store.onChange((change) => this.invalidate(change));
+    this.keysLoading = this.loadAdminKeys();
+    await this.keysLoading;
+  }
+
+  stop(): void {
+    this.unsubscribe?.();
+  }
+
+  /** Waits for an admin-key reload triggered by a change to finish. */
+  ready(): Promise<void> {
+    return this.keysLoading;
+  }
+
+  /**
+   * The admin key, synchronously (the SigV4 lookup is synchronous). A stale map triggers a
+   * background reload; the answer is from the map as it is.
+   */
+  adminKey(accessKeyId: string): AdminKey | undefined {
+    if (this.now() - this.adminKeysLoadedAt > this.maxAgeMs) {
+      this.adminKeysLoadedAt = this.now();
+      this.keysLoading = this.loadAdminKeys().catch(() => undefined);
+    }
+    return this.adminKeys.get(accessKeyId);
+  }
+
+  role(accountId: string, roleName: string): Promise<RoleAuthz | undefined> {
+    return this.cached(this.roles, roleKey(accountId, roleName), () => this.loadRole(accountId, roleName));
+  }
+
+  /** A managed policy's default version, compiled with `kind` (session policies use `session`). */
+  managedPolicy(arn: string, kind: PolicyType = 'identity'): Promise<CompiledPolicy | undefined> {
+    return this.cached(this.managed, `${kind}\u0000${arn}`, () => this.loadManaged(arn, kind));
+  }
+
+  private cached<T>(map: Map<string, Cached<T>>, key: string, load: () => Promise<T>): Promise<T> {
+    const hit = map.get(key);
+    const now = this.now();
+    if (hit !== undefined && now - hit.loadedAt <= this.maxAgeMs) return hit.value;
+    const entry: Cached<T> = { value: load(), loadedAt: now };
+    map.set(key, entry);
+    // A failed load must not stick: the next request tries again.
+    entry.value.catch(() => {
+      if (map.get(key) === entry) map.delete(key);
+    });
+    return entry.value;
+  }
+
+  private invalidate(change: StoreChange): void {
+    if (ROLE_SCOPED.has(change.entity)) {
+      if (change.accountId !== undefined) this.roles.delete(roleKey(change.accountId, change.key));
+      else this.roles.clear();
+    } else if (change.entity === 'managed-policy' || change.entity === 'policy-version') {
+      // A policy version change reaches every role it is attached to; roles are cheap to reload.
+      this.roles.clear();
+      this.managed.clear();
+    } else if (change.entity === 'access-key' || change.entity === 'account') {
+      this.keysLoading = this.loadAdminKeys();
+    }
+  }
+
+  private async loadAdminKeys(): Promise<void> {
+    const next = new Map<string, AdminKey>();
+    for (const account of await this.options.store.listAccounts()) {
+      for (const key of await this.options.store.listAccessKeys(account.accountId)) {
+        next.set(key.accessKeyId, {
+          accessKeyId: key.accessKeyId,
+          accountId: key.accountId,
+          userName: key.userName,
+          secretAccessKey: this.options.openAdminSecret(key),
+          active: key.status === 'Active',
+        });
+      }
+    }
+    this.adminKeys = next;
+    this.adminKeysLoadedAt = this.now();
+  }
+
+  private async loadRole(accountId: string, roleName: string): Promise<RoleAuthz | undefined> {
+    const { store, policies } = this.options;
+    const role = await store.findRole(accountId, roleName);
+    if (role === undefined) return undefined;
+    const prefix = `role/${role.roleName}`;
+    const trust = policies.compile(role.assumeRolePolicyDocument, {
+      id: `${prefix}/trust`,
+      name: `${role.roleName} trust policy`,
+      kind: 'trust',
+    });
+    const identity: CompiledPolicy[] = [];
+    for await (const inline of pages((marker) =>
+      store.listRolePolicies(accountId, role.roleName, { marker }),
+    )) {
+      identity.push(
+        policies.compile(inline.document, {
+          id: `${prefix}/inline/${inline.policyName}`,
+          name: inline.policyName,
+          kind: 'identity',
+        }),
+      );
+    }
+    for await (const attached of pages((marker) =>
+      store.listAttachedRolePolicies(accountId, role.roleName, { marker }),
+    )) {
+      const compiled = await this.managedPolicy(attached.policyArn);
+      if (compiled !== undefined) identity.push(compiled);
+    }
+    const revocation = await store.getRoleRevocation(role.roleId);
+    if (revocation !== undefined) {
+      identity.push(
+        policies.compile(revocationPolicy(revocation.revokedBefore), {
+          id: `${prefix}/inline/AWSRevokeOlderSessions`,
+          name: 'AWSRevokeOlderSessions',
+          kind: 'identity',
+        }),
+      );
+    }
+    const boundary =
+      role.permissionsBoundaryArn === undefined
+        ? undefined
+        : await this.managedPolicy(role.permissionsBoundaryArn, 'boundary');
+    return {
+      role,
+      trust,
+      identity,
+      ...(boundary === undefined ? {} : { boundary }),
+      ...(revocation === undefined ? {} : { revokedBefore: revocation.revokedBefore }),
+    };
+  }
+
+  private async loadManaged(arn: string, kind: PolicyType): Promise<CompiledPolicy | undefined> {
+    const name = arn.slice(arn.lastIndexOf('/') + 1);
+    if (arn.split(':')[4] === 'aws') {
+      const found = this.options.awsManaged(arn);
+      return found === undefined
+        ? undefined
+        : this.options.policies.compile(found.document, { id: arn, name, kind });
+    }
+    const { store } = this.options;
+    const policy = await store.getPolicy(arn).catch(() => undefined);
+    if (policy === undefined) return undefined;
+    const version = await store.getPolicyVersion(arn, policy.defaultVersionId);
+    return this.options.policies.compile(version.document, { id: `${arn}:${version.versionId}`, name, kind });
+  }
+}
+
+/**
+ * AWS's "Revoke active sessions" attaches this inline policy: every session whose token was issued
+ * before the time is denied everything, through the ordinary explicit-deny path.
+ */
+export function revocationPolicy(revokedBefore: Date): string {
+  // Tokens carry whole seconds: round up so that a session issued in the same second as the
+  // revocation is revoked too (fail closed) rather than surviving by truncation.
+  const cutoff = new Date(Math.ceil(revokedBefore.getTime() / 1000) * 1000);
+  return JSON.stringify({
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Sid: 'AWSRevokeOlderSessions',
+        Effect: 'Deny',
+        Action: ['*'],
+        Resource: ['*'],
+        Condition: { DateLessThan: { 'aws:TokenIssueTime': cutoff.toISOString().replace(/\.\d{3}Z$/, 'Z') } },
+      },
+    ],
+  });
+}
+
+function roleKey(accountId: string, roleName: string): string {
+  return `${accountId}/${roleName.toLowerCase()}`;
+}
+
+async function* pages<T>(
+  fetch: (marker: string | undefined) => Promise<{ items: T[]; isTruncated: boolean; marker?: string }>,
+): AsyncGenerator<T> {
+  let marker: string | undefined;
+  do {
+    const page = await fetch(marker);
+    yield* page.items;
+    marker = page.isTruncated ? page.marker : undefined;
+  } while (marker !== undefined);
+}

@@ -1,0 +1,144 @@
+/**
+ * The control plane's HTTP API: STS and IAM on one port, routed by the service the client signed
+ * for (the credential scope), as `AWS_ENDPOINT_URL` pointing both SDK clients at one URL requires.
+ */
+import type { Logger } from 'pino';
+import { authenticate, type AuthenticatorOptions } from '../control/authenticate.js';
+import { authorize } from '../control/authorize.js';
+import type { KeyRingService } from '../control/key-ring-service.js';
+import type { PolicyCache } from '../control/policy-cache.js';
+import type { Snapshot } from '../control/snapshot.js';
+import { AwsError, isAwsError } from '../errors.js';
+import { handleIamAction, IAM_NAMESPACE } from '../iam-api/index.js';
+import { parseQuery, type QueryParams } from '../protocol/query.js';
+import { queryError, type QueryResponse } from '../protocol/xml.js';
+import type { Store } from '../store/store.js';
+import { STS_NAMESPACE } from '../sts/context.js';
+import { handleStsAction } from '../sts/dispatch.js';
+import type { ApiHandler, ApiRequest, ApiResponse } from './http.js';
+
+export interface ControlPlaneDeps {
+  store: Store;
+  snapshot: Snapshot;
+  policies: PolicyCache;
+  keyRing: KeyRingService;
+  partition: string;
+  /** The account IAM calls act on (the caller's account). */
+  logger?: Logger;
+  now?: () => number;
+}
+
+const NAMESPACES: Record<string, string> = { sts: STS_NAMESPACE, iam: IAM_NAMESPACE };
+
+/** The service named by a SigV4 credential scope, from the header or a presigned query. */
+export function signedService(request: ApiRequest): string | undefined {
+  const auth = request.headers.authorization;
+  const source = typeof auth === 'string' ? auth : decodeURIComponentSafe(request.url);
+  const match = /Credential=[^/\s,]+\/\d{8}\/[^/\s,]+\/([A-Za-z0-9-]+)\/aws4_request/.exec(source);
+  return match?.[1];
+}
+
+function decodeURIComponentSafe(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
+function readParams(request: ApiRequest): QueryParams {
+  const q = request.url.indexOf('?');
+  const query = q === -1 ? '' : request.url.slice(q + 1);
+  const type = String(request.headers['content-type'] ?? '');
+  if (request.method === 'POST' && type.startsWith('application/x-www-form-urlencoded')) {
+    return parseQuery(request.body.toString('utf8'));
+  }
+  return parseQuery(query);
+}
+
+export function createControlPlaneHandler(deps: ControlPlaneDeps): ApiHandler {
+  const authOptions: AuthenticatorOptions = {
+    snapshot: deps.snapshot,
+    policies: deps.policies,
+    keyRing: deps.keyRing.current,
+    partition: deps.partition,
+    ...(deps.now === undefined ? {} : { now: deps.now }),
+  };
+  const now = (): Date => new Date((deps.now ?? Date.now)());
+
+  return async (request: ApiRequest): Promise<ApiResponse> => {
+    const path = request.url.split('?', 1)[0];
+    if (request.method === 'GET' && path === '/health') {
+      return { status: 200, headers: { 'content-type': 'application/json' }, body: '{"status":"ok"}' };
+    }
+    const service = signedService(request) ?? 'sts';
+    const namespace = NAMESPACES[service] ?? STS_NAMESPACE;
+    let action = '';
+    let caller = '';
+    let response: QueryResponse;
+    try {
+      if (!Object.hasOwn(NAMESPACES, service)) {
+        throw new AwsError(
+          'InvalidClientTokenId',
+          `credplane does not serve the '${service}' service on this endpoint.`,
+          {
+            status: 403,
+          },
+        );
+      }
+      const params = readParams(request);
+      action = params.action ?? '';
+      const auth = await authenticate(request, authOptions, [service]);
+      caller = auth.caller.arn;
+      if (service === 'sts') {
+        response = await handleStsAction(
+          {
+            auth,
+            snapshot: deps.snapshot,
+            policies: deps.policies,
+            keyRing: deps.keyRing.current,
+            partition: deps.partition,
+            requestId: request.requestId,
+            now,
+          },
+          params,
+        );
+      } else {
+        const ring = deps.keyRing.current();
+        response = await handleIamAction(
+          {
+            accountId: auth.caller.accountId,
+            partition: deps.partition,
+            region: auth.region,
+            requestId: request.requestId,
+            caller: auth.caller,
+            store: deps.store,
+            authorize: (iamAction, resource, extra) => {
+              authorize(
+                auth,
+                { action: iamAction, resource, ...(extra === undefined ? {} : { extra }) },
+                ring,
+              );
+            },
+          },
+          params,
+        );
+      }
+    } catch (error) {
+      if (!isAwsError(error)) throw error;
+      response = queryError(error, namespace, request.requestId);
+    }
+    deps.logger?.info(
+      {
+        requestId: request.requestId,
+        service,
+        action,
+        caller: caller || undefined,
+        status: response.status,
+        ms: Date.now() - request.receivedAt,
+      },
+      'request',
+    );
+    return response;
+  };
+}

@@ -1,0 +1,130 @@
+/**
+ * An in-process control plane over an in-memory store, and a SigV4 client for it, for tests that
+ * exercise the real handler (verification, authorization, STS/IAM) without opening a port.
+ */
+import { Sha256 } from '@aws-crypto/sha256-js';
+import { SignatureV4 } from '@smithy/signature-v4';
+import { randomUUID } from 'node:crypto';
+import { generateMasterKey, openSecret } from '../../crypto/index.js';
+import { KeyRingService } from '../../control/key-ring-service.js';
+import { PolicyCache } from '../../control/policy-cache.js';
+import { Snapshot } from '../../control/snapshot.js';
+import { findAwsManagedPolicy } from '../../catalog/aws-managed-policies.js';
+import { openStore } from '../../store/open.js';
+import type { Store } from '../../store/store.js';
+import { ensureAdminKey, type AdminKey } from '../admin.js';
+import { createControlPlaneHandler } from '../control-plane.js';
+import type { ApiHandler, ApiResponse } from '../http.js';
+
+export const ACCOUNT = '123456789012';
+
+export interface Credentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken?: string;
+}
+
+export interface TestPlane {
+  store: Store;
+  handler: ApiHandler;
+  admin: AdminKey;
+  clock: { now: number };
+  call(
+    service: 'sts' | 'iam',
+    credentials: Credentials | undefined,
+    params: Record<string, string>,
+  ): Promise<ApiResponse & { text: string }>;
+  close(): Promise<void>;
+}
+
+export async function createTestPlane(): Promise<TestPlane> {
+  const masterKey = generateMasterKey();
+  const store = await openStore(':memory:');
+  await store.createAccount({ accountId: ACCOUNT });
+  const admin = await ensureAdminKey(store, ACCOUNT, masterKey, {});
+  const clock = { now: Date.now() };
+  const keyRing = new KeyRingService({ store, masterKey, now: () => new Date(clock.now) });
+  await keyRing.start();
+  const policies = new PolicyCache();
+  const snapshot = new Snapshot({
+    store,
+    policies,
+    awsManaged: findAwsManagedPolicy,
+    openAdminSecret: (key) => openSecret(key.sealedSecret, key.accessKeyId, masterKey),
+    now: () => clock.now,
+  });
+  await snapshot.start();
+  const handler = createControlPlaneHandler({
+    store,
+    snapshot,
+    policies,
+    keyRing,
+    partition: 'aws',
+    now: () => clock.now,
+  });
+
+  async function call(
+    service: 'sts' | 'iam',
+    credentials: Credentials | undefined,
+    params: Record<string, string>,
+  ): Promise<ApiResponse & { text: string }> {
+    const body = new URLSearchParams(params).toString();
+    let headers: Record<string, string> = {
+      host: '127.0.0.1:7300',
+      'content-type': 'application/x-www-form-urlencoded',
+    };
+    if (credentials !== undefined) {
+      const signer = new SignatureV4({ credentials, region: 'us-east-1', service, sha256: Sha256 });
+      const signed = await signer.sign(
+        { method: 'POST', protocol: 'http:', hostname: '127.0.0.1', port: 7300, path: '/', headers, body },
+        { signingDate: new Date(clock.now) },
+      );
+      headers = signed.headers as Record<string, string>;
+    }
+    const rawHeaders = Object.entries(headers).flat();
+    const lower = Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
+    const response = await handler({
+      method: 'POST',
+      url: '/',
+      rawHeaders,
+      headers: lower,
+      body: Buffer.from(body),
+      remoteAddress: '127.0.0.1',
+      requestId: randomUUID(),
+      receivedAt: clock.now,
+    });
+    return { ...response, text: String(response.body ?? '') };
+  }
+
+  return {
+    store,
+    handler,
+    admin,
+    clock,
+    call,
+    close: async () => {
+      snapshot.stop();
+      keyRing.stop();
+      await store.close();
+    },
+  };
+}
+
+/** The text of the first `<name>` element. */
+export function xmlValue(xml: string, name: string): string | undefined {
+  const match = new RegExp(`<${name}>([\\s\\S]*?)</${name}>`).exec(xml);
+  return match?.[1]
+    ?.replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&apos;/g, "'")
+    .replace(/&amp;/g, '&');
+}
+
+export function credentialsOf(xml: string): Credentials {
+  return {
+    accessKeyId: xmlValue(xml, 'AccessKeyId')!,
+    secretAccessKey: xmlValue(xml, 'SecretAccessKey')!,
+    sessionToken: xmlValue(xml, 'SessionToken')!,
+  };
+}

@@ -1,0 +1,17 @@
+import type { KeyRing } from '../crypto/index.js';
+import type { AuthenticatedCaller } from '../control/authenticate.js';
+import type { Snapshot } from '../control/snapshot.js';
+import type { PolicyCache } from '../control/policy-cache.js';
+
+/** What an STS operation gets: the verified caller and the read model. */
+export interface StsContext {
+  auth: AuthenticatedCaller;
+  snapshot: Snapshot;
+  policies: PolicyCache;
+  keyRing: () => KeyRing;
+  partition: string;
+  requestId: string;
+  now: () => Date;
+}
+
+export const STS_NAMESPACE = 'https://sts.amazonaws.com/doc/2011-06-15/';
