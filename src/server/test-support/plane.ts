@@ -5,7 +5,7 @@
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { randomUUID } from 'node:crypto';
-import { generateMasterKey, openSecret } from '../../crypto/index.js';
+import { generateMasterKey, openSecret, type KeyRing } from '../../crypto/index.js';
 import { KeyRingService } from '../../control/key-ring-service.js';
 import { PolicyCache } from '../../control/policy-cache.js';
 import { Snapshot } from '../../control/snapshot.js';
@@ -26,6 +26,8 @@ export interface Credentials {
 
 export interface TestPlane {
   store: Store;
+  snapshot: Snapshot;
+  keyRing: () => KeyRing;
   handler: ApiHandler;
   admin: AdminKey;
   clock: { now: number };
@@ -98,6 +100,8 @@ export async function createTestPlane(): Promise<TestPlane> {
 
   return {
     store,
+    snapshot,
+    keyRing: keyRing.current,
     handler,
     admin,
     clock,
