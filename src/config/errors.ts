@@ -6,7 +6,7 @@
  *
  *   Resources.AppRole.Properties.MaxSessionDuration (line 12, column 7): must be an integer
  */
-import { ValidationError } from '../errors.js';
+import { AwsError, ValidationError } from '../errors.js';
 
 /** 1-based line and column in the template text. */
 export interface Position {
@@ -83,4 +83,39 @@ export function redactTemplateError(error: TemplateError, secrets: readonly stri
     error.issues.map((i) => ({ ...i, message: scrub(i.message), path: scrub(i.path) })),
     // The cause may quote the value too (a zod issue, a RegExp error): it is dropped on purpose.
   );
+}
+
+/**
+ * A problem with one resource of a stack found while applying it: a policy document the policy
+ * engine rejects (`MalformedPolicyDocument`), a reference that does not exist (`NoSuchEntity`), a
+ * Store rule the change breaks. Carries the AWS error code and status of the underlying problem,
+ * and says which resource and property it is about.
+ *
+ * @example
+ * try { await applyTemplate(store, text, options) } catch (e) {
+ *   if (e instanceof StackResourceError) console.log(e.code, e.logicalId, e.path);
+ * }
+ */
+export class StackResourceError extends AwsError {
+  readonly logicalId: string | undefined;
+  /** `Resources.AppRole.Properties.Policies[0].PolicyDocument.Statement[0].Action`. */
+  readonly path: string;
+
+  constructor(
+    code: string,
+    where: { logicalId?: string; path: string; position?: Position },
+    message: string,
+    options: { status?: number; cause?: unknown } = {},
+  ) {
+    // The position is the resource's (records keep no finer one), so it is labelled as such.
+    const at = where.position
+      ? ` (resource at line ${where.position.line}, column ${where.position.column})`
+      : '';
+    super(code, `${where.path}${at}: ${message}`, {
+      status: options.status ?? 400,
+      ...(options.cause !== undefined ? { cause: options.cause } : {}),
+    });
+    this.logicalId = where.logicalId;
+    this.path = where.path;
+  }
 }

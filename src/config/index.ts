@@ -27,6 +27,17 @@ export type { ParameterInput } from './parameters.js';
 export type { ResolveOptions } from './resolve.js';
 export { parseTemplateText } from './load.js';
 export { SUPPORTED_TYPES } from './schema.js';
+export {
+  applyTemplate,
+  deleteStack,
+  type ApplyOptions,
+  type ApplyResult,
+  type StackTarget,
+} from './apply.js';
+export { readCurrentState, readCurrentStack, type ReadCurrentOptions, type CurrentStack } from './current.js';
+export { StackResourceError } from './errors.js';
+export { StackPolicyError } from './preflight.js';
+export { STACK_TAG, LOGICAL_ID_TAG, POLICY_TAG_PREFIX } from './ownership.js';
 
 export type LoadTemplateOptions = ResolveOptions;
 
@@ -54,7 +65,10 @@ export function loadTemplate(text: string, options: LoadTemplateOptions): Desire
  * NoEcho values, whether supplied or defaulted, gathered before anything else can quote them.
  * Supplied values are collected even when the template is broken, so that no message shows them.
  */
-function noEchoValues(root: ReturnType<typeof parseTemplateText>, options: LoadTemplateOptions): string[] {
+export function noEchoValues(
+  root: ReturnType<typeof parseTemplateText>,
+  options: LoadTemplateOptions,
+): string[] {
   const section = root.entries.find((e) => e.key === 'Parameters')?.value;
   if (section?.kind !== 'map') return [];
   const out: string[] = [];
