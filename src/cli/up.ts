@@ -1,0 +1,101 @@
+/**
+ * `credplane up`: start the control plane, apply a template, print how to use it, run until
+ * SIGINT/SIGTERM.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import pino from 'pino';
+import { applyTemplate } from '../config/apply.js';
+import { ADMIN_PROFILE } from '../server/admin.js';
+import { startControlPlane, type RunningControlPlane } from '../server/start.js';
+
+export interface UpOptions {
+  template?: string;
+  dataDir: string;
+  port: number;
+  store?: string;
+  accountId: string;
+  region: string;
+  stackName: string;
+  parameter: string[];
+  logLevel: string;
+}
+
+export async function up(options: UpOptions): Promise<RunningControlPlane> {
+  const dataDir = path.resolve(options.dataDir);
+  fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const logFile = path.join(dataDir, 'credplane.log');
+  const logger = pino(
+    { level: options.logLevel, base: { pid: process.pid } },
+    pino.destination({ dest: logFile, mkdir: true, sync: false }),
+  );
+  const plane = await startControlPlane({
+    dataDir,
+    port: options.port,
+    accountId: options.accountId,
+    region: options.region,
+    logger,
+    ...(options.store === undefined ? {} : { store: options.store }),
+    ...(process.env.CREDPLANE_CLOCK_OFFSET_SECONDS
+      ? { clockOffsetSeconds: Number(process.env.CREDPLANE_CLOCK_OFFSET_SECONDS) }
+      : {}),
+  });
+  logger.info(
+    { url: plane.url, accountId: plane.accountId, masterKey: plane.masterKeySource },
+    'control plane started',
+  );
+
+  let planText = '';
+  if (options.template !== undefined) {
+    try {
+      const result = await applyTemplate(plane.store, fs.readFileSync(options.template, 'utf8'), {
+        accountId: plane.accountId,
+        region: plane.region,
+        partition: 'aws',
+        stackName: options.stackName,
+        parameters: parseParameters(options.parameter),
+        dryRun: false,
+      });
+      planText = result.text;
+    } catch (error) {
+      await plane.stop();
+      throw error;
+    }
+  }
+
+  const env = `AWS_CONFIG_FILE=${plane.awsFiles.config} AWS_SHARED_CREDENTIALS_FILE=${plane.awsFiles.credentials}`;
+  const lines = [
+    `credplane is up: ${plane.url} (STS and IAM, account ${plane.accountId}, region ${plane.region})`,
+    `  data directory: ${dataDir}   log: ${logFile}`,
+    ...(planText === ''
+      ? []
+      : [
+          '',
+          `template ${options.template}:`,
+          ...planText
+            .trimEnd()
+            .split('\n')
+            .map((l) => `  ${l}`),
+        ]),
+    '',
+    'Try it (the profile sends every AWS call to credplane):',
+    `  export ${env} AWS_PROFILE=${ADMIN_PROFILE} AWS_EC2_METADATA_DISABLED=true`,
+    '  aws sts get-caller-identity',
+    '  aws iam list-roles --query "Roles[].Arn"',
+    `  aws sts assume-role --role-arn arn:aws:iam::${plane.accountId}:role/<name> --role-session-name me`,
+    '',
+    'Stop with Ctrl-C; state is kept in the data directory for the next start.',
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+  return plane;
+}
+
+function parseParameters(pairs: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const pair of pairs) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw new Error(`--parameter must be Name=Value, got '${pair}'`);
+    out[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  return out;
+}
