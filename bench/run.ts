@@ -12,6 +12,7 @@ const SUITES: Record<string, () => Promise<{ run: BenchSuite }>> = {
   policy: () => import('./policy.js'),
   sigv4: () => import('./sigv4.js'),
   crypto: () => import('./crypto.js'),
+  'sts-http': () => import('./http.js'),
 };
 
 function format(n: number | undefined, digits = 0): string {
