@@ -83,6 +83,7 @@ async function measure(
       maxSeconds: SECONDS,
     });
     const ok = result.statuses['200'] ?? 0;
+    process.stderr.write(`  ${target} ${call}: ${Math.round(result.rps)} req/s\n`);
     rows.push({
       suite: 'sts-http',
       case: `${call} — ${target}`,

@@ -16,6 +16,8 @@ interface LoadSpec {
   concurrency: number;
   maxRequests: number;
   maxSeconds: number;
+  /** Per-request timeout; 10 s by default. */
+  timeoutMs?: number;
 }
 
 const spec = JSON.parse(process.argv[2] ?? '{}') as LoadSpec;
@@ -28,6 +30,7 @@ if (target.hostname !== '127.0.0.1' && target.hostname !== 'localhost') {
 const agent = new http.Agent({ keepAlive: true, maxSockets: spec.concurrency });
 const body = Buffer.from(spec.body);
 const headers = { ...spec.headers, 'content-length': String(body.length) };
+const REQUEST_TIMEOUT_MS = spec.timeoutMs ?? 10_000;
 const latencies: number[] = [];
 const statuses: Record<number, number> = {};
 let sent = 0;
@@ -56,6 +59,8 @@ function one(): Promise<void> {
         });
       },
     );
+    // A server that stops answering must not stall the run: give up on the request.
+    req.setTimeout(REQUEST_TIMEOUT_MS, () => req.destroy(new Error('timeout')));
     req.on('error', () => {
       errors++;
       resolve();
@@ -71,20 +76,34 @@ async function worker(): Promise<void> {
   }
 }
 
+function report(): void {
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  latencies.sort((a, b) => a - b);
+  const pct = (p: number): number =>
+    latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))] ?? NaN;
+  agent.destroy();
+  process.stdout.write(
+    JSON.stringify({
+      requests: latencies.length,
+      errors,
+      seconds,
+      rps: latencies.length / seconds,
+      p50Us: pct(0.5),
+      p99Us: pct(0.99),
+      statuses,
+    }),
+  );
+}
+
+// Hard stop: whatever is still in flight after the deadline plus one request timeout is abandoned.
+setTimeout(
+  () => {
+    report();
+    process.exit(0);
+  },
+  spec.maxSeconds * 1000 + REQUEST_TIMEOUT_MS + 1000,
+).unref();
+
 await Promise.all(Array.from({ length: spec.concurrency }, worker));
-const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-latencies.sort((a, b) => a - b);
-const pct = (p: number): number =>
-  latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))] ?? NaN;
-agent.destroy();
-process.stdout.write(
-  JSON.stringify({
-    requests: latencies.length,
-    errors,
-    seconds,
-    rps: latencies.length / seconds,
-    p50Us: pct(0.5),
-    p99Us: pct(0.99),
-    statuses,
-  }),
-);
+report();
+process.exit(0);

@@ -101,6 +101,7 @@ export interface LoadSpec {
   concurrency: number;
   maxRequests: number;
   maxSeconds: number;
+  timeoutMs?: number;
 }
 
 /** Run the bounded load client in its own process and return what it measured. */
