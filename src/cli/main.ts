@@ -6,8 +6,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { applyTemplate } from '../config/apply.js';
+import { templateAccountId } from '../config/metadata.js';
 import { isAwsError } from '../errors.js';
 import { openStore } from '../store/open.js';
+import type { Store } from '../store/store.js';
 import { up } from './up.js';
 
 const DEFAULT_ACCOUNT = '123456789012';
@@ -22,6 +24,26 @@ function port(value: string): number {
 function accountId(value: string): string {
   if (!/^\d{12}$/.test(value)) throw new InvalidArgumentError('must be 12 digits');
   return value;
+}
+
+/** `--account-id`, else the template's `Metadata.Credplane.AccountId`, else the default. */
+function resolveAccountId(given: string | undefined, templateFile: string | undefined): string {
+  if (given !== undefined) return given;
+  if (templateFile !== undefined) {
+    const fromTemplate = templateAccountId(fs.readFileSync(templateFile, 'utf8'));
+    if (fromTemplate !== undefined) return fromTemplate;
+  }
+  return DEFAULT_ACCOUNT;
+}
+
+/** The store of `--store` or `<data-dir>/credplane.db`, with the account present. */
+async function openDataStore(opts: { store?: string; dataDir: string }, account: string): Promise<Store> {
+  if (opts.store === undefined) fs.mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
+  const store = await openStore(opts.store ?? path.join(opts.dataDir, 'credplane.db'));
+  if (!(await store.listAccounts()).some((a) => a.accountId === account)) {
+    await store.createAccount({ accountId: account });
+  }
+  return store;
 }
 
 function collect(value: string, previous: string[]): string[] {
@@ -44,13 +66,17 @@ program
   .addOption(dataDirOption)
   .option('-p, --port <n>', 'port on 127.0.0.1 (0 = any free port)', port, DEFAULT_PORT)
   .option('--store <url>', 'postgres://... or a SQLite file (default: <data-dir>/credplane.db)')
-  .option('--account-id <id>', 'the account id', accountId, DEFAULT_ACCOUNT)
+  .option(
+    '--account-id <id>',
+    `the account id (default: the template's Metadata.Credplane.AccountId, else ${DEFAULT_ACCOUNT})`,
+    accountId,
+  )
   .option('--region <region>', 'the region clients sign for', 'us-east-1')
   .option('--stack-name <name>', 'stack name the template is applied as', 'credplane')
   .option('--parameter <Name=Value>', 'template parameter (repeatable)', collect, [])
   .option('--log-level <level>', 'pino level for <data-dir>/credplane.log', 'info')
   .action(async (opts) => {
-    const plane = await up(opts);
+    const plane = await up({ ...opts, accountId: resolveAccountId(opts.accountId, opts.template) });
     const shutdown = (signal: string): void => {
       process.stdout.write(`\n${signal}: stopping credplane...\n`);
       plane.stop().then(
@@ -69,26 +95,43 @@ program
   .option('--dry-run', 'print the plan only')
   .addOption(dataDirOption)
   .option('--store <url>', 'postgres://... or a SQLite file (default: <data-dir>/credplane.db)')
-  .option('--account-id <id>', 'the account id', accountId, DEFAULT_ACCOUNT)
+  .option(
+    '--account-id <id>',
+    `the account id (default: the template's Metadata.Credplane.AccountId, else ${DEFAULT_ACCOUNT})`,
+    accountId,
+  )
   .option('--region <region>', 'region for ARNs', 'us-east-1')
   .option('--stack-name <name>', 'stack name', 'credplane')
   .option('--parameter <Name=Value>', 'template parameter (repeatable)', collect, [])
   .action(async (opts) => {
-    const store = await openStore(opts.store ?? path.join(opts.dataDir, 'credplane.db'));
+    const account = resolveAccountId(opts.accountId, opts.file);
+    const store = await openDataStore(opts, account);
     try {
       const parameters = Object.fromEntries(
         (opts.parameter as string[]).map((p) => [p.slice(0, p.indexOf('=')), p.slice(p.indexOf('=') + 1)]),
       );
-      const result = await applyTemplate(store, fs.readFileSync(opts.file, 'utf8'), {
-        accountId: opts.accountId,
+      const text = fs.readFileSync(opts.file, 'utf8');
+      const print = (plan: string): void => {
+        process.stdout.write(plan.endsWith('\n') ? plan : `${plan}\n`);
+      };
+      let printed = false;
+      const result = await applyTemplate(store, text, {
+        accountId: account,
         region: opts.region,
         partition: 'aws',
         stackName: opts.stackName,
         parameters,
         dryRun: Boolean(opts.dryRun),
+        // The plan is shown before the first write.
+        onPlan: (_plan, planText) => {
+          print(planText);
+          printed = true;
+        },
       });
-      process.stdout.write(result.text.endsWith('\n') ? result.text : `${result.text}\n`);
-      process.stdout.write(result.applied ? 'applied.\n' : 'dry run: nothing changed.\n');
+      if (!printed) print(result.text);
+      process.stdout.write(
+        opts.dryRun ? 'dry run: nothing changed.\n' : result.applied ? 'applied.\n' : 'no changes.\n',
+      );
     } finally {
       await store.close();
     }
@@ -102,7 +145,7 @@ program
   .option('--store <url>', 'postgres://... or a SQLite file (default: <data-dir>/credplane.db)')
   .option('--account-id <id>', 'the account id', accountId, DEFAULT_ACCOUNT)
   .action(async (roleName: string, opts) => {
-    const store = await openStore(opts.store ?? path.join(opts.dataDir, 'credplane.db'));
+    const store = await openDataStore(opts, opts.accountId);
     try {
       const revocation = await store.revokeRoleSessions(opts.accountId, roleName, new Date());
       process.stdout.write(
