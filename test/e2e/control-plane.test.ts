@@ -204,6 +204,43 @@ describe('credplane up with the JS SDK v3', () => {
     expect(await tampered.text()).toContain('<Code>SignatureDoesNotMatch</Code>');
   });
 
+  it('picks up a template applied by `credplane apply` in another process', async () => {
+    const template = path.join(plane.dataDir, 'stack.yaml');
+    fs.writeFileSync(
+      template,
+      [
+        'Resources:',
+        '  Reader:',
+        '    Type: AWS::IAM::Role',
+        '    Properties:',
+        '      RoleName: reader',
+        '      AssumeRolePolicyDocument:',
+        "        Version: '2012-10-17'",
+        '        Statement:',
+        "          - { Effect: Allow, Principal: { AWS: !Sub 'arn:aws:iam::${AWS::AccountId}:root' }, Action: sts:AssumeRole }",
+        '      ManagedPolicyArns: [arn:aws:iam::aws:policy/ReadOnlyAccess]',
+      ].join('\n'),
+    );
+    const dry = await credplaneCli(
+      ['apply', '-f', template, '--data-dir', plane.dataDir, '--dry-run'],
+      plane.dataDir,
+    );
+    expect(dry.stdout).toContain('+ create role Reader');
+    expect(dry.stdout).toContain('dry run: nothing changed.');
+    const applied = await credplaneCli(['apply', '-f', template, '--data-dir', plane.dataDir], plane.dataDir);
+    expect(applied.stdout).toContain('applied.');
+    let creds: Creds | undefined;
+    for (let i = 0; i < 40 && creds === undefined; i++) {
+      creds = await assume(plane, ADMIN, 'reader').catch(() => undefined);
+      if (creds === undefined) await new Promise((r) => setTimeout(r, 250));
+    }
+    expect((await sts(plane, creds!).send(new GetCallerIdentityCommand({}))).Arn).toContain(
+      'assumed-role/reader/',
+    );
+    const again = await credplaneCli(['apply', '-f', template, '--data-dir', plane.dataDir], plane.dataDir);
+    expect(again.stdout).toContain('no changes.');
+  });
+
   it('revokes every session of a role issued before now (credplane revoke-sessions)', async () => {
     const before = await assume(plane, ADMIN, 'app');
     await assume(plane, before, 'chained');
