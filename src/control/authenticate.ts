@@ -6,7 +6,13 @@
 import { createHash } from 'node:crypto';
 import { openSessionToken, type KeyRing, type SessionClaims } from '../crypto/index.js';
 import { InvalidClientTokenIdError } from '../crypto/index.js';
-import type { CompiledPolicy, PolicySet, RequestPrincipal } from '../policy/index.js';
+import {
+  compilePolicy,
+  parsePolicy,
+  type CompiledPolicy,
+  type PolicySet,
+  type RequestPrincipal,
+} from '../policy/index.js';
 import type { ApiRequest } from '../server/http.js';
 import { verifyRequest, type ResolvedCredential, type VerifiedCaller } from '../sigv4/index.js';
 import type { Caller } from './caller.js';
@@ -44,11 +50,14 @@ export interface AuthenticatorOptions {
   now?: () => number;
 }
 
-/** The admin user's identity policy: everything, like `AdministratorAccess`. */
-const ADMIN_POLICY = JSON.stringify({
-  Version: '2012-10-17',
-  Statement: [{ Sid: 'CredplaneAdmin', Effect: 'Allow', Action: '*', Resource: '*' }],
-});
+/** The admin user's identity policy: everything, like `AdministratorAccess`. Compiled once. */
+const ADMIN_POLICY = compilePolicy(
+  parsePolicy({
+    Version: '2012-10-17',
+    Statement: [{ Sid: 'CredplaneAdmin', Effect: 'Allow', Action: '*', Resource: '*' }],
+  }),
+  { id: 'credplane-admin', name: 'credplane-admin (full access)', kind: 'identity' },
+);
 
 /**
  * Verify `request` (for one of `services`) and resolve its caller.
@@ -100,9 +109,7 @@ export async function authenticate(
         ...(claims === undefined ? {} : { session: claims }),
       },
       principal: { type: 'User', arn, account: accountId, userId, userName },
-      policies: {
-        identity: [options.policies.compile(ADMIN_POLICY, { id: 'credplane-admin', kind: 'identity' })],
-      },
+      policies: { identity: [ADMIN_POLICY] },
     };
   }
 
