@@ -88,11 +88,7 @@ export function sealSecret(
  * @example
  * const secret = openSecret(row.sealedSecret, row.accessKeyId, masterKey);
  */
-export function openSecret(
-  sealed: Uint8Array | string,
-  accessKeyId: string,
-  opener: SecretSealer,
-): string {
+export function openSecret(sealed: Uint8Array | string, accessKeyId: string, opener: SecretSealer): string {
   const bytes = sealedBlobBytes(sealed, MAX_SEALED_BYTES);
   let plaintext: Buffer | undefined;
   if (bytes !== undefined && bytes.length > 0) {
