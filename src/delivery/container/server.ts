@@ -1,0 +1,126 @@
+/**
+ * The ECS container credentials endpoint on 127.0.0.1: `GET /v2/credentials/<id>` with the task's
+ * token in `Authorization` answers the task role's credentials; `GET /v4/<id>` and
+ * `GET /v4/<id>/task` answer the task metadata documents.
+ *
+ * Order of checks on a credentials path: a token must be present (401), the path must name a known
+ * task (400 `InvalidIdInRequest`, as the ECS agent answers), the token must be that task's (403,
+ * compared in constant time), and the task must be running (400, "stopped").
+ */
+import type { Logger } from 'pino';
+import { AwsError } from '../../errors.js';
+import {
+  listen,
+  type ApiHandler,
+  type ApiRequest,
+  type ApiResponse,
+  type RunningServer,
+} from '../../server/http.js';
+import {
+  authorizationOf,
+  checkAuthorization,
+  CredentialsNotFoundError,
+  credentialsResponse,
+  errorResponse,
+  jsonResponse,
+  MethodNotAllowedError,
+  PathNotFoundError,
+} from './protocol.js';
+import { containerMetadata, taskMetadata } from './task-metadata.js';
+import type { TaskRegistry } from './tasks.js';
+
+const CREDENTIALS_PREFIX = '/v2/credentials';
+const METADATA_PREFIX = '/v4/';
+
+/** `400 NoIdInRequest` (the ECS agent's code): a credentials path without an id. */
+export class NoIdInRequestError extends AwsError {
+  constructor() {
+    super('NoIdInRequest', 'No credentials id in the request', { status: 400 });
+  }
+}
+
+export interface ContainerCredentialsOptions {
+  registry: TaskRegistry;
+  region: string;
+  logger?: Logger;
+}
+
+async function credentials(
+  path: string,
+  request: ApiRequest,
+  options: ContainerCredentialsOptions,
+): Promise<ApiResponse> {
+  if (path === CREDENTIALS_PREFIX || path === `${CREDENTIALS_PREFIX}/`) throw new NoIdInRequestError();
+  const token = authorizationOf(request);
+  const task = options.registry.findByCredentialsPath(path);
+  if (task === undefined) throw new CredentialsNotFoundError();
+  checkAuthorization(token, task.authorizationToken);
+  if (task.status !== 'RUNNING') {
+    throw new CredentialsNotFoundError(`Credentials are not available: task ${task.taskId} is stopped`);
+  }
+  const creds = await task.credentials.get();
+  options.logger?.debug(
+    { taskArn: task.taskArn, accessKeyId: creds.accessKeyId, requestId: request.requestId },
+    'container credentials served',
+  );
+  return credentialsResponse(creds);
+}
+
+function metadata(path: string, options: ContainerCredentialsOptions): ApiResponse {
+  const rest = path.slice(METADATA_PREFIX.length);
+  const slash = rest.indexOf('/');
+  const id = slash === -1 ? rest : rest.slice(0, slash);
+  const sub = slash === -1 ? '' : rest.slice(slash);
+  const task = options.registry.findByMetadataId(id);
+  if (task === undefined) throw new PathNotFoundError();
+  if (sub === '' || sub === '/') return jsonResponse(containerMetadata(task));
+  if (sub === '/task' || sub === '/task/') return jsonResponse(taskMetadata(task, options.region));
+  throw new PathNotFoundError();
+}
+
+/**
+ * The endpoint as an in-process handler (test it by calling it; serve it with `listen`).
+ *
+ * @example
+ * const handler = createContainerCredentialsHandler({ registry, region: 'us-east-1' });
+ * const res = await handler(request); // GET /v2/credentials/<id>, Authorization: <token>
+ */
+export function createContainerCredentialsHandler(options: ContainerCredentialsOptions): ApiHandler {
+  return async (request) => {
+    try {
+      if (request.method !== 'GET') throw new MethodNotAllowedError();
+      const path = request.url.split('?', 1)[0] ?? '/';
+      if (path === CREDENTIALS_PREFIX || path.startsWith(`${CREDENTIALS_PREFIX}/`)) {
+        return await credentials(path, request, options);
+      }
+      if (path.startsWith(METADATA_PREFIX)) return metadata(path, options);
+      throw new PathNotFoundError();
+    } catch (error) {
+      if (!(error instanceof AwsError)) {
+        options.logger?.error({ err: error, requestId: request.requestId }, 'container endpoint error');
+      }
+      return errorResponse(error);
+    }
+  };
+}
+
+/**
+ * Serve the endpoint on `host:port` (127.0.0.1, any free port by default).
+ *
+ * @example
+ * const server = await createContainerCredentialsServer({ registry, region: 'us-east-1' });
+ * env.AWS_CONTAINER_CREDENTIALS_FULL_URI = server.url + task.credentialsPath;
+ */
+export async function createContainerCredentialsServer(
+  options: ContainerCredentialsOptions & { port?: number; host?: string },
+): Promise<RunningServer> {
+  return listen(
+    {
+      handler: createContainerCredentialsHandler(options),
+      ...(options.logger === undefined ? {} : { logger: options.logger }),
+      maxBodyBytes: 16 * 1024,
+    },
+    options.port ?? 0,
+    options.host ?? '127.0.0.1',
+  );
+}

@@ -1,0 +1,68 @@
+/**
+ * The ECS channel as `start.ts` wires it: a task registry issuing through the shared
+ * `WorkloadIssuer`, the container endpoint on 127.0.0.1, and the task routes for the CLI.
+ */
+import type { Logger } from 'pino';
+import type { Snapshot } from '../../control/snapshot.js';
+import type { KeyRing } from '../../crypto/index.js';
+import type { Store } from '../../store/store.js';
+import type { AdminRoute } from '../launch/admin-api.js';
+import { WorkloadIssuer } from '../workload-issuer.js';
+import { taskRoutes } from './admin-routes.js';
+import { createContainerCredentialsServer } from './server.js';
+import { TaskRegistry } from './tasks.js';
+
+export interface ContainerServiceOptions {
+  store: Store;
+  snapshot: Snapshot;
+  keyRing: () => KeyRing;
+  partition: string;
+  region: string;
+  now?: () => number;
+  logger?: Logger;
+  /** The endpoint's port on 127.0.0.1; 0 (any free port) by default. */
+  port?: number;
+}
+
+export interface ContainerService {
+  url: string;
+  registry: TaskRegistry;
+  routes: AdminRoute[];
+  close(): Promise<void>;
+}
+
+/**
+ * @example
+ * const ecs = await createContainerService({ store, snapshot, keyRing, partition: 'aws', region });
+ * // ... ecs.routes go to createAdminApi; await ecs.close() on shutdown
+ */
+export async function createContainerService(options: ContainerServiceOptions): Promise<ContainerService> {
+  const issuer = new WorkloadIssuer({
+    snapshot: options.snapshot,
+    keyRing: options.keyRing,
+    ...(options.now === undefined ? {} : { now: options.now }),
+  });
+  const registry = new TaskRegistry({
+    issuer,
+    partition: options.partition,
+    region: options.region,
+    ...(options.now === undefined ? {} : { now: options.now }),
+  });
+  const server = await createContainerCredentialsServer({
+    registry,
+    region: options.region,
+    port: options.port ?? 0,
+    ...(options.logger === undefined ? {} : { logger: options.logger }),
+  });
+  return {
+    url: server.url,
+    registry,
+    routes: taskRoutes({
+      store: options.store,
+      registry,
+      endpointUrl: () => server.url,
+      partition: options.partition,
+    }),
+    close: () => server.close(),
+  };
+}

@@ -1,0 +1,92 @@
+/**
+ * The workload launch service `start.ts` wires in: the ECS container endpoint and the task and
+ * function routes under `/credplane/` on the control plane's port, in front of its handler.
+ */
+import type { Logger } from 'pino';
+import type { PolicyCache } from '../../control/policy-cache.js';
+import type { Snapshot } from '../../control/snapshot.js';
+import type { KeyRing } from '../../crypto/index.js';
+import type { ApiHandler } from '../../server/http.js';
+import type { Store } from '../../store/store.js';
+import { createContainerService, type ContainerService } from '../container/service.js';
+import { functionRoutes } from '../lambda/admin-routes.js';
+import { FunctionHost } from '../lambda/function-host.js';
+import { WorkloadIssuer } from '../workload-issuer.js';
+import { createAdminApi } from './admin-api.js';
+
+export interface LaunchServiceOptions {
+  store: Store;
+  snapshot: Snapshot;
+  policies: PolicyCache;
+  keyRing: () => KeyRing;
+  partition: string;
+  region: string;
+  now?: () => number;
+  logger?: Logger;
+  /** The container endpoint's port on 127.0.0.1 (0 = any free port). */
+  containerPort?: number;
+}
+
+export interface LaunchService {
+  container: ContainerService;
+  /** `handler` with the `/credplane/` routes in front of it. */
+  wrap(handler: ApiHandler): ApiHandler;
+  /** The control plane's URL once it listens: functions get it as `AWS_ENDPOINT_URL`. */
+  setControlPlaneUrl(url: string): void;
+  close(): Promise<void>;
+}
+
+/**
+ * @example
+ * const launch = await createLaunchService({ store, snapshot, policies, keyRing: keyRing.current, partition, region });
+ * const server = await listen({ handler: launch.wrap(controlPlaneHandler) }, port);
+ */
+export async function createLaunchService(options: LaunchServiceOptions): Promise<LaunchService> {
+  const now = options.now === undefined ? {} : { now: options.now };
+  const container = await createContainerService({
+    store: options.store,
+    snapshot: options.snapshot,
+    keyRing: options.keyRing,
+    partition: options.partition,
+    region: options.region,
+    ...now,
+    ...(options.logger === undefined ? {} : { logger: options.logger }),
+    ...(options.containerPort === undefined ? {} : { port: options.containerPort }),
+  });
+  const issuer = new WorkloadIssuer({ snapshot: options.snapshot, keyRing: options.keyRing, ...now });
+  let controlPlaneUrl = 'http://127.0.0.1:7300';
+  const host = new FunctionHost({ region: options.region, endpointUrl: () => controlPlaneUrl, ...now });
+  const admin = createAdminApi(
+    {
+      authenticator: {
+        snapshot: options.snapshot,
+        policies: options.policies,
+        keyRing: options.keyRing,
+        partition: options.partition,
+        ...now,
+      },
+    },
+    [
+      ...container.routes,
+      ...functionRoutes({
+        store: options.store,
+        issuer,
+        host,
+        partition: options.partition,
+        region: options.region,
+        ...now,
+      }),
+    ],
+  );
+  return {
+    container,
+    wrap: (handler) => (request) => admin(request) ?? handler(request),
+    setControlPlaneUrl: (url) => {
+      controlPlaneUrl = url;
+    },
+    close: async () => {
+      await host.close();
+      await container.close();
+    },
+  };
+}
