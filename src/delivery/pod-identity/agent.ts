@@ -1,0 +1,218 @@
+/**
+ * The EKS Pod Identity agent (spec credential-delivery §3.7) on 127.0.0.1: `GET /v1/credentials`
+ * with the pod's projected service-account token (audience `pods.eks.amazonaws.com`) as the raw
+ * `Authorization` value answers the container-credentials document for the role associated with
+ * the pod's service account. The session carries the session tags EKS sets, so ABAC policies on
+ * `aws:PrincipalTag/kubernetes-namespace` and friends work.
+ *
+ * Where the real agent only checks `exp`/`nbf`/`iat` and leaves the signature to EKS Auth, this one
+ * plays both parts and verifies everything itself: the token must be signed by the key of one of
+ * credplane's cluster issuers, for this audience, consistent in its subject, and its service
+ * account must have an association whose role trusts `pods.eks.amazonaws.com` for
+ * `sts:AssumeRole` and `sts:TagSession`. Identity is never derived from the caller's address.
+ * Status codes and text bodies follow the agent; EKS Auth failures use its
+ * `[<request-id>]: (<Code>): <message>, fault: client` form.
+ */
+import { createLocalJWKSet, decodeJwt, errors, jwtVerify, type JSONWebKeySet, type JWTPayload } from 'jose';
+import { AwsError } from '../../errors.js';
+import type { Cluster, ClusterRegistry } from '../../oidc/cluster-registry.js';
+import { serviceAccountSubject, type KubernetesClaim } from '../../oidc/service-account-token.js';
+import type { Store } from '../../store/store.js';
+import {
+  listen,
+  type ApiHandler,
+  type ApiRequest,
+  type ApiResponse,
+  type RunningServer,
+} from '../../server/http.js';
+import { credentialsResponse } from '../container/protocol.js';
+import { RefreshingSource } from '../refreshing-source.js';
+import type { WorkloadCredentials, WorkloadIssuer } from '../workload-issuer.js';
+
+export const POD_IDENTITY_AUDIENCE = 'pods.eks.amazonaws.com';
+export const POD_IDENTITY_PATH = '/v1/credentials';
+/** Session lifetime EKS Auth hands out: commonly reported as 6 h (spec §3.7, UNVERIFIED). */
+export const POD_IDENTITY_SESSION_SECONDS = 6 * 3600;
+const CACHE_SIZE = 2000;
+
+/** An EKS Auth error as the agent relays it. */
+class EksAuthError extends AwsError {}
+
+export interface PodIdentityAgentOptions {
+  registry: ClusterRegistry;
+  store: Store;
+  issuer: WorkloadIssuer;
+  partition?: string;
+  now?: () => number;
+}
+
+function text(status: number, body: string): ApiResponse {
+  return { status, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: `${body}\n` };
+}
+
+interface PodIdentity {
+  cluster: Cluster;
+  namespace: string;
+  serviceAccount: string;
+  podName: string;
+  podUid: string;
+}
+
+/** The verified pod behind a token, or an error response. */
+async function verifyPodToken(token: string, registry: ClusterRegistry, nowMs: number): Promise<PodIdentity> {
+  let claims: JWTPayload;
+  try {
+    claims = decodeJwt(token);
+  } catch {
+    throw new AgentResponse(text(400, 'Service account token cannot be parsed: not a JWT'));
+  }
+  const now = Math.floor(nowMs / 1000);
+  const bad = (why: string) =>
+    new AgentResponse(text(400, `Service account token failed basic claim validations: ${why}`));
+  if (typeof claims.exp !== 'number' || claims.exp <= now) throw bad('token is expired');
+  if (typeof claims.nbf === 'number' && claims.nbf > now + 60) throw bad('token is not valid yet');
+  if (typeof claims.iat === 'number' && claims.iat > now + 60) throw bad('token used before issued');
+
+  const cluster = typeof claims.iss === 'string' ? registry.findByIssuer(claims.iss) : undefined;
+  if (cluster === undefined)
+    throw new EksAuthError('InvalidTokenException', 'The token was not issued by a credplane cluster', {
+      status: 400,
+    });
+  try {
+    await jwtVerify(token, createLocalJWKSet(registry.jwks(cluster.name) as JSONWebKeySet), {
+      issuer: cluster.issuer,
+      audience: POD_IDENTITY_AUDIENCE,
+      algorithms: ['RS256'],
+      currentDate: new Date(nowMs),
+      clockTolerance: 60,
+    });
+  } catch (error) {
+    const why =
+      error instanceof errors.JWTClaimValidationFailed && error.claim === 'aud'
+        ? `the token audience is not ${POD_IDENTITY_AUDIENCE}`
+        : 'the token signature could not be verified with the cluster issuer keys';
+    throw new EksAuthError('InvalidTokenException', why, { status: 400 });
+  }
+  const k8s = claims['kubernetes.io'] as Partial<KubernetesClaim> | undefined;
+  const namespace = k8s?.namespace;
+  const serviceAccount = k8s?.serviceaccount?.name;
+  const pod = k8s?.pod;
+  if (
+    typeof namespace !== 'string' ||
+    typeof serviceAccount !== 'string' ||
+    typeof pod?.name !== 'string' ||
+    typeof pod.uid !== 'string' ||
+    claims.sub !== serviceAccountSubject(namespace, serviceAccount)
+  ) {
+    throw new EksAuthError('InvalidTokenException', 'The token is not a pod-bound service-account token', {
+      status: 400,
+    });
+  }
+  return { cluster, namespace, serviceAccount, podName: pod.name, podUid: pod.uid };
+}
+
+/** A finished response thrown out of the checks (the agent's own plain-text answers). */
+class AgentResponse extends Error {
+  constructor(readonly response: ApiResponse) {
+    super('agent response');
+  }
+}
+
+/** `eks-<cluster>-<pod>` trimmed to the 64 characters a session name may have. */
+export function podSessionName(cluster: string, podName: string): string {
+  return `eks-${cluster}-${podName}`.replace(/[^\w+=,.@-]/g, '-').slice(0, 64);
+}
+
+/**
+ * @example
+ * const handler = createPodIdentityAgentHandler({ registry, store, issuer });
+ * // GET /v1/credentials, Authorization: <pod token with aud pods.eks.amazonaws.com>
+ */
+export function createPodIdentityAgentHandler(options: PodIdentityAgentOptions): ApiHandler {
+  const now = options.now ?? Date.now;
+  const partition = options.partition ?? 'aws';
+  const sources = new Map<string, RefreshingSource<WorkloadCredentials>>();
+
+  async function credentialsFor(pod: PodIdentity): Promise<WorkloadCredentials> {
+    const { cluster } = pod;
+    const name = `${cluster.name}/${pod.namespace}/${pod.serviceAccount}`;
+    const association = await options.store
+      .getWorkload(cluster.accountId, 'eks-pod-identity', name)
+      .catch(() => undefined);
+    if (association === undefined) {
+      throw new EksAuthError(
+        'ResourceNotFoundException',
+        `No Pod Identity association for service account ${pod.namespace}/${pod.serviceAccount} in cluster ${cluster.name}`,
+        { status: 404 },
+      );
+    }
+    const key = `${name}\u0000${pod.podUid}\u0000${association.roleName}`;
+    let source = sources.get(key);
+    if (source === undefined) {
+      const clusterArn = `arn:${partition}:eks:${cluster.region}:${cluster.accountId}:cluster/${cluster.name}`;
+      const associationArn = association.settings.associationArn;
+      source = new RefreshingSource({
+        now,
+        issue: () =>
+          options.issuer.issue({
+            accountId: cluster.accountId,
+            roleName: association.roleName,
+            servicePrincipal: POD_IDENTITY_AUDIENCE,
+            sessionName: podSessionName(cluster.name, pod.podName),
+            durationSeconds: POD_IDENTITY_SESSION_SECONDS,
+            ...(typeof associationArn === 'string' ? { sourceArn: associationArn } : {}),
+            tags: [
+              { key: 'eks-cluster-arn', value: clusterArn },
+              { key: 'eks-cluster-name', value: cluster.name },
+              { key: 'kubernetes-namespace', value: pod.namespace },
+              { key: 'kubernetes-service-account', value: pod.serviceAccount },
+              { key: 'kubernetes-pod-name', value: pod.podName },
+              { key: 'kubernetes-pod-uid', value: pod.podUid },
+            ],
+          }),
+      });
+      if (sources.size >= CACHE_SIZE) sources.delete(sources.keys().next().value!);
+      sources.set(key, source);
+    }
+    return source.get();
+  }
+
+  return async (request: ApiRequest): Promise<ApiResponse> => {
+    try {
+      const path = request.url.split('?', 1)[0];
+      if (path !== POD_IDENTITY_PATH) return text(404, '404 page not found');
+      if (request.method !== 'GET') return text(405, 'Method Not Allowed');
+      const token = request.headers.authorization;
+      if (typeof token !== 'string' || token === '')
+        return text(400, 'Service account token cannot be empty');
+      const pod = await verifyPodToken(token, options.registry, now());
+      return credentialsResponse(await credentialsFor(pod), { includeRoleArn: false });
+    } catch (error) {
+      if (error instanceof AgentResponse) return error.response;
+      if (error instanceof AwsError) {
+        // A trust policy that refuses the service is EKS Auth's AccessDeniedException (400).
+        const code = error.code === 'AccessDenied' ? 'AccessDeniedException' : error.code;
+        const status = error.code === 'AccessDenied' ? 400 : error.status;
+        const fault = status >= 500 ? 'server' : 'client';
+        return text(status, `[${request.requestId}]: (${code}): ${error.message}, fault: ${fault}`);
+      }
+      return text(500, 'Internal Server Error');
+    }
+  };
+}
+
+/**
+ * Serve the agent on 127.0.0.1 (any free port by default).
+ *
+ * @example
+ * const agent = await createPodIdentityAgentServer({ registry, store, issuer });
+ * env.AWS_CONTAINER_CREDENTIALS_FULL_URI = `${agent.url}/v1/credentials`;
+ */
+export function createPodIdentityAgentServer(
+  options: PodIdentityAgentOptions & { port?: number },
+): Promise<RunningServer> {
+  return listen(
+    { handler: createPodIdentityAgentHandler(options), maxBodyBytes: 16 * 1024 },
+    options.port ?? 0,
+  );
+}

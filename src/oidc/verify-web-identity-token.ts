@@ -1,0 +1,164 @@
+/**
+ * STS's checks on a web identity token (spec credential-delivery §4.4), in STS's order so that each
+ * failure earns STS's code: parse (algorithm allow-list, NumericDate claims) → `iss` is a registered
+ * IAM OIDC provider of the role's account → `aud` is one of its client ids → the issuer's keys are
+ * obtained (`IDPCommunicationError` if not) → the signature verifies with the key named by `kid`
+ * → `exp` has not passed (`ExpiredTokenException`), `nbf`/`iat` are not in the future.
+ * Everything fails closed: a claim that cannot be read is a refused token.
+ */
+import {
+  compactVerify,
+  createLocalJWKSet,
+  decodeJwt,
+  decodeProtectedHeader,
+  errors,
+  type JWTPayload,
+} from 'jose';
+import { issuerHostPath } from './discovery.js';
+import { ExpiredWebIdentityTokenError, InvalidIdentityTokenError } from './errors.js';
+import type { JwksResolver } from './jwks-resolver.js';
+
+/** The signature algorithms STS accepts for OIDC tokens. */
+export const WEB_IDENTITY_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'ES256', 'ES384', 'ES512'] as const;
+
+export interface RegisteredProvider {
+  arn: string;
+  /** `host/path`, as IAM stores it. */
+  url: string;
+  clientIds: readonly string[];
+}
+
+export interface WebIdentityVerifierOptions {
+  /** The account's IAM OIDC provider for `host/path`, if registered. */
+  findProvider: (accountId: string, hostPath: string) => Promise<RegisteredProvider | undefined>;
+  resolveJwks: JwksResolver;
+  now?: () => number;
+  /** Tolerated clock difference for `nbf` and `iat`; 60 s by default. `exp` gets none. */
+  clockSkewSeconds?: number;
+}
+
+export interface VerifiedWebIdentity {
+  provider: RegisteredProvider;
+  issuer: string;
+  subject: string;
+  /** The token audience that matched one of the provider's client ids. */
+  audience: string;
+  /** `amr` as the token carries it (Cognito identity pools), for the `:amr` condition key. */
+  amr?: string[];
+  claims: JWTPayload;
+}
+
+export type WebIdentityVerifier = (token: string, accountId: string) => Promise<VerifiedWebIdentity>;
+
+const iso = (seconds: number): string => new Date(seconds * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+function numericDate(claims: JWTPayload, name: 'exp' | 'nbf' | 'iat', required: boolean): number | undefined {
+  const value = claims[name];
+  if (value === undefined && !required) return undefined;
+  if (typeof value !== 'number' || !Number.isInteger(value)) {
+    throw new InvalidIdentityTokenError(`The ${name} claim of the token must be an integer (NumericDate)`);
+  }
+  return value;
+}
+
+/**
+ * @example
+ * const verify = createWebIdentityVerifier({ findProvider, resolveJwks });
+ * const { subject, provider } = await verify(token, '111122223333');
+ */
+export function createWebIdentityVerifier(options: WebIdentityVerifierOptions): WebIdentityVerifier {
+  const now = options.now ?? Date.now;
+  const skew = options.clockSkewSeconds ?? 60;
+  const allowed: readonly string[] = WEB_IDENTITY_ALGORITHMS;
+
+  return async (token, accountId) => {
+    let header;
+    let claims: JWTPayload;
+    try {
+      header = decodeProtectedHeader(token);
+      claims = decodeJwt(token);
+    } catch {
+      throw new InvalidIdentityTokenError('The web identity token is not a well-formed JWT');
+    }
+    if (typeof header.alg !== 'string' || !allowed.includes(header.alg)) {
+      throw new InvalidIdentityTokenError(
+        `The token's signature algorithm ${String(header.alg).slice(0, 20)} is not one of ${allowed.join(', ')}`,
+      );
+    }
+    const issuer = claims.iss;
+    if (typeof issuer !== 'string' || !/^https?:\/\/[^/]/i.test(issuer)) {
+      throw new InvalidIdentityTokenError('The token has no issuer (iss) URL');
+    }
+    const provider = await options.findProvider(accountId, issuerHostPath(issuer));
+    if (provider === undefined) {
+      throw new InvalidIdentityTokenError(
+        `No OpenIDConnect provider found in your account for ${issuer.slice(0, 300)}`,
+      );
+    }
+    const audiences =
+      typeof claims.aud === 'string' ? [claims.aud] : Array.isArray(claims.aud) ? claims.aud : [];
+    const audience = audiences.find((a) => typeof a === 'string' && provider.clientIds.includes(a));
+    if (audience === undefined) throw new InvalidIdentityTokenError('Incorrect token audience');
+
+    await verifySignature(token, issuer, options.resolveJwks);
+
+    const nowSeconds = Math.floor(now() / 1000);
+    const exp = numericDate(claims, 'exp', true)!;
+    const nbf = numericDate(claims, 'nbf', false);
+    const iat = numericDate(claims, 'iat', false);
+    if (exp <= nowSeconds) {
+      throw new ExpiredWebIdentityTokenError(
+        `Token expired: current date/time ${iso(nowSeconds)} must be before the expiration date/time ${iso(exp)}`,
+      );
+    }
+    if (nbf !== undefined && nbf > nowSeconds + skew) {
+      throw new InvalidIdentityTokenError(
+        `Token is not valid before ${iso(nbf)} (current date/time ${iso(nowSeconds)})`,
+      );
+    }
+    if (iat !== undefined && iat > nowSeconds + skew) {
+      throw new InvalidIdentityTokenError(
+        `Token was issued in the future (${iso(iat)}; current date/time ${iso(nowSeconds)})`,
+      );
+    }
+    const subject = claims.sub;
+    if (typeof subject !== 'string' || subject.length === 0) {
+      throw new InvalidIdentityTokenError('The token has no subject (sub)');
+    }
+    const amr =
+      typeof claims.amr === 'string'
+        ? [claims.amr]
+        : Array.isArray(claims.amr)
+          ? claims.amr.filter((a): a is string => typeof a === 'string')
+          : undefined;
+    return { provider, issuer, subject, audience, ...(amr === undefined ? {} : { amr }), claims };
+  };
+}
+
+async function verifySignature(token: string, issuer: string, resolve: JwksResolver): Promise<void> {
+  const attempt = async (refresh: boolean): Promise<void> => {
+    const jwks = await resolve(issuer, { refresh });
+    await compactVerify(token, createLocalJWKSet(jwks), { algorithms: [...WEB_IDENTITY_ALGORITHMS] });
+  };
+  try {
+    await attempt(false);
+  } catch (error) {
+    if (!(error instanceof errors.JWKSNoMatchingKey)) throw signatureError(error);
+    // The issuer may have rotated since the keys were cached: look once more.
+    try {
+      await attempt(true);
+    } catch (retry) {
+      throw signatureError(retry);
+    }
+  }
+}
+
+function signatureError(error: unknown): unknown {
+  if (error instanceof errors.JWKSNoMatchingKey) {
+    return new InvalidIdentityTokenError("The token's key id (kid) is not in the issuer's JWKS");
+  }
+  if (error instanceof errors.JOSEError) {
+    return new InvalidIdentityTokenError("The token signature could not be verified with the issuer's keys");
+  }
+  return error;
+}
