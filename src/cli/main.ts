@@ -7,6 +7,9 @@ import path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { applyTemplate } from '../config/apply.js';
 import { templateAccountId } from '../config/metadata.js';
+import { registerKubernetesCommands } from '../delivery/kubernetes/commands.js';
+import { registerLaunchCommands } from '../delivery/launch/commands.js';
+import { registerImdsCommands } from '../delivery/imds/commands.js';
 import { isAwsError } from '../errors.js';
 import { openStore } from '../store/open.js';
 import type { Store } from '../store/store.js';
@@ -156,6 +159,11 @@ program
       await store.close();
     }
   });
+
+registerKubernetesCommands(program);
+registerLaunchCommands(program);
+
+registerImdsCommands(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   if (isAwsError(error)) {

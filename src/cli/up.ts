@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import pino from 'pino';
 import { applyTemplate } from '../config/apply.js';
+import { irsaBannerLines } from '../delivery/kubernetes/commands.js';
 import { ADMIN_PROFILE } from '../server/admin.js';
 import { startControlPlane, type RunningControlPlane } from '../server/start.js';
 
@@ -25,10 +26,13 @@ export async function up(options: UpOptions): Promise<RunningControlPlane> {
   const dataDir = path.resolve(options.dataDir);
   fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const logFile = path.join(dataDir, 'credplane.log');
-  const logger = pino(
-    { level: options.logLevel, base: { pid: process.pid } },
-    pino.destination({ dest: logFile, mkdir: true, sync: false }),
-  );
+  const destination = pino.destination({ dest: logFile, mkdir: true, sync: false });
+  // Wait for the file to open: exiting on an early startup error must not find the stream unready.
+  await new Promise<void>((resolve, reject) => {
+    destination.once('ready', () => resolve());
+    destination.once('error', reject);
+  });
+  const logger = pino({ level: options.logLevel, base: { pid: process.pid } }, destination);
   const plane = await startControlPlane({
     dataDir,
     port: options.port,
@@ -39,6 +43,7 @@ export async function up(options: UpOptions): Promise<RunningControlPlane> {
     ...(process.env.CREDPLANE_CLOCK_OFFSET_SECONDS
       ? { clockOffsetSeconds: Number(process.env.CREDPLANE_CLOCK_OFFSET_SECONDS) }
       : {}),
+    imds: imdsSettings(process.env),
   });
   logger.info(
     { url: plane.url, accountId: plane.accountId, masterKey: plane.masterKeySource },
@@ -57,6 +62,7 @@ export async function up(options: UpOptions): Promise<RunningControlPlane> {
         dryRun: false,
       });
       planText = result.text;
+      await plane.imds.reconcile();
     } catch (error) {
       await plane.stop();
       throw error;
@@ -84,6 +90,8 @@ export async function up(options: UpOptions): Promise<RunningControlPlane> {
     '  aws iam list-roles --query "Roles[].Arn"',
     `  aws sts assume-role --role-arn arn:aws:iam::${plane.accountId}:role/<name> --role-session-name me`,
     '',
+    ...instanceLines(plane),
+    ...(await irsaBannerLines(plane.store, dataDir, plane.accountId)),
     'Stop with Ctrl-C; state is kept in the data directory for the next start.',
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
@@ -98,4 +106,25 @@ function parseParameters(pairs: readonly string[]): Record<string, string> {
     out[pair.slice(0, eq)] = pair.slice(eq + 1);
   }
   return out;
+}
+
+/** Testing aids: shorter instance credential lifetimes to watch rotation. */
+function imdsSettings(env: NodeJS.ProcessEnv): { credentialSeconds?: number; refreshBeforeSeconds?: number } {
+  const credentialSeconds = Number(env.CREDPLANE_IMDS_CREDENTIAL_SECONDS);
+  const refreshBeforeSeconds = Number(env.CREDPLANE_IMDS_REFRESH_BEFORE_SECONDS);
+  return {
+    ...(credentialSeconds > 0 ? { credentialSeconds } : {}),
+    ...(refreshBeforeSeconds > 0 ? { refreshBeforeSeconds } : {}),
+  };
+}
+
+function instanceLines(plane: RunningControlPlane): string[] {
+  const instances = plane.imds.list();
+  if (instances.length === 0) return [];
+  return [
+    'EC2 instances (instance metadata service on loopback):',
+    ...instances.map((i) => `  ${i.name} ${i.instanceId}: ${i.url}  (role ${i.roleName ?? '-'})`),
+    `  run a command as one: credplane run-instance ${instances[0]!.instanceId} -- aws sts get-caller-identity`,
+    '',
+  ];
 }

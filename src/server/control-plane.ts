@@ -9,12 +9,16 @@ import type { KeyRingService } from '../control/key-ring-service.js';
 import type { PolicyCache } from '../control/policy-cache.js';
 import type { Snapshot } from '../control/snapshot.js';
 import { AwsError, isAwsError } from '../errors.js';
+import type { Ec2Handler } from '../ec2-api/dispatch.js';
 import { handleIamAction, IAM_NAMESPACE } from '../iam-api/index.js';
+import { createHttpJwksResolver } from '../oidc/jwks-resolver.js';
+import { storeProviderLookup } from '../oidc/provider-lookup.js';
+import { createWebIdentityVerifier, type WebIdentityVerifier } from '../oidc/verify-web-identity-token.js';
 import { parseQuery, type QueryParams } from '../protocol/query.js';
 import { queryError, type QueryResponse } from '../protocol/xml.js';
 import type { Store } from '../store/store.js';
 import { STS_NAMESPACE } from '../sts/context.js';
-import { handleStsAction } from '../sts/dispatch.js';
+import { handleStsAction, handleWebIdentityAction } from '../sts/dispatch.js';
 import type { ApiHandler, ApiRequest, ApiResponse } from './http.js';
 
 export interface ControlPlaneDeps {
@@ -26,6 +30,12 @@ export interface ControlPlaneDeps {
   /** The account IAM calls act on (the caller's account). */
   logger?: Logger;
   now?: () => number;
+  /** Verifies `AssumeRoleWithWebIdentity` tokens; by default against the Store's OIDC providers over HTTP(S). */
+  webIdentity?: WebIdentityVerifier;
+  /** Serves credplane's own OIDC issuers (discovery, JWKS); `undefined` for other paths. */
+  oidcIssuer?: (request: ApiRequest) => ApiResponse | undefined;
+  /** The EC2 Query API (requests signed for `ec2`) and its public documents. */
+  ec2?: Ec2Handler;
 }
 
 const NAMESPACES: Record<string, string> = { sts: STS_NAMESPACE, iam: IAM_NAMESPACE };
@@ -44,6 +54,11 @@ function decodeURIComponentSafe(text: string): string {
   } catch {
     return text;
   }
+}
+
+/** SigV4 in a header or a presigned query. */
+function isSigned(request: ApiRequest): boolean {
+  return request.headers.authorization !== undefined || /[?&]X-Amz-Signature=/i.test(request.url);
 }
 
 function readParams(request: ApiRequest): QueryParams {
@@ -65,12 +80,25 @@ export function createControlPlaneHandler(deps: ControlPlaneDeps): ApiHandler {
     ...(deps.now === undefined ? {} : { now: deps.now }),
   };
   const now = (): Date => new Date((deps.now ?? Date.now)());
+  const verifyWebIdentity =
+    deps.webIdentity ??
+    createWebIdentityVerifier({
+      findProvider: storeProviderLookup(deps.store, deps.partition),
+      resolveJwks: createHttpJwksResolver(),
+      ...(deps.now === undefined ? {} : { now: deps.now }),
+    });
 
   return async (request: ApiRequest): Promise<ApiResponse> => {
     const path = request.url.split('?', 1)[0];
     if (request.method === 'GET' && path === '/health') {
       return { status: 200, headers: { 'content-type': 'application/json' }, body: '{"status":"ok"}' };
     }
+    const issuerResponse = deps.oidcIssuer?.(request);
+    if (issuerResponse !== undefined) return issuerResponse;
+    const ec2Response = deps.ec2?.(request, signedService(request), (services) =>
+      authenticate(request, authOptions, services),
+    );
+    if (ec2Response !== undefined) return ec2Response;
     const service = signedService(request) ?? 'sts';
     const namespace = NAMESPACES[service] ?? STS_NAMESPACE;
     let action = '';
@@ -88,9 +116,24 @@ export function createControlPlaneHandler(deps: ControlPlaneDeps): ApiHandler {
       }
       const params = readParams(request);
       action = params.action ?? '';
-      const auth = await authenticate(request, authOptions, [service]);
-      caller = auth.caller.arn;
-      if (service === 'sts') {
+      // SDKs send AssumeRoleWithWebIdentity unsigned: the token authenticates it (spec §0 item 10).
+      const webIdentity = service === 'sts' && action === 'AssumeRoleWithWebIdentity';
+      const auth =
+        webIdentity && !isSigned(request) ? undefined : await authenticate(request, authOptions, [service]);
+      caller = auth?.caller.arn ?? '';
+      if (webIdentity || auth === undefined) {
+        response = await handleWebIdentityAction(
+          {
+            snapshot: deps.snapshot,
+            keyRing: deps.keyRing.current,
+            partition: deps.partition,
+            requestId: request.requestId,
+            now,
+            verifyWebIdentity,
+          },
+          params,
+        );
+      } else if (service === 'sts') {
         response = await handleStsAction(
           {
             auth,

@@ -11,6 +11,11 @@ import { KeyRingService } from '../control/key-ring-service.js';
 import { PolicyCache } from '../control/policy-cache.js';
 import { Snapshot } from '../control/snapshot.js';
 import { findAwsManagedPolicy } from '../catalog/aws-managed-policies.js';
+import { createOidcService } from '../oidc/service.js';
+import { createEc2Handler } from '../ec2-api/dispatch.js';
+import { loadIdentitySigner, removeEndpointsFile, writeEndpointsFile } from '../delivery/imds/files.js';
+import { createImdsService, type ImdsService } from '../delivery/imds/service.js';
+import { createLaunchService } from '../delivery/launch/service.js';
 import { openStore } from '../store/open.js';
 import type { Store } from '../store/store.js';
 import { ensureAdminKey, writeAwsFiles, type AdminKey, type AwsFiles } from './admin.js';
@@ -34,6 +39,8 @@ export interface ControlPlaneSettings {
    * credentials expire without waiting. Clients must sign with the same offset.
    */
   clockOffsetSeconds?: number;
+  /** Instance credential lifetime and refresh margin (testing aids; 6 h and 30 min by default). */
+  imds?: { credentialSeconds?: number; refreshBeforeSeconds?: number };
 }
 
 export interface RunningControlPlane {
@@ -45,6 +52,8 @@ export interface RunningControlPlane {
   admin: AdminKey;
   awsFiles: AwsFiles;
   masterKeySource: string;
+  /** Every EC2 instance's metadata endpoint. */
+  imds: ImdsService;
   stop(): Promise<void>;
 }
 
@@ -78,7 +87,49 @@ export async function startControlPlane(settings: ControlPlaneSettings): Promise
     await snapshot.start();
     cleanup.push(() => snapshot.stop());
 
+    // ECS container endpoint + task/function routes under /credplane/ (issue 5).
+    const launch = await createLaunchService({
+      store,
+      snapshot,
+      policies,
+      keyRing: keyRing.current,
+      partition,
+      region: settings.region,
+      now,
+      ...(settings.logger === undefined ? {} : { logger: settings.logger }),
+    });
+    cleanup.push(() => launch.close());
+
+    const oidc = createOidcService({
+      dataDir: settings.dataDir,
+      masterKey: master.key,
+      store,
+      partition,
+      now,
+    });
+    // EC2 instances: one metadata endpoint each, plus the EC2 Query API (issue 4).
+    const identity = loadIdentitySigner(settings.dataDir);
+    const imds = createImdsService({
+      store,
+      snapshot,
+      keyRing: keyRing.current,
+      accountId: settings.accountId,
+      region: settings.region,
+      partition,
+      identity,
+      now,
+      ...settings.imds,
+      onError: (err) => settings.logger?.error({ err }, 'imds'),
+    });
     const handler = createControlPlaneHandler({
+      webIdentity: oidc.verifyWebIdentity,
+      oidcIssuer: oidc.issuerHandler,
+      ec2: createEc2Handler({
+        store,
+        keyRing: keyRing.current,
+        partition,
+        identityCertificatePem: identity.certificatePem,
+      }),
       store,
       snapshot,
       policies,
@@ -88,11 +139,24 @@ export async function startControlPlane(settings: ControlPlaneSettings): Promise
       ...(settings.logger === undefined ? {} : { logger: settings.logger }),
     });
     const server = await listen(
-      { handler, ...(settings.logger ? { logger: settings.logger } : {}) },
+      { handler: launch.wrap(handler), ...(settings.logger ? { logger: settings.logger } : {}) },
       settings.port,
     );
     cleanup.push(() => server.close());
+    launch.setControlPlaneUrl(server.url);
     const awsFiles = writeAwsFiles(settings.dataDir, admin, server.url, settings.region);
+    const endpoints = {
+      url: server.url,
+      accountId: settings.accountId,
+      region: settings.region,
+      pid: process.pid,
+    };
+    imds.onReconciled((instances) => writeEndpointsFile(settings.dataDir, endpoints, instances));
+    await imds.start();
+    cleanup.push(async () => {
+      await imds.stop();
+      removeEndpointsFile(settings.dataDir);
+    });
 
     let stopped = false;
     return {
@@ -104,6 +168,7 @@ export async function startControlPlane(settings: ControlPlaneSettings): Promise
       admin,
       awsFiles,
       masterKeySource: master.source,
+      imds,
       stop: async () => {
         if (stopped) return;
         stopped = true;

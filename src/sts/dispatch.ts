@@ -1,11 +1,12 @@
 /**
  * STS over the AWS Query protocol: `Action=` to operation, result to `<Op>Response` XML.
- * `AssumeRoleWithWebIdentity` (unsigned) belongs to the EKS/web-identity work and is not served yet.
+ * `AssumeRoleWithWebIdentity` arrives unsigned and has its own entry point, `handleWebIdentityAction`.
  */
 import { AwsError } from '../errors.js';
 import type { QueryParams } from '../protocol/query.js';
 import { queryResult, type QueryResponse, type XmlNode } from '../protocol/xml.js';
 import { assumeRole } from './assume-role.js';
+import { assumeRoleWithWebIdentity, type WebIdentityStsContext } from './assume-role-with-web-identity.js';
 import { STS_NAMESPACE, type StsContext } from './context.js';
 import { decodeAuthorizationMessage } from './decode-authorization-message.js';
 import { getCallerIdentity } from './get-caller-identity.js';
@@ -29,4 +30,13 @@ export async function handleStsAction(ctx: StsContext, params: QueryParams): Pro
     });
   }
   return queryResult(action, STS_NAMESPACE, await operation(ctx, params), ctx.requestId);
+}
+
+/** `AssumeRoleWithWebIdentity`: the token, not a signature, authenticates the request. */
+export async function handleWebIdentityAction(
+  ctx: WebIdentityStsContext,
+  params: QueryParams,
+): Promise<QueryResponse> {
+  const action = 'AssumeRoleWithWebIdentity';
+  return queryResult(action, STS_NAMESPACE, await assumeRoleWithWebIdentity(ctx, params), ctx.requestId);
 }

@@ -1,0 +1,405 @@
+/**
+ * Every EC2 instance's metadata endpoint, kept in step with the Store: one endpoint per
+ * `ec2-instance` workload on a stable loopback port, created, updated and closed as workloads,
+ * instance profiles and roles change (in this process at once through the Store's change events,
+ * from other processes within `pollMs`).
+ *
+ * Each instance holds two `RefreshingSource`s, one per delivery version, so IMDSv1 and IMDSv2
+ * requests get different credential sets whose sessions carry `ec2:RoleDelivery` 1.0 or 2.0 (spec
+ * credential-delivery §1.3).
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import type { KeyRing } from '../../crypto/index.js';
+import { AccessDeniedError } from '../../control/errors.js';
+import type { Snapshot } from '../../control/snapshot.js';
+import type { InstanceProfile, JsonValue, Workload } from '../../iam/types.js';
+import type { Store, StoreChange } from '../../store/store.js';
+import { RefreshingSource } from '../refreshing-source.js';
+import { WorkloadIssuer, type WorkloadCredentials } from '../workload-issuer.js';
+import { credentialDocument, iamInfoDocument, unauthorizedDocument } from './documents.js';
+import type { IdentitySigner } from './identity.js';
+import {
+  createImdsServer,
+  type ImdsEndpoint,
+  type ImdsState,
+  type MetadataOptions,
+  type SetSocketTtl,
+} from './server.js';
+import { ImdsTokens } from './tokens.js';
+import { identityDocument, instanceTree, type InstanceDescription, type RoleDelivery } from './tree.js';
+
+export const EC2_SERVICE_PRINCIPAL = 'ec2.amazonaws.com';
+/** Where an instance's endpoint port is kept in its workload settings. */
+export const PORT_SETTING = 'imdsPort';
+
+export interface ImdsServiceOptions {
+  store: Store;
+  snapshot: Snapshot;
+  keyRing: () => KeyRing;
+  accountId: string;
+  region: string;
+  partition: string;
+  identity: IdentitySigner;
+  now?: () => number;
+  /** Lifetime of issued credentials; 6 hours by default. */
+  credentialSeconds?: number;
+  /** Replace credentials once fewer than this many seconds remain; 30 minutes by default. */
+  refreshBeforeSeconds?: number;
+  /** Ports are derived from instance ids within `[portBase, portBase + portSpan)`. */
+  portBase?: number;
+  portSpan?: number;
+  /** How often to re-read the Store for changes made by other processes; 5000 ms. 0 = never. */
+  pollMs?: number;
+  setSocketTtl?: SetSocketTtl;
+  onError?: (error: unknown) => void;
+}
+
+export interface InstanceEndpointInfo {
+  name: string;
+  instanceId: string;
+  port: number;
+  url: string;
+  roleName?: string;
+  options: MetadataOptions;
+}
+
+export interface ImdsService {
+  /** Start every instance's endpoint and follow the Store. */
+  start(): Promise<void>;
+  /** Bring the endpoints in line with the Store now. */
+  reconcile(): Promise<void>;
+  /** The endpoint of an instance, by instance id or workload name. */
+  find(instanceIdOrName: string): InstanceEndpointInfo | undefined;
+  list(): InstanceEndpointInfo[];
+  /** Call `listener` after every pass that brought the endpoints in line with the Store. */
+  onReconciled(listener: (instances: InstanceEndpointInfo[]) => void): void;
+  stop(): Promise<void>;
+}
+
+const str = (v: JsonValue | undefined): string | undefined => (typeof v === 'string' ? v : undefined);
+const obj = (v: JsonValue | undefined): { [k: string]: JsonValue } =>
+  v !== null && typeof v === 'object' && !Array.isArray(v) ? v : {};
+
+/** The metadata options in a workload's settings, with EC2's defaults. */
+export function metadataOptionsOf(settings: Workload['settings']): MetadataOptions {
+  const m = obj(settings.metadataOptions);
+  const hop = m.httpPutResponseHopLimit;
+  return {
+    httpTokens: m.httpTokens === 'required' ? 'required' : 'optional',
+    httpEndpoint: m.httpEndpoint === 'disabled' ? 'disabled' : 'enabled',
+    httpPutResponseHopLimit:
+      typeof hop === 'number' && Number.isInteger(hop) && hop >= 1 && hop <= 64 ? hop : 1,
+  };
+}
+
+/** The instance id a workload carries (template apply and RunInstances assign one). */
+export function instanceIdOf(w: Workload): string {
+  return str(w.settings.instanceId) ?? `i-${createHash('sha256').update(w.name).digest('hex').slice(0, 17)}`;
+}
+
+function digest(text: string): Buffer {
+  return createHash('sha256').update(text).digest();
+}
+
+/** A port derived from the instance id, so it stays the same across restarts even unrecorded. */
+export function derivedPort(instanceId: string, base: number, span: number): number {
+  return base + (digest(instanceId).readUInt32BE(0) % span);
+}
+
+/** The private IPv4 address an instance reports, derived from its id (10.0.0.0/16). */
+export function privateIpOf(instanceId: string): string {
+  const h = digest(instanceId);
+  return `10.0.${h[4]!}.${(h[5]! % 254) + 1}`;
+}
+
+class Instance {
+  readonly generation = randomBytes(8).toString('hex');
+  state!: ImdsState;
+  info!: InstanceEndpointInfo;
+  endpoint: ImdsEndpoint | undefined;
+  private roleName: string | undefined;
+  private sources: Record<RoleDelivery, RefreshingSource<WorkloadCredentials>> | undefined;
+  private readonly rendered = new WeakMap<WorkloadCredentials, [string, string]>();
+
+  constructor(
+    readonly instanceId: string,
+    private readonly service: ServiceContext,
+  ) {}
+
+  update(w: Workload, profile: InstanceProfile | undefined): void {
+    const o = this.service.options;
+    const settings = w.settings;
+    const roleName = profile === undefined ? undefined : profile.roles[0]?.roleName;
+    if (roleName !== this.roleName) {
+      this.roleName = roleName;
+      this.sources =
+        roleName === undefined
+          ? undefined
+          : { '1.0': this.source(roleName, '1.0'), '2.0': this.source(roleName, '2.0') };
+    }
+    const tagList = Array.isArray(settings.tags) ? settings.tags : [];
+    const m = obj(settings.metadataOptions);
+    const description: InstanceDescription = {
+      instanceId: this.instanceId,
+      accountId: o.accountId,
+      region: o.region,
+      availabilityZone: `${o.region}a`,
+      imageId: str(settings.imageId) ?? 'ami-0123456789abcdef0',
+      instanceType: str(settings.instanceType) ?? 't3.micro',
+      privateIp: privateIpOf(this.instanceId),
+      launchTime: w.createDate,
+      ...(profile === undefined
+        ? {}
+        : {
+            instanceProfile: {
+              arn: profile.arn,
+              id: profile.instanceProfileId,
+              ...(roleName === undefined ? {} : { roleName }),
+            },
+          }),
+      ...(str(settings.userData) === undefined
+        ? {}
+        : { userData: Buffer.from(str(settings.userData)!, 'base64') }),
+      ...(m.instanceMetadataTags === 'enabled'
+        ? {
+            tags: Object.fromEntries(
+              tagList.map((t) => [str(obj(t).key) ?? '', str(obj(t).value) ?? '']).filter(([k]) => k !== ''),
+            ),
+          }
+        : {}),
+    };
+    const document = identityDocument(description);
+    const now = (): Date => new Date(this.service.now());
+    this.state = {
+      binding: { instanceId: this.instanceId, generation: this.generation },
+      options: metadataOptionsOf(settings),
+      tree: instanceTree(description, {
+        credentials: (delivery, extended) => this.credentials(delivery, extended),
+        iamInfo: () =>
+          profile === undefined
+            ? ''
+            : iamInfoDocument({ arn: profile.arn, id: profile.instanceProfileId }, now()),
+        identityDocument: document,
+        identitySignature: o.identity.sign(document),
+      }),
+    };
+    this.info = {
+      name: w.name,
+      instanceId: this.instanceId,
+      port: this.endpoint?.port ?? 0,
+      url: this.endpoint?.url ?? '',
+      ...(roleName === undefined ? {} : { roleName }),
+      options: this.state.options,
+    };
+  }
+
+  /** The role's trust or existence changed: issue afresh on the next request. */
+  invalidate(roleName: string): void {
+    if (this.roleName?.toLowerCase() !== roleName.toLowerCase()) return;
+    this.sources?.['1.0'].invalidate();
+    this.sources?.['2.0'].invalidate();
+  }
+
+  private source(roleName: string, delivery: RoleDelivery): RefreshingSource<WorkloadCredentials> {
+    const o = this.service.options;
+    const instanceArn = `arn:${o.partition}:ec2:${o.region}:${o.accountId}:instance/${this.instanceId}`;
+    return new RefreshingSource({
+      now: this.service.now,
+      ...(o.refreshBeforeSeconds === undefined ? {} : { refreshBeforeSeconds: o.refreshBeforeSeconds }),
+      issue: () =>
+        this.service.issuer.issue({
+          accountId: o.accountId,
+          roleName,
+          servicePrincipal: EC2_SERVICE_PRINCIPAL,
+          sessionName: this.instanceId,
+          sourceArn: instanceArn,
+          ...(o.credentialSeconds === undefined ? {} : { durationSeconds: o.credentialSeconds }),
+          deliveryContext: { 'ec2:RoleDelivery': delivery, 'ec2:SourceInstanceARN': instanceArn },
+        }),
+    });
+  }
+
+  private async credentials(delivery: RoleDelivery, extended: boolean): Promise<string> {
+    const sources = this.sources;
+    const roleName = this.roleName;
+    if (sources === undefined || roleName === undefined) return '';
+    let credentials: WorkloadCredentials;
+    try {
+      credentials = await sources[delivery].get();
+    } catch (error) {
+      // EC2 answers a trust failure with a document, not an HTTP error (spec §1.6).
+      if (error instanceof AccessDeniedError)
+        return unauthorizedDocument(roleName, new Date(this.service.now()));
+      throw error;
+    }
+    let docs = this.rendered.get(credentials);
+    if (docs === undefined) {
+      const lifetime = (this.service.options.credentialSeconds ?? 6 * 3600) * 1000;
+      const issuedAt = new Date(credentials.expiration.getTime() - lifetime);
+      docs = [
+        credentialDocument(credentials, issuedAt, false),
+        credentialDocument(credentials, issuedAt, true),
+      ];
+      this.rendered.set(credentials, docs);
+    }
+    return extended ? docs[1] : docs[0];
+  }
+}
+
+interface ServiceContext {
+  options: ImdsServiceOptions;
+  issuer: WorkloadIssuer;
+  now: () => number;
+}
+
+const RELEVANT = new Set<StoreChange['entity']>(['workload', 'instance-profile', 'role']);
+
+/**
+ * @example
+ * const imds = createImdsService({ store, snapshot, keyRing, accountId, region, partition, identity });
+ * await imds.start();
+ * imds.find('i-0123456789abcdef0')?.url; // 'http://127.0.0.1:2xxxx/'
+ */
+export function createImdsService(options: ImdsServiceOptions): ImdsService {
+  const now = options.now ?? Date.now;
+  const context: ServiceContext = {
+    options,
+    now,
+    issuer: new WorkloadIssuer({ snapshot: options.snapshot, keyRing: options.keyRing, now }),
+  };
+  const tokens = new ImdsTokens();
+  const base = options.portBase ?? 20000;
+  const span = options.portSpan ?? 10000;
+  const instances = new Map<string, Instance>();
+  const listeners: ((instances: InstanceEndpointInfo[]) => void)[] = [];
+  let running: Promise<void> = Promise.resolve();
+  let queued = false;
+  let stopped = false;
+  let unsubscribe: (() => void) | undefined;
+  let timer: NodeJS.Timeout | undefined;
+
+  async function bind(instance: Instance, preferred: number | undefined): Promise<ImdsEndpoint> {
+    const candidates = [
+      ...(preferred === undefined ? [] : [preferred]),
+      ...Array.from(
+        { length: 64 },
+        (_, i) => base + ((derivedPort(instance.instanceId, base, span) - base + i) % span),
+      ),
+    ];
+    let last: unknown;
+    for (const port of candidates) {
+      try {
+        return await createImdsServer(
+          {
+            state: () => instance.state,
+            tokens,
+            now,
+            ...(options.setSocketTtl === undefined ? {} : { setSocketTtl: options.setSocketTtl }),
+            ...(options.onError === undefined ? {} : { onError: options.onError }),
+          },
+          port,
+        );
+      } catch (error) {
+        last = error;
+      }
+    }
+    throw last;
+  }
+
+  async function reconcileOnce(): Promise<void> {
+    const workloads = await options.store.listWorkloads(options.accountId, { kind: 'ec2-instance' });
+    const profiles = new Map<string, InstanceProfile>();
+    let marker: string | undefined;
+    do {
+      const page = await options.store.listInstanceProfiles(options.accountId, {
+        maxItems: 1000,
+        ...(marker === undefined ? {} : { marker }),
+      });
+      for (const p of page.items) profiles.set(p.instanceProfileName.toLowerCase(), p);
+      marker = page.isTruncated ? page.marker : undefined;
+    } while (marker !== undefined);
+
+    const seen = new Set<string>();
+    for (const w of workloads) {
+      if (stopped) return;
+      const id = instanceIdOf(w);
+      seen.add(id);
+      const profileName = str(w.settings.instanceProfileName);
+      const profile = profileName === undefined ? undefined : profiles.get(profileName.toLowerCase());
+      let instance = instances.get(id);
+      if (instance === undefined) {
+        instance = new Instance(id, context);
+        instance.update(w, profile);
+        const stored = w.settings[PORT_SETTING];
+        instance.endpoint = await bind(instance, typeof stored === 'number' ? stored : undefined);
+        instances.set(id, instance);
+      }
+      instance.update(w, profile);
+      if (w.settings[PORT_SETTING] !== instance.endpoint!.port) {
+        // Record the port so it survives restarts and template re-applies that rewrite settings.
+        await options.store.putWorkload(options.accountId, {
+          kind: w.kind,
+          name: w.name,
+          roleName: w.roleName,
+          settings: { ...w.settings, [PORT_SETTING]: instance.endpoint!.port },
+        });
+      }
+    }
+    for (const [id, instance] of instances) {
+      if (seen.has(id)) continue;
+      instances.delete(id);
+      await instance.endpoint?.close();
+    }
+    const infos = [...instances.values()].map((i) => i.info);
+    for (const listener of listeners) listener(infos);
+  }
+
+  function reconcile(): Promise<void> {
+    // Coalesce bursts of changes into one pass after the one running now.
+    if (queued) return running;
+    queued = true;
+    running = running
+      .catch(() => undefined)
+      .then(() => {
+        queued = false;
+        return stopped ? undefined : reconcileOnce();
+      });
+    return running;
+  }
+
+  return {
+    async start() {
+      unsubscribe = options.store.onChange((change) => {
+        if (change.accountId !== options.accountId) return;
+        // A role's trust policy decides whether EC2 may deliver it at all: re-check at once.
+        if (change.entity === 'role') for (const i of instances.values()) i.invalidate(change.key);
+        if (RELEVANT.has(change.entity)) {
+          reconcile().catch((error: unknown) => options.onError?.(error));
+        }
+      });
+      await reconcile();
+      const pollMs = options.pollMs ?? 5000;
+      if (pollMs > 0) {
+        timer = setInterval(() => reconcile().catch((error: unknown) => options.onError?.(error)), pollMs);
+        timer.unref();
+      }
+    },
+    reconcile,
+    find(key) {
+      const byId = instances.get(key);
+      if (byId !== undefined) return byId.info;
+      for (const instance of instances.values()) if (instance.info.name === key) return instance.info;
+      return undefined;
+    },
+    list: () => [...instances.values()].map((i) => i.info),
+    onReconciled: (listener) => void listeners.push(listener),
+    async stop() {
+      stopped = true;
+      unsubscribe?.();
+      if (timer !== undefined) clearInterval(timer);
+      await running.catch(() => undefined);
+      await Promise.all([...instances.values()].map((i) => i.endpoint?.close()));
+      instances.clear();
+    },
+  };
+}

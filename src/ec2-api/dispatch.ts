@@ -1,0 +1,93 @@
+/**
+ * The EC2 Query API on the control-plane port: requests the client signed for `ec2`, verified and
+ * authorized like every other API (DESIGN decision 3), answered in EC2's own XML shapes. Also
+ * publishes the certificate that verifies instance identity document signatures.
+ */
+import type { AuthenticatedCaller } from '../control/authenticate.js';
+import { authorize } from '../control/authorize.js';
+import type { KeyRing } from '../crypto/index.js';
+import { isAwsError } from '../errors.js';
+import { parseQuery, type QueryParams } from '../protocol/query.js';
+import type { ApiRequest, ApiResponse } from '../server/http.js';
+import type { Store } from '../store/store.js';
+import { InvalidAction } from './errors.js';
+import { INSTANCE_OPERATIONS } from './instances.js';
+import { ec2Error, ec2Result } from './xml.js';
+
+/** Where the identity-document certificate is published on the control-plane port. */
+export const IDENTITY_CERTIFICATE_PATH = '/credplane/ec2/instance-identity/certificate.pem';
+
+export interface Ec2ApiOptions {
+  store: Store;
+  keyRing: () => KeyRing;
+  partition: string;
+  /** PEM certificate of the key that signs identity documents. */
+  identityCertificatePem?: string;
+}
+
+/** Verifies the request's signature for `services` and resolves the caller. */
+export type Authenticate = (services: readonly string[]) => Promise<AuthenticatedCaller>;
+
+/** `undefined` for requests that are not EC2's; otherwise the response. */
+export type Ec2Handler = (
+  request: ApiRequest,
+  service: string | undefined,
+  authenticate: Authenticate,
+) => Promise<ApiResponse> | undefined;
+
+function readParams(request: ApiRequest): QueryParams {
+  const q = request.url.indexOf('?');
+  if (request.method === 'POST') return parseQuery(request.body.toString('utf8'));
+  return parseQuery(q === -1 ? '' : request.url.slice(q + 1));
+}
+
+/**
+ * @example
+ * const ec2 = createEc2Handler({ store, keyRing, partition: 'aws' });
+ * const response = ec2(request, signedService(request), (s) => authenticate(request, options, s));
+ */
+export function createEc2Handler(options: Ec2ApiOptions): Ec2Handler {
+  return (request, service, authenticateFor) => {
+    if (
+      request.method === 'GET' &&
+      request.url === IDENTITY_CERTIFICATE_PATH &&
+      options.identityCertificatePem
+    ) {
+      return Promise.resolve({
+        status: 200,
+        headers: { 'content-type': 'application/x-pem-file' },
+        body: options.identityCertificatePem,
+      });
+    }
+    if (service !== 'ec2') return undefined;
+    return (async () => {
+      try {
+        const params = readParams(request);
+        const action = params.action ?? '';
+        const operation = Object.hasOwn(INSTANCE_OPERATIONS, action)
+          ? INSTANCE_OPERATIONS[action]
+          : undefined;
+        const auth = await authenticateFor(['ec2']);
+        if (operation === undefined) throw new InvalidAction(action);
+        const ring = options.keyRing();
+        const result = await operation(
+          {
+            store: options.store,
+            accountId: auth.caller.accountId,
+            partition: options.partition,
+            region: auth.region,
+            requestId: request.requestId,
+            authorize: (ec2Action, resource) => {
+              authorize(auth, { action: ec2Action, resource }, ring);
+            },
+          },
+          params,
+        );
+        return ec2Result(action, result, request.requestId);
+      } catch (error) {
+        if (!isAwsError(error)) throw error;
+        return ec2Error(error, request.requestId);
+      }
+    })();
+  };
+}

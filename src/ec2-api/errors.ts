@@ -1,0 +1,43 @@
+/** EC2's error codes for the operations credplane serves (all HTTP 400 unless noted). */
+import { AwsError } from '../errors.js';
+
+export class InvalidInstanceIdNotFound extends AwsError {
+  constructor(ids: readonly string[]) {
+    super(
+      'InvalidInstanceID.NotFound',
+      ids.length === 1
+        ? `The instance ID '${ids[0]}' does not exist`
+        : `The instance IDs '${ids.join(', ')}' do not exist`,
+    );
+  }
+}
+
+export class InvalidInstanceIdMalformed extends AwsError {
+  constructor(id: string) {
+    super('InvalidInstanceID.Malformed', `Invalid id: "${id.slice(0, 64)}"`);
+  }
+}
+
+export class InvalidParameterValue extends AwsError {
+  constructor(message: string) {
+    super('InvalidParameterValue', message);
+  }
+}
+
+export class MissingParameter extends AwsError {
+  constructor(name: string) {
+    super('MissingParameter', `The request must contain the parameter ${name}`);
+  }
+}
+
+export class InvalidAction extends AwsError {
+  constructor(action: string) {
+    super('InvalidAction', `The action ${action.slice(0, 64)} is not valid for this web service.`);
+  }
+}
+
+export class InvalidInstanceProfile extends AwsError {
+  constructor(message: string) {
+    super('InvalidParameterValue', message);
+  }
+}

@@ -1,0 +1,303 @@
+import { Sha256 } from '@aws-crypto/sha256-js';
+import { SignatureV4 } from '@smithy/signature-v4';
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { authenticate } from '../control/authenticate.js';
+import { PolicyCache } from '../control/policy-cache.js';
+import {
+  ACCOUNT,
+  createTestPlane,
+  credentialsOf,
+  xmlValue,
+  type Credentials,
+  type TestPlane,
+} from '../server/test-support/plane.js';
+import { createEc2Handler, IDENTITY_CERTIFICATE_PATH, type Ec2Handler } from './dispatch.js';
+import { EC2_NAMESPACE } from './xml.js';
+
+let plane: TestPlane;
+let ec2: Ec2Handler;
+
+async function call(
+  credentials: Credentials,
+  params: Record<string, string>,
+): Promise<{ status: number; text: string }> {
+  const body = new URLSearchParams({ Version: '2016-11-15', ...params }).toString();
+  const signer = new SignatureV4({ credentials, region: 'us-east-1', service: 'ec2', sha256: Sha256 });
+  const signed = await signer.sign(
+    {
+      method: 'POST',
+      protocol: 'http:',
+      hostname: '127.0.0.1',
+      port: 7300,
+      path: '/',
+      headers: { host: '127.0.0.1:7300', 'content-type': 'application/x-www-form-urlencoded' },
+      body,
+    },
+    { signingDate: new Date(plane.clock.now) },
+  );
+  const headers = signed.headers as Record<string, string>;
+  const request = {
+    method: 'POST',
+    url: '/',
+    rawHeaders: Object.entries(headers).flat(),
+    headers: Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v])),
+    body: Buffer.from(body),
+    remoteAddress: '127.0.0.1',
+    requestId: randomUUID(),
+    receivedAt: plane.clock.now,
+  };
+  const options = {
+    snapshot: plane.snapshot,
+    policies: new PolicyCache(),
+    keyRing: plane.keyRing,
+    partition: 'aws',
+    now: () => plane.clock.now,
+  };
+  const response = await ec2(request, 'ec2', (services) => authenticate(request, options, services))!;
+  return { status: response.status, text: String(response.body) };
+}
+
+const errorCode = (text: string): string | undefined =>
+  /<Response><Errors><Error><Code>([^<]+)<\/Code>/.exec(text)?.[1];
+
+beforeAll(async () => {
+  plane = await createTestPlane();
+  ec2 = createEc2Handler({
+    store: plane.store,
+    keyRing: plane.keyRing,
+    partition: 'aws',
+    identityCertificatePem: 'PEM',
+  });
+  await plane.store.createRole(ACCOUNT, {
+    roleName: 'web',
+    assumeRolePolicyDocument: JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [
+        { Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' },
+        { Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: 'sts:AssumeRole' },
+      ],
+    }),
+  });
+  await plane.store.createInstanceProfile(ACCOUNT, { instanceProfileName: 'web-profile' });
+  await plane.store.addRoleToInstanceProfile(ACCOUNT, 'web-profile', 'web');
+  await plane.store.createInstanceProfile(ACCOUNT, { instanceProfileName: 'empty-profile' });
+});
+
+afterAll(() => plane.close());
+
+async function run(more: Record<string, string> = {}): Promise<string> {
+  const res = await call(plane.admin, {
+    Action: 'RunInstances',
+    ImageId: 'ami-0abcdef1234567890',
+    InstanceType: 't3.micro',
+    MinCount: '1',
+    MaxCount: '1',
+    'IamInstanceProfile.Name': 'web-profile',
+    ...more,
+  });
+  expect(res.status).toBe(200);
+  return xmlValue(res.text, 'instanceId')!;
+}
+
+describe('EC2 Query API', () => {
+  it('RunInstances creates an instance workload with its profile, options and tags', async () => {
+    const res = await call(plane.admin, {
+      Action: 'RunInstances',
+      ImageId: 'ami-0abcdef1234567890',
+      MinCount: '1',
+      MaxCount: '2',
+      'IamInstanceProfile.Name': 'web-profile',
+      'MetadataOptions.HttpTokens': 'required',
+      'MetadataOptions.HttpPutResponseHopLimit': '2',
+      'TagSpecification.1.ResourceType': 'instance',
+      'TagSpecification.1.Tag.1.Key': 'Name',
+      'TagSpecification.1.Tag.1.Value': 'api',
+      UserData: Buffer.from('hello').toString('base64'),
+    });
+    expect(res.status).toBe(200);
+    expect(res.text).toContain(`<RunInstancesResponse xmlns="${EC2_NAMESPACE}"><requestId>`);
+    const ids = [...res.text.matchAll(/<instanceId>(i-[0-9a-f]{17})<\/instanceId>/g)].map((m) => m[1]!);
+    expect(ids).toHaveLength(2);
+    const w = await plane.store.getWorkload(ACCOUNT, 'ec2-instance', ids[0]!);
+    expect(w.roleName).toBe('web');
+    expect(w.settings).toMatchObject({
+      instanceId: ids[0],
+      instanceProfileName: 'web-profile',
+      metadataOptions: { httpTokens: 'required', httpPutResponseHopLimit: 2, httpEndpoint: 'enabled' },
+      userData: Buffer.from('hello').toString('base64'),
+      tags: [{ key: 'Name', value: 'api' }],
+    });
+  });
+
+  it('DescribeInstances lists and filters; unknown ids are InvalidInstanceID.NotFound in EC2 error shape', async () => {
+    const id = await run();
+    const one = await call(plane.admin, { Action: 'DescribeInstances', 'InstanceId.1': id });
+    expect(one.text).toContain(`<instanceId>${id}</instanceId>`);
+    expect(one.text).toContain(
+      '<iamInstanceProfile><arn>arn:aws:iam::123456789012:instance-profile/web-profile</arn>',
+    );
+    expect(one.text).toContain('<httpTokens>optional</httpTokens>');
+    const filtered = await call(plane.admin, {
+      Action: 'DescribeInstances',
+      'Filter.1.Name': 'tag:Name',
+      'Filter.1.Value.1': 'api',
+    });
+    expect(filtered.text).not.toContain(id);
+    expect(filtered.text.match(/<instancesSet>/g)).toHaveLength(2);
+    const missing = await call(plane.admin, {
+      Action: 'DescribeInstances',
+      'InstanceId.1': 'i-0123456789abcdef0',
+    });
+    expect(missing.status).toBe(400);
+    expect(missing.text).toMatch(
+      /^<\?xml[^>]*>\n<Response><Errors><Error><Code>InvalidInstanceID\.NotFound<\/Code><Message>The instance ID &apos;i-0123456789abcdef0&apos; does not exist<\/Message><\/Error><\/Errors><RequestID>[-0-9a-f]+<\/RequestID><\/Response>$/,
+    );
+    const malformed = await call(plane.admin, { Action: 'DescribeInstances', 'InstanceId.1': 'web' });
+    expect(errorCode(malformed.text)).toBe('InvalidInstanceID.Malformed');
+  });
+
+  it('ModifyInstanceMetadataOptions changes only what is given and validates values', async () => {
+    const id = await run({ 'MetadataOptions.HttpPutResponseHopLimit': '3' });
+    const res = await call(plane.admin, {
+      Action: 'ModifyInstanceMetadataOptions',
+      InstanceId: id,
+      HttpTokens: 'required',
+    });
+    expect(res.status).toBe(200);
+    expect(res.text).toContain(
+      '<instanceMetadataOptions><state>pending</state><httpTokens>required</httpTokens><httpPutResponseHopLimit>3</httpPutResponseHopLimit>',
+    );
+    const w = await plane.store.getWorkload(ACCOUNT, 'ec2-instance', id);
+    expect(w.settings.metadataOptions).toMatchObject({ httpTokens: 'required', httpPutResponseHopLimit: 3 });
+    for (const [name, value] of [
+      ['HttpTokens', 'sometimes'],
+      ['HttpEndpoint', 'on'],
+      ['HttpPutResponseHopLimit', '65'],
+      ['HttpPutResponseHopLimit', '0'],
+    ] as const) {
+      const bad = await call(plane.admin, {
+        Action: 'ModifyInstanceMetadataOptions',
+        InstanceId: id,
+        [name]: value,
+      });
+      expect([bad.status, errorCode(bad.text)]).toEqual([400, 'InvalidParameterValue']);
+    }
+  });
+
+  it('TerminateInstances removes the instance', async () => {
+    const id = await run();
+    const res = await call(plane.admin, { Action: 'TerminateInstances', 'InstanceId.1': id });
+    expect(res.text).toContain('<currentState><code>32</code><name>shutting-down</name></currentState>');
+    expect(await plane.store.listWorkloads(ACCOUNT, { kind: 'ec2-instance' })).not.toContainEqual(
+      expect.objectContaining({ name: id }),
+    );
+    const again = await call(plane.admin, { Action: 'TerminateInstances', 'InstanceId.1': id });
+    expect(errorCode(again.text)).toBe('InvalidInstanceID.NotFound');
+  });
+
+  it('Associate/ReplaceIamInstanceProfile move the instance to another profile', async () => {
+    await plane.store.createRole(ACCOUNT, {
+      roleName: 'other',
+      assumeRolePolicyDocument: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [
+          { Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' },
+        ],
+      }),
+    });
+    await plane.store.createInstanceProfile(ACCOUNT, { instanceProfileName: 'other-profile' });
+    await plane.store.addRoleToInstanceProfile(ACCOUNT, 'other-profile', 'other');
+    const id = await run();
+    const assoc = await call(plane.admin, {
+      Action: 'AssociateIamInstanceProfile',
+      InstanceId: id,
+      'IamInstanceProfile.Name': 'other-profile',
+    });
+    expect(assoc.status).toBe(200);
+    expect((await plane.store.getWorkload(ACCOUNT, 'ec2-instance', id)).roleName).toBe('other');
+    const replace = await call(plane.admin, {
+      Action: 'ReplaceIamInstanceProfileAssociation',
+      AssociationId: xmlValue(assoc.text, 'associationId')!,
+      'IamInstanceProfile.Name': 'web-profile',
+    });
+    expect(replace.status).toBe(200);
+    expect((await plane.store.getWorkload(ACCOUNT, 'ec2-instance', id)).roleName).toBe('web');
+  });
+
+  it('rejects bad input with EC2 error codes', async () => {
+    const cases: [Record<string, string>, string][] = [
+      [{ Action: 'RunInstances', MinCount: '1', MaxCount: '1' }, 'MissingParameter'],
+      [
+        {
+          Action: 'RunInstances',
+          ImageId: 'ami-1',
+          MinCount: '1',
+          MaxCount: '1',
+          'IamInstanceProfile.Name': 'nope',
+        },
+        'InvalidParameterValue',
+      ],
+      [
+        {
+          Action: 'RunInstances',
+          ImageId: 'ami-1',
+          MinCount: '1',
+          MaxCount: '1',
+          'IamInstanceProfile.Name': 'empty-profile',
+        },
+        'InvalidParameterValue',
+      ],
+      [{ Action: 'RunInstances', ImageId: 'ami-1', MinCount: '1', MaxCount: '1' }, 'InvalidParameterValue'],
+      [
+        {
+          Action: 'RunInstances',
+          ImageId: 'ami-1',
+          MinCount: '2',
+          MaxCount: '1',
+          'IamInstanceProfile.Name': 'web-profile',
+        },
+        'InvalidParameterValue',
+      ],
+      [{ Action: 'RunInstances', ImageId: 'ami-1', MinCount: 'x', MaxCount: '1' }, 'InvalidParameterValue'],
+      [{ Action: 'RebootInstances' }, 'InvalidAction'],
+      [{ Action: 'ModifyInstanceMetadataOptions' }, 'MissingParameter'],
+    ];
+    for (const [params, code] of cases) {
+      const res = await call(plane.admin, params);
+      expect([res.status, errorCode(res.text)], JSON.stringify(params)).toEqual([400, code]);
+    }
+  });
+
+  it('authorizes with the policy engine: UnauthorizedOperation (403) without ec2 permissions', async () => {
+    const assumed = await plane.call('sts', plane.admin, {
+      Action: 'AssumeRole',
+      Version: '2011-06-15',
+      RoleArn: `arn:aws:iam::${ACCOUNT}:role/web`,
+      RoleSessionName: 'no-ec2',
+    });
+    const creds = credentialsOf(assumed.text);
+    const res = await call(creds, { Action: 'DescribeInstances' });
+    expect(res.status).toBe(403);
+    expect(errorCode(res.text)).toBe('UnauthorizedOperation');
+    expect(res.text).toContain('ec2:DescribeInstances');
+  });
+
+  it('publishes the identity certificate and ignores requests that are not EC2', async () => {
+    const base = {
+      rawHeaders: [],
+      headers: {},
+      body: Buffer.alloc(0),
+      remoteAddress: '127.0.0.1',
+      requestId: 'r',
+      receivedAt: 0,
+    };
+    const cert = await ec2({ ...base, method: 'GET', url: IDENTITY_CERTIFICATE_PATH }, undefined, () =>
+      Promise.reject(new Error('unused')),
+    );
+    expect(cert?.body).toBe('PEM');
+    expect(
+      ec2({ ...base, method: 'POST', url: '/' }, 'sts', () => Promise.reject(new Error('unused'))),
+    ).toBeUndefined();
+  });
+});
