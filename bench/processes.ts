@@ -9,6 +9,8 @@ const tsx = path.join(here, '..', 'node_modules', '.bin', 'tsx');
 
 export interface Child {
   process: ChildProcess;
+  /** Everything the child printed on stdout so far. */
+  output(): string;
   stop(): Promise<void>;
 }
 
@@ -26,8 +28,16 @@ export function isolatedEnv(extra: Record<string, string> = {}): NodeJS.ProcessE
 
 export function start(command: string, args: string[], env: NodeJS.ProcessEnv = isolatedEnv()): Child {
   const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Always drain both pipes: a child whose pipe buffer fills blocks on its next write (moto_server
+  // logs every request and would stall).
+  let stdout = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    if (stdout.length < 64 * 1024) stdout += chunk.toString();
+  });
+  child.stderr?.resume();
   return {
     process: child,
+    output: () => stdout,
     stop: () =>
       new Promise((resolve) => {
         if (child.exitCode !== null) return resolve();
@@ -38,19 +48,20 @@ export function start(command: string, args: string[], env: NodeJS.ProcessEnv = 
   };
 }
 
-/** Read the first stdout line of a child that prints its port, within `ms`. */
+/** The first stdout line of a child that prints its port, within `ms`. */
 export function firstLine(child: Child, ms = 15_000): Promise<string> {
   return new Promise((resolve, reject) => {
-    let buffer = '';
     const timer = setTimeout(() => reject(new Error('child did not report in time')), ms);
-    child.process.stdout?.on('data', (chunk: Buffer) => {
-      buffer += chunk.toString();
-      const nl = buffer.indexOf('\n');
-      if (nl !== -1) {
-        clearTimeout(timer);
-        resolve(buffer.slice(0, nl).trim());
-      }
-    });
+    const check = (): boolean => {
+      const text = child.output();
+      const nl = text.indexOf('\n');
+      if (nl === -1) return false;
+      clearTimeout(timer);
+      resolve(text.slice(0, nl).trim());
+      return true;
+    };
+    if (check()) return;
+    child.process.stdout?.on('data', () => void check());
     child.process.once('exit', (code) => reject(new Error(`child exited (${code}) before reporting`)));
   });
 }

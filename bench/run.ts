@@ -13,6 +13,8 @@ const SUITES: Record<string, () => Promise<{ run: BenchSuite }>> = {
   sigv4: () => import('./sigv4.js'),
   crypto: () => import('./crypto.js'),
   'sts-http': () => import('./http.js'),
+  imds: () => import('./imds.js'),
+  container: () => import('./container.js'),
 };
 
 function format(n: number | undefined, digits = 0): string {
