@@ -13,6 +13,7 @@ import { registerImdsCommands } from '../delivery/imds/commands.js';
 import { isAwsError } from '../errors.js';
 import { openStore } from '../store/open.js';
 import type { Store } from '../store/store.js';
+import { registerRunCommand } from './run.js';
 import { up } from './up.js';
 
 const DEFAULT_ACCOUNT = '123456789012';
@@ -160,6 +161,7 @@ program
     }
   });
 
+registerRunCommand(program);
 registerKubernetesCommands(program);
 registerLaunchCommands(program);
 

@@ -124,7 +124,7 @@ function instanceLines(plane: RunningControlPlane): string[] {
   return [
     'EC2 instances (instance metadata service on loopback):',
     ...instances.map((i) => `  ${i.name} ${i.instanceId}: ${i.url}  (role ${i.roleName ?? '-'})`),
-    `  run a command as one: credplane run-instance ${instances[0]!.instanceId} -- aws sts get-caller-identity`,
+    `  run a command as one: credplane run ${instances[0]!.instanceId} -- aws sts get-caller-identity`,
     '',
   ];
 }

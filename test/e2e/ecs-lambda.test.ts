@@ -228,7 +228,8 @@ describe('Lambda: execution role credentials in the runtime environment', () => 
     ]);
     expect(aws.code).toBe(0);
     expect(arns(aws.stdout)).toEqual([`arn:aws:sts::${ACCOUNT}:assumed-role/report-fn/report`]);
-    const js = await cli(['run-function', 'report', '--', process.execPath, '-e', JS_WHOAMI]);
+    // `credplane run` picks the Lambda channel for a function name.
+    const js = await cli(['run', 'report', '--', process.execPath, '-e', JS_WHOAMI]);
     expect(js.stdout.trim()).toBe(`ARN=arn:aws:sts::${ACCOUNT}:assumed-role/report-fn/report`);
   }, 40_000);
 

@@ -171,13 +171,13 @@ describe('EC2 instance metadata service with unmodified SDKs', () => {
     }, 60_000);
   }
 
-  it('credplane run-instance runs a command as the instance', async () => {
+  it('credplane run (the instance channel, chosen by the target) runs a command as the instance', async () => {
     const id = instance('Required').instanceId;
     const res = await exec(
       process.execPath,
       [
         CLI,
-        'run-instance',
+        'run',
         '--data-dir',
         plane.dataDir,
         id,

@@ -177,7 +177,7 @@ export function registerKubernetesCommands(program: Command): void {
 
   common(
     program
-      .command('run')
+      .command('run-pod')
       .argument('<target>', '<cluster>/<namespace>/<serviceaccount>')
       .argument('<command...>'),
   )
