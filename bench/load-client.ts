@@ -7,18 +7,7 @@
  * Stops at whichever bound comes first, so it can never run away.
  */
 import http from 'node:http';
-
-interface LoadSpec {
-  url: string;
-  method: string;
-  headers: Record<string, string>;
-  body: string;
-  concurrency: number;
-  maxRequests: number;
-  maxSeconds: number;
-  /** Per-request timeout; 10 s by default. */
-  timeoutMs?: number;
-}
+import type { LoadSpec } from './processes.js';
 
 const spec = JSON.parse(process.argv[2] ?? '{}') as LoadSpec;
 const target = new URL(spec.url);

@@ -112,6 +112,7 @@ export interface LoadSpec {
   concurrency: number;
   maxRequests: number;
   maxSeconds: number;
+  /** Per-request timeout; 10 s by default. */
   timeoutMs?: number;
 }
 
