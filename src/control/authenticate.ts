@@ -204,12 +204,19 @@ async function compileSessionPolicies(
  * derived from (account, name): stable across restarts and replicas.
  */
 export function userUniqueId(accountId: string, userName: string): string {
+  const key = `${accountId}/${userName}`;
+  const known = userIds.get(key);
+  if (known !== undefined) return known;
   const digest = createHash('sha256').update(`${accountId}/${userName}`).digest();
   const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
   let id = 'AIDA';
   for (let i = 0; i < 17; i++) id += alphabet[digest[i]! % 32];
+  if (userIds.size < 1000) userIds.set(key, id);
   return id;
 }
+
+/** Derived ids by `account/user`; there are only ever a few admin users. */
+const userIds = new Map<string, string>();
 
 function stripMappedIpv4(address: string): string {
   return address.startsWith('::ffff:') ? address.slice(7) : address;

@@ -4,7 +4,8 @@
  * its own boundary calls for (and no `node:crypto` message, which might describe the input,
  * escapes).
  */
-import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, hkdfSync } from 'node:crypto';
+import { pooledRandomBytes } from './random.js';
 
 export const NONCE_BYTES = 12;
 export const TAG_BYTES = 16;
@@ -12,7 +13,7 @@ export const KEY_BYTES = 32;
 
 /** `nonce ‖ ciphertext ‖ tag` of `plaintext` under `key`, authenticating `aad` too. */
 export function seal(key: Uint8Array, plaintext: Uint8Array, aad: Uint8Array): Buffer {
-  const nonce = randomBytes(NONCE_BYTES);
+  const nonce = pooledRandomBytes(NONCE_BYTES);
   const cipher = createCipheriv('aes-256-gcm', key, nonce, { authTagLength: TAG_BYTES });
   cipher.setAAD(aad);
   const body = cipher.update(plaintext);

@@ -8,6 +8,7 @@
  */
 import { randomBytes, randomInt } from 'node:crypto';
 import { encodeBase32 } from './encoding.js';
+import { pooledRandomBytes } from './random.js';
 
 /** The prefixes AWS uses for the unique ids of IAM entities (IAM User Guide, "Unique identifiers"). */
 export type UniqueIdPrefix =
@@ -54,7 +55,7 @@ export function newUniqueId(prefix: UniqueIdPrefix): string {
  * newTemporaryAccessKeyId(); // e.g. 'ASIAJ5WGO3QX7ABCDE2F'
  */
 export function newTemporaryAccessKeyId(): TemporaryAccessKeyId {
-  return `ASIA${encodeBase32(randomBytes(10))}`;
+  return `ASIA${encodeBase32(pooledRandomBytes(10))}`;
 }
 
 /**
