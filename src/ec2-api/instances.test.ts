@@ -4,6 +4,8 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { authenticate } from '../control/authenticate.js';
 import { PolicyCache } from '../control/policy-cache.js';
+import { createIdentitySigner } from '../delivery/imds/identity.js';
+import { createImdsService, type ImdsService } from '../delivery/imds/service.js';
 import {
   ACCOUNT,
   createTestPlane,
@@ -299,5 +301,122 @@ describe('EC2 Query API', () => {
     expect(
       ec2({ ...base, method: 'POST', url: '/' }, 'sts', () => Promise.reject(new Error('unused'))),
     ).toBeUndefined();
+  });
+});
+
+describe('DisassociateIamInstanceProfile', () => {
+  let imds: ImdsService;
+
+  beforeAll(async () => {
+    imds = createImdsService({
+      store: plane.store,
+      snapshot: plane.snapshot,
+      keyRing: plane.keyRing,
+      accountId: ACCOUNT,
+      region: 'us-east-1',
+      partition: 'aws',
+      identity: createIdentitySigner(),
+      now: () => plane.clock.now,
+      portBase: 32000 + Math.floor(Math.random() * 2000),
+      portSpan: 500,
+      pollMs: 0,
+    });
+    await imds.start();
+  });
+
+  afterAll(() => imds.stop());
+
+  async function associated(): Promise<{ id: string; associationId: string }> {
+    const id = await run();
+    const assoc = await call(plane.admin, {
+      Action: 'AssociateIamInstanceProfile',
+      InstanceId: id,
+      'IamInstanceProfile.Name': 'web-profile',
+    });
+    expect(assoc.status).toBe(200);
+    await imds.reconcile();
+    return { id, associationId: xmlValue(assoc.text, 'associationId')! };
+  }
+
+  const metadata = (id: string, path: string): Promise<Response> =>
+    fetch(`${imds.find(id)!.url}latest/meta-data/${path}`);
+
+  it('takes the profile off the instance and its metadata iam/ tree disappears at once', async () => {
+    const { id, associationId } = await associated();
+    expect(await (await metadata(id, 'iam/security-credentials/')).text()).toBe('web');
+    expect(await (await metadata(id, '')).text()).toMatch(/^iam\/$/m);
+    const before = (await (await metadata(id, 'iam/security-credentials/web')).json()) as Record<
+      string,
+      string
+    >;
+    expect(before.Code).toBe('Success');
+
+    const res = await call(plane.admin, {
+      Action: 'DisassociateIamInstanceProfile',
+      AssociationId: associationId,
+    });
+    expect(res.status).toBe(200);
+    expect(res.text).toContain(
+      `<DisassociateIamInstanceProfileResponse xmlns="${EC2_NAMESPACE}"><requestId>`,
+    );
+    expect(res.text).toContain(
+      `<iamInstanceProfileAssociation><associationId>${associationId}</associationId><instanceId>${id}</instanceId>` +
+        `<iamInstanceProfile><arn>arn:aws:iam::${ACCOUNT}:instance-profile/web-profile</arn>`,
+    );
+    expect(xmlValue(res.text, 'state')).toBe('disassociating');
+    const w = await plane.store.getWorkload(ACCOUNT, 'ec2-instance', id);
+    expect(w.settings.instanceProfileName).toBeUndefined();
+    const described = await call(plane.admin, { Action: 'DescribeInstances', 'InstanceId.1': id });
+    expect(described.text).not.toContain('<iamInstanceProfile>');
+
+    await imds.reconcile();
+    expect(imds.find(id)!.roleName).toBeUndefined();
+    expect(await (await metadata(id, '')).text()).not.toMatch(/^iam\/$/m);
+    for (const path of ['iam/', 'iam/info', 'iam/security-credentials/', 'iam/security-credentials/web']) {
+      expect((await metadata(id, path)).status, path).toBe(404);
+    }
+    expect((await metadata(id, 'instance-id')).status).toBe(200);
+  });
+
+  it('refuses an association that no longer exists, or none at all', async () => {
+    const { associationId } = await associated();
+    const first = await call(plane.admin, {
+      Action: 'DisassociateIamInstanceProfile',
+      AssociationId: associationId,
+    });
+    expect(first.status).toBe(200);
+    const again = await call(plane.admin, {
+      Action: 'DisassociateIamInstanceProfile',
+      AssociationId: associationId,
+    });
+    expect([again.status, errorCode(again.text)]).toEqual([400, 'InvalidParameterValue']);
+    expect(again.text).toContain(`An association with ID ${associationId} does not exist.`);
+    const replace = await call(plane.admin, {
+      Action: 'ReplaceIamInstanceProfileAssociation',
+      AssociationId: associationId,
+      'IamInstanceProfile.Name': 'web-profile',
+    });
+    expect(errorCode(replace.text)).toBe('InvalidParameterValue');
+    const missing = await call(plane.admin, { Action: 'DisassociateIamInstanceProfile' });
+    expect([missing.status, errorCode(missing.text)]).toEqual([400, 'MissingParameter']);
+  });
+
+  it('needs ec2:DisassociateIamInstanceProfile on the instance', async () => {
+    const { id, associationId } = await associated();
+    const assumed = await plane.call('sts', plane.admin, {
+      Action: 'AssumeRole',
+      Version: '2011-06-15',
+      RoleArn: `arn:aws:iam::${ACCOUNT}:role/web`,
+      RoleSessionName: 'no-ec2',
+    });
+    const res = await call(credentialsOf(assumed.text), {
+      Action: 'DisassociateIamInstanceProfile',
+      AssociationId: associationId,
+    });
+    expect([res.status, errorCode(res.text)]).toEqual([403, 'UnauthorizedOperation']);
+    expect(res.text).toContain('ec2:DisassociateIamInstanceProfile');
+    expect(res.text).toContain(`instance/${id}`);
+    const w = await plane.store.getWorkload(ACCOUNT, 'ec2-instance', id);
+    expect(w.settings.instanceProfileName).toBe('web-profile');
   });
 });

@@ -1,7 +1,8 @@
 /**
  * The EC2 instance operations the AWS CLI and SDKs use to run emulated instances: `RunInstances`
  * (with `IamInstanceProfile` and `MetadataOptions`), `DescribeInstances`, `TerminateInstances`,
- * `ModifyInstanceMetadataOptions`, `AssociateIamInstanceProfile`, `ReplaceIamInstanceProfileAssociation`.
+ * `ModifyInstanceMetadataOptions`, `AssociateIamInstanceProfile`, `ReplaceIamInstanceProfileAssociation`,
+ * `DisassociateIamInstanceProfile`.
  *
  * An instance is an `ec2-instance` workload named by its instance id; its settings hold what the
  * metadata service reads (`src/delivery/imds/service.ts`), so every change here applies to the
@@ -397,17 +398,50 @@ async function associate(ctx: Ec2Context, params: QueryParams, w: Workload): Pro
 const associateIamInstanceProfile: Ec2Operation = async (ctx, params) =>
   associate(ctx, params, await oneInstance(ctx, params, 'ec2:AssociateIamInstanceProfile'));
 
-const replaceIamInstanceProfileAssociation: Ec2Operation = async (ctx, params) => {
+/** The instance holding association `AssociationId`; instances without a profile hold none. */
+async function byAssociation(ctx: Ec2Context, params: QueryParams): Promise<Workload> {
   const id = params.get('AssociationId');
   if (id === undefined) throw new MissingParameter('AssociationId');
-  const w = (await instances(ctx)).find(
-    (x) => associationId(instanceIdOf(x), str(x.settings.instanceProfileName) ?? '') === id,
-  );
+  const w = (await instances(ctx)).find((x) => {
+    const profileName = str(x.settings.instanceProfileName);
+    return profileName !== undefined && associationId(instanceIdOf(x), profileName) === id;
+  });
   if (w === undefined) {
     throw new InvalidParameterValue(`An association with ID ${id.slice(0, 64)} does not exist.`);
   }
+  return w;
+}
+
+const replaceIamInstanceProfileAssociation: Ec2Operation = async (ctx, params) => {
+  const w = await byAssociation(ctx, params);
   ctx.authorize('ec2:ReplaceIamInstanceProfileAssociation', instanceArn(ctx, instanceIdOf(w)));
   return associate(ctx, params, w);
+};
+
+/**
+ * Takes the profile off the instance. The workload keeps its last role only because the Store
+ * binds every workload to one; without `instanceProfileName` the metadata service drops the
+ * instance's credential sources and its `iam/` tree at once, as EC2 does.
+ */
+const disassociateIamInstanceProfile: Ec2Operation = async (ctx, params) => {
+  const w = await byAssociation(ctx, params);
+  const instanceId = instanceIdOf(w);
+  ctx.authorize('ec2:DisassociateIamInstanceProfile', instanceArn(ctx, instanceId));
+  const profileName = str(w.settings.instanceProfileName)!;
+  const profile = (await profileMap(ctx)).get(profileName.toLowerCase());
+  const { instanceProfileName: _dropped, ...settings } = w.settings;
+  await ctx.store.putWorkload(ctx.accountId, { kind: w.kind, name: w.name, roleName: w.roleName, settings });
+  return {
+    iamInstanceProfileAssociation: {
+      associationId: associationId(instanceId, profileName),
+      instanceId,
+      // The profile may have been deleted since it was associated; EC2 still names the association.
+      ...(profile === undefined
+        ? {}
+        : { iamInstanceProfile: { arn: profile.arn, id: profile.instanceProfileId } }),
+      state: 'disassociating',
+    },
+  };
 };
 
 export const INSTANCE_OPERATIONS: Readonly<Record<string, Ec2Operation>> = {
@@ -417,4 +451,5 @@ export const INSTANCE_OPERATIONS: Readonly<Record<string, Ec2Operation>> = {
   ModifyInstanceMetadataOptions: modifyInstanceMetadataOptions,
   AssociateIamInstanceProfile: associateIamInstanceProfile,
   ReplaceIamInstanceProfileAssociation: replaceIamInstanceProfileAssociation,
+  DisassociateIamInstanceProfile: disassociateIamInstanceProfile,
 };
