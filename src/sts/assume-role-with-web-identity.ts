@@ -5,7 +5,7 @@
  * `WebIdentity` principal (`aws:FederatedProvider` = the provider ARN) with the condition keys
  * `<issuer host/path>:sub`, `:aud` and `:amr`. Anything unverifiable fails closed with STS's code.
  */
-import { issueTemporaryCredentials, MAX_SESSION_TOKEN_LENGTH, type KeyRing } from '../crypto/index.js';
+import { issueTemporaryCredentials, type KeyRing } from '../crypto/index.js';
 import { AccessDeniedError } from '../control/errors.js';
 import type { Snapshot } from '../control/snapshot.js';
 import { AwsError, ValidationError } from '../errors.js';
@@ -14,7 +14,7 @@ import type { WebIdentityVerifier } from '../oidc/verify-web-identity-token.js';
 import { createRequestContext, evaluate, validatePolicy } from '../policy/index.js';
 import type { QueryParams } from '../protocol/query.js';
 import type { XmlNode } from '../protocol/xml.js';
-import { credentialsXml } from './credentials-xml.js';
+import { assumedRoleXml } from './credentials-xml.js';
 import * as p from './parameters.js';
 
 /** What the operation needs: no caller (the request is unsigned), a token verifier instead. */
@@ -128,15 +128,18 @@ export async function assumeRoleWithWebIdentity(
   );
   const packed = sessionPolicy !== undefined || policyArns.length > 0;
   return {
-    Credentials: credentialsXml(credentials),
+    ...assumedRoleXml(
+      credentials,
+      {
+        partition: ctx.partition,
+        accountId: target.accountId,
+        roleId: role.role.roleId,
+        roleName: role.role.roleName,
+        sessionName,
+      },
+      packed,
+    ),
     SubjectFromWebIdentityToken: identity.subject,
-    AssumedRoleUser: {
-      AssumedRoleId: `${role.role.roleId}:${sessionName}`,
-      Arn: `arn:${ctx.partition}:sts::${target.accountId}:assumed-role/${role.role.roleName}/${sessionName}`,
-    },
-    PackedPolicySize: packed
-      ? Math.max(1, Math.ceil((100 * credentials.sessionToken.length) / MAX_SESSION_TOKEN_LENGTH))
-      : undefined,
     Provider: identity.provider.arn,
     Audience: identity.audience,
   };

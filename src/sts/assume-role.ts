@@ -4,12 +4,7 @@
  * caller itself, by its own identity policies; tags and source identity need `sts:TagSession` and
  * `sts:SetSourceIdentity` as well. The session is sealed into the token; nothing is stored.
  */
-import {
-  issueTemporaryCredentials,
-  MAX_SESSION_TOKEN_LENGTH,
-  type SessionClaims,
-  type SessionTag,
-} from '../crypto/index.js';
+import { issueTemporaryCredentials, type SessionClaims, type SessionTag } from '../crypto/index.js';
 import { authorize } from '../control/authorize.js';
 import { AccessDeniedError } from '../control/errors.js';
 import { AwsError, ValidationError } from '../errors.js';
@@ -18,7 +13,7 @@ import { validatePolicy } from '../policy/index.js';
 import type { QueryParams } from '../protocol/query.js';
 import type { XmlNode } from '../protocol/xml.js';
 import type { StsContext } from './context.js';
-import { credentialsXml } from './credentials-xml.js';
+import { assumedRoleXml } from './credentials-xml.js';
 import * as p from './parameters.js';
 
 /** Role chaining caps a session at one hour whatever the role allows (IAM User Guide, "Role chaining"). */
@@ -140,14 +135,17 @@ export async function assumeRole(ctx: StsContext, params: QueryParams): Promise<
   const credentials = issueTemporaryCredentials(claims, ring, now);
   const packed = sessionPolicy !== undefined || policyArns.length > 0 || tags.length > 0;
   return {
-    Credentials: credentialsXml(credentials),
-    AssumedRoleUser: {
-      AssumedRoleId: `${role.role.roleId}:${sessionName}`,
-      Arn: `arn:${ctx.partition}:sts::${target.accountId}:assumed-role/${role.role.roleName}/${sessionName}`,
-    },
-    PackedPolicySize: packed
-      ? Math.max(1, Math.ceil((100 * credentials.sessionToken.length) / MAX_SESSION_TOKEN_LENGTH))
-      : undefined,
+    ...assumedRoleXml(
+      credentials,
+      {
+        partition: ctx.partition,
+        accountId: target.accountId,
+        roleId: role.role.roleId,
+        roleName: role.role.roleName,
+        sessionName,
+      },
+      packed,
+    ),
     SourceIdentity: claims.sourceIdentity,
   };
 }
