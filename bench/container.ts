@@ -11,7 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { adminEndpoint, adminRequest } from '../src/delivery/launch/admin-client.js';
 import type { StartedTask } from '../src/delivery/container/admin-routes.js';
-import { firstLine, isolatedEnv, runLoad, start, tsxScript, type Child } from './processes.js';
+import { firstLine, isolatedEnv, runLoad, start, tsxScript, withChild } from './processes.js';
 import type { BenchRow, BenchSuite } from './types.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -49,14 +49,6 @@ async function load(
   const spec = { url, method: 'GET', headers, body: '', concurrency: CONCURRENCY };
   await runLoad({ ...spec, maxRequests: 2000, maxSeconds: 2 });
   return runLoad({ ...spec, maxRequests: MAX_REQUESTS, maxSeconds: SECONDS });
-}
-
-async function withChild<T>(child: Child, fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } finally {
-    await child.stop();
-  }
 }
 
 function row(caseName: string, result: Awaited<ReturnType<typeof runLoad>>, note: string): BenchRow {

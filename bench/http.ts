@@ -21,7 +21,7 @@ import {
   start,
   tsxScript,
   waitForPort,
-  type Child,
+  withChild,
 } from './processes.js';
 import type { BenchRow, BenchSuite } from './types.js';
 
@@ -95,14 +95,6 @@ async function measure(
           ? note(call)
           : `${result.requests - ok} non-200 answers! ${JSON.stringify(result.statuses)}`,
     });
-  }
-}
-
-async function withChild<T>(child: Child, fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } finally {
-    await child.stop();
   }
 }
 

@@ -135,3 +135,12 @@ export function runLoad(spec: LoadSpec): Promise<LoadResult> {
 export function tsxScript(script: string, args: string[] = [], env?: NodeJS.ProcessEnv): Child {
   return start(tsx, [path.join(here, script), ...args], env);
 }
+
+/** Run `fn`, then stop `child` whatever happened. */
+export async function withChild<T>(child: Child, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } finally {
+    await child.stop();
+  }
+}
