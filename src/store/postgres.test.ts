@@ -1,3 +1,4 @@
+import { MIGRATIONS } from './migrations/index.js';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -63,7 +64,7 @@ describe('PostgreSQL store', () => {
     expect(tables.rows.map((r) => r.table_name)).toContain('roles');
     expect(tables.rows.map((r) => r.table_name)).toContain('kysely_migration');
     const applied = await admin.query<{ name: string }>(`select name from "${schema}".kysely_migration`);
-    expect(applied.rows.map((r) => r.name)).toEqual(['0001-initial']);
+    expect(applied.rows.map((r) => r.name)).toEqual(Object.keys(MIGRATIONS));
   });
 
   it('answers text PostgreSQL cannot hold (NUL) with InvalidInput, not a raw driver error', async () => {

@@ -124,6 +124,54 @@ export interface RoleRevocationsTable {
   revoked_before: string;
 }
 
+export interface AccountSettingsTable {
+  account_id: string;
+  name: string;
+  /** JSON. */
+  value: string;
+  updated_at: string;
+}
+
+export interface AccessEventsTable {
+  event_id: string;
+  event_time: string;
+  account_id: string;
+  role_name: string | null;
+  /** Lower-cased role name, for case-blind lookups. */
+  role_key: string | null;
+  principal_arn: string | null;
+  channel: string;
+  event_source: string;
+  event_name: string;
+  decision: string;
+  error_code: string | null;
+  /** JSON: the CloudTrail-format record with credplane's additions. */
+  record: string;
+}
+
+export interface LastAccessedTable {
+  account_id: string;
+  role_name: string;
+  role_key: string;
+  action: string;
+  resource: string;
+  first_accessed: string;
+  last_accessed: string;
+  allowed_count: number;
+  denied_count: number;
+}
+
+export interface RolePolicySnapshotsTable {
+  snapshot_id: string;
+  account_id: string;
+  role_key: string;
+  role_name: string;
+  reason: string;
+  /** JSON. */
+  snapshot: string;
+  created_at: string;
+}
+
 export interface Database {
   accounts: AccountsTable;
   roles: RolesTable;
@@ -137,4 +185,8 @@ export interface Database {
   access_keys: AccessKeysTable;
   key_ring: KeyRingTable;
   role_revocations: RoleRevocationsTable;
+  account_settings: AccountSettingsTable;
+  access_events: AccessEventsTable;
+  last_accessed: LastAccessedTable;
+  role_policy_snapshots: RolePolicySnapshotsTable;
 }

@@ -7,7 +7,8 @@
  * writers on PostgreSQL the same way SQLite's single writer does, without dialect branches.
  */
 import { EventEmitter } from 'node:events';
-import { sql, type ControlledTransaction, type Kysely } from 'kysely';
+import { randomUUID } from 'node:crypto';
+import { sql, type ControlledTransaction, type Insertable, type Kysely, type Selectable } from 'kysely';
 import { newUniqueId, type UniqueIdPrefix } from '../crypto/ids.js';
 import {
   AWS_MANAGED_ACCOUNT,
@@ -34,6 +35,7 @@ import type {
   AttachedPolicy,
   InlinePolicy,
   InstanceProfile,
+  JsonValue,
   KeyRingRecord,
   ManagedPolicy,
   OidcProvider,
@@ -62,8 +64,11 @@ import {
   versionNumber,
   type PolicyRow,
 } from './rows.js';
-import type { Database } from './schema.js';
+import type { AccessEventsTable, Database, LastAccessedTable, RolePolicySnapshotsTable } from './schema.js';
 import type {
+  AccessEvent,
+  AccessEventFilter,
+  AccessEventInput,
   ChangeListener,
   CreateAccessKeyInput,
   CreateAccountInput,
@@ -73,9 +78,11 @@ import type {
   CreateRoleInput,
   ListOptions,
   ListPoliciesOptions,
+  LastAccessed,
   Page,
   PathListOptions,
   PutWorkloadInput,
+  RolePolicySnapshot,
   Store,
   StoreChange,
   UpdateOidcProviderInput,
@@ -1451,6 +1458,257 @@ class SqlStore implements Store {
       ? undefined
       : { roleId: row.role_id, revokedBefore: new Date(row.revoked_before) };
   }
+
+  // ---------------------------------------------------------------- account settings
+
+  async getAccountSetting(accountId: AccountId, name: string): Promise<JsonValue | undefined> {
+    const row = await this.db
+      .selectFrom('account_settings')
+      .select('value')
+      .where('account_id', '=', accountId)
+      .where('name', '=', name)
+      .executeTakeFirst();
+    return row === undefined ? undefined : (JSON.parse(row.value) as JsonValue);
+  }
+
+  async putAccountSetting(accountId: AccountId, name: string, value: JsonValue | undefined): Promise<void> {
+    await this.write(async (db, emit) => {
+      await this.requireAccount(db, accountId);
+      const deleted = await db
+        .deleteFrom('account_settings')
+        .where('account_id', '=', accountId)
+        .where('name', '=', name)
+        .executeTakeFirst();
+      const existed = Number(deleted.numDeletedRows) > 0;
+      if (value !== undefined) {
+        await db
+          .insertInto('account_settings')
+          .values({ account_id: accountId, name, value: toJson(value), updated_at: this.now() })
+          .execute();
+      } else if (!existed) {
+        return;
+      }
+      emit({
+        entity: 'account-setting',
+        op: value === undefined ? 'delete' : existed ? 'update' : 'create',
+        accountId,
+        key: name,
+      });
+    });
+  }
+
+  // ---------------------------------------------------------------- access log
+
+  async appendAccessEvents(events: AccessEventInput[]): Promise<void> {
+    if (events.length === 0) return;
+    // No change events: the log is not part of the model the snapshot caches.
+    await this.write(async (db) => {
+      const fresh = new Set<string>();
+      for (const chunk of chunks(events, EVENT_CHUNK)) {
+        const inserted = await db
+          .insertInto('access_events')
+          .values(chunk.map(toEventRow))
+          .onConflict((oc) => oc.column('event_id').doNothing())
+          .returning('event_id')
+          .execute();
+        for (const row of inserted) fresh.add(row.event_id);
+      }
+      const aggregates = new Map<string, Insertable<LastAccessedTable>>();
+      for (const event of events) {
+        if (!fresh.has(event.eventId) || event.roleName === undefined) continue;
+        const roleKey = event.roleName.toLowerCase();
+        const at = event.eventTime.toISOString();
+        for (const access of event.accesses ?? []) {
+          const key = JSON.stringify([event.accountId, roleKey, access.action, access.resource]);
+          const row = aggregates.get(key) ?? {
+            account_id: event.accountId,
+            role_name: event.roleName,
+            role_key: roleKey,
+            action: access.action,
+            resource: access.resource,
+            first_accessed: at,
+            last_accessed: at,
+            allowed_count: 0,
+            denied_count: 0,
+          };
+          if (at < row.first_accessed) row.first_accessed = at;
+          if (at > row.last_accessed) row.last_accessed = at;
+          if (access.allowed) row.allowed_count = Number(row.allowed_count) + 1;
+          else row.denied_count = Number(row.denied_count) + 1;
+          aggregates.set(key, row);
+        }
+      }
+      for (const chunk of chunks([...aggregates.values()], EVENT_CHUNK)) {
+        await db
+          .insertInto('last_accessed')
+          .values(chunk)
+          .onConflict((oc) =>
+            oc.columns(['account_id', 'role_key', 'action', 'resource']).doUpdateSet({
+              first_accessed: sql<string>`case when excluded.first_accessed < last_accessed.first_accessed then excluded.first_accessed else last_accessed.first_accessed end`,
+              last_accessed: sql<string>`case when excluded.last_accessed > last_accessed.last_accessed then excluded.last_accessed else last_accessed.last_accessed end`,
+              allowed_count: sql<number>`last_accessed.allowed_count + excluded.allowed_count`,
+              denied_count: sql<number>`last_accessed.denied_count + excluded.denied_count`,
+              role_name: sql<string>`excluded.role_name`,
+            }),
+          )
+          .execute();
+      }
+    });
+  }
+
+  async listAccessEvents(filter: AccessEventFilter = {}): Promise<AccessEvent[]> {
+    let query = this.db.selectFrom('access_events').selectAll();
+    if (filter.accountId !== undefined) query = query.where('account_id', '=', filter.accountId);
+    if (filter.roleName !== undefined) query = query.where('role_key', '=', filter.roleName.toLowerCase());
+    if (filter.since !== undefined) query = query.where('event_time', '>=', filter.since.toISOString());
+    if (filter.until !== undefined) query = query.where('event_time', '<', filter.until.toISOString());
+    if (filter.deniedOnly === true) query = query.where('decision', '!=', 'allow');
+    const after = filter.after;
+    if (after !== undefined) {
+      const time = after.eventTime.toISOString();
+      query = query.where((eb) =>
+        eb.or([
+          eb('event_time', '>', time),
+          eb.and([eb('event_time', '=', time), eb('event_id', '>', after.eventId)]),
+        ]),
+      );
+    }
+    const limit = Math.min(Math.max(1, Math.floor(filter.limit ?? 1000)), 100_000);
+    const rows = await query.orderBy('event_time').orderBy('event_id').limit(limit).execute();
+    return rows.map(toAccessEvent);
+  }
+
+  async listLastAccessed(
+    accountId: AccountId,
+    filter: { roleName?: string; since?: Date } = {},
+  ): Promise<LastAccessed[]> {
+    let query = this.db.selectFrom('last_accessed').selectAll().where('account_id', '=', accountId);
+    if (filter.roleName !== undefined) query = query.where('role_key', '=', filter.roleName.toLowerCase());
+    if (filter.since !== undefined) query = query.where('last_accessed', '>=', filter.since.toISOString());
+    const rows = await query.orderBy('role_key').orderBy('action').orderBy('resource').execute();
+    return rows.map((row) => ({
+      accountId: row.account_id,
+      roleName: row.role_name,
+      action: row.action,
+      resource: row.resource,
+      firstAccessed: new Date(row.first_accessed),
+      lastAccessed: new Date(row.last_accessed),
+      allowedCount: Number(row.allowed_count),
+      deniedCount: Number(row.denied_count),
+    }));
+  }
+
+  async pruneAccessEvents(before: Date): Promise<number> {
+    return this.write(async (db) => {
+      const result = await db
+        .deleteFrom('access_events')
+        .where('event_time', '<', before.toISOString())
+        .executeTakeFirst();
+      return Number(result.numDeletedRows);
+    });
+  }
+
+  // ---------------------------------------------------------------- role policy snapshots
+
+  async saveRolePolicySnapshot(
+    accountId: AccountId,
+    roleName: string,
+    reason: string,
+    snapshot: JsonValue,
+  ): Promise<RolePolicySnapshot> {
+    return this.write(async (db) => {
+      const role = await this.lockRole(db, accountId, roleName);
+      const row = {
+        snapshot_id: randomUUID(),
+        account_id: accountId,
+        role_key: role.name_key,
+        role_name: role.role_name,
+        reason,
+        snapshot: toJson(snapshot),
+        created_at: this.now(),
+      };
+      await db.insertInto('role_policy_snapshots').values(row).execute();
+      return toSnapshot(row);
+    });
+  }
+
+  async listRolePolicySnapshots(accountId: AccountId, roleName: string): Promise<RolePolicySnapshot[]> {
+    const rows = await this.db
+      .selectFrom('role_policy_snapshots')
+      .selectAll()
+      .where('account_id', '=', accountId)
+      .where('role_key', '=', roleName.toLowerCase())
+      .orderBy('created_at', 'desc')
+      .orderBy('snapshot_id', 'desc')
+      .execute();
+    return rows.map(toSnapshot);
+  }
+
+  async deleteRolePolicySnapshot(snapshotId: string): Promise<void> {
+    await this.write(async (db) => {
+      const result = await db
+        .deleteFrom('role_policy_snapshots')
+        .where('snapshot_id', '=', snapshotId)
+        .executeTakeFirst();
+      if (Number(result.numDeletedRows) === 0) {
+        throw new NoSuchEntityError(`Policy snapshot ${snapshotId} cannot be found.`);
+      }
+    });
+  }
+}
+
+/** Rows per multi-row insert: well under SQLite's bound-parameter limit. */
+const EVENT_CHUNK = 200;
+
+function chunks<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+function toEventRow(event: AccessEventInput): Insertable<AccessEventsTable> {
+  return {
+    event_id: event.eventId,
+    event_time: event.eventTime.toISOString(),
+    account_id: event.accountId,
+    role_name: event.roleName ?? null,
+    role_key: event.roleName?.toLowerCase() ?? null,
+    principal_arn: event.principalArn ?? null,
+    channel: event.channel,
+    event_source: event.eventSource,
+    event_name: event.eventName,
+    decision: event.decision,
+    error_code: event.errorCode ?? null,
+    record: toJson(event.record),
+  };
+}
+
+function toAccessEvent(row: Selectable<AccessEventsTable>): AccessEvent {
+  const event: AccessEvent = {
+    eventId: row.event_id,
+    eventTime: new Date(row.event_time),
+    accountId: row.account_id,
+    channel: row.channel,
+    eventSource: row.event_source,
+    eventName: row.event_name,
+    decision: row.decision as AccessEvent['decision'],
+    record: JSON.parse(row.record) as JsonValue,
+  };
+  if (row.role_name !== null) event.roleName = row.role_name;
+  if (row.principal_arn !== null) event.principalArn = row.principal_arn;
+  if (row.error_code !== null) event.errorCode = row.error_code;
+  return event;
+}
+
+function toSnapshot(row: Selectable<RolePolicySnapshotsTable>): RolePolicySnapshot {
+  return {
+    snapshotId: row.snapshot_id,
+    accountId: row.account_id,
+    roleName: row.role_name,
+    reason: row.reason,
+    snapshot: JSON.parse(row.snapshot) as JsonValue,
+    createdAt: new Date(row.created_at),
+  };
 }
 
 /**

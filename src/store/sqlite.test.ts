@@ -1,3 +1,4 @@
+import { MIGRATIONS } from './migrations/index.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -50,7 +51,7 @@ describe('SQLite store on disk', () => {
     const raw = new BetterSqlite3(file, { readonly: true });
     try {
       const rows = raw.prepare('select name from kysely_migration order by name').all() as { name: string }[];
-      expect(rows.map((r) => r.name)).toEqual(['0001-initial']);
+      expect(rows.map((r) => r.name)).toEqual(Object.keys(MIGRATIONS));
     } finally {
       raw.close();
     }

@@ -128,6 +128,72 @@ export interface CreateAccessKeyInput {
   status?: AccessKeyStatus;
 }
 
+/** One decision or credential delivery, as the access log keeps it. */
+export interface AccessEventInput {
+  /** Unique (a UUID); CloudTrail's `eventID`. */
+  eventId: string;
+  eventTime: Date;
+  accountId: AccountId;
+  /** The role the caller acted as, or the role credentials were delivered for. */
+  roleName?: string;
+  principalArn?: string;
+  /** Who produced the event: `gateway`, `sts`, `iam`, `ec2`, `imds`, `container`, `lambda`, ... */
+  channel: string;
+  /** CloudTrail's `eventSource`, e.g. `s3.amazonaws.com`. */
+  eventSource: string;
+  /** CloudTrail's `eventName`, e.g. `GetObject`. */
+  eventName: string;
+  /** `allow`, `deny`, or `audit-deny` (denied by policy, let through in audit mode). */
+  decision: 'allow' | 'deny' | 'audit-deny';
+  errorCode?: string;
+  /** The whole record (CloudTrail format plus credplane's fields); secrets already redacted. */
+  record: JsonValue;
+  /**
+   * What the event counts as use of, for the last-accessed aggregates: one entry per IAM action
+   * checked, with the resource (an ARN or a pattern) it was checked against.
+   */
+  accesses?: { action: string; resource: string; allowed: boolean }[];
+}
+
+export interface AccessEvent extends Omit<AccessEventInput, 'accesses'> {}
+
+export interface AccessEventFilter {
+  accountId?: AccountId;
+  roleName?: string;
+  /** Events at or after this time. */
+  since?: Date;
+  /** Events strictly before this time. */
+  until?: Date;
+  /** Only `deny` and `audit-deny`. */
+  deniedOnly?: boolean;
+  /** Events that sort after this `(eventTime, eventId)` cursor (for `--follow`). */
+  after?: { eventTime: Date; eventId: string };
+  /** At most this many, oldest first (1000 when absent). */
+  limit?: number;
+}
+
+/** The aggregate of every access of one `(role, action, resource)`. */
+export interface LastAccessed {
+  accountId: AccountId;
+  roleName: string;
+  action: string;
+  resource: string;
+  firstAccessed: Date;
+  lastAccessed: Date;
+  allowedCount: number;
+  deniedCount: number;
+}
+
+export interface RolePolicySnapshot {
+  snapshotId: string;
+  accountId: AccountId;
+  roleName: string;
+  /** Why it was taken, e.g. `policy tighten`. */
+  reason: string;
+  snapshot: JsonValue;
+  createdAt: Date;
+}
+
 /** What a change notification names. */
 export type StoreEntity =
   | 'account'
@@ -142,7 +208,8 @@ export type StoreEntity =
   | 'workload'
   | 'access-key'
   | 'key-ring'
-  | 'role-revocation';
+  | 'role-revocation'
+  | 'account-setting';
 
 /**
  * One committed write. `key` names what changed: the role name for role-scoped changes
@@ -167,6 +234,11 @@ export interface Store {
   createAccount(input: CreateAccountInput): Promise<Account>;
   getAccount(accountId: AccountId): Promise<Account>;
   listAccounts(): Promise<Account[]>;
+
+  /** An account-level setting (e.g. `ec2:instance-metadata-defaults`), or `undefined`. */
+  getAccountSetting(accountId: AccountId, name: string): Promise<JsonValue | undefined>;
+  /** Writes the setting; `undefined` deletes it. Fires `account-setting` with the name as key. */
+  putAccountSetting(accountId: AccountId, name: string, value: JsonValue | undefined): Promise<void>;
 
   // Roles
   createRole(accountId: AccountId, input: CreateRoleInput): Promise<Role>;
@@ -299,6 +371,33 @@ export interface Store {
    */
   revokeRoleSessions(accountId: AccountId, roleName: string, issuedBefore: Date): Promise<RoleRevocation>;
   getRoleRevocation(roleId: RoleId): Promise<RoleRevocation | undefined>;
+
+  // Access log (no change events: it is written on the request path, in batches)
+  /**
+   * Appends the events and folds their `accesses` into the last-accessed aggregates, all in one
+   * transaction. An event id already stored is skipped (a retried batch is not counted twice).
+   */
+  appendAccessEvents(events: AccessEventInput[]): Promise<void>;
+  /** Events matching `filter`, oldest first. */
+  listAccessEvents(filter?: AccessEventFilter): Promise<AccessEvent[]>;
+  /** The aggregates of an account, optionally of one role and last accessed at or after `since`. */
+  listLastAccessed(
+    accountId: AccountId,
+    filter?: { roleName?: string; since?: Date },
+  ): Promise<LastAccessed[]>;
+  /** Deletes events older than `before` (aggregates stay); resolves how many were deleted. */
+  pruneAccessEvents(before: Date): Promise<number>;
+
+  // Role policy snapshots
+  saveRolePolicySnapshot(
+    accountId: AccountId,
+    roleName: string,
+    reason: string,
+    snapshot: JsonValue,
+  ): Promise<RolePolicySnapshot>;
+  /** Newest first. */
+  listRolePolicySnapshots(accountId: AccountId, roleName: string): Promise<RolePolicySnapshot[]>;
+  deleteRolePolicySnapshot(snapshotId: string): Promise<void>;
 
   /**
    * Runs `fn` against a transactional view of the store: all its writes commit together or none

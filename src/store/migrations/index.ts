@@ -7,10 +7,12 @@ import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'k
 import { AwsError } from '../../errors.js';
 import type { Database } from '../schema.js';
 import { initial } from './0001-initial.js';
+import { settingsAccessLog } from './0002-settings-access-log.js';
 
 /** In order; names sort in application order. Never edit a released migration: add one. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001-initial': initial,
+  '0002-settings-access-log': settingsAccessLog,
 };
 
 const provider: MigrationProvider = {
