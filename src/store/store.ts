@@ -155,7 +155,7 @@ export interface AccessEventInput {
   accesses?: { action: string; resource: string; allowed: boolean }[];
 }
 
-export interface AccessEvent extends Omit<AccessEventInput, 'accesses'> {}
+export type AccessEvent = Omit<AccessEventInput, 'accesses'>;
 
 export interface AccessEventFilter {
   accountId?: AccountId;
