@@ -1,0 +1,56 @@
+/**
+ * The access log's contract with the channels that write to it (gateway, STS, IAM, EC2 API,
+ * credential delivery): each builds an `AccessRecordInput`; `audit/record.ts` turns it into a
+ * CloudTrail-format record with secrets redacted; an `AccessLogSink` queues it for the store.
+ */
+import type { AuthenticatedCaller } from '../control/authenticate.js';
+import type { JsonValue } from '../iam/types.js';
+import type { Decision } from '../policy/index.js';
+import type { AccessEventInput } from '../store/store.js';
+
+export type AccessChannel =
+  | 'gateway'
+  | 'sts'
+  | 'iam'
+  | 'ec2'
+  | 'imds'
+  | 'container'
+  | 'pod-identity'
+  | 'lambda'
+  | 'web-identity';
+
+export interface AccessRecordInput {
+  channel: AccessChannel;
+  eventTime: Date;
+  /** `s3.amazonaws.com`, `sts.amazonaws.com`, `ec2.amazonaws.com` (IMDS deliveries), ... */
+  eventSource: string;
+  eventName: string;
+  awsRegion: string;
+  sourceIPAddress: string;
+  userAgent?: string;
+  /** The authenticated caller; absent for unsigned requests (IMDS, web identity before verification). */
+  caller?: AuthenticatedCaller;
+  /** The account the event belongs to when there is no caller. */
+  accountId?: string;
+  /** The role acted as or delivered for, when there is no caller or it differs. */
+  roleName?: string;
+  requestParameters?: { [key: string]: JsonValue };
+  responseElements?: { [key: string]: JsonValue };
+  errorCode?: string;
+  errorMessage?: string;
+  resources?: { ARN: string; type?: string; accountId?: string }[];
+  requestId: string;
+  decision: 'allow' | 'deny' | 'audit-deny';
+  /** The policy decisions behind `decision`, one per check, for the deciding statements. */
+  decisions?: { action: string; resource: string; decision: Decision }[];
+  /** Access-key-level detail: which credential was used (never the secret). */
+  accessKeyId?: string;
+}
+
+export interface AccessLogSink {
+  /**
+   * Queues the event for the store. `false` when the bounded queue is full: the caller must
+   * refuse the request (it is never silently left out of the log).
+   */
+  offer(event: AccessEventInput): boolean;
+}

@@ -1,0 +1,103 @@
+/**
+ * The gateway's contract between protocol mappers (`gateway/mapping/<service>.ts`) and the
+ * enforcing proxy (`gateway/server.ts`): a mapper turns one signed request into the IAM checks
+ * it needs and the facts the access log records; the proxy authenticates, decides every check
+ * with the one authorizer (`control/authorize.ts`), logs, and forwards or refuses.
+ *
+ * Mappers are pure (no I/O): everything they need is in `GatewayRequest`.
+ */
+import type { ContextInput } from '../policy/index.js';
+import type { JsonValue } from '../iam/types.js';
+
+/** The AWS wire protocol of a service, which decides how requests are read and errors written. */
+export type AwsProtocol = 'query' | 'json' | 'rest-json' | 'rest-xml';
+
+export interface GatewayRequest {
+  method: string;
+  /** The path as received, still percent-encoded, without the query. */
+  path: string;
+  /** Decoded query parameters in arrival order; a repeated name appears once per value. */
+  query: [string, string][];
+  /** Lower-cased header names. */
+  headers: Record<string, string | undefined>;
+  /** The Host header (virtual-hosted S3 buckets are read from it). */
+  host: string;
+  /**
+   * The whole body, when the mapper said it needs it (`needsBody`); otherwise `undefined` and the
+   * body streams to the backend unread (S3 object uploads).
+   */
+  body?: Buffer;
+  /** From the signature's credential scope. */
+  region: string;
+  /** The caller's account: resources without an account in the request belong to it. */
+  accountId: string;
+  partition: string;
+}
+
+/** One IAM decision a request needs; a request needs one or more (CopyObject needs two). */
+export interface AuthorizationCheck {
+  /** `s3:GetObject`, in the catalogue's spelling. */
+  action: string;
+  /** The resource ARN, or `*` for actions that take no resource. */
+  resource: string;
+  /** When the resource belongs to another account than the caller's. */
+  resourceAccount?: string;
+  /**
+   * Request-specific condition keys: the service's (`s3:prefix`, `dynamodb:LeadingKeys`,
+   * `kms:EncryptionContext:k`) and the request's global ones (`aws:RequestTag/k`, `aws:TagKeys`).
+   * The proxy adds the caller's and the network's global keys itself.
+   */
+  context: Record<string, ContextInput>;
+}
+
+/** A CloudTrail `resources` entry. */
+export interface TrailResource {
+  ARN: string;
+  type?: string;
+  accountId?: string;
+}
+
+export interface MappedRequest {
+  /** The IAM service prefix (`s3`, `dynamodb`, `sqs`, ...). */
+  service: string;
+  /** CloudTrail's `eventSource`, e.g. `s3.amazonaws.com`. */
+  eventSource: string;
+  /** The API operation; CloudTrail's `eventName` (`GetObject`). */
+  operation: string;
+  checks: AuthorizationCheck[];
+  /** For the access log; secrets (SecretString, Plaintext, message bodies, ...) left out. */
+  requestParameters?: { [key: string]: JsonValue };
+  resources?: TrailResource[];
+}
+
+/** The request is well-formed for the service but no mapping exists for its operation. */
+export interface UnmappedRequest {
+  unmapped: true;
+  service: string;
+  eventSource: string;
+  /** The operation's name when the protocol reveals it (`X-Amz-Target`, `Action=`). */
+  operation?: string;
+}
+
+export interface ServiceMapper {
+  /** The IAM service prefix, e.g. `dynamodb`. */
+  service: string;
+  /** The SigV4 signing name clients use (`s3`, `dynamodb`, `sqs`, `execute-api`...). */
+  signingName: string;
+  protocol: AwsProtocol;
+  /**
+   * The JSON error `__type` namespace or Query XML error namespace the service's SDK expects, if
+   * the denial shape needs one (e.g. `com.amazonaws.dynamodb.v20120810#`).
+   */
+  errorNamespace?: string;
+  /** Whether `map` needs the whole body (Query and JSON protocols do; S3 uploads do not). */
+  needsBody(request: Omit<GatewayRequest, 'body'>): boolean;
+  /**
+   * The checks for `request`. Throws an `AwsError` for a request the service itself would reject
+   * as malformed (the gateway answers it in the service's error shape without forwarding).
+   */
+  map(request: GatewayRequest): MappedRequest | UnmappedRequest;
+}
+
+/** How the gateway treats a service's denials. */
+export type EnforcementMode = 'enforce' | 'audit';
