@@ -1,0 +1,107 @@
+/**
+ * The parameters of an AWS Query protocol request (SNS, and SQS from older clients): the form body
+ * of a POST, or the URL query of a GET, with the list encodings both styles use — `Name.member.N`
+ * (SNS) and the flattened `Name.N` (SQS).
+ */
+import { AwsError } from '../../../errors.js';
+import type { GatewayRequest } from '../../types.js';
+
+/** A bound that keeps a hostile body from costing more than a legitimate one. */
+const MAX_PARAMETERS = 2000;
+
+export class QueryInput {
+  constructor(private readonly values: ReadonlyMap<string, string>) {}
+
+  get action(): string | undefined {
+    return this.values.get('Action');
+  }
+
+  get(name: string): string | undefined {
+    return this.values.get(name);
+  }
+
+  /** A required parameter; a missing one is the Query services' `MissingParameter`. */
+  require(name: string): string {
+    const value = this.values.get(name);
+    if (value === undefined || value === '') {
+      throw new AwsError('MissingParameter', `The request must contain the parameter ${name}.`, {
+        status: 400,
+      });
+    }
+    return value;
+  }
+
+  /** The entries `<prefix>1<suffix>`, `<prefix>2<suffix>`, ... in index order. */
+  indexed(prefix: string, suffix = ''): { index: number; value: string }[] {
+    const out: { index: number; value: string }[] = [];
+    for (const [key, value] of this.values) {
+      if (!key.startsWith(prefix) || !key.endsWith(suffix)) continue;
+      const digits = key.slice(prefix.length, key.length - suffix.length);
+      if (/^[1-9]\d{0,4}$/.test(digits)) out.push({ index: Number(digits), value });
+    }
+    return out.sort((a, b) => a.index - b.index);
+  }
+
+  /** A string list: `Name.member.N` (`member` true) or flattened `Name.N`. */
+  list(name: string, member: boolean): string[] {
+    return this.indexed(member ? `${name}.member.` : `${name}.`).map((entry) => entry.value);
+  }
+
+  /** A list of key/value structures (`Tags.member.N.Key` or flattened `Tag.N.Key`). */
+  pairs(
+    name: string,
+    member: boolean,
+    keyField = 'Key',
+    valueField = 'Value',
+  ): { key: string; value: string }[] {
+    const prefix = member ? `${name}.member.` : `${name}.`;
+    return this.indexed(prefix, `.${keyField}`).map(({ index, value }) => ({
+      key: value,
+      value: this.values.get(`${prefix}${index}.${valueField}`) ?? '',
+    }));
+  }
+}
+
+/**
+ * The request's Query parameters: the URL query's, then a form body's (a body parameter repeats
+ * nothing the URL gave; the first occurrence of a name wins).
+ *
+ * @example
+ * queryInput(request).action; // 'Publish'
+ */
+export function queryInput(request: GatewayRequest): QueryInput {
+  const values = new Map<string, string>();
+  for (const [name, value] of request.query) {
+    if (!values.has(name)) values.set(name, value);
+  }
+  if (request.body !== undefined && request.body.length > 0) {
+    let count = 0;
+    for (const pair of request.body.toString('utf8').split('&')) {
+      if (pair.length === 0) continue;
+      if (++count > MAX_PARAMETERS) {
+        throw new AwsError(
+          'MalformedQueryString',
+          `The request has more than ${MAX_PARAMETERS} parameters.`,
+          {
+            status: 400,
+          },
+        );
+      }
+      const eq = pair.indexOf('=');
+      const name = decodeFormComponent(eq === -1 ? pair : pair.slice(0, eq));
+      const value = eq === -1 ? '' : decodeFormComponent(pair.slice(eq + 1));
+      if (!values.has(name)) values.set(name, value);
+    }
+  }
+  return new QueryInput(values);
+}
+
+function decodeFormComponent(text: string): string {
+  try {
+    return decodeURIComponent(text.replace(/\+/g, ' '));
+  } catch {
+    throw new AwsError('MalformedQueryString', 'The query string contains an invalid percent-encoding.', {
+      status: 400,
+    });
+  }
+}
