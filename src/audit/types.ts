@@ -45,6 +45,10 @@ export interface AccessRecordInput {
   decisions?: { action: string; resource: string; decision: Decision }[];
   /** Access-key-level detail: which credential was used (never the secret). */
   accessKeyId?: string;
+  /** The ARN of the role acted as or delivered for, when there is no caller (the event's `principalArn`). */
+  roleArn?: string;
+  /** For `AssumeRoleWithWebIdentity`: the verified token's issuer, audience and subject (`WebIdentityUser`). */
+  webIdentity?: { identityProvider: string; audience?: string; subject: string };
 }
 
 export interface AccessLogSink {

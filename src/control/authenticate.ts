@@ -10,6 +10,7 @@ import {
   compilePolicy,
   parsePolicy,
   type CompiledPolicy,
+  type Decision,
   type PolicySet,
   type RequestPrincipal,
 } from '../policy/index.js';
@@ -40,6 +41,19 @@ export interface AuthenticatedCaller {
   sourceIp: string;
   userAgent?: string;
   requestTime: Date;
+  /**
+   * When set, `authorize` appends every decision it makes for this request here, allowed or
+   * denied, so that the access log records the checks and their deciding statements.
+   */
+  decisions?: { action: string; resource: string; decision: Decision }[];
+}
+
+/**
+ * A request whose body is not at hand (the gateway streams it on): verified against the body's
+ * SHA-256 (hex) computed elsewhere, or, for S3, the `x-amz-content-sha256` value the client signed.
+ */
+export interface PayloadHashRequest extends Omit<ApiRequest, 'body'> {
+  payloadHash: string;
 }
 
 export interface AuthenticatorOptions {
@@ -67,13 +81,14 @@ const ADMIN_POLICY = compilePolicy(
  * auth.caller.arn; // arn:aws:sts::111122223333:assumed-role/deployer/ci
  */
 export async function authenticate(
-  request: ApiRequest,
+  request: ApiRequest | PayloadHashRequest,
   options: AuthenticatorOptions,
   services: readonly string[],
 ): Promise<AuthenticatedCaller> {
   const now = options.now ?? Date.now;
+  const payload = 'payloadHash' in request ? { payloadHash: request.payloadHash } : { body: request.body };
   const verified: VerifiedCaller<Credential> = verifyRequest<Credential>(
-    { method: request.method, url: request.url, headers: request.rawHeaders, body: request.body },
+    { method: request.method, url: request.url, headers: request.rawHeaders, ...payload },
     {
       service: services,
       now,

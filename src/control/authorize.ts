@@ -93,6 +93,7 @@ export function decide(
 export function authorize(auth: AuthenticatedCaller, input: AuthorizeInput, ring?: KeyRing): Decision {
   const context = requestContext(auth, input.extra);
   const decision = decide(auth, input, context);
+  auth.decisions?.push({ action: input.action, resource: input.resource, decision });
   if (decision.decision !== 'Allow') {
     const message =
       accessDeniedMessage(
