@@ -11,11 +11,15 @@ import { parseQuery, type QueryParams } from '../protocol/query.js';
 import type { ApiRequest, ApiResponse } from '../server/http.js';
 import type { Store } from '../store/store.js';
 import { InvalidAction } from './errors.js';
-import { INSTANCE_OPERATIONS } from './instances.js';
+import { INSTANCE_OPERATIONS, type Ec2Operation } from './instances.js';
+import { METADATA_DEFAULTS_OPERATIONS } from './metadata-defaults.js';
 import { ec2Error, ec2Result } from './xml.js';
 
-/** Where the identity-document certificate is published on the control-plane port. */
-export const IDENTITY_CERTIFICATE_PATH = '/credplane/ec2/instance-identity/certificate.pem';
+/**
+ * Where the identity-document certificate is published on the control-plane port: a public, unsigned
+ * GET, so outside `/credplane/`, whose signed admin routes are composed in front of this handler.
+ */
+export const IDENTITY_CERTIFICATE_PATH = '/ec2/instance-identity/certificate.pem';
 
 export interface Ec2ApiOptions {
   store: Store;
@@ -24,6 +28,11 @@ export interface Ec2ApiOptions {
   /** PEM certificate of the key that signs identity documents. */
   identityCertificatePem?: string;
 }
+
+const OPERATIONS: Readonly<Record<string, Ec2Operation>> = {
+  ...INSTANCE_OPERATIONS,
+  ...METADATA_DEFAULTS_OPERATIONS,
+};
 
 /** Verifies the request's signature for `services` and resolves the caller. */
 export type Authenticate = (services: readonly string[]) => Promise<AuthenticatedCaller>;
@@ -64,9 +73,7 @@ export function createEc2Handler(options: Ec2ApiOptions): Ec2Handler {
       try {
         const params = readParams(request);
         const action = params.action ?? '';
-        const operation = Object.hasOwn(INSTANCE_OPERATIONS, action)
-          ? INSTANCE_OPERATIONS[action]
-          : undefined;
+        const operation = Object.hasOwn(OPERATIONS, action) ? OPERATIONS[action] : undefined;
         const auth = await authenticateFor(['ec2']);
         if (operation === undefined) throw new InvalidAction(action);
         const ring = options.keyRing();

@@ -41,3 +41,24 @@ export class InvalidInstanceProfile extends AwsError {
     super('InvalidParameterValue', message);
   }
 }
+
+/** `AssociateIamInstanceProfile` on an instance that already has an association. */
+export class IncorrectState extends AwsError {
+  constructor(message: string) {
+    super('IncorrectState', message);
+  }
+}
+
+/** A parameter value credplane recognises but does not emulate. */
+export class UnsupportedOperation extends AwsError {
+  constructor(message: string) {
+    super('UnsupportedOperation', message);
+  }
+}
+
+/** `DryRun=true` on a request the caller is allowed to make: EC2 answers 412 and does nothing. */
+export class DryRunOperation extends AwsError {
+  constructor() {
+    super('DryRunOperation', 'Request would have succeeded, but DryRun flag is set.', { status: 412 });
+  }
+}

@@ -211,12 +211,32 @@ describe('EC2 Query API', () => {
     await plane.store.createInstanceProfile(ACCOUNT, { instanceProfileName: 'other-profile' });
     await plane.store.addRoleToInstanceProfile(ACCOUNT, 'other-profile', 'other');
     const id = await run();
+    // One association per instance: a second Associate is refused and changes nothing.
+    const second = await call(plane.admin, {
+      Action: 'AssociateIamInstanceProfile',
+      InstanceId: id,
+      'IamInstanceProfile.Name': 'other-profile',
+    });
+    expect([second.status, errorCode(second.text)]).toEqual([400, 'IncorrectState']);
+    expect(second.text).toContain(`<Message>There is an existing association for instance ${id}</Message>`);
+    expect((await plane.store.getWorkload(ACCOUNT, 'ec2-instance', id)).roleName).toBe('web');
+    const existing = await call(plane.admin, {
+      Action: 'DescribeIamInstanceProfileAssociations',
+      'Filter.1.Name': 'instance-id',
+      'Filter.1.Value.1': id,
+    });
+    const gone = await call(plane.admin, {
+      Action: 'DisassociateIamInstanceProfile',
+      AssociationId: xmlValue(existing.text, 'associationId')!,
+    });
+    expect(gone.status).toBe(200);
     const assoc = await call(plane.admin, {
       Action: 'AssociateIamInstanceProfile',
       InstanceId: id,
       'IamInstanceProfile.Name': 'other-profile',
     });
     expect(assoc.status).toBe(200);
+    expect(xmlValue(assoc.text, 'state')).toBe('associating');
     expect((await plane.store.getWorkload(ACCOUNT, 'ec2-instance', id)).roleName).toBe('other');
     const replace = await call(plane.admin, {
       Action: 'ReplaceIamInstanceProfileAssociation',
@@ -326,16 +346,17 @@ describe('DisassociateIamInstanceProfile', () => {
 
   afterAll(() => imds.stop());
 
+  /** An instance launched with web-profile, and its association id as a CLI user finds it. */
   async function associated(): Promise<{ id: string; associationId: string }> {
     const id = await run();
-    const assoc = await call(plane.admin, {
-      Action: 'AssociateIamInstanceProfile',
-      InstanceId: id,
-      'IamInstanceProfile.Name': 'web-profile',
+    const described = await call(plane.admin, {
+      Action: 'DescribeIamInstanceProfileAssociations',
+      'Filter.1.Name': 'instance-id',
+      'Filter.1.Value.1': id,
     });
-    expect(assoc.status).toBe(200);
+    expect(described.status).toBe(200);
     await imds.reconcile();
-    return { id, associationId: xmlValue(assoc.text, 'associationId')! };
+    return { id, associationId: xmlValue(described.text, 'associationId')! };
   }
 
   const metadata = (id: string, path: string): Promise<Response> =>
@@ -418,5 +439,206 @@ describe('DisassociateIamInstanceProfile', () => {
     expect(res.text).toContain(`instance/${id}`);
     const w = await plane.store.getWorkload(ACCOUNT, 'ec2-instance', id);
     expect(w.settings.instanceProfileName).toBe('web-profile');
+  });
+});
+
+describe('DescribeIamInstanceProfileAssociations', () => {
+  it('lists each instance association with the profile, filtered by instance-id, state and id', async () => {
+    const a = await run();
+    const b = await run();
+    const res = await call(plane.admin, {
+      Action: 'DescribeIamInstanceProfileAssociations',
+      'Filter.1.Name': 'instance-id',
+      'Filter.1.Value.1': a,
+      'Filter.1.Value.2': b,
+      'Filter.2.Name': 'state',
+      'Filter.2.Value.1': 'associated',
+    });
+    expect(res.status).toBe(200);
+    expect(res.text).toContain(
+      `<DescribeIamInstanceProfileAssociationsResponse xmlns="${EC2_NAMESPACE}"><requestId>`,
+    );
+    const items = [...res.text.matchAll(/<item>(.*?)<\/item>/g)].map((m) => m[1]!);
+    expect(items).toHaveLength(2);
+    items.sort((x, y) => (x.includes(a) ? -1 : y.includes(a) ? 1 : 0));
+    expect(items[0]).toMatch(
+      new RegExp(
+        `^<associationId>iip-assoc-[0-9a-f]{17}</associationId><instanceId>${a}</instanceId>` +
+          `<iamInstanceProfile><arn>arn:aws:iam::${ACCOUNT}:instance-profile/web-profile</arn><id>AIPA[A-Z0-9]+</id></iamInstanceProfile>` +
+          `<state>associated</state><timestamp>\\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z</timestamp>$`,
+      ),
+    );
+    const byId = await call(plane.admin, {
+      Action: 'DescribeIamInstanceProfileAssociations',
+      'AssociationId.1': xmlValue(items[1]!, 'associationId')!,
+    });
+    expect(byId.text.match(/<item>/g)).toHaveLength(1);
+    expect(xmlValue(byId.text, 'instanceId')).toBe(b);
+    const disassociating = await call(plane.admin, {
+      Action: 'DescribeIamInstanceProfileAssociations',
+      'Filter.1.Name': 'state',
+      'Filter.1.Value.1': 'disassociating',
+    });
+    expect(disassociating.text).toContain(
+      '<iamInstanceProfileAssociationSet></iamInstanceProfileAssociationSet>',
+    );
+  });
+
+  it('pages with MaxResults and NextToken, and rejects unknown ids and filters', async () => {
+    for (let i = 0; i < 6; i++) await run();
+    const seen: string[] = [];
+    let token: string | undefined;
+    do {
+      const res = await call(plane.admin, {
+        Action: 'DescribeIamInstanceProfileAssociations',
+        MaxResults: '5',
+        ...(token === undefined ? {} : { NextToken: token }),
+      });
+      const ids = [...res.text.matchAll(/<associationId>([^<]+)<\/associationId>/g)].map((m) => m[1]!);
+      expect(ids.length).toBeLessThanOrEqual(5);
+      seen.push(...ids);
+      token = xmlValue(res.text, 'nextToken');
+    } while (token !== undefined);
+    const all = await call(plane.admin, { Action: 'DescribeIamInstanceProfileAssociations' });
+    expect(seen).toEqual([...all.text.matchAll(/<associationId>([^<]+)<\/associationId>/g)].map((m) => m[1]));
+    expect(new Set(seen).size).toBe(seen.length);
+    expect(seen.length).toBeGreaterThanOrEqual(7);
+    for (const params of [
+      { 'AssociationId.1': 'iip-assoc-00000000000000000' },
+      { 'Filter.1.Name': 'instance-type', 'Filter.1.Value.1': 't3.micro' },
+      { MaxResults: '4' },
+    ] as Record<string, string>[]) {
+      const bad = await call(plane.admin, { Action: 'DescribeIamInstanceProfileAssociations', ...params });
+      expect([bad.status, errorCode(bad.text)], JSON.stringify(params)).toEqual([
+        400,
+        'InvalidParameterValue',
+      ]);
+    }
+  });
+});
+
+describe('Modify/GetInstanceMetadataDefaults', () => {
+  const defaults = (): Promise<unknown> =>
+    plane.store.getAccountSetting(ACCOUNT, 'ec2:instance-metadata-defaults');
+
+  it('stores the account defaults under ec2:instance-metadata-defaults and reports them', async () => {
+    const empty = await call(plane.admin, { Action: 'GetInstanceMetadataDefaults' });
+    expect(empty.status).toBe(200);
+    expect(empty.text).toContain(`<GetInstanceMetadataDefaultsResponse xmlns="${EC2_NAMESPACE}"><requestId>`);
+    expect(empty.text).toContain('<accountLevel><managedBy>account</managedBy></accountLevel>');
+
+    const res = await call(plane.admin, {
+      Action: 'ModifyInstanceMetadataDefaults',
+      HttpTokens: 'required',
+      HttpPutResponseHopLimit: '2',
+      InstanceMetadataTags: 'enabled',
+    });
+    expect(res.status).toBe(200);
+    expect(res.text).toMatch(
+      /<ModifyInstanceMetadataDefaultsResponse xmlns="[^"]+"><requestId>[-0-9a-f]+<\/requestId><return>true<\/return><\/ModifyInstanceMetadataDefaultsResponse>$/,
+    );
+    expect(await defaults()).toEqual({
+      HttpTokens: 'required',
+      HttpPutResponseHopLimit: 2,
+      InstanceMetadataTags: 'enabled',
+    });
+    const got = await call(plane.admin, { Action: 'GetInstanceMetadataDefaults' });
+    expect(got.text).toContain(
+      '<accountLevel><httpTokens>required</httpTokens><httpPutResponseHopLimit>2</httpPutResponseHopLimit>' +
+        '<instanceMetadataTags>enabled</instanceMetadataTags><managedBy>account</managedBy></accountLevel>',
+    );
+
+    // Only what is given changes; no-preference and -1 remove a default.
+    await call(plane.admin, { Action: 'ModifyInstanceMetadataDefaults', HttpEndpoint: 'enabled' });
+    expect(await defaults()).toMatchObject({ HttpTokens: 'required', HttpEndpoint: 'enabled' });
+    await call(plane.admin, {
+      Action: 'ModifyInstanceMetadataDefaults',
+      HttpTokens: 'no-preference',
+      HttpPutResponseHopLimit: '-1',
+      InstanceMetadataTags: 'no-preference',
+    });
+    expect(await defaults()).toEqual({ HttpEndpoint: 'enabled' });
+    await call(plane.admin, { Action: 'ModifyInstanceMetadataDefaults', HttpEndpoint: 'no-preference' });
+    expect(await defaults()).toBeUndefined();
+  });
+
+  it('RunInstances applies the account defaults per option, below the request’s MetadataOptions', async () => {
+    await call(plane.admin, {
+      Action: 'ModifyInstanceMetadataDefaults',
+      HttpTokens: 'required',
+      HttpPutResponseHopLimit: '3',
+    });
+    try {
+      const plain = await run();
+      expect(
+        (await plane.store.getWorkload(ACCOUNT, 'ec2-instance', plain)).settings.metadataOptions,
+      ).toEqual({
+        httpTokens: 'required',
+        httpPutResponseHopLimit: 3,
+        httpEndpoint: 'enabled',
+      });
+      const described = await call(plane.admin, { Action: 'DescribeInstances', 'InstanceId.1': plain });
+      expect(described.text).toContain('<httpTokens>required</httpTokens><httpPutResponseHopLimit>3<');
+      const own = await run({ 'MetadataOptions.HttpTokens': 'optional' });
+      expect((await plane.store.getWorkload(ACCOUNT, 'ec2-instance', own)).settings.metadataOptions).toEqual({
+        httpTokens: 'optional',
+        httpPutResponseHopLimit: 3,
+        httpEndpoint: 'enabled',
+      });
+    } finally {
+      await plane.store.putAccountSetting(ACCOUNT, 'ec2:instance-metadata-defaults', undefined);
+    }
+    // Defaults apply at launch only; clearing them leaves running instances alone, as on AWS.
+    const after = await run();
+    expect(
+      (await plane.store.getWorkload(ACCOUNT, 'ec2-instance', after)).settings.metadataOptions,
+    ).toMatchObject({
+      httpTokens: 'optional',
+      httpPutResponseHopLimit: 1,
+    });
+  });
+
+  it('validates values and refuses HttpTokensEnforced rather than ignoring it', async () => {
+    for (const [name, value, code] of [
+      ['HttpTokens', 'sometimes', 'InvalidParameterValue'],
+      ['HttpEndpoint', 'on', 'InvalidParameterValue'],
+      ['InstanceMetadataTags', 'yes', 'InvalidParameterValue'],
+      ['HttpPutResponseHopLimit', '0', 'InvalidParameterValue'],
+      ['HttpPutResponseHopLimit', '65', 'InvalidParameterValue'],
+      ['HttpPutResponseHopLimit', '-2', 'InvalidParameterValue'],
+      ['HttpTokensEnforced', 'enabled', 'UnsupportedOperation'],
+    ] as const) {
+      const bad = await call(plane.admin, { Action: 'ModifyInstanceMetadataDefaults', [name]: value });
+      expect([bad.status, errorCode(bad.text)], `${name}=${value}`).toEqual([400, code]);
+    }
+    expect(await defaults()).toBeUndefined();
+  });
+
+  it('DryRun answers DryRunOperation (412) and changes nothing', async () => {
+    const res = await call(plane.admin, {
+      Action: 'ModifyInstanceMetadataDefaults',
+      HttpTokens: 'required',
+      DryRun: 'true',
+    });
+    expect([res.status, errorCode(res.text)]).toEqual([412, 'DryRunOperation']);
+    expect(await defaults()).toBeUndefined();
+  });
+
+  it('authorizes ec2:ModifyInstanceMetadataDefaults and ec2:GetInstanceMetadataDefaults', async () => {
+    const assumed = await plane.call('sts', plane.admin, {
+      Action: 'AssumeRole',
+      Version: '2011-06-15',
+      RoleArn: `arn:aws:iam::${ACCOUNT}:role/web`,
+      RoleSessionName: 'no-ec2',
+    });
+    const creds = credentialsOf(assumed.text);
+    for (const action of ['ModifyInstanceMetadataDefaults', 'GetInstanceMetadataDefaults']) {
+      const res = await call(creds, { Action: action, HttpTokens: 'required' });
+      expect([res.status, errorCode(res.text)]).toEqual([403, 'UnauthorizedOperation']);
+      expect(res.text).toContain(`ec2:${action}`);
+    }
+    const dry = await call(creds, { Action: 'GetInstanceMetadataDefaults', DryRun: 'true' });
+    expect(errorCode(dry.text)).toBe('UnauthorizedOperation');
+    expect(await defaults()).toBeUndefined();
   });
 });

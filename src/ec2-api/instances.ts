@@ -2,7 +2,7 @@
  * The EC2 instance operations the AWS CLI and SDKs use to run emulated instances: `RunInstances`
  * (with `IamInstanceProfile` and `MetadataOptions`), `DescribeInstances`, `TerminateInstances`,
  * `ModifyInstanceMetadataOptions`, `AssociateIamInstanceProfile`, `ReplaceIamInstanceProfileAssociation`,
- * `DisassociateIamInstanceProfile`.
+ * `DisassociateIamInstanceProfile`, `DescribeIamInstanceProfileAssociations`.
  *
  * An instance is an `ec2-instance` workload named by its instance id; its settings hold what the
  * metadata service reads (`src/delivery/imds/service.ts`), so every change here applies to the
@@ -15,12 +15,14 @@ import { instanceIdOf, metadataOptionsOf, privateIpOf } from '../delivery/imds/s
 import type { QueryParams } from '../protocol/query.js';
 import type { Store } from '../store/store.js';
 import {
+  IncorrectState,
   InvalidInstanceIdMalformed,
   InvalidInstanceIdNotFound,
   InvalidInstanceProfile,
   InvalidParameterValue,
   MissingParameter,
 } from './errors.js';
+import { launchMetadataOptions, readMetadataDefaults } from './metadata-defaults.js';
 import type { Ec2Node } from './xml.js';
 
 export interface Ec2Context {
@@ -246,11 +248,12 @@ const runInstances: Ec2Operation = async (ctx, params) => {
   ctx.authorize('ec2:RunInstances', instanceArn(ctx, '*'));
   const profile = await profileOf(ctx, params, 'IamInstanceProfile');
   const roleName = roleOf(ctx, profile);
-  const options = metadataOptions(params, 'MetadataOptions.', {
-    httpTokens: 'optional',
-    httpPutResponseHopLimit: 1,
-    httpEndpoint: 'enabled',
-  });
+  // Per option: the request's MetadataOptions > the account defaults > EC2's defaults.
+  const options = metadataOptions(
+    params,
+    'MetadataOptions.',
+    launchMetadataOptions(await readMetadataDefaults(ctx.store, ctx.accountId)),
+  );
   const tags = tagSpecifications(params);
   const userData = params.get('UserData');
   const created: Workload[] = [];
@@ -266,6 +269,7 @@ const runInstances: Ec2Operation = async (ctx, params) => {
           imageId,
           instanceType: params.get('InstanceType') ?? 'm1.small',
           instanceProfileName: profile.instanceProfileName,
+          associatedAt: new Date().toISOString(),
           metadataOptions: options,
           ...(userData === undefined ? {} : { userData }),
           tags,
@@ -382,7 +386,11 @@ async function associate(ctx: Ec2Context, params: QueryParams, w: Workload): Pro
     kind: w.kind,
     name: w.name,
     roleName,
-    settings: { ...w.settings, instanceProfileName: profile.instanceProfileName },
+    settings: {
+      ...w.settings,
+      instanceProfileName: profile.instanceProfileName,
+      associatedAt: new Date().toISOString(),
+    },
   });
   const instanceId = instanceIdOf(w);
   return {
@@ -395,8 +403,14 @@ async function associate(ctx: Ec2Context, params: QueryParams, w: Workload): Pro
   };
 }
 
-const associateIamInstanceProfile: Ec2Operation = async (ctx, params) =>
-  associate(ctx, params, await oneInstance(ctx, params, 'ec2:AssociateIamInstanceProfile'));
+const associateIamInstanceProfile: Ec2Operation = async (ctx, params) => {
+  const w = await oneInstance(ctx, params, 'ec2:AssociateIamInstanceProfile');
+  // One association per instance: changing it is ReplaceIamInstanceProfileAssociation's job.
+  if (str(w.settings.instanceProfileName) !== undefined) {
+    throw new IncorrectState(`There is an existing association for instance ${instanceIdOf(w)}`);
+  }
+  return associate(ctx, params, w);
+};
 
 /** The instance holding association `AssociationId`; instances without a profile hold none. */
 async function byAssociation(ctx: Ec2Context, params: QueryParams): Promise<Workload> {
@@ -429,7 +443,7 @@ const disassociateIamInstanceProfile: Ec2Operation = async (ctx, params) => {
   ctx.authorize('ec2:DisassociateIamInstanceProfile', instanceArn(ctx, instanceId));
   const profileName = str(w.settings.instanceProfileName)!;
   const profile = (await profileMap(ctx)).get(profileName.toLowerCase());
-  const { instanceProfileName: _dropped, ...settings } = w.settings;
+  const { instanceProfileName: _dropped, associatedAt: _since, ...settings } = w.settings;
   await ctx.store.putWorkload(ctx.accountId, { kind: w.kind, name: w.name, roleName: w.roleName, settings });
   return {
     iamInstanceProfileAssociation: {
@@ -444,6 +458,78 @@ const disassociateIamInstanceProfile: Ec2Operation = async (ctx, params) => {
   };
 };
 
+/** When the instance's profile was associated (recorded since associations became describable). */
+function associatedAt(w: Workload): string {
+  return str(w.settings.associatedAt) ?? w.createDate.toISOString();
+}
+
+/** `MaxResults` (5-1000) and `NextToken` (an offset this API handed out) of a Describe call. */
+function page<T>(params: QueryParams, items: T[]): { items: T[]; nextToken?: string } {
+  const max = params.get('MaxResults');
+  const token = params.get('NextToken');
+  if (max !== undefined && (!/^\d{1,4}$/.test(max) || Number(max) < 5 || Number(max) > 1000)) {
+    throw new InvalidParameterValue(
+      `Value ( ${max.slice(0, 16)} ) for parameter maxResults is invalid. Parameter must be between 5 and 1000.`,
+    );
+  }
+  if (token !== undefined && !/^\d{1,9}$/.test(token)) {
+    throw new InvalidParameterValue(`Invalid value for NextToken: ${token.slice(0, 64)}`);
+  }
+  const start = token === undefined ? 0 : Number(token);
+  const end = max === undefined ? items.length : start + Number(max);
+  return {
+    items: items.slice(start, end),
+    ...(end < items.length ? { nextToken: String(end) } : {}),
+  };
+}
+
+/**
+ * Every instance with a profile holds one association, reported `associated` (the change is
+ * immediate here); `AssociationId.N` and the filters `instance-id` and `state` narrow the list.
+ */
+const describeIamInstanceProfileAssociations: Ec2Operation = async (ctx, params) => {
+  ctx.authorize('ec2:DescribeIamInstanceProfileAssociations', '*');
+  const ids = list(params, 'AssociationId');
+  const wanted = filters(params);
+  for (const f of wanted) {
+    if (f.name !== 'instance-id' && f.name !== 'state') {
+      throw new InvalidParameterValue(`The filter '${f.name.slice(0, 64)}' is invalid`);
+    }
+  }
+  const profiles = await profileMap(ctx);
+  const all = (await instances(ctx)).flatMap((w) => {
+    const profileName = str(w.settings.instanceProfileName);
+    if (profileName === undefined) return [];
+    const instanceId = instanceIdOf(w);
+    return [{ w, instanceId, profileName, associationId: associationId(instanceId, profileName) }];
+  });
+  const missing = ids.filter((id) => !all.some((a) => a.associationId === id));
+  if (missing.length > 0) {
+    throw new InvalidParameterValue(`An association with ID ${missing[0]!.slice(0, 64)} does not exist.`);
+  }
+  const selected = all.filter(
+    (a) =>
+      (ids.length === 0 || ids.includes(a.associationId)) &&
+      wanted.every((f) => f.values.includes(f.name === 'instance-id' ? a.instanceId : 'associated')),
+  );
+  const result = page(params, selected);
+  return {
+    iamInstanceProfileAssociationSet: result.items.map((a) => {
+      const profile = profiles.get(a.profileName.toLowerCase());
+      return {
+        associationId: a.associationId,
+        instanceId: a.instanceId,
+        ...(profile === undefined
+          ? {}
+          : { iamInstanceProfile: { arn: profile.arn, id: profile.instanceProfileId } }),
+        state: 'associated',
+        timestamp: associatedAt(a.w),
+      };
+    }),
+    nextToken: result.nextToken,
+  };
+};
+
 export const INSTANCE_OPERATIONS: Readonly<Record<string, Ec2Operation>> = {
   RunInstances: runInstances,
   DescribeInstances: describeInstances,
@@ -452,4 +538,5 @@ export const INSTANCE_OPERATIONS: Readonly<Record<string, Ec2Operation>> = {
   AssociateIamInstanceProfile: associateIamInstanceProfile,
   ReplaceIamInstanceProfileAssociation: replaceIamInstanceProfileAssociation,
   DisassociateIamInstanceProfile: disassociateIamInstanceProfile,
+  DescribeIamInstanceProfileAssociations: describeIamInstanceProfileAssociations,
 };

@@ -14,48 +14,21 @@ import {
   sign,
   type KeyObject,
 } from 'node:crypto';
+import { oid, positiveInteger, seq, tlv, utcTime } from './der.js';
+import { certificateDer, pkcs7Body, signedData } from './pkcs7.js';
 
 export interface IdentitySigner {
   /** base64 RSA-SHA256 signature of `document`, as `/dynamic/instance-identity/signature`. */
   sign(document: string): string;
+  /**
+   * PKCS#7 SignedData over `document` (which it carries), as `/dynamic/instance-identity/pkcs7`
+   * and `/rsa2048`: base64 in 64-character lines.
+   */
+  pkcs7(document: string): string;
   /** The PEM certificate that verifies those signatures. */
   readonly certificatePem: string;
   /** The PEM private key, for persisting (never logged). */
   readonly privateKeyPem: string;
-}
-
-function length(n: number): Buffer {
-  if (n < 0x80) return Buffer.from([n]);
-  const bytes: number[] = [];
-  for (let v = n; v > 0; v = Math.floor(v / 256)) bytes.unshift(v & 0xff);
-  return Buffer.from([0x80 | bytes.length, ...bytes]);
-}
-
-const tlv = (tag: number, ...content: Buffer[]): Buffer => {
-  const body = Buffer.concat(content);
-  return Buffer.concat([Buffer.from([tag]), length(body.length), body]);
-};
-const seq = (...c: Buffer[]): Buffer => tlv(0x30, ...c);
-
-function oid(text: string): Buffer {
-  const arcs = text.split('.').map(Number);
-  const bytes = [40 * arcs[0]! + arcs[1]!];
-  for (const arc of arcs.slice(2)) {
-    const chunk = [arc & 0x7f];
-    for (let v = Math.floor(arc / 128); v > 0; v = Math.floor(v / 128)) chunk.unshift((v & 0x7f) | 0x80);
-    bytes.push(...chunk);
-  }
-  return tlv(0x06, Buffer.from(bytes));
-}
-
-function positiveInteger(bytes: Buffer): Buffer {
-  return tlv(0x02, bytes[0]! & 0x80 ? Buffer.concat([Buffer.from([0]), bytes]) : bytes);
-}
-
-function utcTime(date: Date): Buffer {
-  const iso = date.toISOString(); // YYYY-MM-DDTHH:MM:SS.sssZ
-  const text = `${iso.slice(2, 4)}${iso.slice(5, 7)}${iso.slice(8, 10)}${iso.slice(11, 13)}${iso.slice(14, 16)}${iso.slice(17, 19)}Z`;
-  return tlv(0x17, Buffer.from(text, 'ascii'));
 }
 
 const name = (commonName: string): Buffer =>
@@ -112,9 +85,11 @@ export function createIdentitySigner(
   const privateKeyPem = key.export({ type: 'pkcs8', format: 'pem' }).toString();
   const certificatePem =
     existing.certificatePem ?? selfSignedCertificate(key, 'credplane instance identity', now, 3650);
+  const signer = { key, certificateDer: certificateDer(certificatePem) };
   return {
     certificatePem,
     privateKeyPem,
     sign: (document) => sign('sha256', Buffer.from(document), key).toString('base64'),
+    pkcs7: (document) => pkcs7Body(signedData(Buffer.from(document), signer, new Date())),
   };
 }

@@ -77,7 +77,9 @@ export interface TreeSources {
   iamInfo(): string;
   /** The identity document and its base64 RSA-SHA256 signature. */
   identityDocument: string;
-  identitySignature: string;
+  identitySignature: MetadataLeaf;
+  /** Its PKCS#7 SignedData (`pkcs7` and `rsa2048`); both leaves are absent without it. */
+  identityPkcs7?: MetadataLeaf;
 }
 
 /**
@@ -142,6 +144,11 @@ export function instanceTree(d: InstanceDescription, sources: TreeSources): Meta
     dynamic: {
       'instance-identity': {
         document: sources.identityDocument,
+        // EC2 signs with a DSA key for pkcs7 and an RSA-2048 key for rsa2048; credplane has one
+        // RSA-2048 key, so both carry the same kind of signature.
+        ...(sources.identityPkcs7 === undefined
+          ? {}
+          : { pkcs7: sources.identityPkcs7, rsa2048: sources.identityPkcs7 }),
         signature: sources.identitySignature,
       },
     },
