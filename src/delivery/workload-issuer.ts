@@ -14,7 +14,11 @@ import {
 } from '../crypto/index.js';
 import { AccessDeniedError } from '../control/errors.js';
 import type { Snapshot } from '../control/snapshot.js';
-import { createRequestContext, evaluate } from '../policy/index.js';
+import { buildAccessEvent } from '../audit/record.js';
+import { deliveryRecord } from '../audit/delivery-record.js';
+import type { AccessLogSink } from '../audit/types.js';
+import { AwsError, isAwsError } from '../errors.js';
+import { createRequestContext, evaluate, type Decision } from '../policy/index.js';
 
 export interface WorkloadIssueRequest {
   accountId: string;
@@ -42,6 +46,10 @@ export interface WorkloadIssuerOptions {
   snapshot: Snapshot;
   keyRing: () => KeyRing;
   now?: () => number;
+  /** Every issuance and refusal becomes one access-log event (one per credential set, not per read). */
+  accessLog?: AccessLogSink;
+  /** The region events are recorded in (`us-east-1` by default). */
+  region?: string;
 }
 
 export const DEFAULT_WORKLOAD_SESSION_SECONDS = 6 * 3600;
@@ -57,6 +65,55 @@ export class WorkloadIssuer {
    * await issuer.issue({ accountId, roleName: 'web', servicePrincipal: 'ec2.amazonaws.com', sessionName: instanceId });
    */
   async issue(request: WorkloadIssueRequest): Promise<WorkloadCredentials> {
+    const log = this.options.accessLog;
+    if (log === undefined) return this.assume(request);
+    const decisions: { action: string; resource: string; decision: Decision }[] = [];
+    const eventTime = new Date((this.options.now ?? Date.now)());
+    const record = (
+      issued: WorkloadCredentials | undefined,
+      error: { code: string; message: string } | undefined,
+    ): boolean =>
+      log.offer(
+        buildAccessEvent(
+          deliveryRecord({
+            servicePrincipal: request.servicePrincipal,
+            accountId: request.accountId,
+            roleName: request.roleName,
+            ...(issued === undefined ? {} : { roleArn: issued.roleArn }),
+            sessionName: request.sessionName,
+            durationSeconds: request.durationSeconds ?? DEFAULT_WORKLOAD_SESSION_SECONDS,
+            ...(request.sourceArn === undefined ? {} : { sourceArn: request.sourceArn }),
+            region: this.options.region ?? 'us-east-1',
+            eventTime,
+            decisions,
+            ...(issued === undefined ? {} : { issued }),
+            ...(error === undefined ? {} : { error }),
+          }),
+        ),
+      );
+    let issued: WorkloadCredentials;
+    try {
+      issued = await this.assume(request, decisions);
+    } catch (error) {
+      record(
+        undefined,
+        isAwsError(error)
+          ? { code: error.code, message: error.message }
+          : { code: 'InternalFailure', message: 'The credentials could not be issued.' },
+      );
+      throw error;
+    }
+    // A full log refuses the delivery rather than hand out credentials nobody recorded.
+    if (!record(issued, undefined)) {
+      throw new AwsError('ServiceUnavailable', 'The access log is full; retry the request.', { status: 503 });
+    }
+    return issued;
+  }
+
+  private async assume(
+    request: WorkloadIssueRequest,
+    decisions?: { action: string; resource: string; decision: Decision }[],
+  ): Promise<WorkloadCredentials> {
     const found = await this.options.snapshot.role(request.accountId, request.roleName);
     const roleArnGuess = `arn:aws:iam::${request.accountId}:role/${request.roleName}`;
     const denied = (): AccessDeniedError =>
@@ -79,6 +136,7 @@ export class WorkloadIssuer {
         { principal, action, resource: found.role.arn, resourceAccount: request.accountId, context },
         { resource: found.trust },
       );
+      decisions?.push({ action, resource: found.role.arn, decision });
       if (decision.decision !== 'Allow') throw denied();
     }
     const nowMs = (this.options.now ?? Date.now)();

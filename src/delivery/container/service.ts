@@ -7,6 +7,7 @@ import type { Snapshot } from '../../control/snapshot.js';
 import type { KeyRing } from '../../crypto/index.js';
 import type { Store } from '../../store/store.js';
 import type { AdminRoute } from '../launch/admin-api.js';
+import type { AccessLogSink } from '../../audit/types.js';
 import { WorkloadIssuer } from '../workload-issuer.js';
 import { taskRoutes } from './admin-routes.js';
 import { createContainerCredentialsServer } from './server.js';
@@ -22,6 +23,8 @@ export interface ContainerServiceOptions {
   logger?: Logger;
   /** The endpoint's port on 127.0.0.1; 0 (any free port) by default. */
   port?: number;
+  /** Each credential set issued for a task is an access-log event. */
+  accessLog?: AccessLogSink;
 }
 
 export interface ContainerService {
@@ -41,6 +44,8 @@ export async function createContainerService(options: ContainerServiceOptions): 
     snapshot: options.snapshot,
     keyRing: options.keyRing,
     ...(options.now === undefined ? {} : { now: options.now }),
+    region: options.region,
+    ...(options.accessLog === undefined ? {} : { accessLog: options.accessLog }),
   });
   const registry = new TaskRegistry({
     issuer,

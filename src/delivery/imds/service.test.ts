@@ -1,4 +1,8 @@
+import { spawnSync } from 'node:child_process';
 import { X509Certificate, verify } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ACCOUNT,
@@ -225,6 +229,36 @@ describe('IMDS service', () => {
     expect(
       verify('sha256', Buffer.from(`${document} `), cert.publicKey, Buffer.from(signature, 'base64')),
     ).toBe(false);
+  });
+
+  it('serves pkcs7 and rsa2048 signatures that openssl verifies against the document', async () => {
+    const document = await (await fetch(url('/latest/dynamic/instance-identity/document'))).text();
+    const listing = await (await fetch(url('/latest/dynamic/instance-identity/'))).text();
+    expect(listing).toBe('document\npkcs7\nrsa2048\nsignature');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'credplane-iid-'));
+    try {
+      const cert = path.join(dir, 'certificate.pem');
+      fs.writeFileSync(cert, identity.certificatePem);
+      for (const leaf of ['pkcs7', 'rsa2048']) {
+        const res = await fetch(url(`/latest/dynamic/instance-identity/${leaf}`));
+        expect(res.status, leaf).toBe(200);
+        expect(res.headers.get('content-type')).toMatch(/^text\/plain/);
+        const body = await res.text();
+        // Served again unchanged: signed once per document, not per request.
+        expect(await (await fetch(url(`/latest/dynamic/instance-identity/${leaf}`))).text()).toBe(body);
+        const p7 = path.join(dir, `${leaf}.pem`);
+        fs.writeFileSync(p7, `-----BEGIN PKCS7-----\n${body}\n-----END PKCS7-----\n`);
+        const out = spawnSync(
+          'openssl',
+          ['smime', '-verify', '-inform', 'PEM', '-in', p7, '-certfile', cert, '-noverify'],
+          { encoding: 'utf8' },
+        );
+        expect(out.stderr, leaf).toContain('Verification successful');
+        expect(out.stdout, leaf).toBe(document);
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('serves user data decoded and region for SDK region lookups', async () => {

@@ -15,6 +15,7 @@ import type { Snapshot } from '../../control/snapshot.js';
 import type { InstanceProfile, JsonValue, Workload } from '../../iam/types.js';
 import type { Store, StoreChange } from '../../store/store.js';
 import { RefreshingSource } from '../refreshing-source.js';
+import type { AccessLogSink } from '../../audit/types.js';
 import { WorkloadIssuer, type WorkloadCredentials } from '../workload-issuer.js';
 import { credentialDocument, iamInfoDocument, unauthorizedDocument } from './documents.js';
 import type { IdentitySigner } from './identity.js';
@@ -52,6 +53,8 @@ export interface ImdsServiceOptions {
   pollMs?: number;
   setSocketTtl?: SetSocketTtl;
   onError?: (error: unknown) => void;
+  /** Each credential set issued or refreshed (not each metadata read) is an access-log event. */
+  accessLog?: AccessLogSink;
 }
 
 export interface InstanceEndpointInfo {
@@ -120,6 +123,8 @@ class Instance {
   private roleName: string | undefined;
   private sources: Record<RoleDelivery, RefreshingSource<WorkloadCredentials>> | undefined;
   private readonly rendered = new WeakMap<WorkloadCredentials, [string, string]>();
+  /** Signatures of the current identity document, made on first read (RSA signing costs ~1 ms each). */
+  private signed: { document: string; signature?: string; pkcs7?: string } | undefined;
 
   constructor(
     readonly instanceId: string,
@@ -180,7 +185,8 @@ class Instance {
             ? ''
             : iamInfoDocument({ arn: profile.arn, id: profile.instanceProfileId }, now()),
         identityDocument: document,
-        identitySignature: o.identity.sign(document),
+        identitySignature: () => this.signature(document, 'signature'),
+        identityPkcs7: () => this.signature(document, 'pkcs7'),
       }),
     };
     this.info = {
@@ -191,6 +197,12 @@ class Instance {
       ...(roleName === undefined ? {} : { roleName }),
       options: this.state.options,
     };
+  }
+
+  private signature(document: string, kind: 'signature' | 'pkcs7'): string {
+    if (this.signed?.document !== document) this.signed = { document };
+    const identity = this.service.options.identity;
+    return (this.signed[kind] ??= kind === 'signature' ? identity.sign(document) : identity.pkcs7(document));
   }
 
   /** The role's trust or existence changed: issue afresh on the next request. */
@@ -265,7 +277,13 @@ export function createImdsService(options: ImdsServiceOptions): ImdsService {
   const context: ServiceContext = {
     options,
     now,
-    issuer: new WorkloadIssuer({ snapshot: options.snapshot, keyRing: options.keyRing, now }),
+    issuer: new WorkloadIssuer({
+      snapshot: options.snapshot,
+      keyRing: options.keyRing,
+      now,
+      region: options.region,
+      ...(options.accessLog === undefined ? {} : { accessLog: options.accessLog }),
+    }),
   };
   const tokens = new ImdsTokens();
   const base = options.portBase ?? 20000;

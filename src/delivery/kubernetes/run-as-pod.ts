@@ -31,6 +31,7 @@ import {
   POD_IDENTITY_AUDIENCE,
   POD_IDENTITY_PATH,
 } from '../pod-identity/agent.js';
+import { AccessLogQueue } from '../../audit/queue.js';
 import { WorkloadIssuer } from '../workload-issuer.js';
 import { podEnvironment, podIdentityEnvironment } from './pod-environment.js';
 import { serviceAccountOf, serviceAccountWorkloadName, type ServiceAccount } from './service-accounts.js';
@@ -242,7 +243,7 @@ export async function runAsPod(options: RunAsPodOptions): Promise<number> {
   } finally {
     if (agent !== undefined) {
       await agent.server.close();
-      agent.stop();
+      await agent.stop();
     }
     refresher.stop();
     fs.rmSync(runDir, { recursive: true, force: true });
@@ -253,7 +254,9 @@ export async function runAsPod(options: RunAsPodOptions): Promise<number> {
 async function startPodIdentityAgent(
   options: RunAsPodOptions,
   registry: ClusterRegistry,
-): Promise<{ server: RunningServer; stop: () => void }> {
+): Promise<{ server: RunningServer; stop: () => Promise<void> }> {
+  // Pod Identity deliveries go to the same access log as `credplane up`'s, through the store.
+  const accessLog = new AccessLogQueue({ store: options.store });
   const keyRing = new KeyRingService({ store: options.store, masterKey: options.masterKey });
   await keyRing.start();
   const snapshot = new Snapshot({
@@ -267,13 +270,14 @@ async function startPodIdentityAgent(
     const server = await createPodIdentityAgentServer({
       registry,
       store: options.store,
-      issuer: new WorkloadIssuer({ snapshot, keyRing: keyRing.current }),
+      issuer: new WorkloadIssuer({ snapshot, keyRing: keyRing.current, accessLog, region: options.region }),
     });
     return {
       server,
-      stop: () => {
+      stop: async () => {
         snapshot.stop();
         keyRing.stop();
+        await accessLog.close();
       },
     };
   } catch (error) {

@@ -11,6 +11,7 @@ import type { Store } from '../../store/store.js';
 import { createContainerService, type ContainerService } from '../container/service.js';
 import { functionRoutes } from '../lambda/admin-routes.js';
 import { FunctionHost } from '../lambda/function-host.js';
+import type { AccessLogSink } from '../../audit/types.js';
 import { WorkloadIssuer } from '../workload-issuer.js';
 import { createAdminApi } from './admin-api.js';
 
@@ -25,6 +26,8 @@ export interface LaunchServiceOptions {
   logger?: Logger;
   /** The container endpoint's port on 127.0.0.1 (0 = any free port). */
   containerPort?: number;
+  /** Task and function credential deliveries go to the access log. */
+  accessLog?: AccessLogSink;
 }
 
 export interface LaunchService {
@@ -43,6 +46,7 @@ export interface LaunchService {
  */
 export async function createLaunchService(options: LaunchServiceOptions): Promise<LaunchService> {
   const now = options.now === undefined ? {} : { now: options.now };
+  const accessLog = options.accessLog === undefined ? {} : { accessLog: options.accessLog };
   const container = await createContainerService({
     store: options.store,
     snapshot: options.snapshot,
@@ -52,8 +56,15 @@ export async function createLaunchService(options: LaunchServiceOptions): Promis
     ...now,
     ...(options.logger === undefined ? {} : { logger: options.logger }),
     ...(options.containerPort === undefined ? {} : { port: options.containerPort }),
+    ...accessLog,
   });
-  const issuer = new WorkloadIssuer({ snapshot: options.snapshot, keyRing: options.keyRing, ...now });
+  const issuer = new WorkloadIssuer({
+    snapshot: options.snapshot,
+    keyRing: options.keyRing,
+    ...now,
+    region: options.region,
+    ...accessLog,
+  });
   let controlPlaneUrl = 'http://127.0.0.1:7300';
   const host = new FunctionHost({ region: options.region, endpointUrl: () => controlPlaneUrl, ...now });
   const admin = createAdminApi(
