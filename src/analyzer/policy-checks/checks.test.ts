@@ -160,6 +160,21 @@ const CASES: Case[] = [
     severity: 'WARNING',
   },
   {
+    // Log group names hold `/`: the Lambda basic execution policy's `log-group:/aws/lambda/x:*`
+    // matches log streams; only a name with `:` in it cannot.
+    code: 'RESOURCE_TYPE_MISMATCH',
+    trigger: allow({
+      Action: 'logs:CreateLogStream',
+      Resource: 'arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/x',
+    }),
+    clean: allow({
+      Action: 'logs:CreateLogStream',
+      Resource: 'arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/x:*',
+    }),
+    path: 'Statement[0].Action',
+    severity: 'WARNING',
+  },
+  {
     code: 'RESOURCE_TYPE_MISMATCH',
     trigger: deny({ Action: 's3:Get*', Resource: 'arn:aws:sqs:us-east-1:123456789012:queue' }),
     clean: deny({ Action: 's3:Get*', Resource: 'arn:aws:s3:::b' }),

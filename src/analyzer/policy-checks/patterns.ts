@@ -5,8 +5,10 @@
  * Policy patterns use `*` (any run of characters) and `?` (one character); policy variables
  * (`${aws:username}`) and values a template leaves unresolved stand for "any text". The catalogue's
  * ARN templates (`arn:${Partition}:s3:::${BucketName}/${ObjectName}`) use `${Name}` placeholders:
- * a placeholder inside an ARN is one segment (no `/` or `:`), the last one may be anything (object
- * keys and role paths contain `/`). That is what tells `bucket/*` from `bucket`.
+ * a placeholder inside an ARN holds no `:`, and may hold `/` (log group names, IAM paths and
+ * parameter names do: `log-group:/aws/lambda/x:log-stream:s`); the last one may be anything (object
+ * keys). Only a last placeholder that another template of the service continues with `/` (the
+ * bucket of `bucket/object`) holds no `/` either. That is what tells `bucket/*` from `bucket`.
  */
 
 /** Characters a template substitutes for values it cannot know (see `template-policies.ts`). */
@@ -16,8 +18,8 @@ type Token =
   | { kind: 'char'; char: string }
   | { kind: 'one' }
   | { kind: 'any' }
-  /** Any run of characters other than `/` and `:`. */
-  | { kind: 'segment' };
+  /** Any run of characters other than `:` and, when `noSlash`, `/`. */
+  | { kind: 'segment'; noSlash: boolean };
 
 /** Tokens of a policy pattern (`*`, `?`, `${variable}` and unresolved text are wildcards). */
 export function policyPatternTokens(pattern: string): Token[] {
@@ -52,8 +54,8 @@ export function arnTemplateTokens(template: string, siblings: readonly string[] 
     if (c === '$' && template.charAt(i + 1) === '{') {
       const close = template.indexOf('}', i + 2);
       if (close > 0) {
-        const last = close === template.length - 1 && !nested;
-        tokens.push(last ? { kind: 'any' } : { kind: 'segment' });
+        const last = close === template.length - 1;
+        tokens.push(last && !nested ? { kind: 'any' } : { kind: 'segment', noSlash: last });
         i = close;
         continue;
       }
@@ -74,13 +76,13 @@ function isLoop(token: Token): boolean {
 /** Can one character be produced by both tokens? */
 function sharesCharacter(a: Token, b: Token): boolean {
   if (a.kind === 'char' && b.kind === 'char') return a.char === b.char;
-  if (a.kind === 'char') return b.kind !== 'segment' || !isSeparator(a.char);
-  if (b.kind === 'char') return a.kind !== 'segment' || !isSeparator(b.char);
+  if (a.kind === 'char') return b.kind !== 'segment' || segmentHolds(b, a.char);
+  if (b.kind === 'char') return a.kind !== 'segment' || segmentHolds(a, b.char);
   return true;
 }
 
-function isSeparator(c: string): boolean {
-  return c === '/' || c === ':';
+function segmentHolds(segment: { noSlash: boolean }, c: string): boolean {
+  return c !== ':' && !(segment.noSlash && c === '/');
 }
 
 /**
