@@ -6,7 +6,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import pino from 'pino';
 import { applyTemplate } from '../config/apply.js';
+import { templateGatewaySettings } from '../config/metadata.js';
 import { irsaBannerLines } from '../delivery/kubernetes/commands.js';
+import {
+  emptyGatewaySettings,
+  mergeGatewaySettings,
+  parseGatewayFlags,
+  type GatewaySettings,
+} from '../gateway/config.js';
 import { ADMIN_PROFILE } from '../server/admin.js';
 import { startControlPlane, type RunningControlPlane } from '../server/start.js';
 
@@ -20,6 +27,9 @@ export interface UpOptions {
   stackName: string;
   parameter: string[];
   logLevel: string;
+  /** `--backend service=url` and `--gateway-mode service[:Operation]=mode`, over the template's. */
+  backend?: string[];
+  gatewayMode?: string[];
 }
 
 export async function up(options: UpOptions): Promise<RunningControlPlane> {
@@ -33,7 +43,14 @@ export async function up(options: UpOptions): Promise<RunningControlPlane> {
     destination.once('error', reject);
   });
   const logger = pino({ level: options.logLevel, base: { pid: process.pid } }, destination);
+  const gateway = mergeGatewaySettings(
+    (options.template === undefined
+      ? undefined
+      : templateGatewaySettings(fs.readFileSync(options.template, 'utf8'))) ?? emptyGatewaySettings(),
+    parseGatewayFlags(options.backend ?? [], options.gatewayMode ?? []),
+  );
   const plane = await startControlPlane({
+    gateway,
     dataDir,
     port: options.port,
     accountId: options.accountId,
@@ -90,6 +107,7 @@ export async function up(options: UpOptions): Promise<RunningControlPlane> {
     '  aws iam list-roles --query "Roles[].Arn"',
     `  aws sts assume-role --role-arn arn:aws:iam::${plane.accountId}:role/<name> --role-session-name me`,
     '',
+    ...gatewayLines(gateway),
     ...instanceLines(plane),
     ...(await irsaBannerLines(plane.store, dataDir, plane.accountId)),
     'Stop with Ctrl-C; state is kept in the data directory for the next start.',
@@ -116,6 +134,18 @@ function imdsSettings(env: NodeJS.ProcessEnv): { credentialSeconds?: number; ref
     ...(credentialSeconds > 0 ? { credentialSeconds } : {}),
     ...(refreshBeforeSeconds > 0 ? { refreshBeforeSeconds } : {}),
   };
+}
+
+function gatewayLines(settings: GatewaySettings): string[] {
+  const backends = Object.entries(settings.backends);
+  const modes = Object.entries(settings.modes).filter(([, mode]) => mode === 'audit');
+  return [
+    backends.length === 0
+      ? 'Gateway: no backends (add --backend s3=http://127.0.0.1:5000 or --backend "*=..." to forward AWS service calls)'
+      : `Gateway (AWS service calls on the same URL, enforced): ${backends.map(([s, b]) => `${s} -> ${b.url}`).join(', ')}`,
+    ...(modes.length === 0 ? [] : [`  audit only: ${modes.map(([key]) => key).join(', ')}`]),
+    '',
+  ];
 }
 
 function instanceLines(plane: RunningControlPlane): string[] {

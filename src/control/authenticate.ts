@@ -4,7 +4,7 @@
  * secret is derived from the sealed token), then the caller's policies from the snapshot.
  */
 import { createHash } from 'node:crypto';
-import { openSessionToken, type KeyRing, type SessionClaims } from '../crypto/index.js';
+import { type KeyRing, type SessionClaims } from '../crypto/index.js';
 import { InvalidClientTokenIdError } from '../crypto/index.js';
 import {
   compilePolicy,
@@ -17,6 +17,7 @@ import {
 import type { ApiRequest } from '../server/http.js';
 import { verifyRequest, type ResolvedCredential, type VerifiedCaller } from '../sigv4/index.js';
 import type { Caller } from './caller.js';
+import { openSessionTokenCached } from './opened-sessions.js';
 import type { PolicyCache } from './policy-cache.js';
 import type { RoleAuthz, Snapshot } from './snapshot.js';
 
@@ -173,7 +174,7 @@ function lookup(
 ): Credential {
   if (accessKeyId.startsWith('ASIA')) {
     if (sessionToken === undefined) throw new InvalidClientTokenIdError();
-    const opened = openSessionToken(sessionToken, accessKeyId, options.keyRing(), new Date(nowMs));
+    const opened = openSessionTokenCached(sessionToken, accessKeyId, options.keyRing(), nowMs);
     return { secretAccessKey: opened.secretAccessKey, claims: opened.claims };
   }
   const admin = options.snapshot.adminKey(accessKeyId);

@@ -3,13 +3,20 @@
  * for (the credential scope), as `AWS_ENDPOINT_URL` pointing both SDK clients at one URL requires.
  */
 import type { Logger } from 'pino';
-import { authenticate, type AuthenticatorOptions } from '../control/authenticate.js';
+import { logQueryApiCall } from '../audit/query-api-record.js';
+import type { AccessLogSink } from '../audit/types.js';
+import {
+  authenticate,
+  type AuthenticatedCaller,
+  type AuthenticatorOptions,
+} from '../control/authenticate.js';
 import { authorize } from '../control/authorize.js';
 import type { KeyRingService } from '../control/key-ring-service.js';
 import type { PolicyCache } from '../control/policy-cache.js';
 import type { Snapshot } from '../control/snapshot.js';
 import { AwsError, isAwsError } from '../errors.js';
 import type { Ec2Handler } from '../ec2-api/dispatch.js';
+import { ec2Error } from '../ec2-api/xml.js';
 import { handleIamAction, IAM_NAMESPACE } from '../iam-api/index.js';
 import { createHttpJwksResolver } from '../oidc/jwks-resolver.js';
 import { storeProviderLookup } from '../oidc/provider-lookup.js';
@@ -36,6 +43,10 @@ export interface ControlPlaneDeps {
   oidcIssuer?: (request: ApiRequest) => ApiResponse | undefined;
   /** The EC2 Query API (requests signed for `ec2`) and its public documents. */
   ec2?: Ec2Handler;
+  /** Every STS, IAM and EC2 call that names an account goes here; a full log refuses the call (503). */
+  accessLog?: AccessLogSink;
+  /** The region of events with no signature to take it from (`AssumeRoleWithWebIdentity`). */
+  region?: string;
 }
 
 const NAMESPACES: Record<string, string> = { sts: STS_NAMESPACE, iam: IAM_NAMESPACE };
@@ -71,6 +82,14 @@ function readParams(request: ApiRequest): QueryParams {
   return parseQuery(query);
 }
 
+/** The access log is full: the call is refused rather than served unlogged. */
+function serviceUnavailable(requestId: string, namespaceOrEc2: string): QueryResponse {
+  const error = new AwsError('ServiceUnavailable', 'The access log is full; retry the request.', {
+    status: 503,
+  });
+  return namespaceOrEc2 === 'ec2' ? ec2Error(error, requestId) : queryError(error, namespaceOrEc2, requestId);
+}
+
 export function createControlPlaneHandler(deps: ControlPlaneDeps): ApiHandler {
   const authOptions: AuthenticatorOptions = {
     snapshot: deps.snapshot,
@@ -95,10 +114,38 @@ export function createControlPlaneHandler(deps: ControlPlaneDeps): ApiHandler {
     }
     const issuerResponse = deps.oidcIssuer?.(request);
     if (issuerResponse !== undefined) return issuerResponse;
-    const ec2Response = deps.ec2?.(request, signedService(request), (services) =>
-      authenticate(request, authOptions, services),
-    );
-    if (ec2Response !== undefined) return ec2Response;
+    let authed: AuthenticatedCaller | undefined;
+    let webIdentityUser: { identityProvider: string; audience: string; subject: string } | undefined;
+    // Every decision `authorize` makes for this request lands on the caller, for the access log.
+    const authenticated = async (services: readonly string[]): Promise<AuthenticatedCaller> => {
+      authed = await authenticate(request, authOptions, services);
+      if (deps.accessLog !== undefined) authed.decisions = [];
+      return authed;
+    };
+    const logged = (service: string, action: string, response: ApiResponse & { body: string }): boolean =>
+      deps.accessLog === undefined ||
+      logQueryApiCall(deps.accessLog, {
+        channel: authed === undefined ? 'web-identity' : (service as 'sts' | 'iam' | 'ec2'),
+        service,
+        action,
+        request,
+        ...(authed === undefined ? {} : { auth: authed }),
+        ...(webIdentityUser === undefined ? {} : { webIdentity: webIdentityUser }),
+        response,
+        region: deps.region ?? 'us-east-1',
+        eventTime: new Date(request.receivedAt),
+      });
+    const ec2Response = deps.ec2?.(request, signedService(request), authenticated);
+    if (ec2Response !== undefined) {
+      if (deps.accessLog === undefined) return ec2Response;
+      return ec2Response.then((response) => {
+        const body = typeof response.body === 'string' ? response.body : String(response.body ?? '');
+        if (authed === undefined || logged('ec2', readParams(request).action ?? '', { ...response, body })) {
+          return response;
+        }
+        return serviceUnavailable(request.requestId, 'ec2');
+      });
+    }
     const service = signedService(request) ?? 'sts';
     const namespace = NAMESPACES[service] ?? STS_NAMESPACE;
     let action = '';
@@ -118,8 +165,7 @@ export function createControlPlaneHandler(deps: ControlPlaneDeps): ApiHandler {
       action = params.action ?? '';
       // SDKs send AssumeRoleWithWebIdentity unsigned: the token authenticates it (spec §0 item 10).
       const webIdentity = service === 'sts' && action === 'AssumeRoleWithWebIdentity';
-      const auth =
-        webIdentity && !isSigned(request) ? undefined : await authenticate(request, authOptions, [service]);
+      const auth = webIdentity && !isSigned(request) ? undefined : await authenticated([service]);
       caller = auth?.caller.arn ?? '';
       if (webIdentity || auth === undefined) {
         response = await handleWebIdentityAction(
@@ -129,7 +175,15 @@ export function createControlPlaneHandler(deps: ControlPlaneDeps): ApiHandler {
             partition: deps.partition,
             requestId: request.requestId,
             now,
-            verifyWebIdentity,
+            verifyWebIdentity: async (token, accountId) => {
+              const verified = await verifyWebIdentity(token, accountId);
+              webIdentityUser = {
+                identityProvider: verified.provider.arn,
+                audience: verified.audience,
+                subject: verified.subject,
+              };
+              return verified;
+            },
           },
           params,
         );
@@ -170,6 +224,10 @@ export function createControlPlaneHandler(deps: ControlPlaneDeps): ApiHandler {
     } catch (error) {
       if (!isAwsError(error)) throw error;
       response = queryError(error, namespace, request.requestId);
+    }
+    const webIdentityCall = service === 'sts' && action === 'AssumeRoleWithWebIdentity';
+    if ((authed !== undefined || webIdentityCall) && !logged(service, action, response)) {
+      response = serviceUnavailable(request.requestId, namespace);
     }
     deps.logger?.info(
       {

@@ -37,6 +37,17 @@ export interface HttpServerOptions {
   logger?: Logger;
   /** Largest body accepted; larger requests get 413 before the body is buffered. */
   maxBodyBytes?: number;
+  /**
+   * Sees each request before its body is read and answers `true` when it takes the request over
+   * (the gateway, which streams bodies to its backends); `false` leaves it to `handler`.
+   */
+  intercept?: (req: http.IncomingMessage, res: http.ServerResponse, meta: RequestMeta) => boolean;
+}
+
+/** What the server assigns every request before any handler sees it. */
+export interface RequestMeta {
+  requestId: string;
+  receivedAt: number;
 }
 
 export interface RunningServer {
@@ -92,6 +103,7 @@ export async function listen(
   const server = http.createServer((req, res) => {
     const requestId = randomUUID();
     const receivedAt = Date.now();
+    if (options.intercept?.(req, res, { requestId, receivedAt }) === true) return;
     readBody(req, maxBody)
       .then(async (body) => {
         const response = await options.handler({

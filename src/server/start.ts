@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
+import { AccessLogQueue } from '../audit/queue.js';
 import { openSecret } from '../crypto/index.js';
 import { KeyRingService } from '../control/key-ring-service.js';
 import { PolicyCache } from '../control/policy-cache.js';
@@ -16,6 +17,10 @@ import { createEc2Handler } from '../ec2-api/dispatch.js';
 import { loadIdentitySigner, removeEndpointsFile, writeEndpointsFile } from '../delivery/imds/files.js';
 import { createImdsService, type ImdsService } from '../delivery/imds/service.js';
 import { createLaunchService } from '../delivery/launch/service.js';
+import { buildAccessEvent } from '../audit/record.js';
+import { emptyGatewaySettings, type GatewaySettings } from '../gateway/config.js';
+import { mapperForSigningName } from '../gateway/mapping/index.js';
+import { createGateway } from '../gateway/server.js';
 import { openStore } from '../store/open.js';
 import type { Store } from '../store/store.js';
 import { ensureAdminKey, writeAwsFiles, type AdminKey, type AwsFiles } from './admin.js';
@@ -39,6 +44,8 @@ export interface ControlPlaneSettings {
    * credentials expire without waiting. Clients must sign with the same offset.
    */
   clockOffsetSeconds?: number;
+  /** The gateway's backends and modes (`--backend`, `--gateway-mode`, `Metadata.Credplane.Gateway`). */
+  gateway?: GatewaySettings;
   /** Instance credential lifetime and refresh margin (testing aids; 6 h and 30 min by default). */
   imds?: { credentialSeconds?: number; refreshBeforeSeconds?: number };
 }
@@ -54,6 +61,8 @@ export interface RunningControlPlane {
   masterKeySource: string;
   /** Every EC2 instance's metadata endpoint. */
   imds: ImdsService;
+  /** The access log's queue: every decision and credential delivery is offered here. */
+  accessLog: AccessLogQueue;
   stop(): Promise<void>;
 }
 
@@ -65,6 +74,9 @@ export async function startControlPlane(settings: ControlPlaneSettings): Promise
   const master = loadMasterKey({ dataDir: settings.dataDir, ...(settings.env ? { env: settings.env } : {}) });
   const store = await openStore(settings.store ?? path.join(settings.dataDir, 'credplane.db'), { partition });
   const cleanup: (() => Promise<void> | void)[] = [() => store.close()];
+  // Drained on stop after every server has closed, before the store does.
+  const accessLog = new AccessLogQueue({ store, ...(settings.logger ? { logger: settings.logger } : {}) });
+  cleanup.push(() => accessLog.close());
   try {
     const accounts = await store.listAccounts();
     if (!accounts.some((a) => a.accountId === settings.accountId)) {
@@ -97,6 +109,7 @@ export async function startControlPlane(settings: ControlPlaneSettings): Promise
       region: settings.region,
       now,
       ...(settings.logger === undefined ? {} : { logger: settings.logger }),
+      accessLog,
     });
     cleanup.push(() => launch.close());
 
@@ -120,6 +133,7 @@ export async function startControlPlane(settings: ControlPlaneSettings): Promise
       now,
       ...settings.imds,
       onError: (err) => settings.logger?.error({ err }, 'imds'),
+      accessLog,
     });
     const handler = createControlPlaneHandler({
       webIdentity: oidc.verifyWebIdentity,
@@ -137,9 +151,29 @@ export async function startControlPlane(settings: ControlPlaneSettings): Promise
       partition,
       now,
       ...(settings.logger === undefined ? {} : { logger: settings.logger }),
+      accessLog,
+      region: settings.region,
     });
+    // AWS service calls (signed for anything but sts/iam/ec2) on the same port, before their body is read.
+    const gateway = createGateway({
+      settings: settings.gateway ?? emptyGatewaySettings(),
+      mapperFor: mapperForSigningName,
+      authenticator: { snapshot, policies, keyRing: keyRing.current, partition, now },
+      keyRing: keyRing.current,
+      partition,
+      accountId: settings.accountId,
+      record: buildAccessEvent,
+      sink: accessLog,
+      now,
+      ...(settings.logger === undefined ? {} : { logger: settings.logger }),
+    });
+    cleanup.push(() => gateway.close());
     const server = await listen(
-      { handler: launch.wrap(handler), ...(settings.logger ? { logger: settings.logger } : {}) },
+      {
+        handler: launch.wrap(handler),
+        intercept: gateway.intercept,
+        ...(settings.logger ? { logger: settings.logger } : {}),
+      },
       settings.port,
     );
     cleanup.push(() => server.close());
@@ -169,6 +203,7 @@ export async function startControlPlane(settings: ControlPlaneSettings): Promise
       awsFiles,
       masterKeySource: master.source,
       imds,
+      accessLog,
       stop: async () => {
         if (stopped) return;
         stopped = true;

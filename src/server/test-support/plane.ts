@@ -5,6 +5,7 @@
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { randomUUID } from 'node:crypto';
+import type { AccessLogSink } from '../../audit/types.js';
 import { generateMasterKey, openSecret, type KeyRing } from '../../crypto/index.js';
 import { KeyRingService } from '../../control/key-ring-service.js';
 import { PolicyCache } from '../../control/policy-cache.js';
@@ -39,7 +40,8 @@ export interface TestPlane {
   close(): Promise<void>;
 }
 
-export async function createTestPlane(): Promise<TestPlane> {
+/** `accessLog`: the sink the handler offers STS/IAM events to (none by default). */
+export async function createTestPlane(options: { accessLog?: AccessLogSink } = {}): Promise<TestPlane> {
   const masterKey = generateMasterKey();
   const store = await openStore(':memory:');
   await store.createAccount({ accountId: ACCOUNT });
@@ -63,6 +65,7 @@ export async function createTestPlane(): Promise<TestPlane> {
     keyRing,
     partition: 'aws',
     now: () => clock.now,
+    ...(options.accessLog === undefined ? {} : { accessLog: options.accessLog }),
   });
 
   async function call(

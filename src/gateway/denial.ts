@@ -1,0 +1,117 @@
+/**
+ * Errors in each service's own wire shape, so that the unmodified SDK of that service parses them:
+ * S3's `<Error>` document, the Query protocol's `<ErrorResponse>`, the JSON protocols' `__type`
+ * with `x-amzn-ErrorType` (and SQS's `x-amzn-query-error`, which its query-compatible SDKs read
+ * first). The code and status of a denial differ per service, as on AWS (SNS says
+ * `AuthorizationError`; JSON 1.x services answer 400, REST ones 403).
+ */
+import { AwsError } from '../errors.js';
+import { escapeXml, queryError } from '../protocol/xml.js';
+import type { ApiResponse } from '../server/http.js';
+import type { AwsProtocol } from './types.js';
+
+/** What decides an error's shape: the mapper's protocol facts. */
+export interface ErrorShape {
+  /** The IAM service prefix. */
+  service: string;
+  protocol: AwsProtocol;
+  /** JSON `__type` prefix or Query XML namespace (the mapper's `errorNamespace`). */
+  errorNamespace?: string;
+}
+
+/** Denial code and status per service where they differ from the protocol's usual ones. */
+const DENIAL: Record<string, { code: string; status: number }> = {
+  s3: { code: 'AccessDenied', status: 403 },
+  sns: { code: 'AuthorizationError', status: 403 },
+  sqs: { code: 'AccessDenied', status: 403 },
+  lambda: { code: 'AccessDeniedException', status: 403 },
+};
+
+/**
+ * The service's access-denied error with `message` (AWS's "User: ... is not authorized ..." form).
+ *
+ * @example
+ * accessDeniedError({ service: 'dynamodb', protocol: 'json' }, 'User: arn:... is not authorized ...');
+ * // AwsError { code: 'AccessDeniedException', status: 400 }
+ */
+export function accessDeniedError(shape: ErrorShape, message: string): AwsError {
+  const known = DENIAL[shape.service];
+  if (known !== undefined) return new AwsError(known.code, message, { status: known.status });
+  if (shape.protocol === 'json') return new AwsError('AccessDeniedException', message, { status: 400 });
+  if (shape.protocol === 'rest-json') return new AwsError('AccessDeniedException', message, { status: 403 });
+  return new AwsError('AccessDenied', message, { status: 403 });
+}
+
+/** The backend is missing, unreachable or silent, or the access log cannot take the event. */
+export function unavailableError(shape: ErrorShape, message: string, slowDown = false): AwsError {
+  if (slowDown && shape.service === 's3') return new AwsError('SlowDown', message, { status: 503 });
+  return new AwsError('ServiceUnavailable', message, { status: 503 });
+}
+
+/**
+ * SigV4 failures carry the Query/S3 codes (`SignatureDoesNotMatch`, `InvalidClientTokenId`, ...);
+ * the JSON services name the same failures differently, with status 400 (JSON 1.x) or 403 (REST).
+ */
+const JSON_AUTH_CODES: Record<string, string> = {
+  SignatureDoesNotMatch: 'InvalidSignatureException',
+  InvalidClientTokenId: 'UnrecognizedClientException',
+  RequestExpired: 'InvalidSignatureException',
+  IncompleteSignature: 'IncompleteSignatureException',
+  MissingAuthenticationToken: 'MissingAuthenticationTokenException',
+  ExpiredToken: 'ExpiredTokenException',
+};
+
+function jsonError(shape: ErrorShape, error: AwsError): { code: string; status: number } {
+  if (shape.service === 'sqs') return { code: error.code, status: error.status };
+  const renamed = JSON_AUTH_CODES[error.code];
+  if (renamed === undefined) return { code: error.code, status: error.status };
+  return { code: renamed, status: shape.protocol === 'json' ? 400 : 403 };
+}
+
+/**
+ * `error` as the service answers it; `contentType` is the request's (JSON 1.0 and 1.1 echo it).
+ *
+ * @example
+ * serviceErrorResponse({ service: 's3', protocol: 'rest-xml' }, new AwsError('AccessDenied', 'no', { status: 403 }), id);
+ */
+export function serviceErrorResponse(
+  shape: ErrorShape,
+  error: AwsError,
+  requestId: string,
+  contentType?: string,
+): ApiResponse {
+  switch (shape.protocol) {
+    case 'rest-xml':
+      return {
+        status: error.status,
+        headers: { 'content-type': 'application/xml', 'x-amz-request-id': requestId },
+        body:
+          `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${escapeXml(error.code)}</Code>` +
+          `<Message>${escapeXml(error.message)}</Message><RequestId>${requestId}</RequestId></Error>`,
+      };
+    case 'query':
+      return queryError(error, shape.errorNamespace ?? '', requestId);
+    case 'json':
+    case 'rest-json': {
+      const { code, status } = jsonError(shape, error);
+      const headers: Record<string, string> = {
+        'content-type':
+          shape.protocol === 'json'
+            ? contentType?.startsWith('application/x-amz-json-')
+              ? contentType
+              : 'application/x-amz-json-1.1'
+            : 'application/json',
+        'x-amzn-requestid': requestId,
+        'x-amzn-errortype': code,
+      };
+      // SQS's SDKs are query-compatible: this header, not `__type`, names the error for them.
+      if (shape.service === 'sqs') headers['x-amzn-query-error'] = `${code};${error.type}`;
+      const messageKey = shape.protocol === 'rest-json' ? 'Message' : 'message';
+      return {
+        status,
+        headers,
+        body: JSON.stringify({ __type: `${shape.errorNamespace ?? ''}${code}`, [messageKey]: error.message }),
+      };
+    }
+  }
+}

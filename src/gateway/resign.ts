@@ -1,0 +1,134 @@
+/**
+ * Re-signing a forwarded request with the backend's own credentials (`@smithy/signature-v4`, the
+ * signer the AWS SDKs use), so that a backend which verifies SigV4 (LocalStack, MinIO) accepts it.
+ * The caller's signature, token and date never reach the backend.
+ */
+import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
+import { SignatureV4 } from '@smithy/signature-v4';
+import type { Checksum, SourceData } from '@smithy/types';
+import type { BackendCredentials } from './config.js';
+
+/** `@smithy/signature-v4`'s hash constructor on top of Node's crypto (one object per digest). */
+export class NodeSha256 implements Checksum {
+  private hash: Hash | Hmac;
+
+  constructor(private readonly secret?: SourceData) {
+    this.hash = NodeSha256.create(secret);
+  }
+
+  private static create(secret?: SourceData): Hash | Hmac {
+    return secret === undefined ? createHash('sha256') : createHmac('sha256', toBytes(secret));
+  }
+
+  update(data: Uint8Array): void {
+    this.hash.update(data);
+  }
+
+  digest(): Promise<Uint8Array> {
+    return Promise.resolve(this.hash.digest());
+  }
+
+  reset(): void {
+    this.hash = NodeSha256.create(this.secret);
+  }
+}
+
+function toBytes(data: SourceData): Uint8Array | string {
+  if (typeof data === 'string') return data;
+  if (data instanceof ArrayBuffer) return new Uint8Array(data);
+  return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+}
+
+export interface ResignInput {
+  method: string;
+  hostname: string;
+  port: number;
+  /** The path as sent on the wire (percent-encoded once). */
+  path: string;
+  /** Decoded query parameters (the presigning ones already removed). */
+  query: [string, string][];
+  /** Lower-cased headers to forward, `host` included, `x-amz-content-sha256` set. */
+  headers: Record<string, string>;
+  region: string;
+  /** The SigV4 signing name (`s3`, `dynamodb`, ...). */
+  signingName: string;
+  credentials: BackendCredentials;
+}
+
+export interface Resigner {
+  /** The headers to send: `headers` plus `authorization`, `x-amz-date` (and the backend's token). */
+  sign(input: ResignInput): Promise<Record<string, string>>;
+}
+
+/**
+ * @example
+ * const resigner = createResigner();
+ * const headers = await resigner.sign({ method: 'GET', hostname: '127.0.0.1', port: 5000, path: '/b/k', query: [], headers: { host: '127.0.0.1:5000', 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' }, region: 'us-east-1', signingName: 's3', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+ */
+export function createResigner(): Resigner {
+  // One signer per (credentials, service): it caches its derived signing keys per day and region.
+  const signers = new Map<string, SignatureV4>();
+  const signerFor = (credentials: BackendCredentials, signingName: string): SignatureV4 => {
+    const key = `${credentials.accessKeyId}\0${credentials.sessionToken ?? ''}\0${signingName}`;
+    let signer = signers.get(key);
+    if (signer === undefined) {
+      signer = new SignatureV4({
+        credentials,
+        region: 'us-east-1',
+        service: signingName,
+        sha256: NodeSha256,
+        // S3 signs the path as sent; every other service encodes it once more.
+        uriEscapePath: signingName !== 's3',
+        applyChecksum: false,
+      });
+      if (signers.size > 256) signers.clear();
+      signers.set(key, signer);
+    }
+    return signer;
+  };
+  return {
+    async sign(input) {
+      const query: Record<string, string | string[]> = {};
+      for (const [name, value] of input.query) {
+        const existing = query[name];
+        if (existing === undefined) query[name] = value;
+        else if (Array.isArray(existing)) existing.push(value);
+        else query[name] = [existing, value];
+      }
+      const signed = await signerFor(input.credentials, input.signingName).sign(
+        {
+          method: input.method,
+          protocol: 'http:',
+          hostname: input.hostname,
+          port: input.port,
+          path: input.path,
+          query,
+          headers: input.headers,
+        },
+        { signingRegion: input.region, signingService: input.signingName },
+      );
+      return signed.headers;
+    },
+  };
+}
+
+/** RFC 3986 encoding, as SigV4 canonicalizes query strings (so backend and signer agree). */
+export function encodeRfc3986(text: string): string {
+  return encodeURIComponent(text).replace(
+    /[!'()*]/g,
+    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
+  );
+}
+
+/** The query string the backend receives: `name=value` pairs encoded the way the signer saw them. */
+export function formatQuery(query: readonly [string, string][]): string {
+  return query.map(([name, value]) => `${encodeRfc3986(name)}=${encodeRfc3986(value)}`).join('&');
+}
+
+/** SHA-256 of no bytes: the payload hash of every request without a body. */
+export const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
+
+/** Lower-case hex SHA-256 of a buffered body. */
+export function sha256Hex(body: Uint8Array): string {
+  return createHash('sha256').update(body).digest('hex');
+}

@@ -1,0 +1,571 @@
+/**
+ * The enforcing proxy. For every request signed for a service credplane does not serve itself:
+ * verify the signature (`control/authenticate`), map the request to IAM checks (the service's
+ * mapper), decide each check with the one authorizer (`control/authorize`), record the decision in
+ * the access log, then refuse in the service's own error shape or forward to the service's backend,
+ * re-signed with the backend's credentials, streaming both ways.
+ *
+ * Fail closed: an unmapped operation is denied (unless its service or the operation is in audit
+ * mode), and a request whose event the access log cannot take is refused, never forwarded unlogged.
+ *
+ * Bodies: JSON and Query requests (and anything a mapper needs to read) are buffered up to
+ * `maxBodyBytes`, hashed once, and verified as signed. S3 requests a mapper does not need to read
+ * (object uploads) stream: the signature covers the `x-amz-content-sha256` value; when that is a
+ * hex digest, the stream is hashed as it passes and its last chunk held back until the digest
+ * matches, so a tampered body never reaches the backend complete.
+ */
+import http from 'node:http';
+import type { Logger } from 'pino';
+import type { AccessLogSink, AccessRecordInput } from '../audit/types.js';
+import type { AuthenticatedCaller, AuthenticatorOptions } from '../control/authenticate.js';
+import { authenticate } from '../control/authenticate.js';
+import { encodeDenial } from '../control/authorization-message.js';
+import { decide, requestContext } from '../control/authorize.js';
+import type { KeyRing } from '../crypto/index.js';
+import { AwsError, isAwsError } from '../errors.js';
+import { accessDeniedMessage, type Decision } from '../policy/index.js';
+import { BodyTooLargeError, readBody, type ApiResponse, type RequestMeta } from '../server/http.js';
+import type { AccessEventInput } from '../store/store.js';
+import {
+  backendFor,
+  DEFAULT_BACKEND_CREDENTIALS,
+  DEFAULT_CONNECT_TIMEOUT_MS,
+  DEFAULT_GATEWAY_MAX_BODY,
+  DEFAULT_IDLE_TIMEOUT_MS,
+  modeFor,
+  type BackendSettings,
+  type GatewaySettings,
+} from './config.js';
+import { accessDeniedError, serviceErrorResponse, unavailableError, type ErrorShape } from './denial.js';
+import { connectionTokens, forward, HOP_BY_HOP } from './forward.js';
+import { requestErrorShape } from './mapping/index.js';
+import { resolveS3Address } from './mapping/s3-address.js';
+import { DigestGuard, isSha256Hex } from './payload.js';
+import { createResigner, EMPTY_SHA256, formatQuery, sha256Hex } from './resign.js';
+import {
+  CONTROL_PLANE_SERVICES,
+  MalformedTargetError,
+  parseTarget,
+  signingNameOf,
+  type RequestTarget,
+} from './target.js';
+import type { GatewayRequest, MappedRequest, ServiceMapper, UnmappedRequest } from './types.js';
+
+export interface GatewayDeps {
+  settings: GatewaySettings;
+  /** The mapper for a SigV4 signing name (`mapping/index.ts`). */
+  mapperFor: (signingName: string) => ServiceMapper | undefined;
+  authenticator: AuthenticatorOptions;
+  /** Seals the encoded authorization message of denials. */
+  keyRing: () => KeyRing;
+  partition: string;
+  /** The account events belong to when no caller is known (the signature did not verify). */
+  accountId: string;
+  /** `audit/record.ts`'s `buildAccessEvent`. */
+  record: (input: AccessRecordInput) => AccessEventInput;
+  sink: AccessLogSink;
+  logger?: Logger;
+  now?: () => number;
+}
+
+export interface Gateway {
+  /** For `listen({ intercept })`: takes the request (`true`) when it is signed for a gateway service. */
+  intercept(req: http.IncomingMessage, res: http.ServerResponse, meta: RequestMeta): boolean;
+  close(): void;
+}
+
+/** S3 payload modes whose chunks carry their own signatures: re-signing them is not supported. */
+const CHUNK_SIGNED = /^STREAMING-AWS4-(HMAC-SHA256|ECDSA-P256-SHA256)-PAYLOAD/;
+
+/** Headers of the caller's signature; the backend gets the gateway's own. */
+const AUTH_HEADERS: ReadonlySet<string> = new Set([
+  'authorization',
+  'x-amz-date',
+  'x-amz-security-token',
+  'x-amz-content-sha256',
+  'host',
+  'content-length',
+]);
+
+interface Outcome {
+  decision: 'allow' | 'deny' | 'audit-deny';
+  decisions: { action: string; resource: string; decision: Decision }[];
+  error?: AwsError;
+  /** The denial's message without the encoded part, for the log. */
+  errorMessage?: string;
+}
+
+/**
+ * @example
+ * const gateway = createGateway({ settings, mapperFor: mapperForSigningName, authenticator, keyRing, partition: 'aws', accountId, record: buildAccessEvent, sink });
+ * const server = await listen({ handler, intercept: gateway.intercept }, 0);
+ */
+export function createGateway(deps: GatewayDeps): Gateway {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 64 });
+  const resigner = createResigner();
+  const settings = deps.settings;
+  const maxBody = settings.maxBodyBytes ?? DEFAULT_GATEWAY_MAX_BODY;
+  const now = deps.now ?? Date.now;
+
+  const respond = (res: http.ServerResponse, response: ApiResponse): void => {
+    if (res.headersSent || res.destroyed) return;
+    const body = response.body ?? '';
+    res.writeHead(response.status, { ...response.headers, 'content-length': Buffer.byteLength(body) });
+    res.end(body);
+  };
+
+  const record = (
+    base: {
+      mapper: ServiceMapper;
+      meta: RequestMeta;
+      req: http.IncomingMessage;
+      region: string;
+      auth?: AuthenticatedCaller;
+    },
+    mapped: MappedRequest | UnmappedRequest | undefined,
+    outcome: Outcome,
+  ): boolean => {
+    const { mapper, auth } = base;
+    const ua = base.req.headers['user-agent'];
+    const input: AccessRecordInput = {
+      channel: 'gateway',
+      eventTime: new Date(now()),
+      eventSource: mapped?.eventSource ?? `${mapper.service}.amazonaws.com`,
+      eventName:
+        (mapped === undefined || 'unmapped' in mapped ? mapped?.operation : mapped.operation) ?? 'Unknown',
+      awsRegion: base.region,
+      sourceIPAddress: stripMapped(base.req.socket.remoteAddress ?? ''),
+      ...(typeof ua === 'string' ? { userAgent: ua } : {}),
+      ...(auth === undefined
+        ? { accountId: deps.accountId }
+        : { caller: auth, accessKeyId: auth.caller.accessKeyId }),
+      ...(mapped !== undefined && !('unmapped' in mapped)
+        ? {
+            ...(mapped.requestParameters === undefined
+              ? {}
+              : { requestParameters: mapped.requestParameters }),
+            ...(mapped.resources === undefined ? {} : { resources: mapped.resources }),
+          }
+        : {}),
+      ...(outcome.error === undefined ? {} : { errorCode: outcome.error.code }),
+      ...(outcome.errorMessage === undefined ? {} : { errorMessage: outcome.errorMessage }),
+      requestId: base.meta.requestId,
+      decision: outcome.decision,
+      decisions: outcome.decisions,
+    };
+    return deps.sink.offer(deps.record(input));
+  };
+
+  const handle = async (
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    meta: RequestMeta,
+    mapper: ServiceMapper,
+  ): Promise<void> => {
+    const headers = flatHeaders(req.rawHeaders);
+    // SQS answers Query requests in Query's shape and JSON ones in JSON's.
+    const shape: ErrorShape = { service: mapper.service, ...requestErrorShape(mapper, { headers }) };
+    const contentType =
+      typeof req.headers['content-type'] === 'string' ? req.headers['content-type'] : undefined;
+    const fail = (error: AwsError): void =>
+      respond(res, serviceErrorResponse(shape, error, meta.requestId, contentType));
+    const url = req.url ?? '/';
+    const method = req.method ?? 'GET';
+    let target: RequestTarget;
+    try {
+      target = parseTarget(url);
+    } catch (error) {
+      if (error instanceof MalformedTargetError)
+        return fail(new AwsError('InvalidURI', error.message, { status: 400 }));
+      throw error;
+    }
+    const base: Omit<GatewayRequest, 'body' | 'region' | 'accountId'> = {
+      method,
+      path: target.path,
+      query: target.query,
+      headers,
+      host: headers.host ?? '',
+      partition: deps.partition,
+    };
+    const declared = headers['x-amz-content-sha256'];
+    if (declared !== undefined && CHUNK_SIGNED.test(declared)) {
+      return fail(
+        new AwsError(
+          'NotImplemented',
+          `credplane's gateway does not forward chunk-signed payloads (${declared}); sign the whole payload or send UNSIGNED-PAYLOAD.`,
+          { status: 501 },
+        ),
+      );
+    }
+    // Only S3 signs a declared payload hash; every other service's signature covers the body itself.
+    // Requests without a body (GET, HEAD, most DELETEs) are "buffered": nothing to stream.
+    const hasBody =
+      (headers['content-length'] !== undefined && headers['content-length'] !== '0') ||
+      headers['transfer-encoding'] !== undefined;
+    const streaming =
+      hasBody &&
+      mapper.signingName === 's3' &&
+      declared !== undefined &&
+      !mapper.needsBody({ ...base, region: '', accountId: '' });
+
+    let body: Buffer | undefined;
+    let payloadHash: string;
+    if (streaming) {
+      payloadHash = declared;
+    } else {
+      try {
+        body = await readBody(req, maxBody);
+      } catch (error) {
+        if (error instanceof BodyTooLargeError) {
+          return fail(
+            new AwsError(
+              'RequestEntityTooLarge',
+              `Request bodies larger than ${maxBody} bytes are not accepted.`,
+              { status: 413 },
+            ),
+          );
+        }
+        throw error;
+      }
+      payloadHash = body.length === 0 ? EMPTY_SHA256 : sha256Hex(body);
+    }
+
+    let auth: AuthenticatedCaller;
+    try {
+      auth = await authenticate(
+        {
+          method,
+          url,
+          rawHeaders: req.rawHeaders,
+          headers: req.headers,
+          remoteAddress: req.socket.remoteAddress ?? '',
+          requestId: meta.requestId,
+          receivedAt: meta.receivedAt,
+          payloadHash,
+        },
+        deps.authenticator,
+        [mapper.signingName],
+      );
+    } catch (error) {
+      if (!isAwsError(error)) throw error;
+      const logged = record(
+        { mapper, meta, req, region: scopeRegion(headers.authorization, url) },
+        undefined,
+        {
+          decision: 'deny',
+          decisions: [],
+          error,
+          errorMessage: error.message,
+        },
+      );
+      return fail(logged ? error : unavailableError(shape, 'Please reduce your request rate.', true));
+    }
+
+    const request: GatewayRequest = {
+      ...base,
+      ...(body === undefined ? {} : { body }),
+      region: auth.region,
+      accountId: auth.caller.accountId,
+    };
+    const recordBase = { mapper, meta, req, region: auth.region, auth };
+    let mapped: MappedRequest | UnmappedRequest;
+    try {
+      mapped = mapper.map(request);
+    } catch (error) {
+      if (!isAwsError(error)) throw error;
+      const logged = record(recordBase, undefined, {
+        decision: 'deny',
+        decisions: [],
+        error,
+        errorMessage: error.message,
+      });
+      return fail(logged ? error : unavailableError(shape, 'Please reduce your request rate.', true));
+    }
+
+    const outcome = decideRequest(auth, mapped, shape);
+    const backend = backendFor(settings, mapper.service);
+    if (outcome.error === undefined && backend === undefined) {
+      const error = unavailableError(
+        shape,
+        `credplane's gateway has no backend for ${mapper.service}: start credplane up with --backend ${mapper.service}=http://127.0.0.1:<port> (or --backend '*=http://...'), or set Metadata.Credplane.Gateway.Backends in the template.`,
+      );
+      outcome.error = error;
+      outcome.errorMessage = error.message;
+    }
+    if (!record(recordBase, mapped, outcome)) {
+      return fail(unavailableError(shape, 'Please reduce your request rate.', true));
+    }
+    if (outcome.error !== undefined) return fail(outcome.error);
+
+    await send(req, res, {
+      backend: backend!,
+      mapper,
+      target,
+      headers,
+      method,
+      region: backend!.region ?? auth.region,
+      ...(body === undefined ? {} : { body }),
+      payloadHash,
+      fail,
+      shape,
+    });
+  };
+
+  const decideRequest = (
+    auth: AuthenticatedCaller,
+    mapped: MappedRequest | UnmappedRequest,
+    shape: ErrorShape,
+  ): Outcome => {
+    if ('unmapped' in mapped) {
+      const operation = mapped.operation ?? '(an operation credplane cannot identify)';
+      const mode = modeFor(settings, mapped.service, mapped.operation);
+      const message = `credplane's gateway has no IAM mapping for ${mapped.service}:${operation}, so it is denied (fail closed). To forward it unchecked and log it, run it in audit mode: --gateway-mode ${mapped.service}${mapped.operation === undefined ? '' : `:${mapped.operation}`}=audit.`;
+      if (mode === 'audit') return { decision: 'audit-deny', decisions: [], errorMessage: message };
+      return {
+        decision: 'deny',
+        decisions: [],
+        error: accessDeniedError(shape, message),
+        errorMessage: message,
+      };
+    }
+    const decisions: Outcome['decisions'] = [];
+    let denied: { message: string; encoded: string } | undefined;
+    for (const check of mapped.checks) {
+      const input = {
+        action: check.action,
+        resource: check.resource,
+        ...(check.resourceAccount === undefined ? {} : { resourceAccount: check.resourceAccount }),
+        extra: check.context,
+      };
+      const context = requestContext(auth, check.context);
+      const decision = decide(auth, input, context);
+      decisions.push({ action: check.action, resource: check.resource, decision });
+      if (decision.decision !== 'Allow' && denied === undefined) {
+        // S3 quotes the resource ARN in its messages (`on resource: "arn:aws:s3:::b/k" because ...`).
+        const resource = shape.service === 's3' ? `"${check.resource}"` : check.resource;
+        const message =
+          accessDeniedMessage({ principal: auth.principal, action: check.action, resource }, decision) ??
+          'Access denied';
+        const encoded = encodeDenial(
+          { auth, action: check.action, resource: check.resource, context, decision },
+          deps.keyRing(),
+        );
+        denied = { message, encoded };
+      }
+    }
+    // A request with no checks is a mapper bug: never let it through unchecked.
+    if (mapped.checks.length === 0) {
+      const message = `credplane's gateway found no IAM check for ${mapped.service}:${mapped.operation}; denied (fail closed).`;
+      return { decision: 'deny', decisions, error: accessDeniedError(shape, message), errorMessage: message };
+    }
+    if (denied === undefined) return { decision: 'allow', decisions };
+    if (modeFor(settings, mapped.service, mapped.operation) === 'audit') {
+      return { decision: 'audit-deny', decisions, errorMessage: denied.message };
+    }
+    return {
+      decision: 'deny',
+      decisions,
+      error: accessDeniedError(
+        shape,
+        `${denied.message}. Encoded authorization failure message: ${denied.encoded}`,
+      ),
+      errorMessage: denied.message,
+    };
+  };
+
+  const send = async (
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    input: {
+      backend: BackendSettings;
+      mapper: ServiceMapper;
+      target: RequestTarget;
+      headers: Record<string, string | undefined>;
+      method: string;
+      region: string;
+      body?: Buffer;
+      payloadHash: string;
+      fail: (error: AwsError) => void;
+      shape: ErrorShape;
+    },
+  ): Promise<void> => {
+    const backendUrl = parsedUrl(input.backend.url);
+    const port = backendUrl.port;
+    const hostHeader = backendUrl.host;
+    const forwarded = forwardHeaders(req.rawHeaders);
+    forwarded.host = hostHeader;
+    forwarded['x-amz-content-sha256'] = input.payloadHash;
+    if (input.body !== undefined) forwarded['content-length'] = String(input.body.length);
+    else if (req.headers['content-length'] !== undefined)
+      forwarded['content-length'] = req.headers['content-length'];
+    // The backend is addressed by IP, so a virtual-hosted bucket moves into the path.
+    const path =
+      input.mapper.signingName === 's3'
+        ? s3PathStyle(input.headers.host ?? '', input.target.path)
+        : input.target.path;
+    const signed = await resigner.sign({
+      method: input.method,
+      hostname: backendUrl.hostname,
+      port,
+      path,
+      query: input.target.query,
+      headers: forwarded,
+      region: input.region,
+      signingName: input.mapper.signingName,
+      credentials: input.backend.credentials ?? DEFAULT_BACKEND_CREDENTIALS,
+    });
+    const query = formatQuery(input.target.query);
+    const streamed = input.body === undefined;
+    const guard = streamed && isSha256Hex(input.payloadHash) ? new DigestGuard(input.payloadHash) : undefined;
+    const result = await forward({
+      agent,
+      hostname: backendUrl.hostname,
+      port,
+      method: input.method,
+      target: query === '' ? path : `${path}?${query}`,
+      headers: signed,
+      body: input.body ?? req,
+      ...(guard === undefined ? {} : { guard }),
+      res,
+      connectTimeoutMs: settings.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+      idleTimeoutMs: settings.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
+    });
+    if (result.error === undefined || result.status !== undefined) return;
+    const cause = result.error.cause;
+    if (isAwsError(cause)) {
+      input.fail(cause);
+      return;
+    }
+    deps.logger?.warn(
+      {
+        requestId: res.getHeader('x-amz-request-id'),
+        backend: input.backend.url,
+        reason: result.error.reason,
+        err: result.error.message,
+      },
+      'gateway backend failed',
+    );
+    input.fail(
+      unavailableError(
+        input.shape,
+        `credplane's gateway could not reach the ${input.mapper.service} backend at ${input.backend.url} (${result.error.reason}: ${result.error.message}).`,
+      ),
+    );
+  };
+
+  return {
+    intercept(req, res, meta) {
+      const url = req.url ?? '/';
+      if (url.startsWith('/credplane/')) return false;
+      const authorization =
+        typeof req.headers.authorization === 'string' ? req.headers.authorization : undefined;
+      const signingName = signingNameOf(authorization, url);
+      if (signingName === undefined || CONTROL_PLANE_SERVICES.has(signingName)) return false;
+      const mapper = deps.mapperFor(signingName);
+      if (mapper === undefined) return false;
+      handle(req, res, meta, mapper).then(
+        () => {
+          deps.logger?.info(
+            {
+              requestId: meta.requestId,
+              service: mapper.service,
+              status: res.statusCode,
+              ms: Date.now() - meta.receivedAt,
+            },
+            'gateway',
+          );
+        },
+        (error: unknown) => {
+          // Expected failures are answered in the service's shape above; this is a bug.
+          deps.logger?.error({ err: error, requestId: meta.requestId }, 'unhandled error in the gateway');
+          if (!res.headersSent) {
+            respond(
+              res,
+              serviceErrorResponse(
+                {
+                  service: mapper.service,
+                  protocol: mapper.protocol,
+                  ...(mapper.errorNamespace ? { errorNamespace: mapper.errorNamespace } : {}),
+                },
+                new AwsError(
+                  'InternalFailure',
+                  'The request processing has failed because of an unknown error.',
+                  { status: 500 },
+                ),
+                meta.requestId,
+              ),
+            );
+          } else res.destroy();
+        },
+      );
+      return true;
+    },
+    close() {
+      agent.destroy();
+    },
+  };
+}
+
+const parsedUrls = new Map<string, { hostname: string; host: string; port: number }>();
+
+/** A backend URL's parts, parsed once (a `URL` per request shows in profiles). */
+function parsedUrl(url: string): { hostname: string; host: string; port: number } {
+  let parsed = parsedUrls.get(url);
+  if (parsed === undefined) {
+    const u = new URL(url);
+    parsed = { hostname: u.hostname, host: u.host, port: Number(u.port || 80) };
+    if (parsedUrls.size > 1000) parsedUrls.clear();
+    parsedUrls.set(url, parsed);
+  }
+  return parsed;
+}
+
+/** Lower-cased headers, repeated ones joined with `,` (what mappers read). */
+function flatHeaders(raw: readonly string[]): Record<string, string | undefined> {
+  const out: Record<string, string | undefined> = {};
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i]!.toLowerCase();
+    const existing = out[name];
+    out[name] = existing === undefined ? raw[i + 1]! : `${existing},${raw[i + 1]!}`;
+  }
+  return out;
+}
+
+/** The client's headers that go on to the backend: not hop-by-hop, not the caller's signature. */
+export function forwardHeaders(raw: readonly string[]): Record<string, string> {
+  const listed = connectionTokens(raw);
+  const out: Record<string, string> = {};
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i]!.toLowerCase();
+    if (HOP_BY_HOP.has(name) || AUTH_HEADERS.has(name) || listed?.has(name) === true) continue;
+    const existing = out[name];
+    out[name] = existing === undefined ? raw[i + 1]! : `${existing},${raw[i + 1]!}`;
+  }
+  return out;
+}
+
+/** The path-style path of an S3 request (the mapper already accepted its address). */
+function s3PathStyle(host: string, path: string): string {
+  try {
+    return resolveS3Address(host, path).pathStylePath;
+  } catch {
+    return path;
+  }
+}
+
+function scopeRegion(authorization: string | undefined, url: string): string {
+  const source = authorization ?? decodeSafe(url);
+  return /Credential=[^/\s,&]+\/\d{8}\/([^/\s,&]+)\//.exec(source)?.[1] ?? '';
+}
+
+function decodeSafe(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
+function stripMapped(address: string): string {
+  return address.startsWith('::ffff:') ? address.slice(7) : address;
+}
