@@ -15,6 +15,7 @@ const SUITES: Record<string, () => Promise<{ run: BenchSuite }>> = {
   'sts-http': () => import('./http.js'),
   imds: () => import('./imds.js'),
   container: () => import('./container.js'),
+  gateway: () => import('./gateway.js'),
 };
 
 function format(n: number | undefined, digits = 0): string {

@@ -13,6 +13,9 @@ import { registerImdsCommands } from '../delivery/imds/commands.js';
 import { isAwsError } from '../errors.js';
 import { openStore } from '../store/open.js';
 import type { Store } from '../store/store.js';
+import { registerAnalyzeCommand } from './analyze.js';
+import { registerLogsCommand } from './logs.js';
+import { registerPolicyCommands } from './policy.js';
 import { registerRunCommand } from './run.js';
 import { up } from './up.js';
 
@@ -79,6 +82,18 @@ program
   .option('--stack-name <name>', 'stack name the template is applied as', 'credplane')
   .option('--parameter <Name=Value>', 'template parameter (repeatable)', collect, [])
   .option('--log-level <level>', 'pino level for <data-dir>/credplane.log', 'info')
+  .option(
+    '--backend <service=url>',
+    "gateway backend per service, e.g. s3=http://127.0.0.1:5000 or '*=http://127.0.0.1:5000' (repeatable)",
+    collect,
+    [],
+  )
+  .option(
+    '--gateway-mode <service[:Operation]=mode>',
+    'enforce (default) or audit: forward what policy denies and log it (repeatable)',
+    collect,
+    [],
+  )
   .action(async (opts) => {
     const plane = await up({ ...opts, accountId: resolveAccountId(opts.accountId, opts.template) });
     const shutdown = (signal: string): void => {
@@ -162,6 +177,9 @@ program
   });
 
 registerRunCommand(program);
+registerAnalyzeCommand(program);
+registerLogsCommand(program);
+registerPolicyCommands(program);
 registerKubernetesCommands(program);
 registerLaunchCommands(program);
 

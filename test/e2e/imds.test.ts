@@ -296,6 +296,147 @@ describe('EC2 instance metadata service with unmodified SDKs', () => {
   }, 60_000);
 });
 
+/** endpoints.json once it lists `instanceId` (the file is rewritten after every reconcile). */
+async function endpointOf(instanceId: string): Promise<string> {
+  for (let i = 0; i < 100; i++) {
+    const file = JSON.parse(fs.readFileSync(path.join(plane.dataDir, 'endpoints.json'), 'utf8')) as Endpoints;
+    const found = file.instances.find((x) => x.instanceId === instanceId);
+    if (found !== undefined) return found.url;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${instanceId} never appeared in endpoints.json`);
+}
+
+describe('account defaults, associations and identity signatures with the AWS CLI', () => {
+  it('modify/get-instance-metadata-defaults: a launch without metadata options gets IMDSv2 required', async () => {
+    const modify = await aws(
+      [
+        'ec2',
+        'modify-instance-metadata-defaults',
+        '--http-tokens',
+        'required',
+        '--http-put-response-hop-limit',
+        '2',
+      ],
+      adminEnv(),
+      dir,
+    );
+    expect(modify.code, modify.stderr).toBe(0);
+    expect(JSON.parse(modify.stdout)).toEqual({ Return: true });
+    const get = await aws(['ec2', 'get-instance-metadata-defaults'], adminEnv(), dir);
+    expect(get.code, get.stderr).toBe(0);
+    expect(JSON.parse(get.stdout)).toEqual({
+      AccountLevel: { HttpTokens: 'required', HttpPutResponseHopLimit: 2, ManagedBy: 'account' },
+    });
+    try {
+      const run = await aws(
+        [
+          'ec2',
+          'run-instances',
+          '--image-id',
+          'ami-0123456789abcdef0',
+          '--count',
+          '1',
+          '--iam-instance-profile',
+          'Name=imds-e2e',
+        ],
+        adminEnv(),
+        dir,
+      );
+      expect(run.code, run.stderr).toBe(0);
+      const launched = JSON.parse(run.stdout).Instances[0];
+      expect(launched.MetadataOptions).toMatchObject({ HttpTokens: 'required', HttpPutResponseHopLimit: 2 });
+      const url = await endpointOf(launched.InstanceId);
+      expect((await fetch(`${url}latest/meta-data/instance-id`)).status).toBe(401);
+      const t = await token(url);
+      const id = await fetch(`${url}latest/meta-data/instance-id`, {
+        headers: { 'X-aws-ec2-metadata-token': t },
+      });
+      expect(await id.text()).toBe(launched.InstanceId);
+    } finally {
+      const clear = await aws(
+        [
+          'ec2',
+          'modify-instance-metadata-defaults',
+          '--http-tokens',
+          'no-preference',
+          '--http-put-response-hop-limit',
+          '-1',
+        ],
+        adminEnv(),
+        dir,
+      );
+      expect(clear.code, clear.stderr).toBe(0);
+    }
+    const cleared = await aws(['ec2', 'get-instance-metadata-defaults'], adminEnv(), dir);
+    expect(JSON.parse(cleared.stdout)).toEqual({ AccountLevel: { ManagedBy: 'account' } });
+  }, 60_000);
+
+  it('describe-iam-instance-profile-associations finds the association; a second associate is IncorrectState', async () => {
+    const i = instance('Required');
+    const described = await aws(
+      [
+        'ec2',
+        'describe-iam-instance-profile-associations',
+        '--filters',
+        `Name=instance-id,Values=${i.instanceId}`,
+      ],
+      adminEnv(),
+      dir,
+    );
+    expect(described.code, described.stderr).toBe(0);
+    const [association, ...more] = JSON.parse(described.stdout).IamInstanceProfileAssociations;
+    expect(more).toEqual([]);
+    expect(association).toMatchObject({
+      InstanceId: i.instanceId,
+      State: 'associated',
+      IamInstanceProfile: { Arn: `arn:aws:iam::${ACCOUNT}:instance-profile/imds-e2e` },
+    });
+    expect(association.AssociationId).toMatch(/^iip-assoc-[0-9a-f]{17}$/);
+    const again = await aws(
+      [
+        'ec2',
+        'associate-iam-instance-profile',
+        '--instance-id',
+        i.instanceId,
+        '--iam-instance-profile',
+        'Name=imds-e2e',
+      ],
+      adminEnv(),
+      dir,
+    );
+    expect(again.code).not.toBe(0);
+    expect(again.stderr).toContain(
+      `An error occurred (IncorrectState) when calling the AssociateIamInstanceProfile operation: There is an existing association for instance ${i.instanceId}`,
+    );
+  }, 60_000);
+
+  it('the pkcs7 signature verifies with openssl against the certificate the control plane publishes', async () => {
+    const url = instance('Optional').url;
+    const headers = { 'X-aws-ec2-metadata-token': await token(url) };
+    const read = async (leaf: string): Promise<string> =>
+      (await fetch(`${url}latest/dynamic/instance-identity/${leaf}`, { headers })).text();
+    const document = await read('document');
+    const cert = await (
+      await fetch(`${plane.url.replace(/\/$/, '')}/ec2/instance-identity/certificate.pem`)
+    ).text();
+    const certFile = path.join(dir, 'identity-certificate.pem');
+    fs.writeFileSync(certFile, cert);
+    for (const leaf of ['pkcs7', 'rsa2048']) {
+      // AWS's documented recipe: armour the body, then smime -verify with the certificate.
+      const p7 = path.join(dir, `${leaf}.pem`);
+      fs.writeFileSync(p7, `-----BEGIN PKCS7-----\n${await read(leaf)}\n-----END PKCS7-----\n`);
+      const res = await exec(
+        'openssl',
+        ['smime', '-verify', '-inform', 'PEM', '-in', p7, '-certfile', certFile, '-noverify'],
+        process.env,
+      );
+      expect(res.stderr, leaf).toContain('Verification successful');
+      expect(res.stdout, leaf).toBe(document);
+    }
+  });
+});
+
 describe('credplane lab ssrf', () => {
   it('runs every scenario as described and reports them as JSON', async () => {
     const res = await exec(process.execPath, [CLI, 'lab', 'ssrf', '--json'], isolatedEnv(tempDir('lab')));
