@@ -9,15 +9,7 @@ import type { Decision } from '../policy/index.js';
 import type { AccessEventInput } from '../store/store.js';
 
 export type AccessChannel =
-  | 'gateway'
-  | 'sts'
-  | 'iam'
-  | 'ec2'
-  | 'imds'
-  | 'container'
-  | 'pod-identity'
-  | 'lambda'
-  | 'web-identity';
+  'gateway' | 'sts' | 'iam' | 'ec2' | 'imds' | 'container' | 'pod-identity' | 'lambda' | 'web-identity';
 
 export interface AccessRecordInput {
   channel: AccessChannel;
