@@ -557,3 +557,60 @@ describe('applyTemplate: ownership', () => {
     });
   });
 });
+
+describe('applyTemplate: EC2 instance metadata defaults of the account', () => {
+  const instance = (metadata: string) => `Resources:
+  BoxRole:
+    Type: AWS::IAM::Role
+    Properties:
+      RoleName: box
+      ${TRUST}
+  BoxProfile:
+    Type: AWS::IAM::InstanceProfile
+    Properties:
+      InstanceProfileName: box
+      Roles: [!Ref BoxRole]
+  Box:
+    Type: AWS::EC2::Instance
+    Properties:
+      ImageId: ami-12345678
+      IamInstanceProfile: !Ref BoxProfile${metadata}
+`;
+  const options = async () =>
+    (await store.getWorkload(ACCOUNT, 'ec2-instance', 'demo-Box')).settings.metadataOptions;
+
+  it('fills the options a template leaves out from the account defaults, as RunInstances does', async () => {
+    await store.putAccountSetting(ACCOUNT, 'ec2:instance-metadata-defaults', {
+      HttpTokens: 'required',
+      HttpPutResponseHopLimit: 2,
+    });
+    await apply(instance('\n      MetadataOptions: { HttpPutResponseHopLimit: 1 }'));
+    // The template's own value wins; what it leaves out comes from the account, else EC2's default.
+    expect(await options()).toMatchObject({
+      httpTokens: 'required',
+      httpPutResponseHopLimit: 1,
+      httpEndpoint: 'enabled',
+    });
+  });
+
+  it('changes no existing instance when the account defaults change later', async () => {
+    await apply(instance(''));
+    expect(await options()).toMatchObject({ httpTokens: 'optional', httpPutResponseHopLimit: 1 });
+    await store.putAccountSetting(ACCOUNT, 'ec2:instance-metadata-defaults', { HttpTokens: 'required' });
+    const again = await apply(instance(''));
+    expect(again.applied).toBe(false);
+    expect(await options()).toMatchObject({ httpTokens: 'optional' });
+  });
+
+  it('takes EC2 defaults when the account has none', async () => {
+    await apply(instance(''));
+    expect(await options()).toMatchObject({
+      httpTokens: 'optional',
+      httpPutResponseHopLimit: 1,
+      httpEndpoint: 'enabled',
+      instanceMetadataTags: 'disabled',
+    });
+    const stored = await store.getWorkload(ACCOUNT, 'ec2-instance', 'demo-Box');
+    expect(stored.settings).not.toHaveProperty('launchDefaulted');
+  });
+});

@@ -8,10 +8,17 @@
  * re-plans, and applies changes in dependency order up to the first one that still waits for such
  * a value. Passes repeat until the plan is all unchanged, so the result is verified by construction.
  */
+import { readMetadataDefaults, type InstanceMetadataDefaults } from '../ec2-api/metadata-defaults.js';
 import { AwsError, ValidationError } from '../errors.js';
 import type { Store } from '../store/store.js';
 import { readCurrentStack } from './current.js';
-import { emptyState, type DesiredState, type OutputRecord, type SkippedResource } from './desired.js';
+import {
+  emptyState,
+  type DesiredState,
+  type MetadataOptions,
+  type OutputRecord,
+  type SkippedResource,
+} from './desired.js';
 import { planChanges, type PlanChange } from './diff.js';
 import { StackResourceError, TemplateError } from './errors.js';
 import { executeChange, type ExecuteContext } from './execute.js';
@@ -85,8 +92,43 @@ async function planPass(store: Store, load: Loader, options: StackTarget, partit
     desired: names,
   });
   const desired = load(current.resolver);
+  fillLaunchDefaults(desired, current.state, await readMetadataDefaults(store, options.accountId));
   await checkDesiredState(store, desired);
   return { desired, plan: planChanges(desired, current.state) };
+}
+
+const ACCOUNT_DEFAULT_NAMES = {
+  httpTokens: 'HttpTokens',
+  httpPutResponseHopLimit: 'HttpPutResponseHopLimit',
+  httpEndpoint: 'HttpEndpoint',
+  instanceMetadataTags: 'InstanceMetadataTags',
+} as const satisfies Partial<Record<keyof MetadataOptions, keyof InstanceMetadataDefaults>>;
+
+/**
+ * Metadata options a template leaves out, as RunInstances would fill them: from the account's
+ * instance metadata defaults for an instance about to be launched; an instance that already runs
+ * keeps what it has, as on AWS, where new account defaults change no running instance.
+ */
+function fillLaunchDefaults(
+  desired: DesiredState,
+  current: DesiredState,
+  defaults: InstanceMetadataDefaults,
+): void {
+  for (const record of desired.workloads) {
+    if (record.kind !== 'ec2-instance' || record.launchDefaulted === undefined) continue;
+    const running = current.workloads.find((w) => w.kind === 'ec2-instance' && w.name === record.name);
+    const options = record.metadataOptions as unknown as Record<string, unknown>;
+    for (const key of record.launchDefaulted) {
+      if (running?.kind === 'ec2-instance') {
+        options[key] = running.metadataOptions[key];
+      } else {
+        const name = ACCOUNT_DEFAULT_NAMES[key as keyof typeof ACCOUNT_DEFAULT_NAMES];
+        const value = name === undefined ? undefined : defaults[name];
+        if (value !== undefined) options[key] = value;
+      }
+    }
+    delete record.launchDefaulted;
+  }
 }
 
 /** The first placeholder left in a change that no earlier change can fill in. */

@@ -108,6 +108,13 @@ export interface Ec2InstanceRecord extends RecordSource {
   /** The instance profile's name (`IamInstanceProfile`), as EC2 takes it. */
   instanceProfileName?: string;
   metadataOptions: MetadataOptions;
+  /**
+   * The options the template leaves out. EC2 fills them at launch from the account's instance
+   * metadata defaults, else its own; planning does the same for a new instance and keeps an
+   * existing instance's values (changing the defaults later changes no running instance). Used
+   * while planning only, never stored.
+   */
+  launchDefaulted?: (keyof MetadataOptions)[];
   /** Base64 user data as given. */
   userData?: string;
   tags: Tag[];

@@ -628,6 +628,16 @@ function buildRecord(
     case 'AWS::EC2::Instance': {
       const p = props as PropertiesOf<'AWS::EC2::Instance'>;
       const m = p.MetadataOptions ?? {};
+      const launchDefaulted = (
+        [
+          ['httpTokens', m.HttpTokens],
+          ['httpPutResponseHopLimit', m.HttpPutResponseHopLimit],
+          ['httpEndpoint', m.HttpEndpoint],
+          ['instanceMetadataTags', m.InstanceMetadataTags],
+        ] as const
+      )
+        .filter(([, given]) => given === undefined)
+        .map(([key]) => key);
       return {
         record: {
           kind: 'ec2-instance',
@@ -636,7 +646,9 @@ function buildRecord(
           ...(p.ImageId !== undefined ? { imageId: p.ImageId } : {}),
           ...(p.InstanceType !== undefined ? { instanceType: p.InstanceType } : {}),
           ...(p.IamInstanceProfile !== undefined ? { instanceProfileName: p.IamInstanceProfile } : {}),
-          // EC2's defaults when MetadataOptions is absent (HttpTokens depends on the AMI on AWS; credplane takes 'optional').
+          // EC2's defaults when MetadataOptions is absent (HttpTokens depends on the AMI on AWS; credplane
+          // takes 'optional'); apply puts the account's instance metadata defaults over them.
+          ...(launchDefaulted.length > 0 ? { launchDefaulted } : {}),
           metadataOptions: {
             httpTokens: m.HttpTokens ?? 'optional',
             httpPutResponseHopLimit: m.HttpPutResponseHopLimit ?? 1,

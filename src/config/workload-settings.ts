@@ -29,7 +29,7 @@ export interface WorkloadEnv {
   region: string;
 }
 
-const SOURCE_KEYS = new Set(['kind', 'name', 'stack', 'logicalId', 'type', 'position']);
+const SOURCE_KEYS = new Set(['kind', 'name', 'stack', 'logicalId', 'type', 'position', 'launchDefaulted']);
 
 /** The identifiers assigned when a workload is first written, kept across updates. */
 const IDENTITY_KEYS = ['instanceId', 'revision', 'taskDefinitionArn', 'associationId', 'associationArn'];
