@@ -5,31 +5,7 @@
 import type { JsonValue } from '../iam/types.js';
 import type { AccessEvent } from '../store/store.js';
 
-const UNIT_MS: Record<string, number> = {
-  s: 1000,
-  m: 60_000,
-  h: 3_600_000,
-  d: 86_400_000,
-  w: 604_800_000,
-};
-
-/**
- * A point in time from a duration before `now` (`30s`, `15m`, `2h`, `7d`, `1w`) or an ISO 8601
- * time (`2026-11-29`, `2026-11-29T09:00:00Z`). Throws `RangeError` otherwise.
- *
- * @example
- * parseTimeSpec('15m', new Date('2026-11-29T10:00:00Z')); // 2026-11-29T09:45:00.000Z
- */
-export function parseTimeSpec(spec: string, now: Date = new Date()): Date {
-  const text = spec.trim();
-  const duration = /^(\d+)([smhdw])$/.exec(text);
-  if (duration !== null) return new Date(now.getTime() - Number(duration[1]) * UNIT_MS[duration[2]!]!);
-  if (/^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(text)) {
-    const time = new Date(text.length === 10 ? `${text}T00:00:00Z` : text);
-    if (!Number.isNaN(time.getTime())) return time;
-  }
-  throw new RangeError(`'${spec}' is neither a duration (30s, 15m, 2h, 7d, 1w) nor an ISO 8601 time`);
-}
+export { parseTimeSpec } from '../time-spec.js';
 
 type Record_ = { [key: string]: JsonValue };
 

@@ -222,7 +222,7 @@ describe('credplane analyze', () => {
     expect(codes).toEqual(['WEB_IDENTITY_TRUST_WITHOUT_SUB']);
     const bad = await analyze(risky, '--period', '3 weeks');
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toMatch(/invalid period/);
+    expect(bad.stderr).toMatch(/invalid duration '3 weeks'/);
     const nowhere = await credplaneCli(['analyze', '--data-dir', path.join(risky, 'no-such-dir')], risky);
     expect(nowhere.code).toBe(2);
     expect(nowhere.stderr).toMatch(/no credplane store/);

@@ -165,7 +165,7 @@ describe('credplane logs', () => {
     expect(after.stdout).toBe('');
     const bad = await logs('--since', 'yesterday');
     expect(bad.code).not.toBe(0);
-    expect(bad.stderr).toContain('neither a duration');
+    expect(bad.stderr).toContain("invalid time 'yesterday'");
     const elsewhere = tempDir('no-store');
     const missing = await credplaneCli(['logs', '--data-dir', elsewhere], elsewhere);
     expect(missing.code).toBe(1);

@@ -26,8 +26,8 @@ describe('parsePeriod', () => {
   });
 
   it('rejects anything else', () => {
-    for (const bad of ['', '90', 'd', '0d', '1w', '-1d', '1.5h'])
-      expect(() => parsePeriod(bad)).toThrow(/invalid period/);
+    for (const bad of ['', '90', 'd', '0d', '1y', '-1d', '1.5h'])
+      expect(() => parsePeriod(bad)).toThrow(/invalid duration/);
   });
 });
 
