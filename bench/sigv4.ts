@@ -12,6 +12,9 @@ import {
   type SignedRequest,
   type VerifyOptions,
 } from '../src/sigv4/index.js';
+import { SignatureV4 } from '@smithy/signature-v4';
+import { NodeSha256 } from '../src/gateway/resign.js';
+import { signRequest } from '../src/sigv4/sign.js';
 import { smithySign } from '../src/sigv4/test-support/smithy.js';
 import type { BenchRow, BenchSuite } from './types.js';
 
@@ -45,6 +48,79 @@ function measure(fn: () => void, ms = 1500): Measured {
   samples.sort((a, b) => a - b);
   const pct = (p: number) => samples[Math.min(samples.length - 1, Math.floor(samples.length * p))]! / 1000;
   return { opsPerSec: samples.length / total, p50Us: pct(0.5), p99Us: pct(0.99) };
+}
+
+/** `measure` for an async `fn` (awaited one call at a time). */
+async function measureAsync(fn: () => Promise<unknown>, ms = 1500): Promise<Measured> {
+  for (let i = 0; i < 2000; i++) await fn();
+  const samples: number[] = [];
+  const start = process.hrtime.bigint();
+  const deadline = start + BigInt(ms) * 1_000_000n;
+  let now = start;
+  while (now < deadline) {
+    const t0 = process.hrtime.bigint();
+    await fn();
+    now = process.hrtime.bigint();
+    samples.push(Number(now - t0));
+  }
+  const total = Number(now - start) / 1e9;
+  samples.sort((a, b) => a - b);
+  const pct = (p: number) => samples[Math.min(samples.length - 1, Math.floor(samples.length * p))]! / 1000;
+  return { opsPerSec: samples.length / total, p50Us: pct(0.5), p99Us: pct(0.99) };
+}
+
+/**
+ * The gateway's re-signing of a forwarded request (a DynamoDB GetItem as the JS SDK sends it, 9
+ * headers): credplane's signer against `@smithy/signature-v4` as the gateway used it (one signer
+ * per backend credentials, node:crypto hashes). Both produce the same headers (`sign.test.ts`).
+ */
+async function resignRows(): Promise<BenchRow[]> {
+  const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
+  const headers: Record<string, string> = {
+    host: '127.0.0.1:5000',
+    'content-type': 'application/x-amz-json-1.0',
+    'x-amz-target': 'DynamoDB_20120810.GetItem',
+    'x-amz-content-sha256': crypto.createHash('sha256').update('{"TableName":"bench"}').digest('hex'),
+    'content-length': '21',
+    'user-agent': 'aws-sdk-js/3.700.0 ua/2.1 os/linux#6.1 lang/js md/nodejs#20.20.2 api/dynamodb#3.700.0',
+    'amz-sdk-invocation-id': 'b1b7f3a6-3f3c-4d4e-9a53-1f0f6a0c2c11',
+    'amz-sdk-request': 'attempt=1; max=3',
+    accept: '*/*',
+  };
+  const smithy = new SignatureV4({
+    credentials,
+    region: 'us-east-1',
+    service: 'dynamodb',
+    sha256: NodeSha256,
+    uriEscapePath: true,
+    applyChecksum: false,
+  });
+  const theirs = await measureAsync(() =>
+    smithy.sign(
+      { method: 'POST', protocol: 'http:', hostname: '127.0.0.1', port: 5000, path: '/', query: {}, headers },
+      { signingRegion: 'us-east-1', signingService: 'dynamodb' },
+    ),
+  );
+  const ours = measure(() => {
+    signRequest(
+      { method: 'POST', path: '/', query: [], headers },
+      { credentials, region: 'us-east-1', service: 'dynamodb', uriEscapePath: true },
+    );
+  });
+  return [
+    {
+      suite: 'sigv4',
+      case: 're-sign (gateway): @smithy/signature-v4',
+      ...theirs,
+      note: 'DynamoDB GetItem, 9 headers',
+    },
+    {
+      suite: 'sigv4',
+      case: "re-sign (gateway): credplane's signer",
+      ...ours,
+      note: `${(ours.opsPerSec / theirs.opsPerSec).toFixed(1)}x @smithy/signature-v4 (same signatures)`,
+    },
+  ];
 }
 
 export const run: BenchSuite = async () => {
@@ -115,5 +191,6 @@ export const run: BenchSuite = async () => {
       ...cold,
       note: `warm/cold ${(warm.opsPerSec / cold.opsPerSec).toFixed(1)}x`,
     },
+    ...(await resignRows()),
   ] satisfies BenchRow[];
 };

@@ -1,14 +1,18 @@
 /**
- * Re-signing a forwarded request with the backend's own credentials (`@smithy/signature-v4`, the
- * signer the AWS SDKs use), so that a backend which verifies SigV4 (LocalStack, MinIO) accepts it.
- * The caller's signature, token and date never reach the backend.
+ * Re-signing a forwarded request with the backend's own credentials, so that a backend which
+ * verifies SigV4 (LocalStack, MinIO) accepts it. The caller's signature, token and date never
+ * reach the backend.
  */
 import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
-import { SignatureV4 } from '@smithy/signature-v4';
 import type { Checksum, SourceData } from '@smithy/types';
+import { signRequest } from '../sigv4/sign.js';
+import { SigningKeyCache } from '../sigv4/signing-key.js';
 import type { BackendCredentials } from './config.js';
 
-/** `@smithy/signature-v4`'s hash constructor on top of Node's crypto (one object per digest). */
+/**
+ * `@smithy/signature-v4`'s hash constructor on top of Node's crypto (one object per digest), for
+ * tests and benchmarks that sign as the SDKs do.
+ */
 export class NodeSha256 implements Checksum {
   private hash: Hash | Hmac;
 
@@ -57,57 +61,36 @@ export interface ResignInput {
 
 export interface Resigner {
   /** The headers to send: `headers` plus `authorization`, `x-amz-date` (and the backend's token). */
-  sign(input: ResignInput): Promise<Record<string, string>>;
+  sign(input: ResignInput): Record<string, string>;
 }
 
 /**
+ * Re-signs with credplane's own signer (`sigv4/sign.ts`), which produces what
+ * `@smithy/signature-v4` produces (its tests compare the two) without its per-request costs
+ * (`npm run bench -- sigv4` measures both).
+ *
  * @example
  * const resigner = createResigner();
- * const headers = await resigner.sign({ method: 'GET', hostname: '127.0.0.1', port: 5000, path: '/b/k', query: [], headers: { host: '127.0.0.1:5000', 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' }, region: 'us-east-1', signingName: 's3', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+ * const headers = resigner.sign({ method: 'GET', hostname: '127.0.0.1', port: 5000, path: '/b/k', query: [], headers: { host: '127.0.0.1:5000', 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' }, region: 'us-east-1', signingName: 's3', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
  */
-export function createResigner(): Resigner {
-  // One signer per (credentials, service): it caches its derived signing keys per day and region.
-  const signers = new Map<string, SignatureV4>();
-  const signerFor = (credentials: BackendCredentials, signingName: string): SignatureV4 => {
-    const key = `${credentials.accessKeyId}\0${credentials.sessionToken ?? ''}\0${signingName}`;
-    let signer = signers.get(key);
-    if (signer === undefined) {
-      signer = new SignatureV4({
-        credentials,
-        region: 'us-east-1',
-        service: signingName,
-        sha256: NodeSha256,
-        // S3 signs the path as sent; every other service encodes it once more.
-        uriEscapePath: signingName !== 's3',
-        applyChecksum: false,
-      });
-      if (signers.size > 256) signers.clear();
-      signers.set(key, signer);
-    }
-    return signer;
-  };
+export function createResigner(options: { now?: () => number } = {}): Resigner {
+  // Signing keys per (credentials object, day, region, service): four HMACs once a day each.
+  const signingKeys = new SigningKeyCache(256);
+  const now = options.now ?? Date.now;
   return {
-    async sign(input) {
-      const query: Record<string, string | string[]> = {};
-      for (const [name, value] of input.query) {
-        const existing = query[name];
-        if (existing === undefined) query[name] = value;
-        else if (Array.isArray(existing)) existing.push(value);
-        else query[name] = [existing, value];
-      }
-      const signed = await signerFor(input.credentials, input.signingName).sign(
+    sign(input) {
+      return signRequest(
+        { method: input.method, path: input.path, query: input.query, headers: input.headers },
         {
-          method: input.method,
-          protocol: 'http:',
-          hostname: input.hostname,
-          port: input.port,
-          path: input.path,
-          query,
-          headers: input.headers,
+          credentials: input.credentials,
+          region: input.region,
+          service: input.signingName,
+          // S3 signs the path as sent; every other service encodes it once more.
+          uriEscapePath: input.signingName !== 's3',
+          now: now(),
+          signingKeyCache: signingKeys,
         },
-        { signingRegion: input.region, signingService: input.signingName },
       );
-      return signed.headers;
     },
   };
 }

@@ -127,32 +127,30 @@ export function createGateway(deps: GatewayDeps): Gateway {
   ): boolean => {
     const { mapper, auth } = base;
     const ua = base.req.headers['user-agent'];
+    // Assigned member by member (not spread): this runs for every request.
     const input: AccessRecordInput = {
       channel: 'gateway',
       eventTime: new Date(now()),
       eventSource: mapped?.eventSource ?? `${mapper.service}.amazonaws.com`,
-      eventName:
-        (mapped === undefined || 'unmapped' in mapped ? mapped?.operation : mapped.operation) ?? 'Unknown',
+      eventName: mapped?.operation ?? 'Unknown',
       awsRegion: base.region,
       sourceIPAddress: stripMapped(base.req.socket.remoteAddress ?? ''),
-      ...(typeof ua === 'string' ? { userAgent: ua } : {}),
-      ...(auth === undefined
-        ? { accountId: deps.accountId }
-        : { caller: auth, accessKeyId: auth.caller.accessKeyId }),
-      ...(mapped !== undefined && !('unmapped' in mapped)
-        ? {
-            ...(mapped.requestParameters === undefined
-              ? {}
-              : { requestParameters: mapped.requestParameters }),
-            ...(mapped.resources === undefined ? {} : { resources: mapped.resources }),
-          }
-        : {}),
-      ...(outcome.error === undefined ? {} : { errorCode: outcome.error.code }),
-      ...(outcome.errorMessage === undefined ? {} : { errorMessage: outcome.errorMessage }),
       requestId: base.meta.requestId,
       decision: outcome.decision,
       decisions: outcome.decisions,
     };
+    if (typeof ua === 'string') input.userAgent = ua;
+    if (auth === undefined) input.accountId = deps.accountId;
+    else {
+      input.caller = auth;
+      input.accessKeyId = auth.caller.accessKeyId;
+    }
+    if (mapped !== undefined && !('unmapped' in mapped)) {
+      if (mapped.requestParameters !== undefined) input.requestParameters = mapped.requestParameters;
+      if (mapped.resources !== undefined) input.resources = mapped.resources;
+    }
+    if (outcome.error !== undefined) input.errorCode = outcome.error.code;
+    if (outcome.errorMessage !== undefined) input.errorMessage = outcome.errorMessage;
     return deps.sink.offer(deps.record(input));
   };
 
@@ -403,7 +401,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       input.mapper.signingName === 's3'
         ? s3PathStyle(input.headers.host ?? '', input.target.path)
         : input.target.path;
-    const signed = await resigner.sign({
+    const signed = resigner.sign({
       method: input.method,
       hostname: backendUrl.hostname,
       port,
@@ -465,7 +463,9 @@ export function createGateway(deps: GatewayDeps): Gateway {
       if (mapper === undefined) return false;
       handle(req, res, meta, mapper).then(
         () => {
-          deps.logger?.info(
+          // The object is built only when someone reads it (at `--log-level warn` nobody does).
+          if (deps.logger?.isLevelEnabled('info') !== true) return;
+          deps.logger.info(
             {
               requestId: meta.requestId,
               service: mapper.service,
