@@ -151,7 +151,51 @@ interface Classified {
   values: S3RequestValues;
 }
 
+/**
+ * The last classification per request, so that `needsBody` and `map` (which the gateway calls on
+ * copies of one request: the same `headers` object) classify once. Keyed weakly by the headers;
+ * the method, host, path and query are compared too, so a different request never hits.
+ */
+const classified = new WeakMap<
+  object,
+  {
+    method: string;
+    host: string;
+    path: string;
+    query: readonly [string, string][];
+    endpointHosts: readonly string[];
+    result: Classified | { unknown: true; operation?: string };
+  }
+>();
+
 function classify(
+  request: Omit<GatewayRequest, 'body'>,
+  endpointHosts: readonly string[],
+): Classified | { unknown: true; operation?: string } {
+  const known = classified.get(request.headers);
+  if (
+    known !== undefined &&
+    known.method === request.method &&
+    known.host === request.host &&
+    known.path === request.path &&
+    known.query === request.query &&
+    known.endpointHosts === endpointHosts
+  ) {
+    return known.result;
+  }
+  const result = classifyOnce(request, endpointHosts);
+  classified.set(request.headers, {
+    method: request.method,
+    host: request.host,
+    path: request.path,
+    query: request.query,
+    endpointHosts,
+    result,
+  });
+  return result;
+}
+
+function classifyOnce(
   request: Omit<GatewayRequest, 'body'>,
   endpointHosts: readonly string[],
 ): Classified | { unknown: true; operation?: string } {
