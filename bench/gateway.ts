@@ -11,6 +11,12 @@
  *
  * Targets (issue 7): p50 under 0.5 ms added; gateway CPU per request under 10% of the backend's.
  * Every run is bounded (`maxRequests`, `maxSeconds`).
+ *
+ * The floor beside it: a bare `node:http` proxy (`bare-proxy.ts`) that forwards the same requests
+ * without any of the gateway's work, measured the same way; what it costs is Node's HTTP and the
+ * kernel's TCP (a new connection per request, since moto_server closes every one).
+ *
+ * `CREDPLANE_BENCH_CPU_PROF=<dir>` writes a V8 CPU profile of the gateway process to `<dir>`.
  */
 import { CreateTableCommand, DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
@@ -151,6 +157,7 @@ export const run: BenchSuite = async () => {
   const moto = start('moto_server', ['-H', '127.0.0.1', '-p', String(motoPort)]);
   const motoUrl = `http://127.0.0.1:${motoPort}`;
   let plane: ReturnType<typeof start> | undefined;
+  let proxy: ReturnType<typeof start> | undefined;
   try {
     await waitForPort(motoPort);
     for (let i = 0; i < 50; i++) {
@@ -166,9 +173,12 @@ export const run: BenchSuite = async () => {
     await seed(motoUrl);
     const template = path.join(dir, 'stack.yaml');
     fs.writeFileSync(template, TEMPLATE);
+    // CREDPLANE_BENCH_CPU_PROF=<dir> writes a V8 CPU profile of the gateway process there.
+    const profileDir = process.env.CREDPLANE_BENCH_CPU_PROF;
     plane = start(
       process.execPath,
       [
+        ...(profileDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', profileDir]),
         cli,
         'up',
         '--port',
@@ -201,6 +211,13 @@ export const run: BenchSuite = async () => {
       secretAccessKey: assumed.Credentials!.SecretAccessKey!,
       sessionToken: assumed.Credentials!.SessionToken!,
     };
+    proxy = start(
+      process.execPath,
+      ['--import', 'tsx', path.join(here, 'bare-proxy.ts'), motoUrl],
+      isolatedEnv(),
+    );
+    const proxyUrl = `http://127.0.0.1:${Number(await firstLine(proxy))}`;
+    const proxyPid = proxy.process.pid!;
     const planePid = plane.process.pid!;
     const motoPid = moto.process.pid!;
 
@@ -217,11 +234,14 @@ export const run: BenchSuite = async () => {
         body: call.body,
         headers: await sign(call, gatewayUrl, session),
       };
-      // Warm both paths (keep-alive sockets, JIT, policy cache).
+      const viaProxy = { ...direct, url: `${proxyUrl}${call.path}` };
+      // Warm every path (keep-alive sockets, JIT, policy cache).
       await runLoad({ ...direct, concurrency: 1, maxRequests: 300, maxSeconds: 2 });
       await runLoad({ ...viaGateway, concurrency: 1, maxRequests: 300, maxSeconds: 2 });
+      await runLoad({ ...viaProxy, concurrency: 1, maxRequests: 300, maxSeconds: 2 });
       const backendOnly = await runLoad({ ...direct, ...LATENCY });
       const gateway = await runLoad({ ...viaGateway, ...LATENCY });
+      const bare = await runLoad({ ...viaProxy, ...LATENCY });
       const addedP50 = gateway.p50Us - backendOnly.p50Us;
       const addedP99 = gateway.p99Us - backendOnly.p99Us;
       rows.push(
@@ -241,6 +261,14 @@ export const run: BenchSuite = async () => {
           p99Us: gateway.p99Us,
           note: `added p50 ${Math.round(addedP50)} µs, p99 ${Math.round(addedP99)} µs (target p50 < 500 µs)${okCount(gateway)}`,
         },
+        {
+          suite: 'gateway',
+          case: `${call.name} — via bare node:http proxy`,
+          opsPerSec: bare.rps,
+          p50Us: bare.p50Us,
+          p99Us: bare.p99Us,
+          note: `floor: added p50 ${Math.round(bare.p50Us - backendOnly.p50Us)} µs, p99 ${Math.round(bare.p99Us - backendOnly.p99Us)} µs${okCount(bare)}`,
+        },
       );
 
       const plane0 = cpuSeconds(planePid);
@@ -256,9 +284,21 @@ export const run: BenchSuite = async () => {
         opsPerSec: busy.rps,
         note: `gateway ${Math.round(perRequestUs)} µs, moto ${Math.round(backendUs)} µs: ${((100 * perRequestUs) / backendUs).toFixed(1)}% (target < 10%)${okCount(busy)}`,
       });
+      const proxy0 = cpuSeconds(proxyPid);
+      const moto1 = cpuSeconds(motoPid);
+      const bareBusy = await runLoad({ ...viaProxy, ...THROUGHPUT });
+      const proxyUs = ((cpuSeconds(proxyPid) - proxy0) / bareBusy.requests) * 1e6;
+      const bareBackendUs = ((cpuSeconds(motoPid) - moto1) / bareBusy.requests) * 1e6;
+      rows.push({
+        suite: 'gateway',
+        case: `${call.name} — bare proxy CPU per request`,
+        opsPerSec: bareBusy.rps,
+        note: `floor: proxy ${Math.round(proxyUs)} µs, moto ${Math.round(bareBackendUs)} µs: ${((100 * proxyUs) / bareBackendUs).toFixed(1)}%${okCount(bareBusy)}`,
+      });
       process.stderr.write(`  gateway ${call.name}: added p50 ${Math.round(addedP50)} µs\n`);
     }
   } finally {
+    await proxy?.stop();
     await plane?.stop();
     await moto.stop();
     fs.rmSync(dir, { recursive: true, force: true });
