@@ -26,7 +26,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { NodeSha256 } from '../src/gateway/resign.js';
+import { NodeSha256 } from '../src/sigv4/test-support/smithy.js';
 import {
   firstLine,
   freePort,

@@ -13,7 +13,7 @@ import {
   type VerifyOptions,
 } from '../src/sigv4/index.js';
 import { SignatureV4 } from '@smithy/signature-v4';
-import { NodeSha256 } from '../src/gateway/resign.js';
+import { NodeSha256 } from '../src/sigv4/test-support/smithy.js';
 import { signRequest } from '../src/sigv4/sign.js';
 import { smithySign } from '../src/sigv4/test-support/smithy.js';
 import type { BenchRow, BenchSuite } from './types.js';

@@ -3,45 +3,10 @@
  * verifies SigV4 (LocalStack, MinIO) accepts it. The caller's signature, token and date never
  * reach the backend.
  */
-import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
-import type { Checksum, SourceData } from '@smithy/types';
+import { createHash } from 'node:crypto';
 import { signRequest } from '../sigv4/sign.js';
 import { SigningKeyCache } from '../sigv4/signing-key.js';
 import type { BackendCredentials } from './config.js';
-
-/**
- * `@smithy/signature-v4`'s hash constructor on top of Node's crypto (one object per digest), for
- * tests and benchmarks that sign as the SDKs do.
- */
-export class NodeSha256 implements Checksum {
-  private hash: Hash | Hmac;
-
-  constructor(private readonly secret?: SourceData) {
-    this.hash = NodeSha256.create(secret);
-  }
-
-  private static create(secret?: SourceData): Hash | Hmac {
-    return secret === undefined ? createHash('sha256') : createHmac('sha256', toBytes(secret));
-  }
-
-  update(data: Uint8Array): void {
-    this.hash.update(data);
-  }
-
-  digest(): Promise<Uint8Array> {
-    return Promise.resolve(this.hash.digest());
-  }
-
-  reset(): void {
-    this.hash = NodeSha256.create(this.secret);
-  }
-}
-
-function toBytes(data: SourceData): Uint8Array | string {
-  if (typeof data === 'string') return data;
-  if (data instanceof ArrayBuffer) return new Uint8Array(data);
-  return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-}
 
 export interface ResignInput {
   method: string;

@@ -20,7 +20,7 @@ import {
 import type { AccessEventInput } from '../store/store.js';
 import type { GatewaySettings } from './config.js';
 import { s3Mapper } from './mapping/s3.js';
-import { NodeSha256 } from './resign.js';
+import { NodeSha256 } from '../sigv4/test-support/smithy.js';
 import { createGateway, type Gateway } from './server.js';
 import type { GatewayRequest, MappedRequest, ServiceMapper, UnmappedRequest } from './types.js';
 

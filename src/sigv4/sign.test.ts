@@ -7,7 +7,7 @@
 import { SignatureV4 } from '@smithy/signature-v4';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { NodeSha256 } from '../gateway/resign.js';
+import { NodeSha256 } from './test-support/smithy.js';
 import { signRequest, type SigningCredentials } from './sign.js';
 import { SigningKeyCache } from './signing-key.js';
 import { uriEncode } from './uri-encode.js';

@@ -30,7 +30,7 @@ import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NodeSha256 } from '../../src/gateway/resign.js';
+import { NodeSha256 } from '../../src/sigv4/test-support/smithy.js';
 import { openStore } from '../../src/store/open.js';
 import type { AccessEvent } from '../../src/store/store.js';
 import { ACCOUNT, ADMIN, credplaneCli, startCredplane, tempDir, type Credplane } from './support.js';

@@ -56,17 +56,25 @@ function signer(config: SmithySignerConfig): SignatureV4 {
   });
 }
 
-/** A hash constructor backed by node:crypto, the shape SignatureV4 expects. */
-class NodeSha256 {
+/** A hash constructor backed by node:crypto, the shape SignatureV4 expects (tests and benchmarks). */
+export class NodeSha256 {
   #h: crypto.Hash | crypto.Hmac;
+  readonly #secret: string | ArrayBuffer | ArrayBufferView | undefined;
   constructor(secret?: string | ArrayBuffer | ArrayBufferView) {
-    this.#h = secret === undefined ? crypto.createHash('sha256') : crypto.createHmac('sha256', bytes(secret));
+    this.#secret = secret;
+    this.#h = NodeSha256.#create(secret);
+  }
+  static #create(secret?: string | ArrayBuffer | ArrayBufferView): crypto.Hash | crypto.Hmac {
+    return secret === undefined ? crypto.createHash('sha256') : crypto.createHmac('sha256', bytes(secret));
   }
   update(data: string | ArrayBuffer | ArrayBufferView): void {
     this.#h.update(bytes(data));
   }
   async digest(): Promise<Uint8Array> {
     return this.#h.digest();
+  }
+  reset(): void {
+    this.#h = NodeSha256.#create(this.#secret);
   }
 }
 
