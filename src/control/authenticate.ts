@@ -4,7 +4,7 @@
  * secret is derived from the sealed token), then the caller's policies from the snapshot.
  */
 import { createHash } from 'node:crypto';
-import { type KeyRing, type SessionClaims } from '../crypto/index.js';
+import { type KeyRing, type OpenedSession, type SessionClaims } from '../crypto/index.js';
 import { InvalidClientTokenIdError } from '../crypto/index.js';
 import {
   compilePolicy,
@@ -19,7 +19,7 @@ import { verifyRequest, type ResolvedCredential, type VerifiedCaller } from '../
 import type { Caller } from './caller.js';
 import { openSessionTokenCached } from './opened-sessions.js';
 import type { PolicyCache } from './policy-cache.js';
-import type { RoleAuthz, Snapshot } from './snapshot.js';
+import type { AdminKey, RoleAuthz, Snapshot } from './snapshot.js';
 
 /** What the lookup hands back to the verifier and on to us. */
 interface Credential extends ResolvedCredential {
@@ -166,6 +166,23 @@ export async function authenticate(
   };
 }
 
+/*
+ * One frozen `Credential` per source object, handed back on every lookup while that object lives.
+ *
+ * Why: `SigningKeyCache` recognises a credential object it has seen by identity (a `WeakMap`) and
+ * then needs neither a salted SHA-256 of the secret nor a derivation; a fresh object per request
+ * (as before) cost that hash on every request. The source objects are already stable: an opened
+ * session token is remembered by `openSessionTokenCached` (same object per token, access key id
+ * and key ring), and an admin key record by the `Snapshot` until its next reload. Keying by
+ * object identity rather than by access key id means a rotated secret (a new record, or a new
+ * opening under a new ring) always gets a new credential object and so its own signing key; and
+ * the secret itself is also compared, for records changed in place. When an entry is gone (a
+ * reload, an evicted token), the next lookup makes a new object and pays one hash, as before.
+ * The `WeakMap`s hold nothing the source object does not already hold, for no longer than it.
+ */
+const sessionCredentials = new WeakMap<OpenedSession, Credential>();
+const adminCredentials = new WeakMap<AdminKey, Credential>();
+
 function lookup(
   options: AuthenticatorOptions,
   accessKeyId: string,
@@ -175,14 +192,29 @@ function lookup(
   if (accessKeyId.startsWith('ASIA')) {
     if (sessionToken === undefined) throw new InvalidClientTokenIdError();
     const opened = openSessionTokenCached(sessionToken, accessKeyId, options.keyRing(), nowMs);
-    return { secretAccessKey: opened.secretAccessKey, claims: opened.claims };
+    let credential = sessionCredentials.get(opened);
+    if (credential === undefined) {
+      credential = Object.freeze({ secretAccessKey: opened.secretAccessKey, claims: opened.claims });
+      sessionCredentials.set(opened, credential);
+    }
+    return credential;
   }
   const admin = options.snapshot.adminKey(accessKeyId);
   if (admin === undefined || !admin.active) throw new InvalidClientTokenIdError();
-  return {
-    secretAccessKey: admin.secretAccessKey,
-    adminUser: { accountId: admin.accountId, userName: admin.userName },
-  };
+  let credential = adminCredentials.get(admin);
+  if (
+    credential === undefined ||
+    credential.secretAccessKey !== admin.secretAccessKey ||
+    credential.adminUser?.accountId !== admin.accountId ||
+    credential.adminUser.userName !== admin.userName
+  ) {
+    credential = Object.freeze({
+      secretAccessKey: admin.secretAccessKey,
+      adminUser: Object.freeze({ accountId: admin.accountId, userName: admin.userName }),
+    });
+    adminCredentials.set(admin, credential);
+  }
+  return credential;
 }
 
 /**

@@ -18,6 +18,11 @@ describe('openSessionTokenCached', () => {
     expect(openSessionTokenCached(creds.sessionToken, creds.accessKeyId, ring, now + 1000)).toBe(first);
   });
 
+  it('hands back a frozen opening: callers share it and key caches by its identity', () => {
+    const opened = openSessionTokenCached(creds.sessionToken, creds.accessKeyId, ring, now);
+    expect(Object.isFrozen(opened)).toBe(true);
+  });
+
   it('still expires a remembered token at its expiry second', () => {
     openSessionTokenCached(creds.sessionToken, creds.accessKeyId, ring, now);
     const expiry = typicalClaims().expiresAt * 1000;

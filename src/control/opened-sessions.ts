@@ -6,7 +6,8 @@
  * afresh) and only the expiry, the one time-dependent check, is made again on every use.
  *
  * A hit hands back the secret the request must be signed with; the signature check that follows
- * is what proves the caller holds it, as on a miss.
+ * is what proves the caller holds it, as on a miss. It is the same frozen object the opening made,
+ * so callers may key caches of their own by its identity (see `authenticate.ts`).
  */
 import { ExpiredTokenError, openSessionToken, type KeyRing, type OpenedSession } from '../crypto/index.js';
 
@@ -41,7 +42,9 @@ export function openSessionTokenCached(
     }
     return hit.opened;
   }
-  const opened = openSessionToken(token, accessKeyId, ring, new Date(nowMs));
+  // Frozen: every request signed with this token shares the object (and callers key caches by
+  // its identity, see `authenticate.ts`), so none may change it for the others.
+  const opened = Object.freeze(openSessionToken(token, accessKeyId, ring, new Date(nowMs)));
   if (entries.size >= MAX_ENTRIES) entries.clear();
   entries.set(token, { accessKeyId, opened });
   return opened;

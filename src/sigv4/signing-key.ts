@@ -2,8 +2,10 @@
  * The SigV4 signing key, `HMAC(HMAC(HMAC(HMAC("AWS4"+secret, date), region), service), "aws4_request")`,
  * with a bounded cache: four HMACs per new (secret, date, region, service), none afterwards.
  *
- * The cache is keyed by a salted SHA-256 fingerprint of the secret, never the secret itself; the
- * salt is random per process so fingerprints cannot be correlated across processes or precomputed.
+ * The cache is keyed by a salted SHA-256 fingerprint of the secret, never the secret itself or
+ * the access key id (a rotated secret under the same id must never get the old key); the salt is
+ * random per process so fingerprints cannot be correlated across processes or precomputed. The
+ * fingerprint costs a hash, so a credential object seen before is recognised by identity instead.
  */
 import crypto from 'node:crypto';
 import { hmac, sha256Base64 } from './hash.js';
@@ -23,13 +25,36 @@ export function deriveSigningKey(
   return hmac(kService, 'aws4_request');
 }
 
+/**
+ * What the cache remembers about one credential object (`owner`): the secret it held, that
+ * secret's fingerprint, and the last signing key handed out for it. Kept in a `WeakMap`, so it
+ * lives exactly as long as the credential object, which holds the same secret string anyway:
+ * nothing here outlives, or copies, what the caller already keeps.
+ */
+interface OwnerMemo {
+  secret: string;
+  fingerprint: string;
+  /** The last scope derived for this owner, valid while `generation` is the cache's. */
+  date: string;
+  region: string;
+  service: string;
+  key: Buffer;
+  generation: number;
+}
+
 export class SigningKeyCache {
   readonly #entries = new Map<string, Buffer>();
   /**
-   * Fingerprints of recently seen credential objects, so a lookup that returns the same object
-   * (a memoising lookup) costs no hash; the secret is re-checked by identity.
+   * Per credential object. The warm path of a request is then an identity lookup and four string
+   * comparisons: no SHA-256 of the secret, no key string, no map hashing. This is only sound
+   * because the secret is compared too: an owner whose `secretAccessKey` changed (a mutable
+   * lookup result, a rotated key written in place) falls through to the fingerprinted path and
+   * gets the signing key of its new secret, never the old one. The comparison is between two
+   * server-held values (the owner's secret now and before), nothing the client sends.
    */
-  readonly #fingerprints = new WeakMap<object, { secret: string; fingerprint: string }>();
+  readonly #owners = new WeakMap<object, OwnerMemo>();
+  /** Bumped by `clear()`: memoised signing keys of an older generation are not used. */
+  #generation = 0;
   readonly #salt = crypto.randomBytes(32).toString('base64');
   readonly #maxEntries: number;
 
@@ -44,13 +69,54 @@ export class SigningKeyCache {
   /**
    * The signing key for this scope, derived on a miss.
    *
-   * `owner` (the credential object the secret came from) lets repeated lookups skip hashing.
+   * `owner` (the credential object the secret came from) lets repeated lookups skip hashing: a
+   * lookup that returns the same object for the same credentials (credplane's does, see
+   * `control/authenticate.ts`) costs neither a hash of the secret nor a derivation when warm.
    *
    * @example new SigningKeyCache(100).get(secret, '20150830', 'us-east-1', 'sts')
    */
   get(secretAccessKey: string, date: string, region: string, service: string, owner?: object): Buffer {
-    const key = `${this.#fingerprint(secretAccessKey, owner)}/${date}/${region}/${service}`;
-    const hit = this.#entries.get(key);
+    let memo = owner === undefined ? undefined : this.#owners.get(owner);
+    if (memo !== undefined && memo.secret !== secretAccessKey) memo = undefined;
+    if (
+      memo !== undefined &&
+      memo.generation === this.#generation &&
+      memo.date === date &&
+      memo.region === region &&
+      memo.service === service
+    ) {
+      return memo.key;
+    }
+    const fingerprint = memo?.fingerprint ?? this.#fingerprint(secretAccessKey);
+    const key = this.#lookup(
+      `${fingerprint}/${date}/${region}/${service}`,
+      secretAccessKey,
+      date,
+      region,
+      service,
+    );
+    if (owner !== undefined) {
+      this.#owners.set(owner, {
+        secret: secretAccessKey,
+        fingerprint,
+        date,
+        region,
+        service,
+        key,
+        generation: this.#generation,
+      });
+    }
+    return key;
+  }
+
+  /** Forgets every signing key (fingerprints of live credential objects are kept: they are not keys). */
+  clear(): void {
+    this.#entries.clear();
+    this.#generation++;
+  }
+
+  #lookup(cacheKey: string, secretAccessKey: string, date: string, region: string, service: string): Buffer {
+    const hit = this.#entries.get(cacheKey);
     if (hit !== undefined) return hit;
     const derived = deriveSigningKey(secretAccessKey, date, region, service);
     if (this.#entries.size >= this.#maxEntries) {
@@ -58,21 +124,13 @@ export class SigningKeyCache {
       const oldest = this.#entries.keys().next().value;
       if (oldest !== undefined) this.#entries.delete(oldest);
     }
-    this.#entries.set(key, derived);
+    this.#entries.set(cacheKey, derived);
     return derived;
   }
 
-  clear(): void {
-    this.#entries.clear();
-  }
-
-  #fingerprint(secretAccessKey: string, owner: object | undefined): string {
-    if (owner === undefined) return sha256Base64(this.#salt + secretAccessKey);
-    const known = this.#fingerprints.get(owner);
-    if (known !== undefined && known.secret === secretAccessKey) return known.fingerprint;
-    const fingerprint = sha256Base64(this.#salt + secretAccessKey);
-    this.#fingerprints.set(owner, { secret: secretAccessKey, fingerprint });
-    return fingerprint;
+  /** Salted, so fingerprints can neither be precomputed nor correlated across processes. */
+  #fingerprint(secretAccessKey: string): string {
+    return sha256Base64(this.#salt + secretAccessKey);
   }
 }
 
