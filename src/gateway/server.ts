@@ -39,7 +39,6 @@ import {
 import { accessDeniedError, serviceErrorResponse, unavailableError, type ErrorShape } from './denial.js';
 import { connectionTokens, forward, HOP_BY_HOP } from './forward.js';
 import { requestErrorShape } from './mapping/index.js';
-import { resolveS3Address } from './mapping/s3-address.js';
 import { DigestGuard, isSha256Hex } from './payload.js';
 import { createResigner, EMPTY_SHA256, formatQuery, sha256Hex } from './resign.js';
 import {
@@ -50,6 +49,7 @@ import {
   type RequestTarget,
 } from './target.js';
 import type { GatewayRequest, MappedRequest, ServiceMapper, UnmappedRequest } from './types.js';
+import { unsignedAmzHeaders } from './unsigned-headers.js';
 
 export interface GatewayDeps {
   settings: GatewaySettings;
@@ -167,10 +167,13 @@ export function createGateway(deps: GatewayDeps): Gateway {
       typeof req.headers['content-type'] === 'string' ? req.headers['content-type'] : undefined;
     const fail = (error: AwsError): void =>
       respond(res, serviceErrorResponse(shape, error, meta.requestId, contentType));
-    const url = req.url ?? '/';
+    // Absolute-form (`POST http://host/ HTTP/1.1`): the signature covers only the path, so the
+    // unsigned authority is dropped rather than passed to a backend that would route by it.
+    const url = originForm(req.url ?? '/');
     const method = req.method ?? 'GET';
     let target: RequestTarget;
     try {
+      if (!url.startsWith('/')) throw new MalformedTargetError(`the request target is not a path`);
       target = parseTarget(url);
     } catch (error) {
       if (error instanceof MalformedTargetError)
@@ -266,6 +269,23 @@ export function createGateway(deps: GatewayDeps): Gateway {
       accountId: auth.caller.accountId,
     };
     const recordBase = { mapper, meta, req, region: auth.region, auth };
+    // S3 refuses x-amz-* headers the signature does not cover (a presigned URL's holder can add any).
+    if (mapper.signingName === 's3' && unsignedAmzHeaders(url, req.rawHeaders).length > 0) {
+      const error = new AwsError(
+        'AccessDenied',
+        'There were headers present in the request which were not signed',
+        {
+          status: 403,
+        },
+      );
+      const logged = record(recordBase, undefined, {
+        decision: 'deny',
+        decisions: [],
+        error,
+        errorMessage: error.message,
+      });
+      return fail(logged ? error : unavailableError(shape, 'Please reduce your request rate.', true));
+    }
     let mapped: MappedRequest | UnmappedRequest;
     try {
       mapped = mapper.map(request);
@@ -396,11 +416,11 @@ export function createGateway(deps: GatewayDeps): Gateway {
     if (input.body !== undefined) forwarded['content-length'] = String(input.body.length);
     else if (req.headers['content-length'] !== undefined)
       forwarded['content-length'] = req.headers['content-length'];
-    // The backend is addressed by IP, so a virtual-hosted bucket moves into the path.
+    // The backend is addressed by IP, so a virtual-hosted bucket moves into the path (the mapper
+    // resolves it with its own host names: the bucket it authorized).
     const path =
-      input.mapper.signingName === 's3'
-        ? s3PathStyle(input.headers.host ?? '', input.target.path)
-        : input.target.path;
+      input.mapper.backendPath?.({ host: input.headers.host ?? '', path: input.target.path }) ??
+      input.target.path;
     const signed = resigner.sign({
       method: input.method,
       hostname: backendUrl.hostname,
@@ -520,11 +540,18 @@ function parsedUrl(url: string): { hostname: string; host: string; port: number 
   return parsed;
 }
 
-/** Lower-cased headers, repeated ones joined with `,` (what mappers read). */
+/**
+ * Lower-cased headers, repeated ones joined with `,` (what mappers read). A header the `Connection`
+ * header lists is hop-by-hop and never forwarded, so the mapper must not see it either: otherwise
+ * it could select an operation (`x-amz-target`, `x-amz-copy-source`) the backend never gets.
+ */
 function flatHeaders(raw: readonly string[]): Record<string, string | undefined> {
+  const listed = connectionTokens(raw);
   const out: Record<string, string | undefined> = {};
   for (let i = 0; i + 1 < raw.length; i += 2) {
     const name = raw[i]!.toLowerCase();
+    // The gateway sets these itself on the forwarded request; it reads the client's values.
+    if (listed?.has(name) === true && !AUTH_HEADERS.has(name)) continue;
     const existing = out[name];
     out[name] = existing === undefined ? raw[i + 1]! : `${existing},${raw[i + 1]!}`;
   }
@@ -544,13 +571,15 @@ export function forwardHeaders(raw: readonly string[]): Record<string, string> {
   return out;
 }
 
-/** The path-style path of an S3 request (the mapper already accepted its address). */
-function s3PathStyle(host: string, path: string): string {
-  try {
-    return resolveS3Address(host, path).pathStylePath;
-  } catch {
-    return path;
-  }
+/** The path and query of an absolute-form request target; any other target unchanged. */
+function originForm(url: string): string {
+  if (url.startsWith('/')) return url;
+  const scheme = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//.exec(url);
+  if (scheme === null) return url;
+  const rest = url.slice(scheme[0].length);
+  const end = rest.search(/[/?]/);
+  if (end < 0) return '/';
+  return rest[end] === '/' ? rest.slice(end) : `/${rest.slice(end)}`;
 }
 
 function scopeRegion(authorization: string | undefined, url: string): string {

@@ -97,6 +97,11 @@ export interface ServiceMapper {
    * as malformed (the gateway answers it in the service's error shape without forwarding).
    */
   map(request: GatewayRequest): MappedRequest | UnmappedRequest;
+  /**
+   * The path the backend gets, when it is not the request's own: S3 moves a virtual-hosted bucket
+   * into the path (the backend is addressed by IP), resolved with the same host names `map` used.
+   */
+  backendPath?(request: Pick<GatewayRequest, 'host' | 'path'>): string;
 }
 
 /** How the gateway treats a service's denials. */

@@ -77,6 +77,17 @@ describe('lambda mapper: requests as the JS SDK v3 sends them', () => {
     ).toThrow(expect.objectContaining({ code: 'InvalidParameterValueException' }));
   });
 
+  it('a Qualifier given twice with different values is refused (backends differ on which one wins)', () => {
+    const path = '/2015-03-31/functions/resize/invocations';
+    const query: [string, string][] = [
+      ['Qualifier', 'dev'],
+      ['Qualifier', 'prod'],
+    ];
+    expect(() => lambdaMapper.map(handRequest({ method: 'POST', path, query }))).toThrow(
+      expect.objectContaining({ code: 'InvalidParameterValueException', status: 400 }),
+    );
+  });
+
   it('other routes are unmapped', () => {
     expect(lambdaMapper.map(handRequest({ method: 'DELETE', path: '/2015-03-31/functions/resize' }))).toEqual(
       {

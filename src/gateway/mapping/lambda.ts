@@ -68,8 +68,16 @@ interface LambdaInput {
   functionName: string | undefined;
 }
 
+/** A query parameter; given twice with different values it is refused (backends differ on which wins). */
 function queryValue(request: GatewayRequest, name: string): string | undefined {
-  return request.query.find(([key]) => key === name)?.[1];
+  let found: string | undefined;
+  for (const [key, value] of request.query) {
+    if (key !== name) continue;
+    if (found !== undefined && found !== value)
+      throw invalid(`The parameter ${name} is given more than once.`);
+    found = value;
+  }
+  return found;
 }
 
 function functionOperation(action: string) {

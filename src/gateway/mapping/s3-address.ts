@@ -70,6 +70,7 @@ export function resolveS3Address(
 
 function withKey(address: S3Address, key: string | undefined): S3Address {
   if (key === undefined) return address;
+  checkNoDotSegments(key);
   if (Buffer.byteLength(key, 'utf8') > MAX_KEY_BYTES) {
     throw new AwsError('KeyTooLongError', 'Your key is too long', { status: 400 });
   }
@@ -122,7 +123,23 @@ export function invalidBucketName(): AwsError {
  * up to 255 characters); `CreateBucket` applies today's rules with `checkNewBucketName`.
  */
 export function checkBucketName(name: string): void {
-  if (!/^[A-Za-z0-9._-]{1,255}$/.test(name)) throw invalidBucketName();
+  // `.` and `..` are path segments, never buckets: a backend that resolves them would leave the bucket.
+  if (!/^[A-Za-z0-9._-]{1,255}$/.test(name) || name === '.' || name === '..') throw invalidBucketName();
+}
+
+/**
+ * Refuses a key with a `.` or `..` segment (decoded, so `%2E%2E` and `..%2F` count). S3 would take
+ * them literally, but a backend that resolves dot segments (RFC 3986 §5.2.4) in the forwarded path
+ * would act on another object than the one the policy decision covered.
+ *
+ * @example
+ * checkNoDotSegments('public/a..b'); // passes
+ * checkNoDotSegments('public/../secret'); // throws InvalidURI
+ */
+export function checkNoDotSegments(key: string): void {
+  for (const segment of key.split('/')) {
+    if (segment === '.' || segment === '..') throw invalidUri();
+  }
 }
 
 /**

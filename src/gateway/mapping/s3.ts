@@ -30,7 +30,7 @@ import type {
   TrailResource,
   UnmappedRequest,
 } from '../types.js';
-import { checkBucketName, checkNewBucketName, resolveS3Address } from './s3-address.js';
+import { checkBucketName, checkNewBucketName, checkNoDotSegments, resolveS3Address } from './s3-address.js';
 import type { S3Address } from './s3-address.js';
 import {
   parseTaggingHeader,
@@ -137,6 +137,9 @@ export function createS3Mapper(options: S3MapperOptions = {}): ServiceMapper {
     },
     map(request) {
       return mapRequest(request, endpointHosts, now());
+    },
+    backendPath(request) {
+      return resolveS3Address(request.host, request.path, endpointHosts).pathStylePath;
     },
   };
 }
@@ -418,6 +421,7 @@ export function parseCopySource(header: string): CopySource {
   const bucket = path.slice(0, slash);
   checkBucketName(bucket);
   const source: CopySource = { bucket, key: path.slice(slash + 1) };
+  checkNoDotSegments(source.key);
   if (question >= 0) {
     const params = new URLSearchParams(header.slice(question + 1));
     const versionId = params.get('versionId');

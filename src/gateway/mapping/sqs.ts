@@ -96,6 +96,15 @@ interface NamedQueue {
 function namedQueue(input: SqsInput, request: GatewayRequest): NamedQueue {
   const url = input.get('QueueUrl');
   const queue = url !== undefined && url !== '' ? queueFromUrl(url) : input.pathQueue;
+  // Posted to one queue's URL but naming another: which one a backend acts on is its choice.
+  const posted = input.pathQueue;
+  if (posted !== undefined && (posted.account !== queue?.account || posted.name !== queue.name)) {
+    throw new AwsError(
+      'InvalidParameterValue',
+      'The QueueUrl parameter names another queue than the URL the request was posted to.',
+      { status: 400 },
+    );
+  }
   if (queue === undefined) {
     throw new AwsError('MissingParameter', 'The request must contain the parameter QueueUrl.', {
       status: 400,

@@ -17,12 +17,32 @@ describe('Query protocol parameters for the gateway mappers', () => {
     expect(params.list('TagKeys', true)).toEqual(['k']);
   });
 
-  it('takes URL query parameters first, then the form; the first occurrence of a name wins', () => {
+  it('takes URL query parameters and the form together; a repeat with the same value is harmless', () => {
     const params = queryInput(
-      handRequest({ query: [['Action', 'ListQueues']], body: 'Action=DeleteQueue&A=1&A=2' }),
+      handRequest({ query: [['Action', 'ListQueues']], body: 'Action=ListQueues&A=1&A=1&B=2' }),
     );
     expect(params.action).toBe('ListQueues');
     expect(params.get('A')).toBe('1');
+    expect(params.get('B')).toBe('2');
+  });
+
+  it('refuses a name repeated with different values (backends differ on which one wins)', () => {
+    for (const request of [
+      handRequest({ query: [['Action', 'ListQueues']], body: 'Action=DeleteQueue' }),
+      handRequest({ body: 'Action=ListQueues&Action=DeleteQueue' }),
+      handRequest({ body: 'Action=X&A=1&A=2' }),
+      handRequest({
+        query: [
+          ['QueueUrl', 'a'],
+          ['QueueUrl', 'b'],
+        ],
+        body: 'Action=X',
+      }),
+    ]) {
+      expect(() => queryInput(request)).toThrow(
+        expect.objectContaining({ code: 'MalformedQueryString', status: 400 }),
+      );
+    }
   });
 
   it('refuses bad percent-encoding and oversized parameter counts with MalformedQueryString', () => {

@@ -63,17 +63,27 @@ export class QueryInput {
 }
 
 /**
- * The request's Query parameters: the URL query's, then a form body's (a body parameter repeats
- * nothing the URL gave; the first occurrence of a name wins).
+ * The request's Query parameters: the URL query's and a form body's together. A name given twice
+ * (in the URL, the body, or both) with different values is refused: backends differ on which one
+ * wins (first, last, URL or body), so the mapper cannot know which one it would be authorizing.
  *
  * @example
  * queryInput(request).action; // 'Publish'
  */
 export function queryInput(request: GatewayRequest): QueryInput {
   const values = new Map<string, string>();
-  for (const [name, value] of request.query) {
-    if (!values.has(name)) values.set(name, value);
-  }
+  const set = (name: string, value: string): void => {
+    const existing = values.get(name);
+    if (existing === undefined) values.set(name, value);
+    else if (existing !== value) {
+      throw new AwsError(
+        'MalformedQueryString',
+        `The parameter ${name.slice(0, 64)} is given more than once with different values.`,
+        { status: 400 },
+      );
+    }
+  };
+  for (const [name, value] of request.query) set(name, value);
   if (request.body !== undefined && request.body.length > 0) {
     let count = 0;
     for (const pair of request.body.toString('utf8').split('&')) {
@@ -90,7 +100,7 @@ export function queryInput(request: GatewayRequest): QueryInput {
       const eq = pair.indexOf('=');
       const name = decodeFormComponent(eq === -1 ? pair : pair.slice(0, eq));
       const value = eq === -1 ? '' : decodeFormComponent(pair.slice(eq + 1));
-      if (!values.has(name)) values.set(name, value);
+      set(name, value);
     }
   }
   return new QueryInput(values);
