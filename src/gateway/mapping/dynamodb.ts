@@ -51,7 +51,7 @@ import type { JsonObject } from './support/json-body.js';
 import { coverageOf, runOperation } from './support/operations.js';
 import type { MappedParts, OperationTable } from './support/operations.js';
 import { pickParameters } from './support/parameters.js';
-import { operationFromTarget } from './support/target.js';
+import { requireOperationFromTarget } from './support/target.js';
 
 /** Which attributes make up a table's (or an index's) primary key. */
 export interface DynamoDbKeySchema {
@@ -525,16 +525,7 @@ export function createDynamoDbMapper(options: DynamoDbMapperOptions = {}): Servi
     errorNamespace: 'com.amazonaws.dynamodb.v20120810#',
     needsBody: () => true,
     map(request: GatewayRequest): MappedRequest | UnmappedRequest {
-      const operation = operationFromTarget(request, 'DynamoDB_20120810');
-      if (operation === undefined) {
-        throw new AwsError(
-          'UnknownOperationException',
-          'The requested operation is not recognized by the service.',
-          {
-            status: 400,
-          },
-        );
-      }
+      const operation = requireOperationFromTarget(request, 'DynamoDB_20120810');
       return runOperation(SERVICE, operations, operation, () => parseJsonBody(request.body), {
         request,
         keySchema,

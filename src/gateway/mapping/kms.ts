@@ -48,7 +48,7 @@ import type { JsonObject } from './support/json-body.js';
 import { coverageOf, runOperation } from './support/operations.js';
 import type { MappedParts, OperationTable } from './support/operations.js';
 import { pickParameters } from './support/parameters.js';
-import { operationFromTarget } from './support/target.js';
+import { requireOperationFromTarget } from './support/target.js';
 
 export interface KmsMapperOptions {
   /** The key ARN an alias ARN points to, when known; synchronous and free of I/O. */
@@ -342,16 +342,7 @@ export function createKmsMapper(options: KmsMapperOptions = {}): ServiceMapper {
     protocol: 'json',
     needsBody: () => true,
     map(request: GatewayRequest): MappedRequest | UnmappedRequest {
-      const operation = operationFromTarget(request, 'TrentService');
-      if (operation === undefined) {
-        throw new AwsError(
-          'UnknownOperationException',
-          'The requested operation is not recognized by the service.',
-          {
-            status: 400,
-          },
-        );
-      }
+      const operation = requireOperationFromTarget(request, 'TrentService');
       return runOperation(SERVICE, operations, operation, () => parseJsonBody(request.body), {
         request,
         resolveAlias,

@@ -34,7 +34,7 @@ import type { JsonObject } from './support/json-body.js';
 import { coverageOf, runOperation } from './support/operations.js';
 import type { MappedParts, OperationTable } from './support/operations.js';
 import { pickParameters } from './support/parameters.js';
-import { operationFromTarget } from './support/target.js';
+import { requireOperationFromTarget } from './support/target.js';
 
 const SERVICE = { service: 'secretsmanager', eventSource: 'secretsmanager.amazonaws.com' } as const;
 
@@ -182,16 +182,7 @@ export const secretsManagerMapper: ServiceMapper = {
   protocol: 'json',
   needsBody: () => true,
   map(request: GatewayRequest): MappedRequest | UnmappedRequest {
-    const operation = operationFromTarget(request, 'secretsmanager');
-    if (operation === undefined) {
-      throw new AwsError(
-        'UnknownOperationException',
-        'The requested operation is not recognized by the service.',
-        {
-          status: 400,
-        },
-      );
-    }
+    const operation = requireOperationFromTarget(request, 'secretsmanager');
     return runOperation(SERVICE, operations, operation, () => parseJsonBody(request.body), request);
   },
 };

@@ -31,7 +31,7 @@ import type { JsonObject } from './support/json-body.js';
 import { coverageOf, runOperation } from './support/operations.js';
 import type { MappedParts, OperationTable } from './support/operations.js';
 import { pickParameters } from './support/parameters.js';
-import { operationFromTarget } from './support/target.js';
+import { requireOperationFromTarget } from './support/target.js';
 
 const SERVICE = { service: 'ssm', eventSource: 'ssm.amazonaws.com' } as const;
 
@@ -197,16 +197,7 @@ export const ssmMapper: ServiceMapper = {
   protocol: 'json',
   needsBody: () => true,
   map(request: GatewayRequest): MappedRequest | UnmappedRequest {
-    const operation = operationFromTarget(request, 'AmazonSSM');
-    if (operation === undefined) {
-      throw new AwsError(
-        'UnknownOperationException',
-        'The requested operation is not recognized by the service.',
-        {
-          status: 400,
-        },
-      );
-    }
+    const operation = requireOperationFromTarget(request, 'AmazonSSM');
     let input: JsonObject | undefined;
     const read = (): JsonObject => (input ??= parseJsonBody(request.body));
     // Tagging of documents, instances, maintenance windows... is not mapped: fail closed on it.

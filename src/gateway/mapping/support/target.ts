@@ -18,13 +18,29 @@ export function operationFromTarget(request: GatewayRequest, targetPrefix: strin
   const dot = target.lastIndexOf('.');
   const operation = target.slice(dot + 1);
   if (dot <= 0 || target.slice(0, dot) !== targetPrefix || !/^[A-Za-z0-9]+$/.test(operation)) {
-    throw new AwsError(
-      'UnknownOperationException',
-      'The requested operation is not recognized by the service.',
-      {
-        status: 400,
-      },
-    );
+    throw unknownOperation();
   }
   return operation;
+}
+
+/**
+ * The operation of a request to a JSON-only service: a missing target is as unknown as a wrong one.
+ *
+ * @example
+ * requireOperationFromTarget(request, 'TrentService'); // 'Decrypt'
+ */
+export function requireOperationFromTarget(request: GatewayRequest, targetPrefix: string): string {
+  const operation = operationFromTarget(request, targetPrefix);
+  if (operation === undefined) throw unknownOperation();
+  return operation;
+}
+
+function unknownOperation(): AwsError {
+  return new AwsError(
+    'UnknownOperationException',
+    'The requested operation is not recognized by the service.',
+    {
+      status: 400,
+    },
+  );
 }
