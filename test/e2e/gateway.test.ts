@@ -23,17 +23,25 @@ import {
 import { CreateQueueCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { AssumeRoleCommand, DecodeAuthorizationMessageCommand, STSClient } from '@aws-sdk/client-sts';
 import { SignatureV4 } from '@smithy/signature-v4';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
+import type net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NodeSha256 } from '../../src/sigv4/test-support/smithy.js';
 import { openStore } from '../../src/store/open.js';
 import type { AccessEvent } from '../../src/store/store.js';
-import { ACCOUNT, ADMIN, credplaneCli, startCredplane, tempDir, type Credplane } from './support.js';
+import {
+  ACCOUNT,
+  ADMIN,
+  credplaneCli,
+  startCredplane,
+  startMoto,
+  tempDir,
+  type Credplane,
+  type Moto,
+} from './support.js';
 
 process.env.AWS_EC2_METADATA_DISABLED = 'true';
 
@@ -50,7 +58,7 @@ interface BackendRequest {
 }
 
 let dir: string;
-let moto: ChildProcess;
+let moto: Moto | undefined;
 let motoUrl: string;
 let counter: http.Server;
 let plane: Credplane;
@@ -60,30 +68,6 @@ let keyId: string;
 let reader: Credentials;
 let bounded: Credentials;
 let sessionCut: Credentials;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitForHttp(url: string, ms: number): Promise<void> {
-  const until = Date.now() + ms;
-  while (Date.now() < until) {
-    try {
-      await fetch(url);
-      return;
-    } catch {
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-  throw new Error(`${url} did not answer within ${ms} ms`);
-}
 
 const TEMPLATE = (codeDir: string): string => `
 Resources:
@@ -197,12 +181,9 @@ const via = (credentials: Credentials, region = 'us-east-1') => ({
 
 beforeAll(async () => {
   dir = tempDir('gateway');
-  const motoPort = await freePort();
-  moto = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(motoPort)], {
-    stdio: ['ignore', 'ignore', 'ignore'],
-    env: { PATH: process.env.PATH, HOME: dir, AWS_EC2_METADATA_DISABLED: 'true' },
-  });
-  motoUrl = `http://127.0.0.1:${motoPort}`;
+  moto = await startMoto(dir);
+  const motoPort = moto.port;
+  motoUrl = moto.url;
   // A pass-through that counts what reaches moto, and whether each request body arrived whole.
   counter = http.createServer((req, res) => {
     const entry: BackendRequest = { method: req.method!, url: req.url!, complete: false };
@@ -221,7 +202,6 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => counter.listen(0, '127.0.0.1', resolve));
   const counterPort = (counter.address() as net.AddressInfo).port;
-  await waitForHttp(motoUrl, 20_000);
   await seedMoto();
 
   const code = path.join(dir, 'fn');
@@ -243,12 +223,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await plane?.stop();
   counter?.close();
-  if (moto !== undefined && moto.exitCode === null) {
-    await new Promise<void>((resolve) => {
-      moto.once('exit', () => resolve());
-      moto.kill('SIGTERM');
-    });
-  }
+  await moto?.stop();
 });
 
 /** The error an SDK call failed with (the test fails if it succeeded). */

@@ -17,14 +17,21 @@ import { GetRolePolicyCommand, IAMClient, ListAttachedRolePoliciesCommand } from
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateQueueCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expandActionPattern } from '../../src/catalog/iam-actions.js';
 import { openStore } from '../../src/store/open.js';
-import { ACCOUNT, ADMIN, credplaneCli, startCredplane, tempDir, type Credplane } from './support.js';
+import {
+  ACCOUNT,
+  ADMIN,
+  credplaneCli,
+  startCredplane,
+  startMoto,
+  tempDir,
+  type Credplane,
+  type Moto,
+} from './support.js';
 
 process.env.AWS_EC2_METADATA_DISABLED = 'true';
 const isolation = tempDir('lp-sdk-env');
@@ -70,34 +77,10 @@ Resources:
 
 const MOTO = { accessKeyId: 'test', secretAccessKey: 'test' };
 let dir: string;
-let moto: ChildProcess;
+let moto: Moto | undefined;
 let motoUrl: string;
 let plane: Credplane;
 let queueUrl: string;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitForHttp(url: string, ms: number): Promise<void> {
-  const until = Date.now() + ms;
-  while (Date.now() < until) {
-    try {
-      await fetch(url);
-      return;
-    } catch {
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-  throw new Error(`${url} did not answer within ${ms} ms`);
-}
 
 async function seedMoto(): Promise<void> {
   const direct = { endpoint: motoUrl, region: 'us-east-1', credentials: MOTO };
@@ -225,13 +208,8 @@ async function generated(): Promise<PlanJson> {
 
 beforeAll(async () => {
   dir = tempDir('least-privilege');
-  const motoPort = await freePort();
-  moto = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(motoPort)], {
-    stdio: ['ignore', 'ignore', 'ignore'],
-    env: { PATH: process.env.PATH, HOME: dir, AWS_EC2_METADATA_DISABLED: 'true' },
-  });
-  motoUrl = `http://127.0.0.1:${motoPort}`;
-  await waitForHttp(motoUrl, 20_000);
+  moto = await startMoto(dir);
+  motoUrl = moto.url;
   await seedMoto();
   const template = path.join(dir, 'stack.yaml');
   fs.writeFileSync(template, TEMPLATE);
@@ -240,12 +218,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await plane?.stop();
-  if (moto !== undefined && moto.exitCode === null) {
-    await new Promise<void>((resolve) => {
-      moto.once('exit', () => resolve());
-      moto.kill('SIGTERM');
-    });
-  }
+  await moto?.stop();
 });
 
 describe('least privilege, from an over-broad role to what the workload needs and back', () => {
