@@ -39,6 +39,11 @@ export interface GatewaySettings {
   idleTimeoutMs?: number;
   /** Largest body the gateway buffers to map or verify a request (default 16 MiB). */
   maxBodyBytes?: number;
+  /**
+   * Bytes all requests together may hold buffered at once (default 256 MiB); past it new requests
+   * with bodies to buffer are refused with 503 rather than growing memory without bound.
+   */
+  maxBufferedBytes?: number;
 }
 
 /** Used when a backend names no credentials: what moto_server and LocalStack accept. */
@@ -49,6 +54,7 @@ export const DEFAULT_BACKEND_CREDENTIALS: BackendCredentials = {
 export const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
 export const DEFAULT_IDLE_TIMEOUT_MS = 60_000;
 export const DEFAULT_GATEWAY_MAX_BODY = 16 * 1024 * 1024;
+export const DEFAULT_GATEWAY_MAX_BUFFERED = 256 * 1024 * 1024;
 
 export function emptyGatewaySettings(): GatewaySettings {
   return { backends: {}, modes: {} };

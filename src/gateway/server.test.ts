@@ -432,6 +432,28 @@ describe('gateway', () => {
     expect(seen.length).toBe(before);
   });
 
+  it('bounds the bytes all requests hold buffered, and releases them when each is answered', async () => {
+    const body = '{"TableName":"Open","Key":{}}';
+    // Room for one such body at a time, not two.
+    await startGateway({ maxBufferedBytes: Buffer.byteLength(body) + 10 });
+    const headers = {
+      'content-type': 'application/x-amz-json-1.0',
+      'x-amz-target': 'DynamoDB_20120810.GetItem',
+    };
+    for (let i = 0; i < 3; i += 1) {
+      const ok = await call('dynamodb', allowedCreds, { method: 'POST', path: '/', headers, body });
+      expect(ok.status).toBe(200);
+    }
+    const big = await call('dynamodb', allowedCreds, {
+      method: 'POST',
+      path: '/',
+      headers,
+      body: `{"TableName":"Open","Key":{},"Pad":"${'x'.repeat(64)}"}`,
+    });
+    expect(big.status).toBe(503);
+    expect((JSON.parse(big.text) as { __type: string }).__type).toContain('ServiceUnavailable');
+  });
+
   it('answers 503 in the service shape when the backend is down, missing, or silent', async () => {
     const closed = http.createServer();
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));

@@ -31,6 +31,7 @@ import {
   DEFAULT_BACKEND_CREDENTIALS,
   DEFAULT_CONNECT_TIMEOUT_MS,
   DEFAULT_GATEWAY_MAX_BODY,
+  DEFAULT_GATEWAY_MAX_BUFFERED,
   DEFAULT_IDLE_TIMEOUT_MS,
   modeFor,
   type BackendSettings,
@@ -105,6 +106,9 @@ export function createGateway(deps: GatewayDeps): Gateway {
   const resigner = createResigner();
   const settings = deps.settings;
   const maxBody = settings.maxBodyBytes ?? DEFAULT_GATEWAY_MAX_BODY;
+  const maxBuffered = settings.maxBufferedBytes ?? DEFAULT_GATEWAY_MAX_BUFFERED;
+  // Bytes reserved by requests whose bodies are being (or have been) buffered and not yet answered.
+  let buffered = 0;
   const now = deps.now ?? Date.now;
 
   const respond = (res: http.ServerResponse, response: ApiResponse): void => {
@@ -214,6 +218,24 @@ export function createGateway(deps: GatewayDeps): Gateway {
     if (streaming) {
       payloadHash = declared;
     } else {
+      // A body without a length may grow to the per-request limit: reserve that much.
+      const length = Number(headers['content-length'] ?? Number.NaN);
+      const reserve = hasBody
+        ? Number.isFinite(length) && length >= 0
+          ? Math.min(length, maxBody)
+          : maxBody
+        : 0;
+      if (reserve > 0 && buffered + reserve > maxBuffered) {
+        return fail(
+          unavailableError(
+            shape,
+            'Too many request bodies are being buffered right now; retry shortly.',
+            true,
+          ),
+        );
+      }
+      buffered += reserve;
+      res.once('close', () => (buffered -= reserve));
       try {
         body = await readBody(req, maxBody);
       } catch (error) {
