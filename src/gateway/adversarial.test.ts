@@ -9,7 +9,6 @@ import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AccessRecordInput } from '../audit/types.js';
-import { PolicyCache } from '../control/policy-cache.js';
 import { listen, type RunningServer } from '../server/http.js';
 import {
   ACCOUNT,
@@ -22,6 +21,7 @@ import { NodeSha256 } from '../sigv4/test-support/smithy.js';
 import { mapperForSigningName } from './mapping/index.js';
 import { createS3Mapper } from './mapping/s3.js';
 import { createGateway, type Gateway, type GatewayDeps } from './server.js';
+import { testGatewayDeps } from './test-support/deps.js';
 
 let plane: TestPlane;
 let backend: http.Server;
@@ -74,34 +74,13 @@ beforeAll(async () => {
     RoleSessionName: 'unit',
   });
   creds = credentialsOf(res.text);
-  gatewayDeps = {
-    settings: { backends: { '*': { url: `http://127.0.0.1:${backendPort}` } }, modes: {} },
-    mapperFor: mapperForSigningName,
-    authenticator: {
-      snapshot: plane.snapshot,
-      policies: new PolicyCache(),
-      keyRing: plane.keyRing,
-      partition: 'aws',
-      now: () => plane.clock.now,
-    },
-    keyRing: plane.keyRing,
-    partition: 'aws',
-    accountId: ACCOUNT,
-    record: (input) => (
-      records.push(input),
-      {
-        eventId: input.requestId,
-        eventTime: input.eventTime,
-        accountId: ACCOUNT,
-        channel: input.channel,
-        eventSource: input.eventSource,
-        eventName: input.eventName,
-        decision: input.decision,
-        record: {},
-      }
-    ),
-    sink: { offer: () => true },
-  };
+  gatewayDeps = testGatewayDeps(
+    plane,
+    { backends: { '*': { url: `http://127.0.0.1:${backendPort}` } }, modes: {} },
+    mapperForSigningName,
+    { records },
+    ACCOUNT,
+  );
   gateway = createGateway(gatewayDeps);
   server = await listen({ handler: plane.handler, intercept: gateway.intercept }, 0);
 });

@@ -5,7 +5,6 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { AccessRecordInput } from '../audit/types.js';
 import { decodeDenial } from '../control/authorization-message.js';
-import { PolicyCache } from '../control/policy-cache.js';
 import { AwsError } from '../errors.js';
 import { listen, type RunningServer } from '../server/http.js';
 import { verifyRequest } from '../sigv4/index.js';
@@ -22,6 +21,7 @@ import type { GatewaySettings } from './config.js';
 import { s3Mapper } from './mapping/s3.js';
 import { NodeSha256 } from '../sigv4/test-support/smithy.js';
 import { createGateway, type Gateway } from './server.js';
+import { testGatewayDeps } from './test-support/deps.js';
 import type { GatewayRequest, MappedRequest, ServiceMapper, UnmappedRequest } from './types.js';
 
 /** A small S3 mapper: path-style GET/PUT of objects; `?acl` is left unmapped. */
@@ -169,34 +169,15 @@ async function startGateway(
   mappers: Record<string, ServiceMapper> = { s3, dynamodb },
 ): Promise<void> {
   settings = { backends: { '*': { url: `http://127.0.0.1:${backendPort}` } }, modes: {}, ...overrides };
-  gateway = createGateway({
-    settings,
-    mapperFor: (name) => mappers[name],
-    authenticator: {
-      snapshot: plane.snapshot,
-      policies: new PolicyCache(),
-      keyRing: plane.keyRing,
-      partition: 'aws',
-      now: () => plane.clock.now,
-    },
-    keyRing: plane.keyRing,
-    partition: 'aws',
-    accountId: ACCOUNT,
-    record: (input) => {
-      records.push(input);
-      return {
-        eventId: input.requestId,
-        eventTime: input.eventTime,
-        accountId: ACCOUNT,
-        channel: input.channel,
-        eventSource: input.eventSource,
-        eventName: input.eventName,
-        decision: input.decision,
-        record: {},
-      };
-    },
-    sink: { offer: (event) => (accept ? (events.push(event), true) : false) },
-  });
+  gateway = createGateway(
+    testGatewayDeps(
+      plane,
+      settings,
+      (name) => mappers[name],
+      { records, events, accept: () => accept },
+      ACCOUNT,
+    ),
+  );
   server = await listen({ handler: plane.handler, intercept: gateway.intercept }, 0);
 }
 
