@@ -1,0 +1,345 @@
+/**
+ * Other names for the same resource must not dodge a Deny, nor be granted by an Allow on the other
+ * name: the gateway (in front of a real moto_server, called with the JS SDK) authorizes KMS
+ * cryptographic operations on the key an alias points to, Secrets Manager operations on the
+ * secret's full ARN whatever name the request used, and computes `dynamodb:LeadingKeys` from the
+ * table's partition key only (AWS's multi-tenant example policy).
+ */
+import {
+  CreateAliasCommand,
+  CreateKeyCommand,
+  DecryptCommand,
+  EncryptCommand,
+  KMSClient,
+  UpdateAliasCommand,
+} from '@aws-sdk/client-kms';
+import {
+  CreateTableCommand,
+  DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+  QueryCommand,
+} from '@aws-sdk/client-dynamodb';
+import {
+  CreateSecretCommand,
+  GetSecretValueCommand,
+  SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AccessRecordInput } from '../../src/audit/types.js';
+import { mapperForSigningName } from '../../src/gateway/mapping/index.js';
+import { createGateway, type Gateway } from '../../src/gateway/server.js';
+import { testGatewayDeps } from '../../src/gateway/test-support/deps.js';
+import { listen, type RunningServer } from '../../src/server/http.js';
+import {
+  ACCOUNT,
+  createTestPlane,
+  credentialsOf,
+  type Credentials,
+  type TestPlane,
+} from '../../src/server/test-support/plane.js';
+import { startMoto, tempDir, type Moto } from '../e2e/support.js';
+
+process.env.AWS_EC2_METADATA_DISABLED = 'true';
+
+const REGION = 'us-east-1';
+const MOTO = { accessKeyId: 'test', secretAccessKey: 'test' };
+const KEY_ARN = (id: string): string => `arn:aws:kms:${REGION}:${ACCOUNT}:key/${id}`;
+const ALIAS_ARN = (name: string): string => `arn:aws:kms:${REGION}:${ACCOUNT}:${name}`;
+const TABLE_ARN = `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/tenants`;
+
+let moto: Moto;
+let plane: TestPlane;
+let gateway: Gateway;
+let server: RunningServer;
+const records: AccessRecordInput[] = [];
+let keyA: string;
+let keyB: string;
+let dbSecretArn: string;
+const roles: Record<string, Credentials> = {};
+
+async function role(name: string, statements: object[]): Promise<void> {
+  await plane.store.createRole(ACCOUNT, {
+    roleName: name,
+    assumeRolePolicyDocument: JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [
+        { Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: 'sts:AssumeRole' },
+      ],
+    }),
+  });
+  await plane.store.putRolePolicy(
+    ACCOUNT,
+    name,
+    'inline',
+    JSON.stringify({ Version: '2012-10-17', Statement: statements }),
+  );
+}
+
+async function assume(name: string): Promise<Credentials> {
+  const res = await plane.call('sts', plane.admin, {
+    Action: 'AssumeRole',
+    Version: '2011-06-15',
+    RoleArn: `arn:aws:iam::${ACCOUNT}:role/${name}`,
+    RoleSessionName: 'attacker',
+  });
+  return credentialsOf(res.text);
+}
+
+const via = (name: string) => ({
+  endpoint: server.url,
+  region: REGION,
+  credentials: roles[name]!,
+  maxAttempts: 1,
+});
+
+/** The error a call failed with (the test fails if it succeeded). */
+async function failure(
+  promise: Promise<unknown>,
+): Promise<Error & { $metadata: { httpStatusCode?: number } }> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as Error & { $metadata: { httpStatusCode?: number } };
+  }
+  throw new Error('the call succeeded');
+}
+
+beforeAll(async () => {
+  moto = await startMoto(tempDir('alternate-names'));
+  const direct = { endpoint: moto.url, region: REGION, credentials: MOTO };
+  const kms = new KMSClient(direct);
+  keyA = (await kms.send(new CreateKeyCommand({}))).KeyMetadata!.KeyId!;
+  keyB = (await kms.send(new CreateKeyCommand({}))).KeyMetadata!.KeyId!;
+  await kms.send(new CreateAliasCommand({ AliasName: 'alias/app', TargetKeyId: keyA }));
+  await kms.send(new CreateAliasCommand({ AliasName: 'alias/moving', TargetKeyId: keyA }));
+  const sm = new SecretsManagerClient(direct);
+  dbSecretArn = (await sm.send(new CreateSecretCommand({ Name: 'db', SecretString: 'db-password' }))).ARN!;
+  await sm.send(new CreateSecretCommand({ Name: 'other', SecretString: 'other-value' }));
+  const ddb = new DynamoDBClient(direct);
+  await ddb.send(
+    new CreateTableCommand({
+      TableName: 'tenants',
+      KeySchema: [
+        { AttributeName: 'tenant', KeyType: 'HASH' },
+        { AttributeName: 'item', KeyType: 'RANGE' },
+      ],
+      AttributeDefinitions: [
+        { AttributeName: 'tenant', AttributeType: 'S' },
+        { AttributeName: 'item', AttributeType: 'S' },
+      ],
+      BillingMode: 'PAY_PER_REQUEST',
+    }),
+  );
+  for (const tenant of ['tenant-a', 'tenant-b']) {
+    await ddb.send(
+      new PutItemCommand({
+        TableName: 'tenants',
+        Item: { tenant: { S: tenant }, item: { S: 'order-1' }, total: { N: '7' } },
+      }),
+    );
+  }
+
+  plane = await createTestPlane();
+  await role('kms-denied-key', [
+    { Effect: 'Allow', Action: ['kms:Encrypt', 'kms:Decrypt'], Resource: '*' },
+    { Effect: 'Deny', Action: 'kms:Decrypt', Resource: KEY_ARN(keyA) },
+  ]);
+  await role('kms-alias-only', [
+    { Effect: 'Allow', Action: 'kms:Encrypt', Resource: ALIAS_ARN('alias/app') },
+  ]);
+  await role('kms-key-via-alias', [
+    {
+      Effect: 'Allow',
+      Action: 'kms:Encrypt',
+      Resource: KEY_ARN(keyA),
+      Condition: { StringEquals: { 'kms:RequestAlias': 'alias/moving' } },
+    },
+  ]);
+  await role('kms-admin', [{ Effect: 'Allow', Action: 'kms:*', Resource: '*' }]);
+  await role('secret-denied', [
+    { Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: '*' },
+    { Effect: 'Deny', Action: 'secretsmanager:GetSecretValue', Resource: dbSecretArn },
+  ]);
+  await role('secret-full-arn', [
+    { Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: dbSecretArn },
+  ]);
+  // "Using IAM policy conditions for fine-grained access control" (Amazon DynamoDB Developer Guide).
+  await role('tenant-a', [
+    {
+      Effect: 'Allow',
+      Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'],
+      Resource: TABLE_ARN,
+      Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['tenant-a'] } },
+    },
+  ]);
+  for (const name of [
+    'kms-denied-key',
+    'kms-alias-only',
+    'kms-key-via-alias',
+    'kms-admin',
+    'secret-denied',
+    'secret-full-arn',
+    'tenant-a',
+  ]) {
+    roles[name] = await assume(name);
+  }
+  gateway = createGateway(
+    testGatewayDeps(
+      plane,
+      { backends: { '*': { url: moto.url } }, modes: {} },
+      mapperForSigningName,
+      { records },
+      ACCOUNT,
+    ),
+  );
+  server = await listen({ handler: plane.handler, intercept: gateway.intercept }, 0);
+}, 60_000);
+
+afterAll(async () => {
+  await server?.close();
+  gateway?.close();
+  await plane?.close();
+  await moto?.stop();
+});
+
+describe('KMS: cryptographic operations are authorized on the key an alias points to', () => {
+  it('a Deny on the key ARN is not dodged by Decrypt with the alias name or the alias ARN', async () => {
+    const kms = new KMSClient(via('kms-denied-key'));
+    const { CiphertextBlob } = await kms.send(
+      new EncryptCommand({ KeyId: 'alias/app', Plaintext: Buffer.from('hello') }),
+    );
+    for (const KeyId of ['alias/app', ALIAS_ARN('alias/app'), keyA, KEY_ARN(keyA)]) {
+      const error = await failure(kms.send(new DecryptCommand({ KeyId, CiphertextBlob })));
+      expect(error.name).toBe('AccessDeniedException');
+      expect(error.message).toContain(`kms:Decrypt on resource: ${KEY_ARN(keyA)}`);
+    }
+  });
+
+  it('an Allow on only the alias ARN grants no cryptographic operation', async () => {
+    const kms = new KMSClient(via('kms-alias-only'));
+    for (const KeyId of ['alias/app', ALIAS_ARN('alias/app')]) {
+      const error = await failure(kms.send(new EncryptCommand({ KeyId, Plaintext: Buffer.from('x') })));
+      expect(error.name).toBe('AccessDeniedException');
+      expect(error.message).toContain(`kms:Encrypt on resource: ${KEY_ARN(keyA)}`);
+    }
+  });
+
+  it('kms:RequestAlias is the alias the request used, and the key is checked after the alias moves', async () => {
+    const kms = new KMSClient(via('kms-key-via-alias'));
+    await kms.send(new EncryptCommand({ KeyId: 'alias/moving', Plaintext: Buffer.from('x') }));
+    const direct = await failure(kms.send(new EncryptCommand({ KeyId: keyA, Plaintext: Buffer.from('x') })));
+    expect(direct.name).toBe('AccessDeniedException');
+    // Re-pointed through the gateway: the next request through the alias is checked on key B.
+    await new KMSClient(via('kms-admin')).send(
+      new UpdateAliasCommand({ AliasName: 'alias/moving', TargetKeyId: keyB }),
+    );
+    const moved = await failure(
+      kms.send(new EncryptCommand({ KeyId: 'alias/moving', Plaintext: Buffer.from('x') })),
+    );
+    expect(moved.name).toBe('AccessDeniedException');
+    expect(moved.message).toContain(`kms:Encrypt on resource: ${KEY_ARN(keyB)}`);
+  });
+
+  it('an alias that does not exist is NotFoundException, not forwarded', async () => {
+    const kms = new KMSClient(via('kms-admin'));
+    const error = await failure(
+      kms.send(new EncryptCommand({ KeyId: 'alias/missing', Plaintext: Buffer.from('x') })),
+    );
+    expect(error.name).toBe('NotFoundException');
+  });
+});
+
+describe('Secrets Manager: every name of a secret is authorized on its full ARN', () => {
+  const partialArn = `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:db`;
+
+  it('a Deny on the full ARN is not dodged by the name or the partial ARN', async () => {
+    const sm = new SecretsManagerClient(via('secret-denied'));
+    for (const SecretId of ['db', partialArn, dbSecretArn]) {
+      const error = await failure(sm.send(new GetSecretValueCommand({ SecretId })));
+      expect(error.name).toBe('AccessDeniedException');
+      expect(error.message).toContain(`secretsmanager:GetSecretValue on resource: ${dbSecretArn}`);
+    }
+    const other = await sm.send(new GetSecretValueCommand({ SecretId: 'other' }));
+    expect(other.SecretString).toBe('other-value');
+  });
+
+  it('an Allow on the full ARN allows the name and the partial ARN, and nothing else', async () => {
+    const sm = new SecretsManagerClient(via('secret-full-arn'));
+    for (const SecretId of ['db', partialArn, dbSecretArn]) {
+      expect((await sm.send(new GetSecretValueCommand({ SecretId }))).SecretString).toBe('db-password');
+    }
+    const other = await failure(sm.send(new GetSecretValueCommand({ SecretId: 'other' })));
+    expect(other.name).toBe('AccessDeniedException');
+  });
+
+  it('a secret that does not exist is ResourceNotFoundException', async () => {
+    const sm = new SecretsManagerClient(via('secret-full-arn'));
+    const error = await failure(sm.send(new GetSecretValueCommand({ SecretId: 'missing' })));
+    expect(error.name).toBe('ResourceNotFoundException');
+  });
+});
+
+describe("DynamoDB: dynamodb:LeadingKeys is the partition key only (AWS's multi-tenant example)", () => {
+  it("GetItem, PutItem and Query reach the tenant's own items", async () => {
+    const ddb = new DynamoDBClient(via('tenant-a'));
+    const got = await ddb.send(
+      new GetItemCommand({
+        TableName: 'tenants',
+        Key: { tenant: { S: 'tenant-a' }, item: { S: 'order-1' } },
+      }),
+    );
+    expect(got.Item?.total?.N).toBe('7');
+    await ddb.send(
+      new PutItemCommand({
+        TableName: 'tenants',
+        Item: { tenant: { S: 'tenant-a' }, item: { S: 'order-2' }, total: { N: '9' } },
+      }),
+    );
+    const queried = await ddb.send(
+      new QueryCommand({
+        TableName: 'tenants',
+        KeyConditionExpression: 'tenant = :t AND begins_with(#i, :p)',
+        ExpressionAttributeNames: { '#i': 'item' },
+        ExpressionAttributeValues: { ':t': { S: 'tenant-a' }, ':p': { S: 'order-' } },
+      }),
+    );
+    expect(queried.Count).toBe(2);
+  });
+
+  it("another tenant's items are denied", async () => {
+    const ddb = new DynamoDBClient(via('tenant-a'));
+    const calls = [
+      ddb.send(
+        new GetItemCommand({
+          TableName: 'tenants',
+          Key: { tenant: { S: 'tenant-b' }, item: { S: 'order-1' } },
+        }),
+      ),
+      ddb.send(
+        new PutItemCommand({
+          TableName: 'tenants',
+          Item: { tenant: { S: 'tenant-b' }, item: { S: 'tenant-a' } },
+        }),
+      ),
+      ddb.send(
+        new QueryCommand({
+          TableName: 'tenants',
+          KeyConditionExpression: 'tenant = :t',
+          ExpressionAttributeValues: { ':t': { S: 'tenant-b' } },
+        }),
+      ),
+    ];
+    for (const call of calls) expect((await failure(call)).name).toBe('AccessDeniedException');
+  });
+
+  it('a table that does not exist is ResourceNotFoundException', async () => {
+    const ddb = new DynamoDBClient(via('tenant-a'));
+    const error = await failure(
+      ddb.send(
+        new GetItemCommand({ TableName: 'missing', Key: { tenant: { S: 'tenant-a' }, item: { S: 'x' } } }),
+      ),
+    );
+    expect(error.name).toBe('ResourceNotFoundException');
+  });
+});
