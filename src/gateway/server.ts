@@ -41,6 +41,7 @@ import { accessDeniedError, serviceErrorResponse, unavailableError, type ErrorSh
 import { connectionTokens, forward, HOP_BY_HOP } from './forward.js';
 import { requestErrorShape } from './mapping/index.js';
 import { DigestGuard, isSha256Hex } from './payload.js';
+import { createResourceResolver, type ResourceResolver } from './resolve/resolver.js';
 import { createResigner, EMPTY_SHA256, formatQuery, sha256Hex } from './resign.js';
 import {
   CONTROL_PLANE_SERVICES,
@@ -67,6 +68,8 @@ export interface GatewayDeps {
   sink: AccessLogSink;
   logger?: Logger;
   now?: () => number;
+  /** Resolves aliases, secret names and key schemas before mapping (`resolve/resolver.ts`). */
+  resolver?: ResourceResolver;
 }
 
 export interface Gateway {
@@ -110,6 +113,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
   // Bytes reserved by requests whose bodies are being (or have been) buffered and not yet answered.
   let buffered = 0;
   const now = deps.now ?? Date.now;
+  const resolver = deps.resolver ?? createResourceResolver({ settings });
 
   const respond = (res: http.ServerResponse, response: ApiResponse): void => {
     if (res.headersSent || res.destroyed) return;
@@ -310,7 +314,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
     }
     let mapped: MappedRequest | UnmappedRequest;
     try {
-      mapped = mapper.map(request);
+      // Other names for a resource (aliases, secret names) become the resource the backend acts on.
+      mapped = mapper.map(await resolver.resolve(mapper, request, (done) => res.once('close', done)));
     } catch (error) {
       if (!isAwsError(error)) throw error;
       const logged = record(recordBase, undefined, {
@@ -544,6 +549,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     },
     close() {
       agent.destroy();
+      resolver.close();
     },
   };
 }

@@ -32,6 +32,40 @@ export interface GatewayRequest {
   /** The caller's account: resources without an account in the request belong to it. */
   accountId: string;
   partition: string;
+  /**
+   * What the resource resolver (`gateway/resolve/`) learned from the backend about the names this
+   * request uses (`ServiceMapper.references`); absent when nothing was resolved.
+   */
+  resolved?: ResolvedResources;
+}
+
+/**
+ * Names a request uses that are not the canonical resource (a KMS alias, a secret's name or partial
+ * ARN) or whose meaning is table metadata (a DynamoDB table's key schema), as the request gives them.
+ */
+export interface ResourceReferences {
+  /** KMS alias names (`alias/x`) or alias ARNs. */
+  kmsAliases?: string[];
+  /** Secrets Manager `SecretId`s: names, partial or full ARNs. */
+  secrets?: string[];
+  /** DynamoDB `TableName`s: names or table ARNs. */
+  tables?: string[];
+}
+
+/** One table's key attributes and those of its secondary indexes. */
+export interface TableKeySchemas {
+  partitionKey: string;
+  sortKey?: string;
+  indexes: Record<string, { partitionKey: string; sortKey?: string }>;
+}
+
+/** The backend's answers for a request's `ResourceReferences`, keyed by the name as the request gave it. */
+export interface ResolvedResources {
+  /** Alias name or ARN -> the key's id. */
+  kmsAliases?: ReadonlyMap<string, string>;
+  /** SecretId -> the secret's full name with its six-character suffix (`db-AbCdEf`). */
+  secrets?: ReadonlyMap<string, string>;
+  tables?: ReadonlyMap<string, TableKeySchemas>;
 }
 
 /** One IAM decision a request needs; a request needs one or more (CopyObject needs two). */
@@ -97,6 +131,11 @@ export interface ServiceMapper {
    * as malformed (the gateway answers it in the service's error shape without forwarding).
    */
   map(request: GatewayRequest): MappedRequest | UnmappedRequest;
+  /**
+   * The names in `request` the gateway must resolve with the backend before `map` (pure: it only
+   * reads the request). `map` then reads the answers from `request.resolved`.
+   */
+  references?(request: GatewayRequest): ResourceReferences;
   /**
    * The path the backend gets, when it is not the request's own: S3 moves a virtual-hosted bucket
    * into the path (the backend is addressed by IP), resolved with the same host names `map` used.

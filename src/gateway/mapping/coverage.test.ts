@@ -202,6 +202,7 @@ const SAMPLES: Record<string, { client: Client; commands: Record<string, unknown
       UntagResource: new kms.UntagResourceCommand({ KeyId: KEY, TagKeys: ['a'] }),
       CreateAlias: new kms.CreateAliasCommand({ AliasName: 'alias/app', TargetKeyId: KEY_ID }),
       DeleteAlias: new kms.DeleteAliasCommand({ AliasName: 'alias/app' }),
+      UpdateAlias: new kms.UpdateAliasCommand({ AliasName: 'alias/app', TargetKeyId: KEY_ID }),
       CreateKey: new kms.CreateKeyCommand({}),
       ListKeys: new kms.ListKeysCommand({}),
       ListAliases: new kms.ListAliasesCommand({}),

@@ -2,10 +2,12 @@
  * DynamoDB (JSON 1.0, `X-Amz-Target: DynamoDB_20120810.<Operation>`) -> IAM checks.
  *
  * Item operations carry DynamoDB's fine-grained access keys:
- * - `dynamodb:LeadingKeys`: the partition key values the request touches. Which attribute of a key
- *   is the partition key is table metadata, not part of the request, so the mapper takes an
- *   optional `keySchema` lookup (the proxy can fill it from `DescribeTable` answers or the stack
- *   file). Without one it decides from the request alone and, when the request cannot tell, errs
+ * - `dynamodb:LeadingKeys`: the partition key values the request touches — only the partition key
+ *   ("Using IAM policy conditions for fine-grained access control", Amazon DynamoDB Developer
+ *   Guide). Which attribute that is is table metadata, not part of the request: `references` lists
+ *   the tables a request names, the gateway's resolver (`gateway/resolve/`) asks the backend
+ *   (DescribeTable), and `map` reads the key schemas from `request.resolved`; the mapper used alone
+ *   takes an optional `keySchema` lookup. Without either it decides from the request alone and, when the request cannot tell, errs
  *   towards denial: a `Key` of one attribute is the partition key (a table with a sort key needs
  *   both); a `Key` of two attributes, a `PutItem` `Item`, and a key condition with two equalities
  *   give every candidate value, so `ForAllValues:StringEquals` policies (the form AWS documents)
@@ -30,7 +32,9 @@ import type {
   AuthorizationCheck,
   GatewayRequest,
   MappedRequest,
+  ResourceReferences,
   ServiceMapper,
+  TableKeySchemas,
   UnmappedRequest,
 } from '../types.js';
 import { expressionAttributeNames, keyEqualities } from './dynamodb-expressions.js';
@@ -517,7 +521,7 @@ export const dynamodbCoverage = coverageOf(operations);
  * mapper.map(request); // { operation: 'GetItem', checks: [{ action: 'dynamodb:GetItem', ... }] }
  */
 export function createDynamoDbMapper(options: DynamoDbMapperOptions = {}): ServiceMapper {
-  const keySchema: KeySchemaLookup = options.keySchema ?? (() => undefined);
+  const fallback: KeySchemaLookup = options.keySchema ?? (() => undefined);
   return {
     service: 'dynamodb',
     signingName: 'dynamodb',
@@ -526,11 +530,59 @@ export function createDynamoDbMapper(options: DynamoDbMapperOptions = {}): Servi
     needsBody: () => true,
     map(request: GatewayRequest): MappedRequest | UnmappedRequest {
       const operation = requireOperationFromTarget(request, 'DynamoDB_20120810');
+      const keySchema = request.resolved?.tables === undefined ? fallback : resolvedSchemas(request);
       return runOperation(SERVICE, operations, operation, () => parseJsonBody(request.body), {
         request,
         keySchema,
       });
     },
+    references(request: GatewayRequest): ResourceReferences {
+      const operation = requireOperationFromTarget(request, 'DynamoDB_20120810');
+      if (!KEYED_OPERATIONS.has(operation)) return {};
+      const tables = tablesNamed(parseJsonBody(request.body));
+      return tables.length === 0 ? {} : { tables };
+    },
+  };
+}
+
+/** Operations whose checks carry `dynamodb:LeadingKeys`, so need the tables' key schemas. */
+const KEYED_OPERATIONS: ReadonlySet<string> = new Set([
+  'GetItem',
+  'PutItem',
+  'UpdateItem',
+  'DeleteItem',
+  'Query',
+  'BatchGetItem',
+  'BatchWriteItem',
+  'TransactGetItems',
+  'TransactWriteItems',
+]);
+
+/** The `TableName`s (as given) of an item, batch or transaction request. */
+function tablesNamed(input: JsonObject): string[] {
+  const names: string[] = [];
+  const table = input['TableName'];
+  if (typeof table === 'string') names.push(table);
+  names.push(...Object.keys(optionalObject(input, 'RequestItems') ?? {}));
+  for (const entry of optionalArray(input, 'TransactItems') ?? []) {
+    if (!isObject(entry)) continue;
+    for (const item of Object.values(entry)) {
+      if (isObject(item) && typeof item['TableName'] === 'string') names.push(item['TableName']);
+    }
+  }
+  return unique(names);
+}
+
+/** The key schemas the resolver found, by the table ARN the mapper builds from each name. */
+function resolvedSchemas(request: GatewayRequest): KeySchemaLookup {
+  const byArn = new Map<string, TableKeySchemas>();
+  for (const [name, schemas] of request.resolved?.tables ?? []) {
+    byArn.set(tableTarget(request, name).arn, schemas);
+  }
+  return ({ tableArn, indexName }) => {
+    const schemas = byArn.get(tableArn);
+    if (schemas === undefined) return undefined;
+    return indexName === undefined ? schemas : schemas.indexes[indexName];
   };
 }
 

@@ -3,9 +3,14 @@
  *
  * The key a request uses is named by `KeyId`: a key id, a key ARN, an alias name (`alias/x`) or an
  * alias ARN. AWS resolves an alias to its key and authorizes on the key's ARN, with
- * `kms:RequestAlias` set to the alias. Resolving is I/O, so the mapper takes an optional
- * `resolveAlias` (alias ARN -> key ARN); without it the alias ARN itself is the resource, which
- * policies naming `key/*` resources do not match (a denial AWS would not give, never an allowance).
+ * `kms:RequestAlias` set to the alias ("Using aliases to control access to KMS keys", AWS KMS
+ * Developer Guide). Resolving is I/O: `references` lists the aliases a request names, the gateway's
+ * resolver (`gateway/resolve/kms.ts`) asks the backend, and `map` reads the key ids from
+ * `request.resolved` — an alias missing there is `NotFoundException`, never checked on the alias
+ * ARN (which would let a Deny on the key be dodged, and an Allow on the alias grant the key). Alias
+ * operations (CreateAlias/UpdateAlias/DeleteAlias) are checked on the alias ARN and on its key(s),
+ * as AWS documents. Without `request.resolved` (the mapper used alone) the optional `resolveAlias`
+ * (alias ARN -> key ARN) is asked, else the alias ARN is the resource.
  *
  * A symmetric `Decrypt` (and `ReEncrypt`'s source) may omit the key: KMS reads it from the
  * ciphertext. The mapper asks `ciphertextKeyId` for it; the default reads the key id that moto and
@@ -29,6 +34,7 @@ import type {
   AuthorizationCheck,
   GatewayRequest,
   MappedRequest,
+  ResourceReferences,
   ServiceMapper,
   UnmappedRequest,
 } from '../types.js';
@@ -45,7 +51,7 @@ import {
   tagList,
 } from './support/json-body.js';
 import type { JsonObject } from './support/json-body.js';
-import { coverageOf, runOperation } from './support/operations.js';
+import { coverageOf, operationEntry, runOperation } from './support/operations.js';
 import type { MappedParts, OperationTable } from './support/operations.js';
 import { pickParameters } from './support/parameters.js';
 import { requireOperationFromTarget } from './support/target.js';
@@ -123,17 +129,53 @@ function keyTarget(keyId: string, context: Context): KeyTarget {
   if (arn !== undefined) {
     if (arn.service !== 'kms') throw notFound(keyId);
     if (arn.resource.startsWith('alias/')) {
-      return { resource: context.resolveAlias(keyId) ?? keyId, alias: arn.resource, aliasArn: keyId };
+      const place = { region: arn.region, account: arn.account };
+      const resource = aliasKey(keyId, keyId, context, place);
+      return { resource, alias: arn.resource, aliasArn: keyId };
     }
     if (!arn.resource.startsWith('key/')) throw notFound(keyId);
     return { resource: keyId };
   }
   if (keyId.startsWith('alias/')) {
     const aliasArn = resourceArn(request, 'kms', keyId);
-    return { resource: context.resolveAlias(aliasArn) ?? aliasArn, alias: keyId, aliasArn };
+    return { resource: aliasKey(keyId, aliasArn, context), alias: keyId, aliasArn };
   }
   if (keyId === '' || keyId.includes('/') || keyId.includes(':')) throw notFound(keyId);
   return { resource: resourceArn(request, 'kms', `key/${keyId}`) };
+}
+
+/**
+ * The key ARN an alias (as the request names it) points to: from `request.resolved` when the
+ * gateway resolved the request (in the alias's own account and region), else `resolveAlias`.
+ */
+function aliasKey(
+  given: string,
+  aliasArn: string,
+  context: Context,
+  place: { region?: string; account?: string } = {},
+): string {
+  const resolved = context.request.resolved;
+  if (resolved === undefined) return context.resolveAlias(aliasArn) ?? aliasArn;
+  const keyId = resolved.kmsAliases?.get(given);
+  if (keyId === undefined) throw aliasNotFound(aliasArn);
+  return resourceArn(context.request, 'kms', `key/${keyId}`, place);
+}
+
+/** KMS's answer for an alias that does not exist. */
+export function aliasNotFound(aliasArn: string): AwsError {
+  return new AwsError('NotFoundException', `Alias ${truncate(aliasArn)} is not found.`, { status: 400 });
+}
+
+/** The aliases `KeyId`-like members name, for the resolver. */
+function aliasesIn(input: JsonObject, members: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const member of members) {
+    const value = input[member];
+    if (typeof value !== 'string') continue;
+    if (value.startsWith('alias/') || splitArn(value)?.resource.startsWith('alias/') === true)
+      out.push(value);
+  }
+  return out;
 }
 
 /** The key of a Decrypt or ReEncrypt source: the request's `KeyId`, else the ciphertext's. */
@@ -204,7 +246,11 @@ function wildcardOperation(action: string, extra: Extra = () => ({})) {
   };
 }
 
-/** CreateAlias/DeleteAlias need the action on the alias and on its key. */
+/**
+ * Alias operations need the action on the alias and on its key: CreateAlias on the new target,
+ * DeleteAlias on the current one, UpdateAlias on both ("Controlling access to aliases", AWS KMS
+ * Developer Guide).
+ */
 function aliasOperation(action: 'CreateAlias' | 'DeleteAlias' | 'UpdateAlias') {
   return {
     actions: [`kms:${action}`],
@@ -217,14 +263,25 @@ function aliasOperation(action: 'CreateAlias' | 'DeleteAlias' | 'UpdateAlias') {
       }
       const aliasArn = resourceArn(context.request, 'kms', aliasName);
       const checks: AuthorizationCheck[] = [keyCheck(action, { resource: aliasArn }, context)];
-      const targetKeyId = optionalString(input, 'TargetKeyId');
-      const key =
-        targetKeyId !== undefined ? keyTarget(targetKeyId, context).resource : context.resolveAlias(aliasArn);
-      if (key !== undefined) checks.push(keyCheck(action, { resource: key }, context));
+      const keys: string[] = [];
+      if (action !== 'CreateAlias') {
+        const current =
+          context.request.resolved === undefined
+            ? context.resolveAlias(aliasArn)
+            : aliasKey(aliasName, aliasArn, context);
+        if (current !== undefined) keys.push(current);
+      }
+      if (action !== 'DeleteAlias') {
+        keys.push(keyTarget(requiredString(input, 'TargetKeyId'), context).resource);
+      }
+      for (const key of new Set(keys)) checks.push(keyCheck(action, { resource: key }, context));
       return { checks, requestParameters: pickParameters(input, LOGGED) };
     },
   };
 }
+
+/** Members that name a key and may name it by an alias. */
+const KEY_MEMBERS = ['KeyId', 'SourceKeyId', 'DestinationKeyId', 'TargetKeyId'] as const;
 
 const operations: OperationTable<JsonObject, Context> = {
   Encrypt: keyOperation('Encrypt', cryptoContext),
@@ -308,6 +365,7 @@ const operations: OperationTable<JsonObject, Context> = {
   UntagResource: keyOperation('UntagResource', (input) => tagKeysContext(stringList(input, 'TagKeys'))),
   CreateAlias: aliasOperation('CreateAlias'),
   DeleteAlias: aliasOperation('DeleteAlias'),
+  UpdateAlias: aliasOperation('UpdateAlias'),
   CreateKey: wildcardOperation('CreateKey', (input) => ({
     'kms:KeySpec':
       optionalString(input, 'KeySpec') ??
@@ -348,6 +406,16 @@ export function createKmsMapper(options: KmsMapperOptions = {}): ServiceMapper {
         resolveAlias,
         ciphertextKeyId,
       });
+    },
+    references(request: GatewayRequest): ResourceReferences {
+      const operation = requireOperationFromTarget(request, 'TrentService');
+      if (operationEntry(operations, operation) === undefined) return {};
+      const input = parseJsonBody(request.body);
+      const members: string[] = [...KEY_MEMBERS];
+      // DeleteAlias and UpdateAlias are also checked on the key the alias points to now.
+      if (operation === 'DeleteAlias' || operation === 'UpdateAlias') members.push('AliasName');
+      const kmsAliases = aliasesIn(input, members);
+      return kmsAliases.length === 0 ? {} : { kmsAliases };
     },
   };
 }

@@ -3,12 +3,16 @@
  *
  * A secret's ARN ends in `-` and six random characters that only Secrets Manager knows
  * (`secret:db-password-AbCdEf`), and requests may name the secret without them (by name, or by a
- * partial ARN). Learning the suffix is I/O, so a request that names a secret without it is checked
- * against `secret:<name>-??????`: that text matches the resource patterns AWS documents for
- * naming a secret in a policy (`secret:<name>-??????`, `secret:<name>-*`, `secret:*`) exactly as the
- * real ARN would, while a policy naming the one full ARN does not match it (a denial AWS would not
- * give, never an allowance). A full ARN in the request is used as given. CreateSecret is checked
- * the same way: its ARN does not exist yet.
+ * partial ARN); AWS authorizes on the full ARN whatever the request named. Learning the suffix is
+ * I/O: `references` lists every `SecretId`, the gateway's resolver (`gateway/resolve/`) asks the
+ * backend (DescribeSecret), and `map` checks the full ARN from `request.resolved` — a `SecretId`
+ * missing there is `ResourceNotFoundException`, so no other name for a secret dodges a Deny on its
+ * ARN. `secretsmanager:SecretId` keeps the value the request sent.
+ *
+ * Without `request.resolved` (the mapper used alone) a name or partial ARN is checked against
+ * `secret:<name>-??????`, which matches the patterns AWS documents for naming a secret in a policy
+ * (`secret:<name>-??????`, `secret:<name>-*`, `secret:*`) but not a policy naming the one full ARN.
+ * CreateSecret is checked that way always: its ARN does not exist yet.
  *
  * Condition keys: `secretsmanager:SecretId` (as the request gives it), `secretsmanager:Name`,
  * `secretsmanager:VersionId`, `secretsmanager:VersionStage`, `secretsmanager:Description`,
@@ -18,7 +22,13 @@
  */
 import { AwsError } from '../../errors.js';
 import type { ContextInput } from '../../policy/index.js';
-import type { GatewayRequest, MappedRequest, ServiceMapper, UnmappedRequest } from '../types.js';
+import type {
+  GatewayRequest,
+  MappedRequest,
+  ResourceReferences,
+  ServiceMapper,
+  UnmappedRequest,
+} from '../types.js';
 import { foreignAccount, resourceArn, splitArn } from './support/arn.js';
 import { requestTagContext, tagKeysContext } from './support/conditions.js';
 import {
@@ -31,7 +41,7 @@ import {
   tagList,
 } from './support/json-body.js';
 import type { JsonObject } from './support/json-body.js';
-import { coverageOf, runOperation } from './support/operations.js';
+import { coverageOf, operationEntry, runOperation } from './support/operations.js';
 import type { MappedParts, OperationTable } from './support/operations.js';
 import { pickParameters } from './support/parameters.js';
 import { requireOperationFromTarget } from './support/target.js';
@@ -101,13 +111,41 @@ function stringKeys(input: JsonObject, members: readonly string[]): Record<strin
   return keys;
 }
 
+/** Secrets Manager's answer for a secret that does not exist. */
+export function secretNotFound(): AwsError {
+  return new AwsError('ResourceNotFoundException', "Secrets Manager can't find the specified secret.", {
+    status: 400,
+  });
+}
+
+/**
+ * The full ARN of the secret `secretId` names, from the resolver's answer (`fullName`, the name
+ * with its suffix), in the account and region the request names.
+ */
+function resolvedSecretArn(request: GatewayRequest, secretId: string): string {
+  secretResource(request, secretId); // the same validation as unresolved
+  const fullName = request.resolved?.secrets?.get(secretId);
+  if (fullName === undefined) throw secretNotFound();
+  const arn = splitArn(secretId);
+  const place = arn === undefined ? {} : { region: arn.region, account: arn.account };
+  return resourceArn(
+    arn === undefined ? request : { ...request, partition: arn.partition },
+    'secretsmanager',
+    `secret:${fullName}`,
+    place,
+  );
+}
+
 /** Operations on the secret `SecretId` names. */
 function secretOperation(action: string, extra: Extra = () => ({})) {
   return {
     actions: [`secretsmanager:${action}`],
     map: (input: JsonObject, request: GatewayRequest): MappedParts => {
       const secretId = requiredString(input, 'SecretId');
-      const resource = secretResource(request, secretId);
+      const resource =
+        request.resolved === undefined
+          ? secretResource(request, secretId)
+          : resolvedSecretArn(request, secretId);
       return {
         checks: [
           {
@@ -184,5 +222,12 @@ export const secretsManagerMapper: ServiceMapper = {
   map(request: GatewayRequest): MappedRequest | UnmappedRequest {
     const operation = requireOperationFromTarget(request, 'secretsmanager');
     return runOperation(SERVICE, operations, operation, () => parseJsonBody(request.body), request);
+  },
+  references(request: GatewayRequest): ResourceReferences {
+    const operation = requireOperationFromTarget(request, 'secretsmanager');
+    const entry = operationEntry(operations, operation);
+    if (entry === undefined || operation === 'CreateSecret' || operation === 'ListSecrets') return {};
+    const secretId = optionalString(parseJsonBody(request.body), 'SecretId');
+    return secretId === undefined ? {} : { secrets: [secretId] };
   },
 };
