@@ -353,3 +353,37 @@ describe('dynamodb mapper: what the service itself refuses, and what is not mapp
     });
   });
 });
+
+describe('dynamodb mapper: with the resolver answers (request.resolved)', () => {
+  const schemas = { partitionKey: 'tenant', sortKey: 'item', indexes: {} };
+
+  it('dynamodb:LeadingKeys is the partition key value only, for items, batches and transactions', async () => {
+    const get = await capture(
+      client,
+      new GetItemCommand({ TableName: 'Scores', Key: { tenant: { S: 'tenant-a' }, item: { S: 'order-1' } } }),
+    );
+    expect(dynamodbMapper.references?.(get)).toEqual({ tables: ['Scores'] });
+    const mapped = dynamodbMapper.map({ ...get, resolved: { tables: new Map([['Scores', schemas]]) } });
+    expect('checks' in mapped && mapped.checks[0]).toMatchObject({
+      resource: TABLE,
+      context: { 'dynamodb:LeadingKeys': ['tenant-a'] },
+    });
+    const transact = await capture(
+      client,
+      new TransactWriteItemsCommand({
+        TransactItems: [
+          { Put: { TableName: 'Scores', Item: { tenant: { S: 'tenant-a' }, item: { S: 'x' } } } },
+          { Delete: { TableName: TABLE, Key: { tenant: { S: 'tenant-b' }, item: { S: 'y' } } } },
+        ],
+      }),
+    );
+    expect(dynamodbMapper.references?.(transact)).toEqual({ tables: ['Scores', TABLE] });
+    const resolvedTransact = dynamodbMapper.map({
+      ...transact,
+      resolved: { tables: new Map([['Scores', schemas]]) },
+    });
+    expect(
+      'checks' in resolvedTransact && resolvedTransact.checks.map((c) => c.context['dynamodb:LeadingKeys']),
+    ).toEqual([['tenant-a'], ['tenant-b']]);
+  });
+});

@@ -1,6 +1,7 @@
 import {
   CreateAliasCommand,
   CreateKeyCommand,
+  DeleteAliasCommand,
   DecryptCommand,
   DescribeKeyCommand,
   EncryptCommand,
@@ -11,6 +12,7 @@ import {
   ScheduleKeyDeletionCommand,
   SignCommand,
   TagResourceCommand,
+  UpdateAliasCommand,
 } from '@aws-sdk/client-kms';
 import { describe, expect, it } from 'vitest';
 import type { MappedRequest } from '../types.js';
@@ -178,5 +180,73 @@ describe('kms mapper: what KMS itself refuses', () => {
       unmapped: true,
       operation: 'ImportKeyMaterial',
     });
+  });
+});
+
+describe('kms mapper: with the resolver answers (request.resolved)', () => {
+  const OTHER_KEY_ID = '0987dcba-09ab-87cd-65ef-ba0987654321';
+  const resolvedMap = async (command: unknown, aliases: Record<string, string>) => {
+    const request = await capture(client, command);
+    expect(kmsMapper.references?.(request)).toEqual(
+      Object.keys(aliases).length === 0 ? {} : { kmsAliases: Object.keys(aliases) },
+    );
+    const result = kmsMapper.map({ ...request, resolved: { kmsAliases: new Map(Object.entries(aliases)) } });
+    if ('unmapped' in result) throw new Error('unmapped');
+    return result;
+  };
+
+  it('an alias name or alias ARN is checked on the key it points to (in the alias ARN account)', async () => {
+    const byName = await resolvedMap(
+      new DecryptCommand({ KeyId: 'alias/app', CiphertextBlob: Buffer.from('c') }),
+      {
+        'alias/app': KEY_ID,
+      },
+    );
+    expect(byName.checks[0]).toMatchObject({ resource: KEY, context: { 'kms:RequestAlias': 'alias/app' } });
+    const foreign = 'arn:aws:kms:us-east-1:444455556666:alias/shared';
+    const byArn = await resolvedMap(new EncryptCommand({ KeyId: foreign, Plaintext: Buffer.from('p') }), {
+      [foreign]: KEY_ID,
+    });
+    expect(byArn.checks[0]).toMatchObject({
+      resource: `arn:aws:kms:us-east-1:444455556666:key/${KEY_ID}`,
+      resourceAccount: '444455556666',
+      context: { 'kms:RequestAlias': 'alias/shared' },
+    });
+  });
+
+  it('an alias the resolver did not answer for is NotFoundException, never the alias ARN', async () => {
+    const request = await capture(
+      client,
+      new EncryptCommand({ KeyId: 'alias/app', Plaintext: Buffer.from('p') }),
+    );
+    expect(() => kmsMapper.map({ ...request, resolved: {} })).toThrow(
+      expect.objectContaining({ code: 'NotFoundException' }),
+    );
+  });
+
+  it('UpdateAlias: on the alias, its current key and the new key; DeleteAlias: on the alias and its key', async () => {
+    const update = await resolvedMap(
+      new UpdateAliasCommand({ AliasName: 'alias/app', TargetKeyId: OTHER_KEY_ID }),
+      {
+        'alias/app': KEY_ID,
+      },
+    );
+    expect(update.checks.map((check) => [check.action, check.resource])).toEqual([
+      ['kms:UpdateAlias', ALIAS],
+      ['kms:UpdateAlias', KEY],
+      ['kms:UpdateAlias', `arn:aws:kms:us-east-1:111122223333:key/${OTHER_KEY_ID}`],
+    ]);
+    const remove = await resolvedMap(new DeleteAliasCommand({ AliasName: 'alias/app' }), {
+      'alias/app': KEY_ID,
+    });
+    expect(remove.checks.map((check) => check.resource)).toEqual([ALIAS, KEY]);
+    const create = await resolvedMap(
+      new CreateAliasCommand({ AliasName: 'alias/new', TargetKeyId: KEY_ID }),
+      {},
+    );
+    expect(create.checks.map((check) => check.resource)).toEqual([
+      'arn:aws:kms:us-east-1:111122223333:alias/new',
+      KEY,
+    ]);
   });
 });

@@ -144,3 +144,31 @@ describe('secretsmanager mapper: requests as the JS SDK v3 sends them', () => {
     ).toMatchObject({ unmapped: true, operation: 'RotateSecret' });
   });
 });
+
+describe('secretsmanager mapper: with the resolver answers (request.resolved)', () => {
+  const resolved = async (SecretId: string, fullName?: string) => {
+    const request = await capture(client, new GetSecretValueCommand({ SecretId }));
+    expect(secretsManagerMapper.references?.(request)).toEqual({ secrets: [SecretId] });
+    const secrets = new Map(fullName === undefined ? [] : [[SecretId, fullName]]);
+    return secretsManagerMapper.map({ ...request, resolved: { secrets } });
+  };
+
+  it('a name or a partial ARN is checked on the full ARN; SecretId stays what the request sent', async () => {
+    const byName = await resolved('prod/db', 'prod/db-AbCdEf');
+    expect('checks' in byName && byName.checks[0]).toMatchObject({
+      resource: `${PREFIX}prod/db-AbCdEf`,
+      context: { 'secretsmanager:SecretId': 'prod/db' },
+    });
+    const partial = 'arn:aws:secretsmanager:us-east-1:444455556666:secret:prod/db';
+    const byArn = await resolved(partial, 'prod/db-AbCdEf');
+    expect('checks' in byArn && byArn.checks[0]).toMatchObject({
+      resource: 'arn:aws:secretsmanager:us-east-1:444455556666:secret:prod/db-AbCdEf',
+      resourceAccount: '444455556666',
+      context: { 'secretsmanager:SecretId': partial },
+    });
+  });
+
+  it('a SecretId the resolver did not answer for is ResourceNotFoundException', async () => {
+    await expect(resolved('prod/db')).rejects.toMatchObject({ code: 'ResourceNotFoundException' });
+  });
+});
