@@ -75,6 +75,7 @@ export function createBackendCaller(options: {
       });
       return new Promise<BackendJsonAnswer>((resolve, reject) => {
         const fail = (why: string): void => {
+          clearTimeout(connectTimer);
           req.destroy();
           reject(new BackendUnreachableError(why));
         };
