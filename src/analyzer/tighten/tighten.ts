@@ -15,6 +15,9 @@ import {
   type RemovedActions,
 } from '../generate/diff.js';
 import { generatePolicy, type GenerateOptions, type GenerationResult } from '../generate/generate.js';
+import { installedCatalog } from '../generate/catalog.js';
+import { findWidening, type Widening } from '../generate/verify.js';
+import { AwsError } from '../../errors.js';
 import {
   applyChanges,
   planReplacement,
@@ -101,6 +104,24 @@ function targetSet(generated: GenerationResult): RolePolicySet {
   };
 }
 
+/**
+ * `policy tighten --apply` refused: the policy to put in place allows a request the role's current
+ * policies refuse. Tightening must never widen access.
+ */
+export class PolicyWouldWidenError extends AwsError {
+  readonly widening: Widening[];
+  constructor(roleName: string, widening: Widening[]) {
+    const first = widening[0]!;
+    super(
+      'PolicyWouldWiden',
+      `the generated policy for role ${roleName} allows ${widening.length} checked request(s) its current ` +
+        `policies refuse (e.g. ${first.action} on ${first.resource} with context ${JSON.stringify(first.context)}): ` +
+        'nothing applied',
+    );
+    this.widening = widening;
+  }
+}
+
 /** How changes reach IAM: through a writer (the IAM API), or a store transaction. */
 export type ApplyVia = { kind: 'iam-api'; writer: RolePolicyWriter } | { kind: 'store' };
 
@@ -119,6 +140,17 @@ export async function applyTighten(
 ): Promise<RolePolicySnapshot> {
   const role = plan.current.role;
   const generatedInline = targetSet(plan.generated).inline[0];
+  // Checked again on the exact text about to be put in place, whatever produced the plan.
+  if (generatedInline !== undefined) {
+    const { widening } = await findWidening({
+      current: plan.current.policies,
+      generated: generatedInline.document,
+      role,
+      used: plan.generated.used,
+      catalog: installedCatalog,
+    });
+    if (widening.length > 0) throw new PolicyWouldWidenError(role.roleName, widening);
+  }
   const content: SnapshotContent = {
     format: 1,
     roleArn: role.arn,
