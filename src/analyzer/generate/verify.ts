@@ -44,8 +44,8 @@ export interface Widening {
 export interface FindWideningInput {
   /** The current identity policies. */
   current: readonly { name: string; arn?: string; document: string }[];
-  /** The generated policy document. */
-  generated: string;
+  /** The generated policy document (or the documents the role would have afterwards). */
+  generated: string | readonly string[];
   role: { roleName: string; arn: string; accountId: string; roleId?: string };
   used: readonly { action: string; resource: string }[];
   catalog: ActionCatalog;
@@ -62,14 +62,16 @@ const SESSIONS = ['credplane-check-a', 'credplane-check-b'];
 export async function findWidening(
   input: FindWideningInput,
 ): Promise<{ requests: number; widening: Widening[] }> {
-  const doc = parsePolicy(input.generated);
-  const generated = compilePolicy(doc, { id: 'generated', kind: 'identity' });
+  const generatedDocs = (typeof input.generated === 'string' ? [input.generated] : input.generated).map(
+    (text) => parsePolicy(text),
+  );
+  const generated = generatedDocs.map((d, i) => compilePolicy(d, { id: `generated-${i}`, kind: 'identity' }));
   const currentDocs = input.current.map((p) => parsePolicy(p.document));
   const current: CompiledPolicy[] = currentDocs.map((d, i) =>
     compilePolicy(d, { id: input.current[i]!.arn ?? input.current[i]!.name, kind: 'identity' }),
   );
-  const docs = [doc, ...currentDocs];
-  const actions = await requestActions(doc, input);
+  const docs = [...generatedDocs, ...currentDocs];
+  const actions = await requestActions(generatedDocs, input);
   const resources = requestResources(docs, input);
   const contexts = contextVariations(docs);
   const widening: Widening[] = [];
@@ -83,7 +85,7 @@ export async function findWidening(
         for (const resource of resources) {
           requests++;
           const request = { principal, action, resource, context };
-          if (evaluate(request, { identity: [generated] }).decision !== 'Allow') continue;
+          if (evaluate(request, { identity: generated }).decision !== 'Allow') continue;
           const before = evaluate(request, { identity: current }).decision;
           if (before === 'Allow') continue;
           if (widening.length < MAX_REPORTED) {
@@ -108,9 +110,9 @@ function sessionPrincipal(role: FindWideningInput['role'], session: string): Req
   };
 }
 
-async function requestActions(doc: PolicyDocument, input: FindWideningInput): Promise<string[]> {
+async function requestActions(docs: readonly PolicyDocument[], input: FindWideningInput): Promise<string[]> {
   const out = new Set<string>(input.used.map((u) => u.action.toLowerCase()));
-  for (const s of doc.statements) {
+  for (const s of docs.flatMap((d) => d.statements)) {
     if (s.effect.value !== 'Allow' || s.action === undefined) continue;
     for (const v of s.action.values) {
       if (!hasWildcard(v.value)) out.add(v.value.toLowerCase());
