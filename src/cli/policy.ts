@@ -118,8 +118,12 @@ function plan(store: Store, roleName: string, opts: PlanCliOptions): Promise<Pol
   });
 }
 
+/** ERROR findings, or a generated policy that allows something the current ones refuse. */
 function hasErrors(plan: PolicyPlan): boolean {
-  return plan.generated.findings.some((f) => f.severity === 'ERROR');
+  return (
+    plan.generated.findings.some((f) => f.severity === 'ERROR') ||
+    plan.generated.verification.widening.length > 0
+  );
 }
 
 const out = (text: string): void => {
@@ -161,7 +165,11 @@ export function registerPolicyCommands(program: Command): void {
         }
         if (hasErrors(p)) {
           out(formatPlanText(p));
-          throw new Error('the generated policy has ERROR findings: nothing applied');
+          throw new Error(
+            p.generated.verification.widening.length > 0
+              ? 'the generated policy would allow requests the current policies refuse: nothing applied'
+              : 'the generated policy has ERROR findings: nothing applied',
+          );
         }
         // An empty log more often means the workload's calls did not go through credplane than
         // that it needs nothing: removing every permission takes an explicit yes.

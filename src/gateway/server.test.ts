@@ -19,6 +19,7 @@ import {
 import type { AccessEventInput } from '../store/store.js';
 import type { GatewaySettings } from './config.js';
 import { s3Mapper } from './mapping/s3.js';
+import { isS3QueryName } from './mapping/s3-operations.js';
 import { NodeSha256 } from '../sigv4/test-support/smithy.js';
 import { createGateway, type Gateway } from './server.js';
 import { testGatewayDeps } from './test-support/deps.js';
@@ -30,6 +31,7 @@ const s3: ServiceMapper = {
   signingName: 's3',
   protocol: 'rest-xml',
   needsBody: () => false,
+  acceptsQueryParameter: isS3QueryName,
   map(request: GatewayRequest): MappedRequest | UnmappedRequest {
     const [bucket, ...key] = request.path.slice(1).split('/');
     if (request.query.some(([name]) => name === 'acl')) {

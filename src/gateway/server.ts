@@ -38,8 +38,9 @@ import {
   type GatewaySettings,
 } from './config.js';
 import { accessDeniedError, serviceErrorResponse, unavailableError, type ErrorShape } from './denial.js';
-import { connectionTokens, forward, HOP_BY_HOP } from './forward.js';
+import { connectionTokens, forward } from './forward.js';
 import { requestErrorShape } from './mapping/index.js';
+import { forwardedRequest, type ForwardedRequest } from './forwarded-request.js';
 import { DigestGuard, isSha256Hex } from './payload.js';
 import { createResourceResolver, type ResourceResolver } from './resolve/resolver.js';
 import { createResigner, EMPTY_SHA256, formatQuery, sha256Hex } from './resign.js';
@@ -327,6 +328,22 @@ export function createGateway(deps: GatewayDeps): Gateway {
       return fail(logged ? error : unavailableError(shape, 'Please reduce your request rate.', true));
     }
 
+    // The request the backend gets, rebuilt from what the mapper read: a part it could not cover
+    // is refused here, before the decision is logged (`forwarded-request.ts`).
+    let forwarded: ForwardedRequest;
+    try {
+      forwarded = forwardedRequest(mapper, shape.protocol, request, headers);
+    } catch (error) {
+      if (!isAwsError(error)) throw error;
+      const logged = record(recordBase, mapped, {
+        decision: 'deny',
+        decisions: [],
+        error,
+        errorMessage: error.message,
+      });
+      return fail(logged ? error : unavailableError(shape, 'Please reduce your request rate.', true));
+    }
+
     const outcome = decideRequest(auth, mapped, shape);
     const backend = backendFor(settings, mapper.service);
     if (outcome.error === undefined && backend === undefined) {
@@ -345,9 +362,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     await send(req, res, {
       backend: backend!,
       mapper,
-      target,
-      headers,
-      method,
+      forwarded,
       region: backend!.region ?? auth.region,
       ...(body === undefined ? {} : { body }),
       payloadHash,
@@ -424,10 +439,9 @@ export function createGateway(deps: GatewayDeps): Gateway {
     input: {
       backend: BackendSettings;
       mapper: ServiceMapper;
-      target: RequestTarget;
-      headers: Record<string, string | undefined>;
-      method: string;
+      forwarded: ForwardedRequest;
       region: string;
+      /** The client's buffered body (forwarded when the request was not rebuilt). */
       body?: Buffer;
       payloadHash: string;
       fail: (error: AwsError) => void;
@@ -436,40 +450,38 @@ export function createGateway(deps: GatewayDeps): Gateway {
   ): Promise<void> => {
     const backendUrl = parsedUrl(input.backend.url);
     const port = backendUrl.port;
-    const hostHeader = backendUrl.host;
-    const forwarded = forwardHeaders(req.rawHeaders);
-    forwarded.host = hostHeader;
-    forwarded['x-amz-content-sha256'] = input.payloadHash;
-    if (input.body !== undefined) forwarded['content-length'] = String(input.body.length);
+    const { forwarded: request } = input;
+    const body = request.body ?? input.body;
+    const headers = request.headers;
+    headers.host = backendUrl.host;
+    headers['x-amz-content-sha256'] =
+      request.body === undefined ? input.payloadHash : sha256Hex(request.body);
+    if (body !== undefined) headers['content-length'] = String(body.length);
     else if (req.headers['content-length'] !== undefined)
-      forwarded['content-length'] = req.headers['content-length'];
-    // The backend is addressed by IP, so a virtual-hosted bucket moves into the path (the mapper
-    // resolves it with its own host names: the bucket it authorized).
-    const path =
-      input.mapper.backendPath?.({ host: input.headers.host ?? '', path: input.target.path }) ??
-      input.target.path;
+      headers['content-length'] = req.headers['content-length'];
+    const path = request.path;
     const signed = resigner.sign({
-      method: input.method,
+      method: request.method,
       hostname: backendUrl.hostname,
       port,
       path,
-      query: input.target.query,
-      headers: forwarded,
+      query: request.query,
+      headers,
       region: input.region,
       signingName: input.mapper.signingName,
       credentials: input.backend.credentials ?? DEFAULT_BACKEND_CREDENTIALS,
     });
-    const query = formatQuery(input.target.query);
-    const streamed = input.body === undefined;
+    const query = formatQuery(request.query);
+    const streamed = body === undefined;
     const guard = streamed && isSha256Hex(input.payloadHash) ? new DigestGuard(input.payloadHash) : undefined;
     const result = await forward({
       agent,
       hostname: backendUrl.hostname,
       port,
-      method: input.method,
+      method: request.method,
       target: query === '' ? path : `${path}?${query}`,
       headers: signed,
-      body: input.body ?? req,
+      body: body ?? req,
       ...(guard === undefined ? {} : { guard }),
       res,
       connectTimeoutMs: settings.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
@@ -580,19 +592,6 @@ function flatHeaders(raw: readonly string[]): Record<string, string | undefined>
     const name = raw[i]!.toLowerCase();
     // The gateway sets these itself on the forwarded request; it reads the client's values.
     if (listed?.has(name) === true && !AUTH_HEADERS.has(name)) continue;
-    const existing = out[name];
-    out[name] = existing === undefined ? raw[i + 1]! : `${existing},${raw[i + 1]!}`;
-  }
-  return out;
-}
-
-/** The client's headers that go on to the backend: not hop-by-hop, not the caller's signature. */
-export function forwardHeaders(raw: readonly string[]): Record<string, string> {
-  const listed = connectionTokens(raw);
-  const out: Record<string, string> = {};
-  for (let i = 0; i + 1 < raw.length; i += 2) {
-    const name = raw[i]!.toLowerCase();
-    if (HOP_BY_HOP.has(name) || AUTH_HEADERS.has(name) || listed?.has(name) === true) continue;
     const existing = out[name];
     out[name] = existing === undefined ? raw[i + 1]! : `${existing},${raw[i + 1]!}`;
   }

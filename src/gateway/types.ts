@@ -137,6 +137,13 @@ export interface ServiceMapper {
    */
   references?(request: GatewayRequest): ResourceReferences;
   /**
+   * REST protocols: whether the service defines the query parameter `name`. The gateway refuses a
+   * request with any other (a backend might read it as an operation or input the decision did not
+   * cover); JSON and Query requests are rebuilt from what the mapper read instead
+   * (`gateway/forwarded-request.ts`).
+   */
+  acceptsQueryParameter?(name: string): boolean;
+  /**
    * The path the backend gets, when it is not the request's own: S3 moves a virtual-hosted bucket
    * into the path (the backend is addressed by IP), resolved with the same host names `map` used.
    */

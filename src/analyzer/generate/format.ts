@@ -55,6 +55,13 @@ export function formatPlanText(plan: PolicyPlan): string {
     for (const k of g.keptDenies) out.push(`  ${k.sid ?? '(no Sid)'} from ${k.policy}`);
     out.push('');
   }
+  if (g.verification.widening.length > 0) {
+    out.push('NOT APPLICABLE: the generated policy allows requests the current policies refuse:');
+    for (const w of g.verification.widening) {
+      out.push(`  ${w.action} on ${w.resource} with ${JSON.stringify(w.context)} (current: ${w.current})`);
+    }
+    out.push('');
+  }
   for (const note of g.notes) out.push(`note: ${note}`);
   if (g.notes.length > 0) out.push('');
   if (g.findings.length === 0) out.push('Policy checks: no findings.');
@@ -101,6 +108,7 @@ export function formatPlanJson(plan: PolicyPlan): string {
       used: g.used.map((u) => ({ ...u, lastAccessed: u.lastAccessed.toISOString() })),
       notes: g.notes,
       findings: g.findings,
+      verification: g.verification,
       removed: plan.removed,
       changes: plan.changes.map(describeChange),
       diff: plan.diff,

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { CatalogAction, CatalogService } from '../../catalog/iam-actions.js';
 import type { LastAccessed } from '../../store/store.js';
 import { installedCatalog, sidServiceName, type ActionCatalog } from './catalog.js';
-import { generatePolicy } from './generate.js';
+import { generatePolicy, type CurrentPolicy } from './generate.js';
 import { generaliseResources } from './resources.js';
 import { parseSince } from './since.js';
 
@@ -24,6 +24,18 @@ function access(action: string, resource: string, allowed = 1, denied = 0): Last
 }
 
 const TABLE = `arn:aws:dynamodb:us-east-1:${ACCOUNT}:table/Orders`;
+
+/** A current policy that grants everything: the generated policy is then bounded by the log alone. */
+const EVERYTHING: CurrentPolicy[] = [
+  {
+    source: 'inline',
+    name: 'everything',
+    document: JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }],
+    }),
+  },
+];
 
 describe('parseSince', () => {
   const now = new Date('2026-11-29T12:00:00Z');
@@ -96,7 +108,7 @@ describe('generatePolicy', () => {
   ];
 
   it('groups actions by identical resources into statements with readable Sids', async () => {
-    const result = await generatePolicy({ role: ROLE, accesses });
+    const result = await generatePolicy({ role: ROLE, current: EVERYTHING, accesses });
     expect(result.document).toEqual({
       Version: '2012-10-17',
       Statement: [
@@ -127,12 +139,15 @@ describe('generatePolicy', () => {
   });
 
   it('leaves out denied-only attempts unless includeDenied, and trust-side and free actions always', async () => {
-    const strict = await generatePolicy({ role: ROLE, accesses });
+    const strict = await generatePolicy({ role: ROLE, current: EVERYTHING, accesses });
     expect(strict.allowedActions).not.toContain('dynamodb:PutItem');
     expect(strict.allowedActions).not.toContain('sts:GetCallerIdentity');
     expect(strict.allowedActions).not.toContain('sts:AssumeRole');
     expect(strict.notes.join('\n')).toMatch(/1 \(action, resource\) pair\(s\) were only ever denied/);
-    const loose = await generatePolicy({ role: ROLE, accesses }, { includeDenied: true });
+    const loose = await generatePolicy(
+      { role: ROLE, current: EVERYTHING, accesses },
+      { includeDenied: true },
+    );
     expect(loose.document.Statement[0]).toMatchObject({
       Sid: 'DynamoDBReadWrite',
       Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'],
@@ -141,7 +156,11 @@ describe('generatePolicy', () => {
 
   it('keeps sts:AssumeRole on another role (role chaining is a permission)', async () => {
     const other = `arn:aws:iam::${ACCOUNT}:role/deployer`;
-    const result = await generatePolicy({ role: ROLE, accesses: [access('sts:AssumeRole', other)] });
+    const result = await generatePolicy({
+      role: ROLE,
+      current: EVERYTHING,
+      accesses: [access('sts:AssumeRole', other)],
+    });
     expect(result.document.Statement).toEqual([
       { Sid: 'STSWrite', Effect: 'Allow', Action: 'sts:AssumeRole', Resource: other },
     ]);
@@ -151,6 +170,7 @@ describe('generatePolicy', () => {
     const many = Array.from({ length: 8 }, (_, i) => access('s3:GetObject', `arn:aws:s3:::docs/in/${i}.csv`));
     const result = await generatePolicy({
       role: ROLE,
+      current: EVERYTHING,
       accesses: [...many, access('s3:PutObject', 'arn:aws:s3:::docs/out/result.csv')],
     });
     expect(result.document.Statement).toEqual([
@@ -162,31 +182,38 @@ describe('generatePolicy', () => {
         Resource: 'arn:aws:s3:::docs/out/result.csv',
       },
     ]);
-    const narrower = await generatePolicy({ role: ROLE, accesses: many }, { prefixThreshold: 10 });
+    const narrower = await generatePolicy(
+      { role: ROLE, current: EVERYTHING, accesses: many },
+      { prefixThreshold: 10 },
+    );
     expect((narrower.document.Statement[0]!.Resource as string[]).length).toBe(8);
   });
 
   it('is deterministic: the input order does not matter', async () => {
-    const a = await generatePolicy({ role: ROLE, accesses });
-    const b = await generatePolicy({ role: ROLE, accesses: [...accesses].reverse() });
+    const a = await generatePolicy({ role: ROLE, current: EVERYTHING, accesses });
+    const b = await generatePolicy({ role: ROLE, current: EVERYTHING, accesses: [...accesses].reverse() });
     expect(b.text).toBe(a.text);
   });
 
   it('numbers Sids that would repeat', async () => {
     const result = await generatePolicy({
       role: ROLE,
+      current: EVERYTHING,
       accesses: [access('s3:GetObject', 'arn:aws:s3:::a/x'), access('s3:GetObjectAcl', 'arn:aws:s3:::b/y')],
     });
     expect(result.statements.map((s) => s.sid)).toEqual(['S3Read', 'S3Read2']);
   });
 
   it('passes the policy checks with no ERROR finding', async () => {
-    const result = await generatePolicy({ role: ROLE, accesses }, { includeDenied: true });
+    const result = await generatePolicy(
+      { role: ROLE, current: EVERYTHING, accesses },
+      { includeDenied: true },
+    );
     expect(result.findings.filter((f) => f.severity === 'ERROR')).toEqual([]);
   });
 
   it('grants nothing when nothing was used', async () => {
-    const result = await generatePolicy({ role: ROLE, accesses: [] });
+    const result = await generatePolicy({ role: ROLE, current: EVERYTHING, accesses: [] });
     expect(result.document.Statement).toEqual([]);
     expect(result.allowedActions).toEqual([]);
   });
@@ -222,7 +249,7 @@ describe('generatePolicy', () => {
     const catalog = await catalogWithDependency('lambda:CreateFunction', 'iam:PassRole');
     const fn = `arn:aws:lambda:us-east-1:${ACCOUNT}:function:etl`;
     const result = await generatePolicy(
-      { role: ROLE, accesses: [access('lambda:CreateFunction', fn)] },
+      { role: ROLE, current: EVERYTHING, accesses: [access('lambda:CreateFunction', fn)] },
       { catalog },
     );
     expect(result.dependentActions).toEqual([
@@ -249,6 +276,7 @@ describe('generatePolicy', () => {
     const used = await generatePolicy(
       {
         role: ROLE,
+        current: EVERYTHING,
         accesses: [
           access('lambda:CreateFunction', `arn:aws:lambda:us-east-1:${ACCOUNT}:function:etl`),
           access('iam:PassRole', role),
@@ -261,6 +289,7 @@ describe('generatePolicy', () => {
     const unknown = await generatePolicy(
       {
         role: ROLE,
+        current: EVERYTHING,
         accesses: [access('lambda:CreateFunction', `arn:aws:lambda:us-east-1:${ACCOUNT}:function:x`)],
       },
       { catalog: await catalogWithDependency('lambda:CreateFunction', 'nosuch:Thing') },

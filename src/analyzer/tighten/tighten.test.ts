@@ -198,6 +198,58 @@ describe('tighten and rollback', () => {
     expect(await plane.store.listRolePolicySnapshots(ACCOUNT, 'app')).toEqual([]);
   });
 
+  it('refuses to apply policies broader than the current ones, and changes nothing', async () => {
+    // The role's current policies allow s3 only with a prefix condition.
+    await plane.store.deleteRolePolicy(ACCOUNT, 'app', 'broad');
+    await plane.store.detachRolePolicy(ACCOUNT, 'app', managedArn);
+    await plane.store.detachRolePolicy(ACCOUNT, 'app', 'arn:aws:iam::aws:policy/ReadOnlyAccess');
+    const scoped = JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Effect: 'Allow',
+          Action: 's3:GetObject',
+          Resource: 'arn:aws:s3:::orders/*',
+          Condition: { IpAddress: { 'aws:SourceIp': '10.0.0.0/8' } },
+        },
+      ],
+    });
+    await plane.store.putRolePolicy(ACCOUNT, 'app', 'scoped', scoped);
+    const plan = await planPolicy(plane.store, ACCOUNT, 'app', { since: parseSince('1h') });
+    expect(plan.generated.verification.widening).toEqual([]);
+    expect(plan.generated.document.Statement[0]).toMatchObject({
+      Action: 's3:GetObject',
+      Resource: 'arn:aws:s3:::orders/in/1.json',
+      Condition: { IpAddress: { 'aws:SourceIp': '10.0.0.0/8' } },
+    });
+    const before = await state(plane.store);
+    // A plan whose policy lost the condition (as the condition-dropping rewrite produced).
+    const dropped = JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: 'arn:aws:s3:::orders/in/1.json' }],
+    });
+    const widened = {
+      ...plan,
+      changes: plan.changes.map((c) => (c.op === 'PutRolePolicy' ? { ...c, document: dropped } : c)),
+    };
+    for (const via of [{ kind: 'store' } as const, viaApi()]) {
+      await expect(applyTighten(plane.store, widened, via)).rejects.toMatchObject({
+        code: 'PolicyWouldWiden',
+      });
+    }
+    const attaching = {
+      ...plan,
+      changes: [...plan.changes, { op: 'AttachRolePolicy' as const, policyArn: managedArn }],
+    };
+    await expect(applyTighten(plane.store, attaching, { kind: 'store' })).rejects.toThrow(
+      `it attaches ${managedArn}`,
+    );
+    expect(await state(plane.store)).toEqual(before);
+    expect(await plane.store.listRolePolicySnapshots(ACCOUNT, 'app')).toEqual([]);
+    // The plan as generated applies.
+    await applyTighten(plane.store, plan, { kind: 'store' });
+  });
+
   it('the IAM API writer reports AWS errors with their code, and the probe checks the role', async () => {
     const writer = iamQueryWriter(transport(plane));
     await expect(writer.deleteRolePolicy('app', 'nope')).rejects.toMatchObject({ code: 'NoSuchEntity' });

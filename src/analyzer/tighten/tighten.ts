@@ -15,6 +15,9 @@ import {
   type RemovedActions,
 } from '../generate/diff.js';
 import { generatePolicy, type GenerateOptions, type GenerationResult } from '../generate/generate.js';
+import { installedCatalog } from '../generate/catalog.js';
+import { findWidening, type Widening } from '../generate/verify.js';
+import { AwsError } from '../../errors.js';
 import {
   applyChanges,
   planReplacement,
@@ -101,6 +104,63 @@ function targetSet(generated: GenerationResult): RolePolicySet {
   };
 }
 
+/**
+ * `policy tighten --apply` refused: the policy to put in place allows a request the role's current
+ * policies refuse. Tightening must never widen access.
+ */
+export class PolicyWouldWidenError extends AwsError {
+  readonly widening: Widening[];
+  constructor(roleName: string, widening: Widening[], reason?: string) {
+    const first = widening[0];
+    super(
+      'PolicyWouldWiden',
+      `the policies planned for role ${roleName} are broader than its current ones: ` +
+        (reason ??
+          `they allow ${widening.length} checked request(s) the current ones refuse, e.g. ${first?.action} on ` +
+            `${first?.resource} with context ${JSON.stringify(first?.context ?? {})}`) +
+        '; nothing applied',
+    );
+    this.widening = widening;
+  }
+}
+
+/**
+ * Checks the policies the role would have after `plan.changes` against its current ones, on the
+ * exact documents about to be written (whatever produced the plan); `PolicyWouldWidenError` if
+ * they allow any checked request the current ones refuse, or attach a policy it does not have.
+ */
+async function refuseWidening(plan: PolicyPlan): Promise<void> {
+  const role = plan.current.role;
+  const inline = new Map(
+    plan.current.policies.filter((p) => p.source === 'inline').map((p) => [p.name.toLowerCase(), p.document]),
+  );
+  const managed = new Map(
+    plan.current.policies.filter((p) => p.source === 'managed').map((p) => [p.arn!, p.document]),
+  );
+  for (const change of plan.changes) {
+    if (change.op === 'PutRolePolicy') inline.set(change.policyName.toLowerCase(), change.document);
+    else if (change.op === 'DeleteRolePolicy') inline.delete(change.policyName.toLowerCase());
+    else if (change.op === 'DetachRolePolicy') managed.delete(change.policyArn);
+    else if (!managed.has(change.policyArn)) {
+      throw new PolicyWouldWidenError(
+        role.roleName,
+        [],
+        `it attaches ${change.policyArn}, which the role does not have`,
+      );
+    }
+  }
+  const after = [...inline.values(), ...managed.values()];
+  if (after.length === 0) return; // no permission policies: nothing is allowed
+  const { widening } = await findWidening({
+    current: plan.current.policies,
+    generated: after,
+    role,
+    used: plan.generated.used,
+    catalog: installedCatalog,
+  });
+  if (widening.length > 0) throw new PolicyWouldWidenError(role.roleName, widening);
+}
+
 /** How changes reach IAM: through a writer (the IAM API), or a store transaction. */
 export type ApplyVia = { kind: 'iam-api'; writer: RolePolicyWriter } | { kind: 'store' };
 
@@ -119,6 +179,7 @@ export async function applyTighten(
 ): Promise<RolePolicySnapshot> {
   const role = plan.current.role;
   const generatedInline = targetSet(plan.generated).inline[0];
+  await refuseWidening(plan);
   const content: SnapshotContent = {
     format: 1,
     roleArn: role.arn,

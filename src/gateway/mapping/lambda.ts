@@ -141,12 +141,25 @@ function decodeSegment(segment: string): string {
   }
 }
 
+/**
+ * The query parameters of the mapped operations (Lambda API Reference): `Qualifier` names the
+ * version or alias the check is on; ListFunctions pages and filters a list it authorizes as `*`.
+ */
+const QUERY_PARAMETERS: ReadonlySet<string> = new Set([
+  'Qualifier',
+  'Marker',
+  'MaxItems',
+  'FunctionVersion',
+  'MasterRegion',
+]);
+
 /** The Lambda mapper (REST-JSON; the invocation payload streams unread). */
 export const lambdaMapper: ServiceMapper = {
   service: 'lambda',
   signingName: 'lambda',
   protocol: 'rest-json',
   needsBody: () => false,
+  acceptsQueryParameter: (name) => QUERY_PARAMETERS.has(name),
   map(request: GatewayRequest): MappedRequest | UnmappedRequest {
     const method = request.method.toUpperCase();
     for (const route of ROUTES) {

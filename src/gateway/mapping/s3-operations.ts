@@ -265,6 +265,14 @@ for (const spec of SUBRESOURCE_OPERATIONS) {
 }
 const PLAIN = new Map(PLAIN_OPERATIONS.map((s) => [s.operation, s]));
 
+/**
+ * Whether S3 defines the query name: a sub-resource, a parameter, or an `x-amz-*` header hoisted
+ * into a presigned URL. The gateway forwards no other (`gateway/forwarded-request.ts`).
+ */
+export function isS3QueryName(name: string): boolean {
+  return SUBRESOURCES.has(name) || PARAMETERS.has(name) || name.toLowerCase().startsWith('x-amz-');
+}
+
 /** What `classify` needs to know about a request. */
 export interface S3RequestShape {
   method: string;
@@ -290,7 +298,7 @@ export function classifyS3Request(shape: S3RequestShape): S3Classification {
   const selectors: string[] = [];
   for (const name of shape.query.keys()) {
     if (SUBRESOURCES.has(name)) selectors.push(name);
-    else if (!PARAMETERS.has(name) && !name.toLowerCase().startsWith('x-amz-')) return { unknown: true };
+    else if (!isS3QueryName(name)) return { unknown: true };
   }
   // `uploadId` and `list-type` select plain operations; beside a sub-resource they make the
   // request ambiguous (a backend may pick either), so they count as selectors there.

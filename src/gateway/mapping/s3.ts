@@ -55,7 +55,7 @@ import {
   signatureKeys,
 } from './s3-conditions.js';
 import type { S3Context } from './s3-conditions.js';
-import { classifyS3Request } from './s3-operations.js';
+import { classifyS3Request, isS3QueryName } from './s3-operations.js';
 import type { S3OperationSpec, S3Scope } from './s3-operations.js';
 
 export interface S3MapperOptions {
@@ -138,6 +138,7 @@ export function createS3Mapper(options: S3MapperOptions = {}): ServiceMapper {
     map(request) {
       return mapRequest(request, endpointHosts, now());
     },
+    acceptsQueryParameter: isS3QueryName,
     backendPath(request) {
       return resolveS3Address(request.host, request.path, endpointHosts).pathStylePath;
     },

@@ -21,6 +21,9 @@ const MAX_JSON_BODY = 16 * 1024 * 1024;
  */
 export function parseJsonBody(body: Buffer | undefined): JsonObject {
   if (body === undefined || body.length === 0) return {};
+  // Parsed once per request: the mapper decides on it and the forwarder re-serializes the same value.
+  const known = parsedBodies.get(body);
+  if (known !== undefined) return known;
   if (body.length > MAX_JSON_BODY) throw serializationError('Request body is too large.');
   let parsed: unknown;
   try {
@@ -29,8 +32,11 @@ export function parseJsonBody(body: Buffer | undefined): JsonObject {
     throw serializationError('Start of structure or map found where not expected.');
   }
   if (!isObject(parsed)) throw serializationError('Start of structure or map found where not expected.');
+  parsedBodies.set(body, parsed);
   return parsed;
 }
+
+const parsedBodies = new WeakMap<Buffer, JsonObject>();
 
 export function serializationError(message: string): AwsError {
   return new AwsError('SerializationException', message, { status: 400 });

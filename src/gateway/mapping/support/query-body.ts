@@ -12,6 +12,11 @@ const MAX_PARAMETERS = 2000;
 export class QueryInput {
   constructor(private readonly values: ReadonlyMap<string, string>) {}
 
+  /** Every parameter once, in arrival order: what the gateway forwards (`gateway/forwarded-request.ts`). */
+  entries(): IterableIterator<[string, string]> {
+    return this.values.entries();
+  }
+
   get action(): string | undefined {
     return this.values.get('Action');
   }
@@ -71,6 +76,9 @@ export class QueryInput {
  * queryInput(request).action; // 'Publish'
  */
 export function queryInput(request: GatewayRequest): QueryInput {
+  // Read once per request: the mapper decides on it and the forwarder re-encodes the same values.
+  const known = parsedRequests.get(request);
+  if (known !== undefined) return known;
   const values = new Map<string, string>();
   const set = (name: string, value: string): void => {
     const existing = values.get(name);
@@ -103,8 +111,12 @@ export function queryInput(request: GatewayRequest): QueryInput {
       set(name, value);
     }
   }
-  return new QueryInput(values);
+  const input = new QueryInput(values);
+  parsedRequests.set(request, input);
+  return input;
 }
+
+const parsedRequests = new WeakMap<GatewayRequest, QueryInput>();
 
 function decodeFormComponent(text: string): string {
   try {
