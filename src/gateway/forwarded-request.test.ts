@@ -7,7 +7,7 @@ import { secretsManagerMapper } from './mapping/secretsmanager.js';
 import { snsMapper } from './mapping/sns.js';
 import type { GatewayRequest } from './types.js';
 
-function request(input: Partial<GatewayRequest> & { body?: string | Buffer }): GatewayRequest {
+function request(input: Omit<Partial<GatewayRequest>, 'body'> & { body?: string | Buffer }): GatewayRequest {
   const { body, ...rest } = input;
   return {
     method: 'POST',
@@ -203,6 +203,30 @@ describe('REST protocols: only the query names and headers the service defines',
         forwardedRequest(lambdaMapper, 'rest-json', request({ path, query: [['qualifier', 'prod']] }), {}),
       ),
     ).toEqual({ code: 'InvalidParameterValueException', status: 400 });
+  });
+
+  it('a form body, or a body on GET/HEAD/DELETE, is refused (moto reads them as parameters)', () => {
+    const form = { 'content-type': 'application/x-www-form-urlencoded', 'content-length': '12' };
+    expect(
+      errorOf(() =>
+        forwardedRequest(s3Mapper, 'rest-xml', request({ method: 'PUT', path: '/b/k', headers: form }), form),
+      ),
+    ).toEqual({ code: 'InvalidArgument', status: 400 });
+    const body = { 'content-length': '5' };
+    expect(
+      errorOf(() =>
+        forwardedRequest(s3Mapper, 'rest-xml', request({ method: 'GET', path: '/b/k', headers: body }), body),
+      ),
+    ).toEqual({ code: 'InvalidArgument', status: 400 });
+    const upload = { 'content-type': 'text/plain', 'content-length': '5' };
+    expect(
+      forwardedRequest(
+        s3Mapper,
+        'rest-xml',
+        request({ method: 'PUT', path: '/b/k', headers: upload }),
+        upload,
+      ).headers['content-type'],
+    ).toBe('text/plain');
   });
 
   it('S3 virtual-hosted bucket moves into the path the backend gets', () => {

@@ -18,7 +18,8 @@
  *   re-encoded as the form body (the only place), no URL query, no `X-Amz-Target`.
  * - REST (S3, Lambda): method, path and body as sent (the mapper routes by method and path, and
  *   the S3 mapper reads every body it authorizes on); query names the mapper does not know are
- *   refused (`ServiceMapper.acceptsQueryParameter`).
+ *   refused (`ServiceMapper.acceptsQueryParameter`), and so are form bodies and a body on a GET,
+ *   HEAD or DELETE (moto reads those as parameters).
  *
  * Headers: only the protocol's own go on (`x-amz-*` and HTTP's standard request headers for the
  * REST protocols, the content type and target for the others) plus the SDKs' harmless metadata;
@@ -162,6 +163,24 @@ function restRequest(
         `credplane's gateway does not know the query parameter ${quote(name)} of ${mapper.service}, so it cannot tell what a backend would do with it.`,
       );
     }
+  }
+  // Some backends read a form body as request parameters whatever the operation (moto parses
+  // every form; with no URL query it parses any body as one), and S3 and Lambda define no
+  // parameter in a body: a REST request has no form body, and GET, HEAD and DELETE have no body.
+  const mediaType = headers['content-type']?.split(';')[0]!.trim().toLowerCase();
+  if (mediaType === 'application/x-www-form-urlencoded' || mediaType === 'multipart/form-data') {
+    throw notForwarded(
+      mapper,
+      `credplane's gateway does not forward ${mapper.service} requests with a form body (Content-Type: ${mediaType}): a backend may read it as parameters the decision did not cover.`,
+    );
+  }
+  const method = request.method.toUpperCase();
+  if (
+    (method === 'GET' || method === 'HEAD' || method === 'DELETE') &&
+    ((headers['content-length'] !== undefined && headers['content-length'] !== '0') ||
+      headers['transfer-encoding'] !== undefined)
+  ) {
+    throw notForwarded(mapper, `A ${method} request to ${mapper.service} has no body; this one has one.`);
   }
   const out = metadataHeaders(headers);
   for (const name in headers) {

@@ -350,6 +350,15 @@ function plain(method: string, shape: S3RequestShape): S3Classification {
         return { unknown: true };
     }
   }
+  // A part upload names both its upload and its part; with one alone a backend may take the PUT
+  // for a whole-object PutObject (moto does), which needs checks an UploadPart does not make.
+  if (method === 'PUT' && shape.query.has('uploadId') !== shape.query.has('partNumber')) {
+    throw new AwsError(
+      'InvalidArgument',
+      'A part upload must give both uploadId and partNumber; a PutObject neither.',
+      { status: 400 },
+    );
+  }
   if (shape.query.has('uploadId')) {
     switch (method) {
       case 'GET':

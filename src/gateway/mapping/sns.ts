@@ -118,6 +118,17 @@ const operations: OperationTable<QueryInput, GatewayRequest> = {
   Publish: {
     actions: ['sns:Publish'],
     map: (params, request): MappedParts => {
+      // One destination only: backends choose differently among several (moto takes PhoneNumber,
+      // then TargetArn, then TopicArn), so the one authorized might not be the one published to.
+      const given = ['TopicArn', 'TargetArn', 'PhoneNumber'].filter(
+        (name) => (params.get(name) ?? '') !== '',
+      );
+      if (given.length > 1) {
+        throw invalidParameter(
+          given.join(', '),
+          'only one of TopicArn, TargetArn and PhoneNumber may be given',
+        );
+      }
       const target = params.get('TopicArn') || params.get('TargetArn');
       if (target === undefined || target === '') {
         if ((params.get('PhoneNumber') ?? '') === '') {

@@ -68,23 +68,24 @@ function queueFromPath(path: string): { account: string; name: string } | undefi
 }
 
 /**
+ * A queue URL as SQS issues it, and nothing more: no query, fragment, user info, dot segment or
+ * trailing slash. Backends read a queue URL differently (moto takes the text after the last `/`,
+ * a URL parser its path), so a URL on which they could disagree names no queue.
+ */
+const QUEUE_URL = /^https?:\/\/[A-Za-z0-9.:[\]_-]+\/(\d{12})\/([A-Za-z0-9_-]{1,80}(?:\.fifo)?)$/;
+
+/**
  * The queue a `QueueUrl` names: `<scheme>://<host>/<account>/<name>`. Anything else is SQS's own
  * error for an unusable URL.
  */
 function queueFromUrl(url: string): { account: string; name: string } {
-  let path: string;
-  try {
-    path = new URL(url).pathname;
-  } catch {
-    path = '';
-  }
-  const queue = queueFromPath(path);
-  if (queue === undefined) {
+  const match = QUEUE_URL.exec(url);
+  if (match === null) {
     throw new AwsError('InvalidAddress', `The address ${truncate(url)} is not valid for this endpoint.`, {
       status: 404,
     });
   }
-  return queue;
+  return { account: match[1] as string, name: match[2] as string };
 }
 
 interface NamedQueue {
