@@ -33,6 +33,7 @@ import type {
   ServiceMapper,
   UnmappedRequest,
 } from '../types.js';
+import { checkNestingDepth } from './dynamodb-depth.js';
 import { expressionAttributeNames, keyEqualities } from './dynamodb-expressions.js';
 import { foreignAccount, resourceArn, splitArn } from './support/arn.js';
 import { requestTagContext, tagKeysContext } from './support/conditions.js';
@@ -526,10 +527,16 @@ export function createDynamoDbMapper(options: DynamoDbMapperOptions = {}): Servi
     needsBody: () => true,
     map(request: GatewayRequest): MappedRequest | UnmappedRequest {
       const operation = requireOperationFromTarget(request, 'DynamoDB_20120810');
-      return runOperation(SERVICE, operations, operation, () => parseJsonBody(request.body), {
-        request,
-        keySchema,
-      });
+      return runOperation(
+        SERVICE,
+        operations,
+        operation,
+        () => checkNestingDepth(parseJsonBody(request.body)),
+        {
+          request,
+          keySchema,
+        },
+      );
     },
   };
 }
