@@ -41,6 +41,7 @@ import { accessDeniedError, serviceErrorResponse, unavailableError, type ErrorSh
 import { connectionTokens, forward, HOP_BY_HOP } from './forward.js';
 import { requestErrorShape } from './mapping/index.js';
 import { DigestGuard, isSha256Hex } from './payload.js';
+import { planPerItem } from './per-item.js';
 import { createResigner, EMPTY_SHA256, formatQuery, sha256Hex } from './resign.js';
 import {
   CONTROL_PLANE_SERVICES,
@@ -323,6 +324,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
     }
 
     const outcome = decideRequest(auth, mapped, shape);
+    // S3 DeleteObjects: the allowed keys go to the backend, the denied ones are answered per key.
+    const perItem = planPerItem(mapped, outcome);
     const backend = backendFor(settings, mapper.service);
     if (outcome.error === undefined && backend === undefined) {
       const error = unavailableError(
@@ -336,6 +339,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       return fail(unavailableError(shape, 'Please reduce your request rate.', true));
     }
     if (outcome.error !== undefined) return fail(outcome.error);
+    if (perItem?.kind === 'answer') return respond(res, perItem);
 
     await send(req, res, {
       backend: backend!,
@@ -348,6 +352,14 @@ export function createGateway(deps: GatewayDeps): Gateway {
       payloadHash,
       fail,
       shape,
+      ...(perItem?.kind === 'forward'
+        ? {
+            body: perItem.body,
+            payloadHash: sha256Hex(perItem.body),
+            setHeaders: perItem.headers,
+            rewriteResponse: perItem.mergeResponse,
+          }
+        : {}),
     });
   };
 
@@ -427,6 +439,9 @@ export function createGateway(deps: GatewayDeps): Gateway {
       payloadHash: string;
       fail: (error: AwsError) => void;
       shape: ErrorShape;
+      /** Headers to set (`undefined`: remove) on a rewritten body. */
+      setHeaders?: Record<string, string | undefined>;
+      rewriteResponse?: (body: Buffer) => Buffer;
     },
   ): Promise<void> => {
     const backendUrl = parsedUrl(input.backend.url);
@@ -435,6 +450,10 @@ export function createGateway(deps: GatewayDeps): Gateway {
     const forwarded = forwardHeaders(req.rawHeaders);
     forwarded.host = hostHeader;
     forwarded['x-amz-content-sha256'] = input.payloadHash;
+    for (const [name, value] of Object.entries(input.setHeaders ?? {})) {
+      if (value === undefined) delete forwarded[name];
+      else forwarded[name] = value;
+    }
     if (input.body !== undefined) forwarded['content-length'] = String(input.body.length);
     else if (req.headers['content-length'] !== undefined)
       forwarded['content-length'] = req.headers['content-length'];
@@ -469,6 +488,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       res,
       connectTimeoutMs: settings.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
       idleTimeoutMs: settings.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
+      ...(input.rewriteResponse === undefined ? {} : { rewriteResponse: input.rewriteResponse }),
     });
     if (result.error === undefined || result.status !== undefined) return;
     const cause = result.error.cause;
