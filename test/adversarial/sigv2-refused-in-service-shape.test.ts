@@ -90,4 +90,39 @@ describe('SigV2 requests get S3’s own error, not STS’s', () => {
       message: 'The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256.',
     });
   });
+
+  it('Query SigV2 (URL or form body) to STS, IAM and EC2 is IncompleteSignature in each one’s shape', async () => {
+    const sigv2 = {
+      AWSAccessKeyId: ADMIN.accessKeyId,
+      SignatureVersion: '2',
+      SignatureMethod: 'HmacSHA256',
+      Timestamp: new Date().toISOString(),
+      Signature: 'c2lnbmF0dXJlc2lnbmF0dXJlc2lnbmF0dXJlMTI=',
+    };
+    const form = (params: Record<string, string>) => ({
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ ...params, ...sigv2 }).toString(),
+    });
+    const iam = await fetch(
+      `${plane.url}/?${new URLSearchParams({ Action: 'ListRoles', Version: '2010-05-08', ...sigv2 })}`,
+    );
+    const sts = await fetch(plane.url, form({ Action: 'GetCallerIdentity', Version: '2011-06-15' }));
+    const ec2 = await fetch(plane.url, form({ Action: 'DescribeInstances', Version: '2016-11-15' }));
+    const message =
+      'The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256.';
+    const iamText = await iam.text();
+    expect(iam.status).toBe(400);
+    expect(iamText).toContain('<ErrorResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/">');
+    expect(iamText).toContain(`<Code>IncompleteSignature</Code><Message>${message}</Message>`);
+    const stsText = await sts.text();
+    expect(sts.status).toBe(400);
+    expect(stsText).toContain('<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">');
+    expect(stsText).toContain(`<Code>IncompleteSignature</Code><Message>${message}</Message>`);
+    const ec2Text = await ec2.text();
+    expect(ec2.status).toBe(400);
+    expect(ec2Text).toContain(
+      `<Response><Errors><Error><Code>IncompleteSignature</Code><Message>${message}</Message>`,
+    );
+  });
 });
