@@ -28,6 +28,12 @@ function port(value: string): number {
   return n;
 }
 
+function positiveInteger(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 10_000) throw new InvalidArgumentError('must be 1..10000');
+  return n;
+}
+
 function accountId(value: string): string {
   if (!/^\d{12}$/.test(value)) throw new InvalidArgumentError('must be 12 digits');
   return value;
@@ -87,6 +93,11 @@ program
     "gateway backend per service, e.g. s3=http://127.0.0.1:5000 or '*=http://127.0.0.1:5000' (repeatable)",
     collect,
     [],
+  )
+  .option(
+    '--lambda-concurrency <n>',
+    'Lambda invocations running at once across all functions; more are throttled (429)',
+    positiveInteger,
   )
   .option(
     '--gateway-mode <service[:Operation]=mode>',

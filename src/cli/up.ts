@@ -30,6 +30,8 @@ export interface UpOptions {
   /** `--backend service=url` and `--gateway-mode service[:Operation]=mode`, over the template's. */
   backend?: string[];
   gatewayMode?: string[];
+  /** `--lambda-concurrency`: invocations running at once across all functions. */
+  lambdaConcurrency?: number;
 }
 
 export async function up(options: UpOptions): Promise<RunningControlPlane> {
@@ -61,6 +63,7 @@ export async function up(options: UpOptions): Promise<RunningControlPlane> {
       ? { clockOffsetSeconds: Number(process.env.CREDPLANE_CLOCK_OFFSET_SECONDS) }
       : {}),
     imds: imdsSettings(process.env),
+    ...(options.lambdaConcurrency === undefined ? {} : { lambdaConcurrency: options.lambdaConcurrency }),
   });
   logger.info(
     { url: plane.url, accountId: plane.accountId, masterKey: plane.masterKeySource },

@@ -166,6 +166,8 @@ export interface LambdaFunctionRecord extends RecordSource {
   /** MB; Lambda's default is 128. */
   memorySize: number;
   environment: { [name: string]: string };
+  /** `ReservedConcurrentExecutions`: invocations running at once (unset: only the global limit). */
+  reservedConcurrentExecutions?: number;
 }
 
 export type WorkloadRecord =

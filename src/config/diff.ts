@@ -154,6 +154,7 @@ const FIELDS: Record<RecordKind, Field[]> = {
     { key: 'timeout', label: 'timeout' },
     { key: 'memorySize', label: 'memory size' },
     { key: 'environment', label: 'environment' },
+    { key: 'reservedConcurrentExecutions', label: 'reserved concurrency' },
   ],
 };
 

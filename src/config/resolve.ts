@@ -712,6 +712,9 @@ function buildRecord(
           timeout: p.Timeout ?? 3,
           memorySize: p.MemorySize ?? 128,
           environment: p.Environment?.Variables ?? {},
+          ...(p.ReservedConcurrentExecutions !== undefined
+            ? { reservedConcurrentExecutions: p.ReservedConcurrentExecutions }
+            : {}),
         },
       };
     }

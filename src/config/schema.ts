@@ -245,7 +245,7 @@ export const PodIdentityAssociationProperties = withIgnored(
 export const LAMBDA_IGNORED = [
   'Architectures', 'CodeSigningConfigArn', 'DeadLetterConfig', 'Description', 'EphemeralStorage',
   'FileSystemConfigs', 'ImageConfig', 'KmsKeyArn', 'Layers', 'LoggingConfig', 'PackageType', 'RecursiveLoop',
-  'ReservedConcurrentExecutions', 'RuntimeManagementConfig', 'SnapStartConfig', 'Tags', 'TracingConfig', 'VpcConfig',
+  'RuntimeManagementConfig', 'SnapStartConfig', 'Tags', 'TracingConfig', 'VpcConfig',
 ] as const; // prettier-ignore
 
 /**
@@ -278,6 +278,8 @@ export const FunctionProperties = withIgnored(
     Code: LambdaCode,
     Timeout: integer(1, 900).optional(),
     MemorySize: integer(128, 10240).optional(),
+    /** Invocations of the function running at once; the function host throttles past it. */
+    ReservedConcurrentExecutions: integer(0, 10000).optional(),
     Environment: z.strictObject({ Variables: z.record(z.string(), text).optional() }).optional(),
   },
   LAMBDA_IGNORED,

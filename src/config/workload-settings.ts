@@ -209,6 +209,10 @@ export function workloadRecord(w: Workload, env: WorkloadEnv): WorkloadRecord | 
         timeout: num(s.timeout, 3),
         memorySize: num(s.memorySize, 128),
         environment,
+        ...optional(
+          'reservedConcurrentExecutions',
+          typeof s.reservedConcurrentExecutions === 'number' ? s.reservedConcurrentExecutions : undefined,
+        ),
       };
       return record;
     }

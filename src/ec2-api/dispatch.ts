@@ -34,6 +34,9 @@ const OPERATIONS: Readonly<Record<string, Ec2Operation>> = {
   ...METADATA_DEFAULTS_OPERATIONS,
 };
 
+/** The `Action`s this API serves. */
+export const EC2_ACTIONS: ReadonlySet<string> = new Set(Object.keys(OPERATIONS));
+
 /** Verifies the request's signature for `services` and resolves the caller. */
 export type Authenticate = (services: readonly string[]) => Promise<AuthenticatedCaller>;
 

@@ -24,6 +24,13 @@ export class InvalidParameterValue extends AwsError {
   }
 }
 
+/** Two parameters that may not appear in the same request. */
+export class InvalidParameterCombination extends AwsError {
+  constructor(message: string) {
+    super('InvalidParameterCombination', message);
+  }
+}
+
 export class MissingParameter extends AwsError {
   constructor(name: string) {
     super('MissingParameter', `The request must contain the parameter ${name}`);

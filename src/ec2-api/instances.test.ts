@@ -159,6 +159,38 @@ describe('EC2 Query API', () => {
     expect(errorCode(malformed.text)).toBe('InvalidInstanceID.Malformed');
   });
 
+  it('DescribeInstances refuses MaxResults outside 5-1000 and pages within it', async () => {
+    for (let i = 0; i < 6; i++) await run();
+    for (const max of ['4', '0', '1001', '-5', '99999999999999999999', 'ten']) {
+      const bad = await call(plane.admin, { Action: 'DescribeInstances', MaxResults: max });
+      expect([bad.status, errorCode(bad.text)], max).toEqual([400, 'InvalidParameterValue']);
+      expect(bad.text).toContain('Parameter must be between 5 and 1000.');
+    }
+    const withIds = await call(plane.admin, {
+      Action: 'DescribeInstances',
+      MaxResults: '5',
+      'InstanceId.1': await run(),
+    });
+    expect([withIds.status, errorCode(withIds.text)]).toEqual([400, 'InvalidParameterCombination']);
+    const seen: string[] = [];
+    let token: string | undefined;
+    do {
+      const res = await call(plane.admin, {
+        Action: 'DescribeInstances',
+        MaxResults: '5',
+        ...(token === undefined ? {} : { NextToken: token }),
+      });
+      expect(res.status).toBe(200);
+      const ids = [...res.text.matchAll(/<instanceId>([^<]+)<\/instanceId>/g)].map((m) => m[1]!);
+      expect(ids.length).toBeLessThanOrEqual(5);
+      seen.push(...ids);
+      token = xmlValue(res.text, 'nextToken');
+    } while (token !== undefined);
+    const all = await call(plane.admin, { Action: 'DescribeInstances' });
+    expect(seen).toEqual([...all.text.matchAll(/<instanceId>([^<]+)<\/instanceId>/g)].map((m) => m[1]));
+    expect(seen.length).toBeGreaterThan(5);
+  });
+
   it('ModifyInstanceMetadataOptions changes only what is given and validates values', async () => {
     const id = await run({ 'MetadataOptions.HttpPutResponseHopLimit': '3' });
     const res = await call(plane.admin, {

@@ -19,6 +19,7 @@ import {
   InvalidInstanceIdMalformed,
   InvalidInstanceIdNotFound,
   InvalidInstanceProfile,
+  InvalidParameterCombination,
   InvalidParameterValue,
   MissingParameter,
 } from './errors.js';
@@ -326,18 +327,28 @@ function matches(
 const describeInstances: Ec2Operation = async (ctx, params) => {
   ctx.authorize('ec2:DescribeInstances', '*');
   const ids = instanceIds(params);
+  // DescribeInstances (EC2 API Reference): "You cannot specify this parameter and the instance IDs
+  // parameter in the same request."
+  if (ids.length > 0 && params.get('MaxResults') !== undefined) {
+    throw new InvalidParameterCombination(
+      'The parameter instancesSet cannot be used with the parameter maxResults',
+    );
+  }
   const selected = ids.length > 0 ? await findInstances(ctx, ids) : await instances(ctx);
   const profiles = await profileMap(ctx);
   const wanted = filters(params);
+  const result = page(
+    params,
+    selected.filter((w) => wanted.every((f) => matches(w, f, profiles))),
+  );
   return {
-    reservationSet: selected
-      .filter((w) => wanted.every((f) => matches(w, f, profiles)))
-      .map((w) => ({
-        reservationId: `r-${hash(instanceIdOf(w), 17)}`,
-        ownerId: ctx.accountId,
-        groupSet: [],
-        instancesSet: [instanceXml(ctx, w, profiles)],
-      })),
+    reservationSet: result.items.map((w) => ({
+      reservationId: `r-${hash(instanceIdOf(w), 17)}`,
+      ownerId: ctx.accountId,
+      groupSet: [],
+      instancesSet: [instanceXml(ctx, w, profiles)],
+    })),
+    nextToken: result.nextToken,
   };
 };
 

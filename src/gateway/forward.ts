@@ -48,7 +48,15 @@ export interface ForwardInput {
   res: http.ServerResponse;
   connectTimeoutMs: number;
   idleTimeoutMs: number;
+  /**
+   * Rewrites a 200 answer's body before the client sees it (a per-item request's denied items):
+   * the answer is buffered, up to {@link MAX_REWRITTEN_RESPONSE} bytes, instead of streamed.
+   */
+  rewriteResponse?: (body: Buffer) => Buffer;
 }
+
+/** Largest backend answer buffered for `rewriteResponse` (a 1000-key DeleteObjects is ~200 KB). */
+export const MAX_REWRITTEN_RESPONSE = 16 * 1024 * 1024;
 
 export interface ForwardResult {
   /** The backend's status, once it answered. */
@@ -139,6 +147,32 @@ export function forward(input: ForwardInput): Promise<ForwardResult> {
     });
     upstream.on('response', (back) => {
       status = back.statusCode ?? 502;
+      const rewrite = input.rewriteResponse;
+      if (rewrite !== undefined && status === 200) {
+        const answered = status;
+        const chunks: Buffer[] = [];
+        let size = 0;
+        back.on('data', (chunk: Buffer) => {
+          size += chunk.length;
+          if (size > MAX_REWRITTEN_RESPONSE) fail(new BackendError('the answer is too large', 'unreachable'));
+          else chunks.push(chunk);
+        });
+        back.once('end', () => {
+          if (settled) return;
+          const body = rewrite(Buffer.concat(chunks));
+          const headers = responseHeaders(back.rawHeaders);
+          delete headers['transfer-encoding'];
+          delete headers['content-md5'];
+          headers['content-length'] = String(body.length);
+          input.res.writeHead(answered, headers);
+          input.res.end(body);
+          finish({ status: answered });
+        });
+        back.once('error', (cause) =>
+          fail(new BackendError('the response stream broke', 'unreachable', { cause })),
+        );
+        return;
+      }
       input.res.writeHead(status, responseHeaders(back.rawHeaders));
       // `pipe` rather than `pipeline`: on this hot path pipeline's per-call AbortController (and the
       // DOMException its abort builds) cost more than the forwarding itself.

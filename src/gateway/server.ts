@@ -42,6 +42,7 @@ import { connectionTokens, forward } from './forward.js';
 import { requestErrorShape } from './mapping/index.js';
 import { forwardedRequest, type ForwardedRequest } from './forwarded-request.js';
 import { DigestGuard, isSha256Hex } from './payload.js';
+import { planPerItem } from './per-item.js';
 import { createResourceResolver, type ResourceResolver } from './resolve/resolver.js';
 import { createResigner, EMPTY_SHA256, formatQuery, sha256Hex } from './resign.js';
 import {
@@ -345,6 +346,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
     }
 
     const outcome = decideRequest(auth, mapped, shape);
+    // S3 DeleteObjects: the allowed keys go to the backend, the denied ones are answered per key.
+    const perItem = planPerItem(mapped, outcome);
     const backend = backendFor(settings, mapper.service);
     if (outcome.error === undefined && backend === undefined) {
       const error = unavailableError(
@@ -358,6 +361,15 @@ export function createGateway(deps: GatewayDeps): Gateway {
       return fail(unavailableError(shape, 'Please reduce your request rate.', true));
     }
     if (outcome.error !== undefined) return fail(outcome.error);
+    if (perItem?.kind === 'answer') return respond(res, perItem);
+    if (perItem?.kind === 'forward') {
+      // The body of the allowed items only, with the headers that describe it.
+      forwarded.body = perItem.body;
+      for (const [name, value] of Object.entries(perItem.headers)) {
+        if (value === undefined) delete forwarded.headers[name];
+        else forwarded.headers[name] = value;
+      }
+    }
 
     await send(req, res, {
       backend: backend!,
@@ -368,6 +380,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       payloadHash,
       fail,
       shape,
+      ...(perItem?.kind === 'forward' ? { rewriteResponse: perItem.mergeResponse } : {}),
     });
   };
 
@@ -446,6 +459,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       payloadHash: string;
       fail: (error: AwsError) => void;
       shape: ErrorShape;
+      rewriteResponse?: (body: Buffer) => Buffer;
     },
   ): Promise<void> => {
     const backendUrl = parsedUrl(input.backend.url);
@@ -486,6 +500,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       res,
       connectTimeoutMs: settings.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
       idleTimeoutMs: settings.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
+      ...(input.rewriteResponse === undefined ? {} : { rewriteResponse: input.rewriteResponse }),
     });
     if (result.error === undefined || result.status !== undefined) return;
     const cause = result.error.cause;

@@ -2,6 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { MalformedTargetError, parseTarget, signingNameOf } from './target.js';
 
 describe('signingNameOf', () => {
+  it("routes S3's SigV2 forms to S3 (only S3 uses them), not Query SigV2 of other services", () => {
+    expect(signingNameOf('AWS AKIDEXAMPLE:c2ln', '/b/k')).toBe('s3');
+    expect(signingNameOf(undefined, '/b/k?AWSAccessKeyId=AKID&Signature=c2ln&Expires=1')).toBe('s3');
+    expect(
+      signingNameOf(undefined, '/?Action=ListUsers&AWSAccessKeyId=AKID&SignatureVersion=2&Signature=c2ln'),
+    ).toBeUndefined();
+    expect(signingNameOf('Bearer token', '/')).toBeUndefined();
+  });
+
   it('reads the credential scope of an Authorization header', () => {
     const header =
       'AWS4-HMAC-SHA256 Credential=ASIAEXAMPLE/20261129/us-east-1/dynamodb/aws4_request, SignedHeaders=host;x-amz-date, Signature=abc';

@@ -29,8 +29,23 @@ const QUERY_SCOPE =
  * signingNameOf('AWS4-HMAC-SHA256 Credential=AKIA.../20261129/us-east-1/s3/aws4_request, ...', '/b/k'); // 's3'
  */
 export function signingNameOf(authorization: string | undefined, url: string): string | undefined {
-  if (authorization !== undefined) return SCOPE.exec(authorization)?.[1];
-  return url.includes('?') ? QUERY_SCOPE.exec(url)?.[1] : undefined;
+  if (authorization !== undefined) {
+    return SCOPE.exec(authorization)?.[1] ?? (S3_SIGV2_HEADER.test(authorization) ? 's3' : undefined);
+  }
+  if (!url.includes('?')) return undefined;
+  return QUERY_SCOPE.exec(url)?.[1] ?? (isS3SigV2Query(url) ? 's3' : undefined);
+}
+
+/**
+ * S3's Signature Version 2 forms carry no service name, but only S3 uses them: the header
+ * `Authorization: AWS AKID:signature` and the presigned `AWSAccessKeyId`/`Signature`/`Expires` query
+ * ("Authenticating Requests (AWS Signature Version 2)", Amazon S3 API Reference). Other services'
+ * Query SigV2 names `SignatureVersion`. They go to the S3 gateway, which refuses them in S3's shape.
+ */
+const S3_SIGV2_HEADER = /^AWS [^\s:]+:/;
+
+function isS3SigV2Query(url: string): boolean {
+  return /[?&]AWSAccessKeyId=/.test(url) && /[?&]Signature=/.test(url) && !/[?&]SignatureVersion=/.test(url);
 }
 
 export interface RequestTarget {

@@ -102,6 +102,27 @@ export interface MappedRequest {
   /** For the access log; secrets (SecretString, Plaintext, message bodies, ...) left out. */
   requestParameters?: { [key: string]: JsonValue };
   resources?: TrailResource[];
+  /**
+   * For an operation on many items at once whose service answers per item (S3 `DeleteObjects`):
+   * how to serve the allowed items and answer the denied ones in the service's own per-item shape,
+   * rather than refuse the whole request for one denied item.
+   */
+  perItem?: PerItemRequest;
+}
+
+/** See {@link MappedRequest.perItem}. Item indexes are positions in `items`. */
+export interface PerItemRequest {
+  /** For each item, the indexes of the `checks` that must all allow it. */
+  items: readonly (readonly number[])[];
+  /**
+   * The body to forward with only the `allowed` items, and the headers to set on it (`undefined`
+   * removes a header: a checksum of the original body).
+   */
+  rewrite(allowed: readonly number[]): { body: Buffer; headers: Record<string, string | undefined> };
+  /** The backend's successful answer with an error for each `denied` item merged in. */
+  mergeResponse(backendBody: Buffer, denied: readonly number[]): Buffer;
+  /** The whole answer when every item is denied (nothing is forwarded). */
+  allDenied(denied: readonly number[]): { status: number; headers: Record<string, string>; body: string };
 }
 
 /** The request is well-formed for the service but no mapping exists for its operation. */

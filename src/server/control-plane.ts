@@ -15,15 +15,17 @@ import type { KeyRingService } from '../control/key-ring-service.js';
 import type { PolicyCache } from '../control/policy-cache.js';
 import type { Snapshot } from '../control/snapshot.js';
 import { AwsError, isAwsError } from '../errors.js';
-import type { Ec2Handler } from '../ec2-api/dispatch.js';
+import { EC2_ACTIONS, type Ec2Handler } from '../ec2-api/dispatch.js';
 import { ec2Error } from '../ec2-api/xml.js';
-import { handleIamAction, IAM_NAMESPACE } from '../iam-api/index.js';
+import { handleIamAction, IAM_ACTIONS, IAM_NAMESPACE } from '../iam-api/index.js';
 import { createHttpJwksResolver } from '../oidc/jwks-resolver.js';
 import { storeProviderLookup } from '../oidc/provider-lookup.js';
 import { createWebIdentityVerifier, type WebIdentityVerifier } from '../oidc/verify-web-identity-token.js';
 import { parseQuery, type QueryParams } from '../protocol/query.js';
 import { queryError, type QueryResponse } from '../protocol/xml.js';
 import type { Store } from '../store/store.js';
+import { SignatureError } from '../sigv4/errors.js';
+import { SIGV4_REQUIRED_MESSAGE } from '../sigv4/parse-authorization.js';
 import { STS_NAMESPACE } from '../sts/context.js';
 import { handleStsAction, handleWebIdentityAction } from '../sts/dispatch.js';
 import type { ApiHandler, ApiRequest, ApiResponse } from './http.js';
@@ -57,6 +59,29 @@ export function signedService(request: ApiRequest): string | undefined {
   const source = typeof auth === 'string' ? auth : decodeURIComponentSafe(request.url);
   const match = /Credential=[^/\s,]+\/\d{8}\/[^/\s,]+\/([A-Za-z0-9-]+)\/aws4_request/.exec(source);
   return match?.[1];
+}
+
+const IAM_ACTION_SET: ReadonlySet<string> = new Set(IAM_ACTIONS);
+
+/**
+ * The service of a Query request signed with Signature Version 2 (`SignatureVersion`, `Signature`,
+ * `AWSAccessKeyId` in the URL or the form body), which names none: its `Action` tells. Such a
+ * request is answered "use SigV4" in that service's shape rather than as an unsigned STS call.
+ */
+function sigV2Service(request: ApiRequest): string | undefined {
+  if (request.headers.authorization !== undefined || /[?&]X-Amz-/i.test(request.url)) return undefined;
+  let params: QueryParams;
+  try {
+    params = readParams(request);
+  } catch {
+    return undefined;
+  }
+  if (params.get('Signature') === undefined) return undefined;
+  if (params.get('SignatureVersion') === undefined && params.get('AWSAccessKeyId') === undefined) {
+    return undefined;
+  }
+  const action = params.action ?? '';
+  return EC2_ACTIONS.has(action) ? 'ec2' : IAM_ACTION_SET.has(action) ? 'iam' : 'sts';
 }
 
 function decodeURIComponentSafe(text: string): string {
@@ -117,7 +142,10 @@ export function createControlPlaneHandler(deps: ControlPlaneDeps): ApiHandler {
     let authed: AuthenticatedCaller | undefined;
     let webIdentityUser: { identityProvider: string; audience: string; subject: string } | undefined;
     // Every decision `authorize` makes for this request lands on the caller, for the access log.
+    const legacyService = signedService(request) === undefined ? sigV2Service(request) : undefined;
     const authenticated = async (services: readonly string[]): Promise<AuthenticatedCaller> => {
+      if (legacyService !== undefined)
+        throw new SignatureError('IncompleteSignature', SIGV4_REQUIRED_MESSAGE);
       authed = await authenticate(request, authOptions, services);
       if (deps.accessLog !== undefined) authed.decisions = [];
       return authed;
@@ -135,7 +163,7 @@ export function createControlPlaneHandler(deps: ControlPlaneDeps): ApiHandler {
         region: deps.region ?? 'us-east-1',
         eventTime: new Date(request.receivedAt),
       });
-    const ec2Response = deps.ec2?.(request, signedService(request), authenticated);
+    const ec2Response = deps.ec2?.(request, signedService(request) ?? legacyService, authenticated);
     if (ec2Response !== undefined) {
       if (deps.accessLog === undefined) return ec2Response;
       return ec2Response.then((response) => {
@@ -146,7 +174,7 @@ export function createControlPlaneHandler(deps: ControlPlaneDeps): ApiHandler {
         return serviceUnavailable(request.requestId, 'ec2');
       });
     }
-    const service = signedService(request) ?? 'sts';
+    const service = signedService(request) ?? legacyService ?? 'sts';
     const namespace = NAMESPACES[service] ?? STS_NAMESPACE;
     let action = '';
     let caller = '';

@@ -1,3 +1,4 @@
+import http from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { listen, type RunningServer } from './http.js';
 
@@ -41,6 +42,20 @@ describe('listen', () => {
     server = await listen({ handler: () => ({ status: 200 }), maxBodyBytes: 10 }, 0);
     const res = await fetch(server.url, { method: 'POST', body: 'x'.repeat(100) });
     expect(res.status).toBe(413);
+  });
+
+  it('answers 413 to a streamed (chunked) body over the limit instead of resetting the connection', async () => {
+    server = await listen({ handler: () => ({ status: 200 }), maxBodyBytes: 1024 }, 0);
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = http.request(server!.url, { method: 'POST' }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on('error', reject);
+      for (let i = 0; i < 64; i++) req.write(Buffer.alloc(16 * 1024, 0x61));
+      req.end();
+    });
+    expect(status).toBe(413);
   });
 
   it('answers 500 without details when a handler throws', async () => {

@@ -61,7 +61,18 @@ const DEFAULT_MAX_BODY = 1024 * 1024;
 
 export class BodyTooLargeError extends Error {}
 
-/** Read a request body, refusing more than `limit` bytes without buffering them. */
+/** Headers of a 413: the unread rest of the body makes the connection unusable for another request. */
+export const TOO_LARGE_HEADERS: Readonly<Record<string, string>> = {
+  'content-type': 'text/plain',
+  connection: 'close',
+};
+
+/**
+ * Read a request body, refusing more than `limit` bytes without buffering them. Past the limit the
+ * rest is read and dropped rather than the socket destroyed, so the client receives the caller's
+ * 413 (sent with {@link TOO_LARGE_HEADERS}, which closes the connection once it is written) instead
+ * of a reset.
+ */
 export function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const declared = Number(req.headers['content-length']);
@@ -73,10 +84,11 @@ export function readBody(req: http.IncomingMessage, limit: number): Promise<Buff
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (chunk: Buffer) => {
+      if (size > limit) return;
       size += chunk.length;
       if (size > limit) {
+        chunks.length = 0;
         reject(new BodyTooLargeError());
-        req.destroy();
         return;
       }
       chunks.push(chunk);
@@ -122,7 +134,7 @@ export async function listen(
         if (error instanceof BodyTooLargeError) {
           send(res, {
             status: 413,
-            headers: { 'content-type': 'text/plain' },
+            headers: { ...TOO_LARGE_HEADERS },
             body: 'Request entity too large',
           });
           return;

@@ -48,6 +48,8 @@ export interface ControlPlaneSettings {
   gateway?: GatewaySettings;
   /** Instance credential lifetime and refresh margin (testing aids; 6 h and 30 min by default). */
   imds?: { credentialSeconds?: number; refreshBeforeSeconds?: number };
+  /** Lambda invocations running at once across all functions (the function host's default). */
+  lambdaConcurrency?: number;
 }
 
 export interface RunningControlPlane {
@@ -109,6 +111,9 @@ export async function startControlPlane(settings: ControlPlaneSettings): Promise
       region: settings.region,
       now,
       ...(settings.logger === undefined ? {} : { logger: settings.logger }),
+      ...(settings.lambdaConcurrency === undefined
+        ? {}
+        : { maxConcurrentInvocations: settings.lambdaConcurrency }),
       accessLog,
     });
     cleanup.push(() => launch.close());

@@ -175,6 +175,29 @@ export function hasPresignParameters(params: readonly RawQueryParam[]): boolean 
   return false;
 }
 
+/**
+ * Whether a request carries a Signature Version 2 (or older) signature rather than SigV4: S3's
+ * `Authorization: AWS AKID:signature` or a query with `Signature` and `AWSAccessKeyId` (S3's
+ * presigned URLs) or `SignatureVersion` (the Query services).
+ */
+export function hasLegacySignature(
+  authorization: string | undefined,
+  params: readonly RawQueryParam[],
+): boolean {
+  if (authorization !== undefined) return /^AWS [^\s:]+:/.test(authorization);
+  let signature = false;
+  let legacyName = false;
+  for (const p of params) {
+    if (p.name === 'Signature') signature = true;
+    if (p.name === 'AWSAccessKeyId' || p.name === 'SignatureVersion') legacyName = true;
+  }
+  return signature && legacyName;
+}
+
+/** AWS's answer to a SigV2 request where SigV4 is required (S3 says it as `InvalidRequest`). */
+export const SIGV4_REQUIRED_MESSAGE =
+  'The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256.';
+
 const REQUIRED_QUERY_MESSAGE =
   'Query-string authentication version 4 requires the X-Amz-Algorithm, X-Amz-Credential, X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires parameters.';
 

@@ -90,7 +90,7 @@ describe('IncompleteSignature (malformed)', () => {
       (a) => a.replace('AWS4-HMAC-SHA256', 'AWS4-HMAC-SHA512'),
       /Unsupported AWS 'algorithm': 'AWS4-HMAC-SHA512'/,
     ],
-    ['SigV2-style header', () => `AWS ${AKID}:c2lnbmF0dXJl`, /Unsupported AWS 'algorithm'/],
+    ['SigV2-style header', () => `AWS ${AKID}:c2lnbmF0dXJl`, /not supported\. Please use AWS4-HMAC-SHA256\./],
     ['missing Credential', (a) => a.replace(/Credential=[^,]*, /, ''), /requires 'Credential' parameter/],
     [
       'missing SignedHeaders',

@@ -17,9 +17,11 @@ import {
 import { constantTimeEqual, EMPTY_SHA256, hmacHex, sha256Hex } from './hash.js';
 import {
   ALGORITHM,
+  hasLegacySignature,
   hasPresignParameters,
   parseAuthorizationHeader,
   parsePresignedQuery,
+  SIGV4_REQUIRED_MESSAGE,
   type AuthParameters,
 } from './parse-authorization.js';
 import { collectHeaders, headerValue, type HeaderMap } from './request-headers.js';
@@ -262,6 +264,11 @@ function verifyUnchecked<C extends ResolvedCredential>(
   const presigned = hasPresignParameters(params);
   const s3Hint = options.s3 ?? onlyS3(options.service);
 
+  // credplane verifies SigV4 only: a SigV2 request gets the service's word for "use SigV4", not
+  // a missing-token or malformed-header error that sends its author looking in the wrong place.
+  if (!presigned && hasLegacySignature(authorization, params)) {
+    throw new SignatureError(s3Hint ? 'InvalidRequest' : 'IncompleteSignature', SIGV4_REQUIRED_MESSAGE);
+  }
   if (authorization === undefined && !presigned) {
     throw new SignatureError('MissingAuthenticationToken', 'Request is missing Authentication Token');
   }

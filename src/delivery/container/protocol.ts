@@ -138,7 +138,9 @@ export function jsonResponse(document: unknown, status = 200): ApiResponse {
  */
 export function errorResponse(error: unknown): ApiResponse {
   if (error instanceof AwsError) {
-    return jsonResponse({ Code: error.code, Message: error.message }, error.status);
+    // Some errors carry members of their own (Lambda's throttle: `Reason`, `Type`).
+    const fields = 'fields' in error && typeof error.fields === 'object' ? error.fields : {};
+    return jsonResponse({ ...fields, Code: error.code, Message: error.message }, error.status);
   }
   return jsonResponse({ Code: 'InternalServerError', Message: 'Internal server error' }, 500);
 }

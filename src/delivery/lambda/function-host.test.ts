@@ -106,4 +106,57 @@ describe('FunctionHost', () => {
       ),
     ).rejects.toMatchObject({ code: 'InvalidParameterValueException' });
   }, 20_000);
+
+  it('throttles invokes past the concurrency limit with TooManyRequestsException instead of starting more runtimes', async () => {
+    host = new FunctionHost({
+      region: 'us-east-1',
+      endpointUrl: () => 'http://127.0.0.1:1',
+      maxConcurrentInvocations: 2,
+    });
+    const issued = { count: 0 };
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 5 }, () =>
+        host.invoke(fn('index.sleeps'), credentials(6 * 3600_000, issued), '{}'),
+      ),
+    );
+    const throttled = outcomes.filter((o) => o.status === 'rejected');
+    expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(2);
+    expect(throttled).toHaveLength(3);
+    for (const o of throttled) {
+      expect((o as PromiseRejectedResult).reason).toMatchObject({
+        code: 'TooManyRequestsException',
+        status: 429,
+        fields: { Reason: 'ConcurrentInvocationLimitExceeded', Type: 'User' },
+      });
+    }
+    // Only the admitted invokes started an environment; the slots are free again afterwards.
+    expect(issued.count).toBe(2);
+    expect(
+      JSON.parse(
+        (await host.invoke(fn('index.callback', { timeout: 10 }), credentials(6 * 3600_000, issued), '{}'))
+          .payload,
+      ),
+    ).toEqual({
+      viaCallback: true,
+    });
+  }, 20_000);
+
+  it("honours a function's reserved concurrency (0 throttles every invoke)", async () => {
+    host = new FunctionHost({ region: 'us-east-1', endpointUrl: () => 'http://127.0.0.1:1' });
+    const issued = { count: 0 };
+    const reserved = fn('index.sleeps', { reservedConcurrency: 1 });
+    const outcomes = await Promise.allSettled([
+      host.invoke(reserved, credentials(6 * 3600_000, issued), '{}'),
+      host.invoke(reserved, credentials(6 * 3600_000, issued), '{}'),
+    ]);
+    expect(outcomes.map((o) => o.status).sort()).toEqual(['fulfilled', 'rejected']);
+    expect((outcomes.find((o) => o.status === 'rejected') as PromiseRejectedResult).reason).toMatchObject({
+      code: 'TooManyRequestsException',
+      fields: { Reason: 'ReservedFunctionConcurrentInvocationLimitExceeded' },
+    });
+    await expect(
+      host.invoke(fn('index.callback', { reservedConcurrency: 0 }), credentials(6 * 3600_000, issued), '{}'),
+    ).rejects.toMatchObject({ code: 'TooManyRequestsException', status: 429 });
+    expect(issued.count).toBe(1);
+  }, 20_000);
 });

@@ -13,10 +13,16 @@ import { ExecutionEnvironment, type InvokeResult } from './execution-environment
 import type { ExecutionRoleCredentials } from './environment.js';
 import type { FunctionConfiguration } from './functions.js';
 import { InvalidParameterValueError } from './runtime-api.js';
+import { AwsError } from '../../errors.js';
 
 /** Recycle an environment once its credentials have less than this (plus the timeout) left. */
 const RECYCLE_MARGIN_MS = 15 * 60 * 1000;
 const MAX_IDLE_PER_FUNCTION = 2;
+/**
+ * Invocations running at once across all functions unless configured: each is a Node.js process
+ * (about 40 MB), so the default keeps a burst of invokes from taking the machine's memory.
+ */
+export const DEFAULT_MAX_CONCURRENT_INVOCATIONS = 10;
 /** Lambda's `LogType: Tail` returns the last 4 KB of the invocation's log. */
 const LOG_TAIL_BYTES = 4096;
 const MAX_LOG_LINES = 200;
@@ -49,6 +55,25 @@ export interface FunctionHostOptions {
   /** Where relative `Code` paths are resolved (the server's working directory by default). */
   baseDir?: string;
   now?: () => number;
+  /** Invocations running at once across all functions ({@link DEFAULT_MAX_CONCURRENT_INVOCATIONS}). */
+  maxConcurrentInvocations?: number;
+}
+
+export type ThrottleReason =
+  'ConcurrentInvocationLimitExceeded' | 'ReservedFunctionConcurrentInvocationLimitExceeded';
+
+/**
+ * Lambda's throttle (Invoke, AWS Lambda API Reference): 429 `TooManyRequestsException` with a
+ * `Reason` and `Type: User`; the account-wide and the reserved-concurrency limits both answer
+ * "Rate Exceeded.".
+ */
+export class TooManyRequestsError extends AwsError {
+  readonly fields: { Reason: ThrottleReason; Type: 'User' };
+
+  constructor(reason: ThrottleReason) {
+    super('TooManyRequestsException', 'Rate Exceeded.', { status: 429 });
+    this.fields = { Reason: reason, Type: 'User' };
+  }
 }
 
 export interface FunctionCredentials extends ExecutionRoleCredentials {
@@ -66,11 +91,16 @@ function tail(lines: readonly string[]): string {
 export class FunctionHost {
   private readonly idle = new Map<string, Environment[]>();
   private readonly busy = new Set<Environment>();
+  /** Invocations admitted and not yet answered, per function ARN and in all. */
+  private readonly running = new Map<string, number>();
+  private runningTotal = 0;
+  private readonly maxConcurrent: number;
   private readonly now: () => number;
   private closed = false;
 
   constructor(private readonly options: FunctionHostOptions) {
     this.now = options.now ?? Date.now;
+    this.maxConcurrent = options.maxConcurrentInvocations ?? DEFAULT_MAX_CONCURRENT_INVOCATIONS;
   }
 
   /**
@@ -94,6 +124,40 @@ export class FunctionHost {
         'credplane runs function code from a local path or an inline ZipFile only',
       );
     }
+    // Admission is synchronous (before any await), so a burst cannot slip past the counts.
+    this.admit(fn);
+    try {
+      return await this.run(fn, credentials, event);
+    } finally {
+      this.release(fn);
+    }
+  }
+
+  /** Counts the invocation in, or throws Lambda's throttle: the function's reserved concurrency first. */
+  private admit(fn: FunctionConfiguration): void {
+    const mine = this.running.get(fn.functionArn) ?? 0;
+    if (fn.reservedConcurrency !== undefined && mine >= fn.reservedConcurrency) {
+      throw new TooManyRequestsError('ReservedFunctionConcurrentInvocationLimitExceeded');
+    }
+    if (this.runningTotal >= this.maxConcurrent) {
+      throw new TooManyRequestsError('ConcurrentInvocationLimitExceeded');
+    }
+    this.running.set(fn.functionArn, mine + 1);
+    this.runningTotal++;
+  }
+
+  private release(fn: FunctionConfiguration): void {
+    const mine = (this.running.get(fn.functionArn) ?? 1) - 1;
+    if (mine <= 0) this.running.delete(fn.functionArn);
+    else this.running.set(fn.functionArn, mine);
+    this.runningTotal--;
+  }
+
+  private async run(
+    fn: FunctionConfiguration,
+    credentials: () => Promise<FunctionCredentials>,
+    event: string,
+  ): Promise<HostedInvokeResult> {
     const key = JSON.stringify(fn);
     let environment = this.takeIdle(fn.functionName, key, fn.timeout);
     const reused = environment !== undefined;

@@ -24,6 +24,8 @@ export interface FunctionConfiguration {
   /** MB (Lambda's default 128). */
   memorySize: number;
   environment: Record<string, string>;
+  /** `ReservedConcurrentExecutions`: invocations of this function running at once (0 = none). */
+  reservedConcurrency?: number;
 }
 
 /** Lambda's `404 ResourceNotFoundException`. */
@@ -82,5 +84,8 @@ export async function findFunction(
     timeout: num(s.timeout, 3),
     memorySize: num(s.memorySize, 128),
     environment,
+    ...(typeof s.reservedConcurrentExecutions === 'number'
+      ? { reservedConcurrency: s.reservedConcurrentExecutions }
+      : {}),
   };
 }

@@ -28,6 +28,8 @@ export interface LaunchServiceOptions {
   containerPort?: number;
   /** Task and function credential deliveries go to the access log. */
   accessLog?: AccessLogSink;
+  /** Lambda invocations running at once across all functions. */
+  maxConcurrentInvocations?: number;
 }
 
 export interface LaunchService {
@@ -66,7 +68,14 @@ export async function createLaunchService(options: LaunchServiceOptions): Promis
     ...accessLog,
   });
   let controlPlaneUrl = 'http://127.0.0.1:7300';
-  const host = new FunctionHost({ region: options.region, endpointUrl: () => controlPlaneUrl, ...now });
+  const host = new FunctionHost({
+    region: options.region,
+    endpointUrl: () => controlPlaneUrl,
+    ...now,
+    ...(options.maxConcurrentInvocations === undefined
+      ? {}
+      : { maxConcurrentInvocations: options.maxConcurrentInvocations }),
+  });
   const admin = createAdminApi(
     {
       authenticator: {

@@ -37,6 +37,7 @@ import type {
   TableKeySchemas,
   UnmappedRequest,
 } from '../types.js';
+import { checkNestingDepth } from './dynamodb-depth.js';
 import { expressionAttributeNames, keyEqualities } from './dynamodb-expressions.js';
 import { foreignAccount, resourceArn, splitArn } from './support/arn.js';
 import { requestTagContext, tagKeysContext } from './support/conditions.js';
@@ -531,10 +532,16 @@ export function createDynamoDbMapper(options: DynamoDbMapperOptions = {}): Servi
     map(request: GatewayRequest): MappedRequest | UnmappedRequest {
       const operation = requireOperationFromTarget(request, 'DynamoDB_20120810');
       const keySchema = request.resolved?.tables === undefined ? fallback : resolvedSchemas(request);
-      return runOperation(SERVICE, operations, operation, () => parseJsonBody(request.body), {
-        request,
-        keySchema,
-      });
+      return runOperation(
+        SERVICE,
+        operations,
+        operation,
+        () => checkNestingDepth(parseJsonBody(request.body)),
+        {
+          request,
+          keySchema,
+        },
+      );
     },
     references(request: GatewayRequest): ResourceReferences {
       const operation = requireOperationFromTarget(request, 'DynamoDB_20120810');

@@ -26,6 +26,7 @@ import type {
   AuthorizationCheck,
   GatewayRequest,
   MappedRequest,
+  PerItemRequest,
   ServiceMapper,
   TrailResource,
   UnmappedRequest,
@@ -41,6 +42,7 @@ import {
   readTagging,
 } from './s3-bodies.js';
 import type { Tag } from './s3-bodies.js';
+import { deleteObjectsPerItem } from './s3-delete-objects.js';
 import {
   ACL_HEADER_KEYS,
   CONDITIONAL_WRITE_HEADER_KEYS,
@@ -260,12 +262,15 @@ function mapRequest(
     checks: builder.checks,
     requestParameters: requestParameters(request, address, values, extraParameters),
     resources: builder.trailResources(),
+    ...(builder.perItem === undefined ? {} : { perItem: builder.perItem }),
   };
 }
 
 /** Builds the checks of one request and remembers the resources for the log. */
 class CheckBuilder {
   readonly checks: AuthorizationCheck[] = [];
+  /** Set by operations S3 decides item by item (`DeleteObjects`). */
+  perItem?: PerItemRequest;
   private readonly resources = new Map<string, TrailResource>();
   private readonly signature: S3Context;
   readonly ownerAccount: string;
@@ -565,7 +570,9 @@ const OPERATION_BUILDERS: Readonly<Record<string, OperationBuilder>> = {
   DeleteObjects(b) {
     const entries = readDeleteObjects(b.request.body);
     const bypass = bypassesGovernance(b);
+    const checksOfEntry: number[][] = [];
     for (const entry of entries) {
+      const first = b.checks.length;
       const arn = b.objectArn(b.bucket, entry.key);
       if (entry.versionId !== undefined) {
         b.add('s3:DeleteObjectVersion', arn, { 's3:versionid': entry.versionId });
@@ -573,7 +580,10 @@ const OPERATION_BUILDERS: Readonly<Record<string, OperationBuilder>> = {
         b.add('s3:DeleteObject', arn);
       }
       addBypassCheck(b, arn, bypass);
+      checksOfEntry.push(Array.from({ length: b.checks.length - first }, (_, i) => first + i));
     }
+    // S3 decides each key on its own: the gateway deletes the allowed ones and reports the others.
+    b.perItem = deleteObjectsPerItem(b.request.body!, entries, checksOfEntry);
     return {
       Delete: {
         Object: entries.map((e): JsonValue =>

@@ -52,6 +52,24 @@ function post(url: string, body: string, ca: string): Promise<{ status: number; 
   });
 }
 
+/**
+ * The status the webhook answers to `body`, sent with a Content-Length or chunked in 64 KiB pieces.
+ * Resolves on the response head: the server may close the connection while the client still writes.
+ */
+function statusOf(url: string, body: Buffer, ca: string, declareLength: boolean): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const headers: Record<string, string | number> = { 'content-type': 'application/json' };
+    if (declareLength) headers['content-length'] = body.length;
+    const req = https.request(url, { method: 'POST', ca, headers }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('error', reject);
+    for (let at = 0; at < body.length; at += 64 * 1024) req.write(body.subarray(at, at + 64 * 1024));
+    req.end();
+  });
+}
+
 describe('admission webhook over HTTPS', () => {
   it('keeps its CA across restarts and keys private', () => {
     expect(ensureWebhookCertificates(path.join(dir, 'webhook')).caCert).toBe(tls.caCert);
@@ -85,6 +103,14 @@ describe('admission webhook over HTTPS', () => {
     });
     expect((await post(webhook.url, '{not json', tls.caCert)).status).toBe(400);
     expect((await post(webhook.url.replace('/mutate', '/other'), '{}', tls.caCert)).status).toBe(404);
+  });
+
+  it('answers 413 to a body over its limit, declared or streamed, instead of 500 or a reset', async () => {
+    const oversized = Buffer.alloc(3 * 1024 * 1024, 0x20);
+    expect(await statusOf(webhook.url, oversized, tls.caCert, true)).toBe(413);
+    expect(await statusOf(webhook.url, oversized, tls.caCert, false)).toBe(413);
+    // The webhook still serves the next review.
+    expect((await post(webhook.url, '{not json', tls.caCert)).status).toBe(400);
   });
 
   it('is not trusted without the CA (nothing falls back to plain trust)', async () => {

@@ -5,11 +5,17 @@
  */
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { readBody } from '../../../server/http.js';
+import { BodyTooLargeError, readBody, TOO_LARGE_HEADERS } from '../../../server/http.js';
 import { BadAdmissionReviewError, reviewPodAdmission, type AdmissionOptions } from './admission.js';
 import type { WebhookTls } from './certificates.js';
 
 export const WEBHOOK_PATH = '/mutate';
+
+/**
+ * Largest AdmissionReview read (a review carries one Pod object, far smaller); past it the webhook
+ * answers 413 rather than buffering what a misbehaving client sends.
+ */
+const MAX_REVIEW_BYTES = 2 * 1024 * 1024;
 
 export interface RunningWebhook {
   url: string;
@@ -27,7 +33,7 @@ export function startAdmissionWebhook(
 ): Promise<RunningWebhook> {
   const server = https.createServer({ cert: options.tls.cert, key: options.tls.key }, (req, res) => {
     const send = (status: number, body: string, type = 'application/json'): void => {
-      res.writeHead(status, { 'content-type': type });
+      res.writeHead(status, status === 413 ? TOO_LARGE_HEADERS : { 'content-type': type });
       res.end(body);
     };
     if (req.method !== 'POST' || req.url?.split('?', 1)[0] !== WEBHOOK_PATH) {
@@ -35,7 +41,7 @@ export function startAdmissionWebhook(
       send(404, 'not found\n', 'text/plain');
       return;
     }
-    readBody(req, 2 * 1024 * 1024)
+    readBody(req, MAX_REVIEW_BYTES)
       .then(async (body) => {
         let parsed: unknown;
         try {
@@ -46,7 +52,8 @@ export function startAdmissionWebhook(
         send(200, JSON.stringify(await reviewPodAdmission(parsed, options)));
       })
       .catch((error: unknown) => {
-        if (error instanceof BadAdmissionReviewError) send(400, `${error.message}\n`, 'text/plain');
+        if (error instanceof BodyTooLargeError) send(413, 'request entity too large\n', 'text/plain');
+        else if (error instanceof BadAdmissionReviewError) send(400, `${error.message}\n`, 'text/plain');
         else send(500, 'internal error\n', 'text/plain');
       });
   });
