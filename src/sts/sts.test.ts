@@ -190,6 +190,31 @@ describe('AssumeRole', () => {
     );
   });
 
+  it('a trust policy with Principal AWS "*" narrowed by aws:PrincipalArn is not limited by the caller\'s boundary or session policy', async () => {
+    // IAM User Guide, "Policy evaluation for requests within a single account": "Permissions
+    // boundaries and session policies do not limit permissions granted using the aws:PrincipalArn
+    // condition key with a wildcard(*) in the Principal element".
+    const bounded = await role('bounded', trust({ AWS: ACCOUNT }), allow('*'));
+    const boundary = await plane.store.createPolicy(ACCOUNT, {
+      policyName: 'ec2-only',
+      document: JSON.stringify(allow('ec2:*')),
+    });
+    await plane.store.putRolePermissionsBoundary(ACCOUNT, 'bounded', boundary.arn);
+    const target = await role(
+      'wildcard-trust',
+      trust({ AWS: '*' }, ['sts:AssumeRole'], { Condition: { ArnEquals: { 'aws:PrincipalArn': bounded } } }),
+    );
+    const session = await assume(plane.admin, bounded);
+    expect(session.status).toBe(200);
+    expect((await assume(session.creds, target)).status).toBe(200);
+    const limited = await assume(plane.admin, bounded, { Policy: JSON.stringify(allow('ec2:*')) });
+    expect((await assume(limited.creds, target)).status).toBe(200);
+    // The condition still narrows: another role gets nothing from the wildcard.
+    const stranger = await role('stranger', trust({ AWS: ACCOUNT }), allow('*'));
+    const strangerSession = await assume(plane.admin, stranger);
+    expect((await assume(strangerSession.creds, target)).status).toBe(403);
+  });
+
   it('limits a session with its session policy (Policy parameter) and reports PackedPolicySize', async () => {
     const target = await role('target2', trust({ AWS: ACCOUNT }));
     const broad = await role('broad', trust({ AWS: ACCOUNT }), allow('*'));
