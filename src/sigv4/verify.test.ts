@@ -75,6 +75,28 @@ describe('verifyRequest: the happy path it guards', () => {
   });
 });
 
+describe('Authorization header: optional whitespace around the scheme', () => {
+  // RFC 9110 field values carry no leading/trailing whitespace of meaning, and the auth-scheme is
+  // separated from its parameters by 1*SP; a proxy that adds OWS must not break verification.
+  const forms: Array<[string, (a: string) => string]> = [
+    ['leading spaces and tab', (a) => ` \t ${a}`],
+    ['trailing spaces and tab', (a) => `${a} \t `],
+    ['several spaces after the scheme', (a) => a.replace('AWS4-HMAC-SHA256 ', 'AWS4-HMAC-SHA256    ')],
+    ['a tab after the scheme', (a) => a.replace('AWS4-HMAC-SHA256 ', 'AWS4-HMAC-SHA256\t')],
+  ];
+  for (const [name, mutate] of forms) {
+    it(`${name}: verifies`, () => {
+      expect(verifyRequest(withHeader(post, 'authorization', mutate(authOf(post))), base).accessKeyId).toBe(
+        AKID,
+      );
+    });
+  }
+  it('whitespace inside the parameters is still refused', () => {
+    const request = withHeader(post, 'authorization', authOf(post).replace(', Signature=', ',\tSignature='));
+    expect(() => verifyRequest(request, base)).toThrow(code('IncompleteSignature', 400));
+  });
+});
+
 describe('MissingAuthenticationToken', () => {
   it('no Authorization header and no X-Amz-* query', () => {
     expect(() => verifyRequest(withHeader(post, 'authorization', undefined), base)).toThrow(
