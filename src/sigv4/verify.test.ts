@@ -194,6 +194,14 @@ describe('time window', () => {
     );
     expect(() => verifyRequest(post, at(T0 - 301_000))).toThrow(/Signature not yet current/);
   });
+  it('skewErrorCode: SignatureDoesNotMatch (403) with the same message (STS, IAM)', () => {
+    const sts = { maxSkewSeconds: 900, skewErrorCode: 'SignatureDoesNotMatch' } as const;
+    expect(verifyRequest(post, at(T0 + 900_000, sts)).accessKeyId).toBe(AKID);
+    expect(() => verifyRequest(post, at(T0 + 901_000, sts))).toThrow(code('SignatureDoesNotMatch', 403));
+    expect(() => verifyRequest(post, at(T0 + 901_000, sts))).toThrow(
+      'Signature expired: 20240301T100000Z is now earlier than 20240301T100001Z (20240301T101501Z - 15 min.)',
+    );
+  });
   it('maxSkewSeconds is per call', () => {
     expect(verifyRequest(post, at(T0 + 800_000, { maxSkewSeconds: 900 })).accessKeyId).toBe(AKID);
   });
