@@ -75,6 +75,20 @@ const ADMIN_POLICY = compilePolicy(
 );
 
 /**
+ * STS and IAM accept 15 minutes of clock skew and answer a request outside it with
+ * `SignatureDoesNotMatch` (403), "Signature expired: 20190101T000000Z is now earlier than
+ * 20190101T001501Z (20190101T003001Z - 15 min.)", as AWS does. The JS SDK v3 corrects its clock from
+ * the response's Date header and retries SignatureDoesNotMatch (a clock-skew code for it); botocore
+ * does not correct its clock. Other services keep the verifier's defaults (5 min, `RequestExpired`;
+ * S3 15 min, `RequestTimeTooSkewed`).
+ */
+const STS_IAM_WINDOW = { maxSkewSeconds: 900, skewErrorCode: 'SignatureDoesNotMatch' } as const;
+
+function clockWindowOf(services: readonly string[]): Partial<typeof STS_IAM_WINDOW> {
+  return services.length > 0 && services.every((s) => s === 'sts' || s === 'iam') ? STS_IAM_WINDOW : {};
+}
+
+/**
  * Verify `request` (for one of `services`) and resolve its caller.
  *
  * @example
@@ -94,6 +108,7 @@ export async function authenticate(
       service: services,
       now,
       lookup: (accessKeyId, sessionToken) => lookup(options, accessKeyId, sessionToken, now()),
+      ...clockWindowOf(services),
     },
   );
   const base = {

@@ -9,9 +9,14 @@ import type { PolicyDocument, PolicyType, Statement } from './ast.js';
 import { compileCondition } from './conditions/index.js';
 import type { ConditionTest } from './conditions/index.js';
 import type { RequestContext } from './context.js';
+import { MalformedPolicyDocumentError } from './errors.js';
 import type { StatementRef } from './explain.js';
 import { compileActionPattern, compileArnPattern, compilePrincipal } from './match.js';
 import type { ActionPattern, ArnMatcher, ParsedArn, PrincipalMatcher, VariableSource } from './match.js';
+import { parsePolicy } from './parse.js';
+import type { ParsePolicyOptions } from './parse.js';
+import { validatePolicy } from './validate.js';
+import type { ValidatePolicyOptions } from './validate.js';
 
 export interface CompilePolicyOptions {
   /** Stable identifier used in explanations (a policy ARN, `role/NAME/inline/POLICY`, ...). */
@@ -58,8 +63,19 @@ export interface CompiledPolicy {
 }
 
 /**
+ * Policy kinds whose statements say whom they apply to. A statement of one of these without
+ * `Principal`/`NotPrincipal` is refused rather than read as "everyone" (IAM User Guide, "AWS JSON
+ * policy elements: Principal": "You must use the Principal element in resource-based policies").
+ */
+const PRINCIPAL_REQUIRED: ReadonlySet<PolicyType> = new Set(['resource', 'trust', 'rcp']);
+
+/**
  * Compiles a policy document (from `parsePolicy`) for evaluation. Compile once per policy version
  * and cache the result; it is immutable and safe to share.
+ *
+ * Only the checks evaluation depends on are made here (a resource, trust or RCP statement without
+ * a principal throws `MalformedPolicyDocumentError` `MISSING_PRINCIPAL`); `compilePolicyStrict`
+ * also applies every `validatePolicy` rule for the kind.
  *
  * @example
  * const policy = compilePolicy(parsePolicy(text), { id: 'arn:aws:iam::111122223333:policy/ops', kind: 'identity' });
@@ -68,6 +84,11 @@ export interface CompiledPolicy {
 export function compilePolicy(doc: PolicyDocument, options: CompilePolicyOptions): CompiledPolicy {
   const variables = doc.version?.value === '2012-10-17';
   const name = options.name ?? options.id;
+  if (PRINCIPAL_REQUIRED.has(options.kind)) {
+    for (const s of doc.statements) {
+      if (s.principal === undefined) throw missingPrincipal(options.kind, s.loc);
+    }
+  }
   const statements = doc.statements.map((s) => compileStatement(s, options, name, variables));
   const index = buildIndex(statements);
   return {
@@ -79,6 +100,36 @@ export function compilePolicy(doc: PolicyDocument, options: CompilePolicyOptions
     candidates: (action, service) =>
       index.byAction.get(action) ?? index.byService.get(service) ?? index.fallback,
   };
+}
+
+/**
+ * Validates `input` for its kind (`validatePolicy`), then parses and compiles it: the first ERROR
+ * finding throws as `MalformedPolicyDocumentError` with the finding's code and location. Use this
+ * for policies from users, so that a rule cannot be forgotten between validation and evaluation.
+ *
+ * @example
+ * const trust = compilePolicyStrict(role.assumeRolePolicyDocument, { id: `${role.arn}/trust`, kind: 'trust' });
+ */
+export function compilePolicyStrict(
+  input: string | object,
+  options: CompilePolicyOptions &
+    ParsePolicyOptions &
+    Pick<ValidatePolicyOptions, 'attachment' | 'sizeQuota'>,
+): CompiledPolicy {
+  const { id, name, kind, ...rest } = options;
+  const error = validatePolicy(input, { ...rest, policyType: kind }).find((f) => f.severity === 'ERROR');
+  if (error !== undefined) throw new MalformedPolicyDocumentError(error.code, error.message, error.loc);
+  return compilePolicy(parsePolicy(input, rest), { id, kind, ...(name === undefined ? {} : { name }) });
+}
+
+/** The error for a statement that must name its principal and does not. */
+export function missingPrincipal(kind: PolicyType, loc: Statement['loc']): MalformedPolicyDocumentError {
+  const what = kind === 'trust' ? 'role trust' : kind === 'rcp' ? 'resource control' : 'resource-based';
+  return new MalformedPolicyDocumentError(
+    'MISSING_PRINCIPAL',
+    `Statements in a ${what} policy must contain a Principal.`,
+    loc,
+  );
 }
 
 function compileStatement(

@@ -272,3 +272,152 @@ describe('differential: compiled evaluator vs naive reference evaluator', () => 
     for (const outcome of Object.keys(seen)) expect(seen[outcome]).toBeGreaterThan(50);
   });
 });
+
+// ------------------------------------------------------------------------------------------------
+// Same-account resource-based policies: how the principal a grant names decides which implicit
+// denies still apply (IAM User Guide, "Policy evaluation for requests within a single account").
+
+const ROLE_ARN = principal.roleArn as string;
+/** Principal forms, and whether each names the caller: 'self' | 'role' | 'account' | null. */
+const PRINCIPAL_FORMS: [unknown, 'self' | 'role' | 'account' | null][] = [
+  [{ AWS: principal.arn }, 'self'],
+  [{ AWS: ROLE_ARN }, 'role'],
+  [{ AWS: '111122223333' }, 'account'],
+  [{ AWS: 'arn:aws:iam::111122223333:root' }, 'account'],
+  ['*', 'self'],
+  [{ AWS: '*' }, 'self'],
+  [{ AWS: 'arn:aws:iam::111122223333:role/other' }, null],
+  [{ AWS: '444455556666' }, null],
+];
+const PRINCIPAL_ARN_CONDITIONS: (Json | undefined)[] = [
+  undefined,
+  { ArnEquals: { 'aws:PrincipalArn': ROLE_ARN } },
+  { ArnLike: { 'aws:PrincipalArn': 'arn:aws:iam::111122223333:role/*' } },
+  { ArnEquals: { 'aws:PrincipalArn': 'arn:aws:iam::111122223333:role/other' } },
+];
+
+interface RefResourceStatement {
+  effect: 'Allow' | 'Deny';
+  /** Index into PRINCIPAL_FORMS. */
+  form: number;
+  /** NotPrincipal instead of Principal (Allow only; a string form has no NotPrincipal twin). */
+  not: boolean;
+  condition: number;
+  actions: string[];
+}
+
+/** The grant strength (3 self, 2 role, 1 account) and Deny flag of a resource policy. */
+function refResourceGrant(
+  statements: RefResourceStatement[],
+  action: string,
+): { strength: number; deny: boolean } {
+  let strength = 0;
+  let deny = false;
+  for (const s of statements) {
+    if (!s.actions.some((p) => refAction(p, action))) continue;
+    const condition = PRINCIPAL_ARN_CONDITIONS[s.condition];
+    if (condition !== undefined) {
+      const [op, keys] = Object.entries(condition)[0] as [string, Record<string, string>];
+      const pattern = keys['aws:PrincipalArn'] as string;
+      const hit = op === 'ArnEquals' ? pattern === ROLE_ARN : globRe(pattern).test(ROLE_ARN);
+      if (!hit) continue;
+    }
+    const names = PRINCIPAL_FORMS[s.form]![1];
+    // Allow + NotPrincipal: everyone except those named in any form; the rest as if by "*".
+    const level = s.not
+      ? names === null
+        ? 3
+        : 0
+      : names === 'self'
+        ? 3
+        : names === 'role'
+          ? 2
+          : names === 'account'
+            ? 1
+            : 0;
+    if (level === 0) continue;
+    if (s.effect === 'Deny') deny = true;
+    else strength = Math.max(strength, level);
+  }
+  return { strength, deny };
+}
+
+const resourceStatement = fc
+  .record({
+    effect: fc.constantFrom('Allow', 'Allow', 'Allow', 'Deny') as fc.Arbitrary<'Allow' | 'Deny'>,
+    form: fc.nat({ max: PRINCIPAL_FORMS.length - 1 }),
+    not: fc.boolean(),
+    condition: fc.nat({ max: PRINCIPAL_ARN_CONDITIONS.length - 1 }),
+    actions: fc.uniqueArray(fc.constantFrom(...ACTION_PATTERNS), { minLength: 1, maxLength: 2 }),
+  })
+  .map((s) => ({
+    ...s,
+    not: s.not && s.effect === 'Allow' && typeof PRINCIPAL_FORMS[s.form]![0] !== 'string',
+  }));
+
+describe('differential: same-account resource-based grants by principal form', () => {
+  it('agree with the documented table on random resource policies, boundaries and session policies', () => {
+    const seen: Record<string, number> = { Allow: 0, ImplicitDeny: 0, ExplicitDeny: 0 };
+    const none: Ctx = {};
+    fc.assert(
+      fc.property(
+        fc.array(resourceStatement, { minLength: 1, maxLength: 3 }),
+        fc.array(doc, { maxLength: 1 }),
+        fc.option(doc, { nil: undefined, freq: 2 }),
+        fc.option(fc.array(doc, { minLength: 1, maxLength: 1 }), { nil: undefined, freq: 2 }),
+        fc.constantFrom(...ACTIONS),
+        (statements, identityDocs, boundaryDoc, sessionDocs, action) => {
+          const resourceDoc = {
+            Version: '2012-10-17',
+            Statement: statements.map((s) => ({
+              Effect: s.effect,
+              [s.not ? 'NotPrincipal' : 'Principal']: PRINCIPAL_FORMS[s.form]![0],
+              Action: s.actions,
+              Resource: '*',
+              ...(PRINCIPAL_ARN_CONDITIONS[s.condition] === undefined
+                ? {}
+                : { Condition: PRINCIPAL_ARN_CONDITIONS[s.condition] }),
+            })),
+          };
+          const compile = (d: Json, kind: PolicyType): ReturnType<typeof compilePolicy> =>
+            compilePolicy(parsePolicy(d), { id: kind, kind });
+          const got = evaluate(
+            {
+              principal,
+              action,
+              resource: 'arn:aws:s3:::b/a.txt',
+              resourceAccount: '111122223333',
+              context: createRequestContext({ 'aws:PrincipalArn': ROLE_ARN }),
+            },
+            {
+              identity: identityDocs.map((d) => compile(d, 'identity')),
+              ...(boundaryDoc === undefined ? {} : { boundary: compile(boundaryDoc, 'boundary') }),
+              ...(sessionDocs === undefined
+                ? {}
+                : { session: sessionDocs.map((d) => compile(d, 'session')) }),
+              resource: compile(resourceDoc, 'resource'),
+            },
+          ).decision;
+
+          const res = 'arn:aws:s3:::b/a.txt';
+          const identity = identityDocs.reduce((acc, d) => acc | refPolicy(d, action, res, none), 0);
+          const boundary = boundaryDoc === undefined ? 1 : refPolicy(boundaryDoc, action, res, none);
+          const session =
+            sessionDocs === undefined
+              ? 1
+              : sessionDocs.reduce((acc, d) => acc | refPolicy(d, action, res, none), 0);
+          const grant = refResourceGrant(statements, action);
+          let want: string;
+          if (grant.deny || ((identity | boundary | session) & 2) !== 0) want = 'ExplicitDeny';
+          else if (grant.strength === 3) want = 'Allow';
+          else if (grant.strength === 2) want = (boundary & session & 1) !== 0 ? 'Allow' : 'ImplicitDeny';
+          else want = (identity & boundary & session & 1) !== 0 ? 'Allow' : 'ImplicitDeny';
+          expect(got).toBe(want);
+          seen[got] = (seen[got] ?? 0) + 1;
+        },
+      ),
+      { numRuns: 1500 },
+    );
+    for (const outcome of Object.keys(seen)) expect(seen[outcome]).toBeGreaterThan(50);
+  });
+});

@@ -1,13 +1,16 @@
 /**
- * The authorization decision for one request (spec §1.6; IAM User Guide "Policy evaluation
- * logic", "Cross-account policy evaluation logic", "Session policies", "Permissions boundaries").
+ * The authorization decision for one request (IAM User Guide "Policy evaluation logic", "Policy
+ * evaluation for requests within a single account", "Cross-account policy evaluation logic",
+ * "Session policies", "Permissions boundaries").
  *
  * 1. An applicable `Deny` in any supplied policy → `ExplicitDeny`.
- * 2. SCPs (principal's account) and RCPs (resource's account): each is a list of levels (root →
- *    OUs → account); every level must allow.
+ * 2. SCPs and RCPs: each is a list of levels (root → OUs → account); every level must allow. "SCPs
+ *    apply to principals of the account where the SCPs are attached": IAM users, roles, their
+ *    sessions and the root user of `scpAccount` (anonymous callers, AWS service principals and web
+ *    identities are no account's principals). RCPs apply to resources of `rcpAccount`, whoever calls.
  * 3. Same account: a resource-based policy may grant on its own, depending on how it names the
  *    caller (see `PrincipalStrength`): the caller itself (user ARN, role-session ARN, federated
- *    session ARN) → allowed; the identity behind a session (role ARN, the IAM user behind a
+ *    session ARN, or `*`) → allowed; the identity behind a session (role ARN, the IAM user behind a
  *    GetFederationToken session) → identity policies are not needed but the permissions boundary
  *    and the session policy still limit; the account → identity policies must allow too.
  *    Cross account: the principal side (identity + boundary + session + SCP) and the resource side
@@ -16,13 +19,16 @@
  *    policies (when the session has any; a GetFederationToken session without one has no
  *    permissions) must allow.
  *
- * Decision on the spec's "Discrepancy": a resource-based policy naming the role-**session** ARN is
- * not limited by the session policy (nor the boundary), as the IAM User Guide's session-policy
- * section says; iam-simulate asserts the opposite.
+ * A resource-based policy naming the role-**session** ARN is not limited by the session policy (nor
+ * the boundary), as the IAM User Guide's session-policy section says; iam-simulate asserts the
+ * opposite.
  *
  * Trust policies are resource policies that must explicitly allow: pass the role's trust policy as
- * `resource` (compiled with kind `trust`) and evaluate `sts:AssumeRole*` against the role ARN.
+ * `resource` (compiled with kind `trust`) and evaluate `sts:AssumeRole*` against the role ARN. A
+ * resource policy statement without `Principal`/`NotPrincipal` is refused
+ * (`MalformedPolicyDocumentError` `MISSING_PRINCIPAL`), never applied to every caller.
  */
+import { missingPrincipal } from './compile.js';
 import type { CompiledPolicy, CompiledStatement } from './compile.js';
 import { createRequestContext } from './context.js';
 import type { RequestContext, RequestPrincipal } from './context.js';
@@ -43,10 +49,20 @@ export interface PolicySet {
   session?: readonly CompiledPolicy[];
   /** The resource's resource-based policy, or the role's trust policy for `sts:AssumeRole*`. */
   resource?: CompiledPolicy;
-  /** SCP levels of the principal's account, root first; each level a list of attached SCPs. */
+  /** SCP levels of `scpAccount`, root first; each level a list of attached SCPs. */
   scp?: readonly (readonly CompiledPolicy[])[];
-  /** RCP levels of the resource's account, root first. */
+  /**
+   * The account `scp` is attached to: the SCPs limit only principals of that account. Absent = the
+   * principal's account. Either way they never limit anonymous, service or web-identity callers.
+   */
+  scpAccount?: string;
+  /** RCP levels of `rcpAccount`, root first. */
   rcp?: readonly (readonly CompiledPolicy[])[];
+  /**
+   * The account `rcp` is attached to: the RCPs limit only requests for that account's resources.
+   * Absent = the resource's account (`resourceAccount`, else the principal's).
+   */
+  rcpAccount?: string;
   /**
    * The resource policy itself must allow (IAM role trust policies, KMS key policies). Defaults to
    * true when `resource.kind === 'trust'`.
@@ -83,6 +99,8 @@ class Scan {
   context: RequestContext = EMPTY_CONTEXT;
   principal: RequestPrincipal = ANONYMOUS;
   hasBoundary = false;
+  /** Scanning the resource policy: a statement without a principal is refused. */
+  resourceScan = false;
 
   reset(
     action: string,
@@ -100,6 +118,7 @@ class Scan {
     this.context = context;
     this.principal = principal;
     this.hasBoundary = hasBoundary;
+    this.resourceScan = false;
   }
 
   /** Tests one policy; returns ALLOW|DENY flags for its applicable statements. */
@@ -120,14 +139,23 @@ class Scan {
     const principal = s.principal;
     if (principal !== null) {
       if (principal.negated) {
-        // Documented gotcha (access_policies_boundaries): Deny + NotPrincipal always denies a
-        // principal with a permissions boundary, whatever NotPrincipal lists.
-        if (principal.excludes(this.principal) && !(s.deny && this.hasBoundary)) return 0;
+        if (s.deny) {
+          // Documented gotcha (access_policies_boundaries): Deny + NotPrincipal always denies a
+          // principal with a permissions boundary, whatever NotPrincipal lists. Otherwise the caller
+          // is exempt only when every layer of its identity is listed (NotPrincipal reference).
+          if (principal.excludes(this.principal) && !this.hasBoundary) return 0;
+        } else if (principal.strength(this.principal) !== 0) {
+          // Allow + NotPrincipal grants "all principals except the ones named": a caller named in
+          // any form (its session, role, user or account) is not granted by it.
+          return 0;
+        }
         strength = wildcardStrength(this.principal);
       } else {
         strength = principal.strength(this.principal);
         if (strength === 0) return 0;
       }
+    } else if (this.resourceScan) {
+      throw missingPrincipal(s.ref.policyKind, s.ref.loc);
     }
     if (!s.matchesConditions(this.context)) return 0;
     (this.matched ??= []).push(s.ref);
@@ -185,13 +213,15 @@ export function evaluate(request: AuthorizationRequest, policies: PolicySet): De
 
   // The resource policy's grant strength is measured on its own statements only.
   scan.strength = 0;
+  scan.resourceScan = true;
   const resourceFlags = policies.resource === undefined ? 0 : scan.policy(policies.resource);
+  scan.resourceScan = false;
   const strength = (resourceFlags & ALLOW) !== 0 ? scan.strength : 0;
   deny ||= (resourceFlags & DENY) !== 0;
 
   let scpMissing: MissingAllow[] | null = null;
   const scp = policies.scp;
-  if (scp !== undefined) {
+  if (scp !== undefined && scpApplies(principal, policies.scpAccount)) {
     for (let level = 0; level < scp.length; level++) {
       const flags = scan.all(scp[level]);
       if ((flags & DENY) !== 0) deny = true;
@@ -199,7 +229,11 @@ export function evaluate(request: AuthorizationRequest, policies: PolicySet): De
     }
   }
   const rcp = policies.rcp;
-  if (rcp !== undefined) {
+  if (
+    rcp !== undefined &&
+    (policies.rcpAccount === undefined ||
+      policies.rcpAccount === (request.resourceAccount ?? principal.account))
+  ) {
     for (let level = 0; level < rcp.length; level++) {
       const flags = scan.all(rcp[level]);
       if ((flags & DENY) !== 0) deny = true;
@@ -257,6 +291,21 @@ export function evaluate(request: AuthorizationRequest, policies: PolicySet): De
     };
   }
   return { decision: 'Allow', explanation: explanation(matched, 'Allow', NONE, crossAccount, strength) };
+}
+
+/** "SCPs apply to principals of the account where the SCPs are attached" (policy-eval-denyallow). */
+function scpApplies(principal: RequestPrincipal, scpAccount: string | undefined): boolean {
+  switch (principal.type) {
+    case 'User':
+    case 'AssumedRole':
+    case 'FederatedUser':
+    case 'Root':
+      return scpAccount === undefined || scpAccount === principal.account;
+    case 'Anonymous':
+    case 'Service':
+    case 'WebIdentity':
+      return false;
+  }
 }
 
 function explanation(

@@ -20,7 +20,7 @@ export type {
   PolicyFinding,
   ValidatePolicyOptions,
 } from './validate.js';
-export { compilePolicy } from './compile.js';
+export { compilePolicy, compilePolicyStrict } from './compile.js';
 export type { CompiledPolicy, CompiledStatement, CompilePolicyOptions, StatementBucket } from './compile.js';
 export { evaluate } from './evaluate.js';
 export type { AuthorizationRequest, PolicySet } from './evaluate.js';

@@ -278,7 +278,8 @@ describe('reference_policies_elements_principal: principal matching', () => {
     ['user ARN', { AWS: ['arn:aws:iam::111122223333:user/alice'] }, user, 3],
     ['user unique id', { AWS: ['AIDAEXAMPLE'] }, user, 3],
     ['AWS * for a user', { AWS: ['*'] }, user, 3],
-    ['AWS * for a session', { AWS: ['*'] }, session, 2],
+    // Boundaries and session policies do not limit a wildcard grant (IAM User Guide, IAM role principals).
+    ['AWS * for a session', { AWS: ['*'] }, session, 3],
     ['service', { Service: ['ec2.amazonaws.com'] }, { type: 'Service', service: 'ec2.amazonaws.com' }, 3],
     [
       'other service',

@@ -353,7 +353,7 @@ const TEMPLATE_CACHE_SIZE = 256;
  *   GetFederationToken session): no identity-policy Allow needed, but boundary and session policy
  *   still limit it;
  * - `3` the caller itself (IAM user ARN, role-session ARN, federated-user session ARN, a service or
- *   web-identity provider): the statement grants on its own.
+ *   web-identity provider, or the wildcard `*`): the statement grants on its own.
  */
 export type PrincipalStrength = 0 | 1 | 2 | 3;
 
@@ -486,11 +486,14 @@ export function compilePrincipal(block: PrincipalBlock): PrincipalMatcher {
 }
 
 /**
- * `"Principal": "*"` names everyone, but how far it reaches past implicit denies for a session is
- * not documented (**UNVERIFIED**). We take the conservative reading: it names the identity behind a
- * session (like the role ARN: boundary and session policy still limit it) and names other callers
- * directly.
+ * `"Principal": "*"` (and `{"AWS": "*"}`, and an `Allow` + `NotPrincipal` that does not name the
+ * caller) names every caller directly, sessions included. The IAM User Guide ("Policy evaluation
+ * for requests within a single account", and "AWS JSON policy elements: Principal", IAM role
+ * principals): "Permissions boundaries and session policies do not limit permissions granted using
+ * the aws:PrincipalArn condition key with a wildcard(*) in the Principal element, unless the
+ * identity-based policies contain an explicit deny." An explicit deny wins anyway (step 1), so the
+ * grant has the strength of one naming the caller itself; the condition only narrows who matches.
  */
-export function wildcardStrength(p: RequestPrincipal): PrincipalStrength {
-  return p.type === 'AssumedRole' || p.type === 'FederatedUser' ? 2 : 3;
+export function wildcardStrength(_p: RequestPrincipal): PrincipalStrength {
+  return 3;
 }

@@ -138,23 +138,24 @@ function collapse(value: string): string {
 }
 
 /**
- * A header value in canonical form. An obsolete line fold (line break followed by space or tab)
- * starts a new value, as the SigV4 suites treat continuation lines (`value1,value2,value3`).
+ * A header value in canonical form: trimmed, runs of whitespace collapsed to one space. An obsolete
+ * line fold (optional CR, LF, then space or tab) is whitespace too, so `value1\n  value2` becomes
+ * `value1 value2`, as in the current AWS SigV4 test suite (`get-header-value-multiline`) and
+ * botocore (`' '.join(value.split())`); repeated headers, not folds, are joined with `,`.
  *
  * @example canonicalHeaderValue('  "a   b   c" ') // => '"a b c"'
  */
 export function canonicalHeaderValue(value: string): string {
   if (value.indexOf('\n') < 0) return collapse(value);
-  const parts: string[] = [];
+  let unfolded = '';
   let start = 0;
   for (let i = 0; i < value.length; i++) {
     if (value.charCodeAt(i) !== 0x0a || !isSpace(value.charCodeAt(i + 1))) continue;
     const end = i > 0 && value.charCodeAt(i - 1) === 0x0d ? i - 1 : i;
-    parts.push(collapse(value.slice(start, end)));
+    unfolded += `${value.slice(start, end)} `;
     start = i + 1;
   }
-  parts.push(collapse(value.slice(start)));
-  return parts.join(',');
+  return collapse(unfolded + value.slice(start));
 }
 
 /**

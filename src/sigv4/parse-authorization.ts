@@ -90,6 +90,11 @@ export function parseCredential(value: string): CredentialScope | string {
   };
 }
 
+/** SP or HTAB: HTTP's optional whitespace. */
+function isOws(c: number): boolean {
+  return c === 0x20 || c === 0x09;
+}
+
 /** Splits `host;x-amz-date` into names; empty names make it malformed. */
 function parseSignedHeaders(value: string): string[] | undefined {
   const names = value.split(';');
@@ -103,11 +108,22 @@ function parseSignedHeaders(value: string): string[] | undefined {
  * @example
  * parseAuthorizationHeader('AWS4-HMAC-SHA256 Credential=AK/20150830/us-east-1/service/aws4_request, SignedHeaders=host;x-amz-date, Signature=5fa0...', false)
  */
-export function parseAuthorizationHeader(value: string, s3: boolean): AuthParameters {
-  if (value.length > MAX_AUTHORIZATION_LENGTH)
+export function parseAuthorizationHeader(raw: string, s3: boolean): AuthParameters {
+  if (raw.length > MAX_AUTHORIZATION_LENGTH)
     throw malformedHeader(s3, 'the Authorization header is too long.');
-  const space = value.indexOf(' ');
-  const algorithm = space < 0 ? value : value.slice(0, space);
+  // Optional whitespace around the field value and between the scheme and its parameters is not
+  // part of either (RFC 9110 §5.5 and §11.4: credentials = auth-scheme [ 1*SP ... ]); a proxy that
+  // adds some must not turn a valid signature into a malformed header.
+  let first = 0;
+  let last = raw.length;
+  while (first < last && isOws(raw.charCodeAt(first))) first++;
+  while (last > first && isOws(raw.charCodeAt(last - 1))) last--;
+  const value = first === 0 && last === raw.length ? raw : raw.slice(first, last);
+  let schemeEnd = 0;
+  while (schemeEnd < value.length && !isOws(value.charCodeAt(schemeEnd))) schemeEnd++;
+  const algorithm = value.slice(0, schemeEnd);
+  let space = schemeEnd;
+  while (space + 1 < value.length && isOws(value.charCodeAt(space + 1))) space++;
   if (algorithm !== ALGORITHM) {
     throw s3
       ? new SignatureError('InvalidArgument', `Unsupported Authorization Type`)

@@ -50,6 +50,11 @@ export interface VerifyOptions<C extends ResolvedCredential = ResolvedCredential
   service?: string | readonly string[];
   /** Allowed clock difference; 900 s for S3, 300 s otherwise. */
   maxSkewSeconds?: number;
+  /**
+   * The error code for a header-signed (non-S3) request outside the clock window: `RequestExpired`
+   * (400) by default; STS and IAM answer `SignatureDoesNotMatch` (403) with the same message.
+   */
+  skewErrorCode?: 'RequestExpired' | 'SignatureDoesNotMatch';
   /** S3 rules (single-encoded path, `x-amz-content-sha256`, S3 error codes); default: scope service is `s3`. */
   s3?: boolean;
   /** Signing-key cache; the process-wide one by default. */

@@ -75,6 +75,28 @@ describe('verifyRequest: the happy path it guards', () => {
   });
 });
 
+describe('Authorization header: optional whitespace around the scheme', () => {
+  // RFC 9110 field values carry no leading/trailing whitespace of meaning, and the auth-scheme is
+  // separated from its parameters by 1*SP; a proxy that adds OWS must not break verification.
+  const forms: Array<[string, (a: string) => string]> = [
+    ['leading spaces and tab', (a) => ` \t ${a}`],
+    ['trailing spaces and tab', (a) => `${a} \t `],
+    ['several spaces after the scheme', (a) => a.replace('AWS4-HMAC-SHA256 ', 'AWS4-HMAC-SHA256    ')],
+    ['a tab after the scheme', (a) => a.replace('AWS4-HMAC-SHA256 ', 'AWS4-HMAC-SHA256\t')],
+  ];
+  for (const [name, mutate] of forms) {
+    it(`${name}: verifies`, () => {
+      expect(verifyRequest(withHeader(post, 'authorization', mutate(authOf(post))), base).accessKeyId).toBe(
+        AKID,
+      );
+    });
+  }
+  it('whitespace inside the parameters is still refused', () => {
+    const request = withHeader(post, 'authorization', authOf(post).replace(', Signature=', ',\tSignature='));
+    expect(() => verifyRequest(request, base)).toThrow(code('IncompleteSignature', 400));
+  });
+});
+
 describe('MissingAuthenticationToken', () => {
   it('no Authorization header and no X-Amz-* query', () => {
     expect(() => verifyRequest(withHeader(post, 'authorization', undefined), base)).toThrow(
@@ -171,6 +193,14 @@ describe('time window', () => {
       /Signature expired: 20240301T100000Z is now earlier than/,
     );
     expect(() => verifyRequest(post, at(T0 - 301_000))).toThrow(/Signature not yet current/);
+  });
+  it('skewErrorCode: SignatureDoesNotMatch (403) with the same message (STS, IAM)', () => {
+    const sts = { maxSkewSeconds: 900, skewErrorCode: 'SignatureDoesNotMatch' } as const;
+    expect(verifyRequest(post, at(T0 + 900_000, sts)).accessKeyId).toBe(AKID);
+    expect(() => verifyRequest(post, at(T0 + 901_000, sts))).toThrow(code('SignatureDoesNotMatch', 403));
+    expect(() => verifyRequest(post, at(T0 + 901_000, sts))).toThrow(
+      'Signature expired: 20240301T100000Z is now earlier than 20240301T100001Z (20240301T101501Z - 15 min.)',
+    );
   });
   it('maxSkewSeconds is per call', () => {
     expect(verifyRequest(post, at(T0 + 800_000, { maxSkewSeconds: 900 })).accessKeyId).toBe(AKID);

@@ -113,6 +113,7 @@ function checkTime(
   nowMs: number,
   skewSeconds: number,
   s3: boolean,
+  skewErrorCode: 'RequestExpired' | 'SignatureDoesNotMatch' = 'RequestExpired',
 ): void {
   const skewMs = skewSeconds * 1000;
   if (auth.presigned) {
@@ -143,7 +144,7 @@ function checkTime(
     );
   }
   throw new SignatureError(
-    'RequestExpired',
+    skewErrorCode,
     nowMs > requestMs
       ? `Signature expired: ${amz} is now earlier than ${formatAmzDate(nowMs - skewMs)} (${formatAmzDate(nowMs)} - ${skewSeconds / 60} min.)`
       : `Signature not yet current: ${amz} is still later than ${formatAmzDate(nowMs + skewMs)} (${formatAmzDate(nowMs)} + ${skewSeconds / 60} min.)`,
@@ -296,7 +297,7 @@ function verifyUnchecked<C extends ResolvedCredential>(
   const payloadHash = signedPayloadHash(request, headers, auth, s3);
 
   const skew = options.maxSkewSeconds ?? (s3 ? DEFAULT_S3_SKEW_SECONDS : DEFAULT_SKEW_SECONDS);
-  checkTime(auth, time.ms, (options.now ?? Date.now)(), skew, s3);
+  checkTime(auth, time.ms, (options.now ?? Date.now)(), skew, s3, options.skewErrorCode);
 
   // The token may be signed or appended after signing (post-sts-header-after): read it either way.
   const sessionToken = presigned ? auth.sessionToken : headerValue(headers, 'x-amz-security-token');

@@ -102,6 +102,37 @@ describe('GetCallerIdentity', () => {
   });
 });
 
+describe('clock skew (STS and IAM): 15 minutes, then SignatureDoesNotMatch 403', () => {
+  // AWS answers e.g. "Signature expired: 20190101T000000Z is now earlier than 20190101T001501Z
+  // (20190101T003001Z - 15 min.)" with SignatureDoesNotMatch; SDKs that correct their clock (JS SDK
+  // v3: the response Date header, then a retry of SignatureDoesNotMatch) rely on that code.
+  const MIN = 60_000;
+  for (const service of ['sts', 'iam'] as const) {
+    const params =
+      service === 'sts'
+        ? { Action: 'GetCallerIdentity', Version: '2011-06-15' }
+        : { Action: 'ListRoles', Version: '2010-05-08' };
+    it(`${service}: accepts 14 min of skew either way`, async () => {
+      for (const skew of [-14 * MIN, 14 * MIN]) {
+        const res = await plane.call(service, plane.admin, params, plane.clock.now + skew);
+        expect(res.status, `${skew}`).toBe(200);
+      }
+    });
+    it(`${service}: beyond 15 min, SignatureDoesNotMatch 403 "Signature expired … - 15 min."`, async () => {
+      const old = await plane.call(service, plane.admin, params, plane.clock.now - 16 * MIN);
+      expect(old.status).toBe(403);
+      expect(xmlValue(old.text, 'Code')).toBe('SignatureDoesNotMatch');
+      expect(xmlValue(old.text, 'Message')).toMatch(
+        /^Signature expired: \d{8}T\d{6}Z is now earlier than \d{8}T\d{6}Z \(\d{8}T\d{6}Z - 15 min\.\)$/,
+      );
+      const future = await plane.call(service, plane.admin, params, plane.clock.now + 16 * MIN);
+      expect(future.status).toBe(403);
+      expect(xmlValue(future.text, 'Code')).toBe('SignatureDoesNotMatch');
+      expect(xmlValue(future.text, 'Message')).toMatch(/^Signature not yet current: .* \+ 15 min\.\)$/);
+    });
+  }
+});
+
 describe('AssumeRole', () => {
   it('returns credentials whose GetCallerIdentity is the assumed-role session', async () => {
     const arn = await role('deployer', trust({ AWS: `arn:aws:iam::${ACCOUNT}:root` }));
@@ -188,6 +219,31 @@ describe('AssumeRole', () => {
     expect(xmlValue(res.text, 'Message')).toContain(
       'because no identity-based policy allows the sts:AssumeRole action',
     );
+  });
+
+  it('a trust policy with Principal AWS "*" narrowed by aws:PrincipalArn is not limited by the caller\'s boundary or session policy', async () => {
+    // IAM User Guide, "Policy evaluation for requests within a single account": "Permissions
+    // boundaries and session policies do not limit permissions granted using the aws:PrincipalArn
+    // condition key with a wildcard(*) in the Principal element".
+    const bounded = await role('bounded', trust({ AWS: ACCOUNT }), allow('*'));
+    const boundary = await plane.store.createPolicy(ACCOUNT, {
+      policyName: 'ec2-only',
+      document: JSON.stringify(allow('ec2:*')),
+    });
+    await plane.store.putRolePermissionsBoundary(ACCOUNT, 'bounded', boundary.arn);
+    const target = await role(
+      'wildcard-trust',
+      trust({ AWS: '*' }, ['sts:AssumeRole'], { Condition: { ArnEquals: { 'aws:PrincipalArn': bounded } } }),
+    );
+    const session = await assume(plane.admin, bounded);
+    expect(session.status).toBe(200);
+    expect((await assume(session.creds, target)).status).toBe(200);
+    const limited = await assume(plane.admin, bounded, { Policy: JSON.stringify(allow('ec2:*')) });
+    expect((await assume(limited.creds, target)).status).toBe(200);
+    // The condition still narrows: another role gets nothing from the wildcard.
+    const stranger = await role('stranger', trust({ AWS: ACCOUNT }), allow('*'));
+    const strangerSession = await assume(plane.admin, stranger);
+    expect((await assume(strangerSession.creds, target)).status).toBe(403);
   });
 
   it('limits a session with its session policy (Policy parameter) and reports PackedPolicySize', async () => {

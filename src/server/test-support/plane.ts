@@ -36,6 +36,8 @@ export interface TestPlane {
     service: 'sts' | 'iam',
     credentials: Credentials | undefined,
     params: Record<string, string>,
+    /** When the caller signs (epoch ms); the plane's clock by default. */
+    signedAt?: number,
   ): Promise<ApiResponse & { text: string }>;
   close(): Promise<void>;
 }
@@ -72,6 +74,7 @@ export async function createTestPlane(options: { accessLog?: AccessLogSink } = {
     service: 'sts' | 'iam',
     credentials: Credentials | undefined,
     params: Record<string, string>,
+    signedAt: number = clock.now,
   ): Promise<ApiResponse & { text: string }> {
     const body = new URLSearchParams(params).toString();
     let headers: Record<string, string> = {
@@ -82,7 +85,7 @@ export async function createTestPlane(options: { accessLog?: AccessLogSink } = {
       const signer = new SignatureV4({ credentials, region: 'us-east-1', service, sha256: Sha256 });
       const signed = await signer.sign(
         { method: 'POST', protocol: 'http:', hostname: '127.0.0.1', port: 7300, path: '/', headers, body },
-        { signingDate: new Date(clock.now) },
+        { signingDate: new Date(signedAt) },
       );
       headers = signed.headers as Record<string, string>;
     }
