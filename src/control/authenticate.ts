@@ -199,6 +199,9 @@ function lookup(
     }
     return credential;
   }
+  // A long-term key signs alone: a session token beside it is refused, not ignored, as STS and
+  // IAM refuse it (whatever the token, so that nothing about it can be probed).
+  if (sessionToken !== undefined) throw new InvalidClientTokenIdError();
   const admin = options.snapshot.adminKey(accessKeyId);
   if (admin === undefined || !admin.active) throw new InvalidClientTokenIdError();
   let credential = adminCredentials.get(admin);
