@@ -57,10 +57,11 @@ describe('GetSessionToken credentials without MFA', () => {
     expect(await plane.store.findRole(ACCOUNT, 'escalated')).toBeUndefined();
   });
 
-  for (const params of [
+  const stsCalls: Record<string, string>[] = [
     { Action: 'GetSessionToken' },
     { Action: 'DecodeAuthorizationMessage', EncodedMessage: 'x' },
-  ]) {
+  ];
+  for (const params of stsCalls) {
     it(`cannot call sts:${params.Action}`, async () => {
       const response = await plane.call('sts', session, { ...params, Version: '2011-06-15' });
       expect(response.status).toBe(403);

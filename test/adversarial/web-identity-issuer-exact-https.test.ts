@@ -22,12 +22,12 @@ const providers: Record<string, RegisteredProvider> = {
   [LOCAL]: { arn: `arn:aws:iam::${ACCOUNT}:oidc-provider/${LOCAL}`, url: LOCAL, clientIds: ['sts'] },
 };
 
-let privateKey: CryptoKey;
+let privateKey: Awaited<ReturnType<typeof generateKeyPair>>['privateKey'];
 let jwks: JSONWebKeySet;
 
 beforeAll(async () => {
   const pair = await generateKeyPair('RS256');
-  privateKey = pair.privateKey as CryptoKey;
+  privateKey = pair.privateKey;
   jwks = { keys: [{ ...(await exportJWK(pair.publicKey)), kid: 'k1', alg: 'RS256' }] };
 });
 

@@ -43,13 +43,14 @@ export interface TestPlane {
 
 /**
  * `accessLog`: the sink the handler offers STS/IAM events to (none by default). `webIdentity`:
- * the web identity token verifier (the control plane's default by default).
+ * the web identity token verifier (the control plane's default by default). `store`: an open,
+ * empty store the plane takes over (a fresh in-memory one by default).
  */
 export async function createTestPlane(
-  options: { accessLog?: AccessLogSink; webIdentity?: WebIdentityVerifier } = {},
+  options: { accessLog?: AccessLogSink; webIdentity?: WebIdentityVerifier; store?: Store } = {},
 ): Promise<TestPlane> {
   const masterKey = generateMasterKey();
-  const store = await openStore(':memory:');
+  const store = options.store ?? (await openStore(':memory:'));
   await store.createAccount({ accountId: ACCOUNT });
   const admin = await ensureAdminKey(store, ACCOUNT, masterKey, {});
   const clock = { now: Date.now() };
