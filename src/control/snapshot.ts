@@ -110,7 +110,14 @@ export class Snapshot {
   }
 
   private async check(): Promise<void> {
-    const generation = await this.options.store.generation();
+    let generation: number;
+    try {
+      generation = await this.options.store.generation();
+    } catch {
+      // The store is unreachable: serve what is loaded, as before this check existed (entries
+      // still expire after `maxAgeMs`, and a load that needs the store fails on its own).
+      return;
+    }
     if (this.seen !== undefined && generation <= this.seen) {
       // An admin-key reload this process's own write started is part of being current.
       await this.keysLoading.catch(() => undefined);
