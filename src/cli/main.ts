@@ -180,7 +180,7 @@ program
       const revocation = await store.revokeRoleSessions(opts.accountId, roleName, new Date());
       process.stdout.write(
         `sessions of role ${roleName} issued before ${revocation.revokedBefore.toISOString()} are revoked ` +
-          '(a running credplane applies it within 5 seconds)\n',
+          '(a running credplane applies it to its next request)\n',
       );
     } finally {
       await store.close();

@@ -101,6 +101,9 @@ export async function authenticate(
   services: readonly string[],
 ): Promise<AuthenticatedCaller> {
   const now = options.now ?? Date.now;
+  // Current with the store before anything is looked up: a change another process made (a
+  // revocation, a deactivated key) applies to this request.
+  await options.snapshot.refresh();
   const payload = 'payloadHash' in request ? { payloadHash: request.payloadHash } : { body: request.body };
   const verified: VerifiedCaller<Credential> = verifyRequest<Credential>(
     { method: request.method, url: request.url, headers: request.rawHeaders, ...payload },
@@ -147,7 +150,7 @@ export async function authenticate(
   // A role session. The role may have been deleted (or deleted and recreated under the same
   // name, with a new unique id) since the session began: then no policy of it applies.
   const session = claims!;
-  const found = await options.snapshot.role(session.accountId, session.roleName);
+  const found = await options.snapshot.role(session.accountId, session.roleName, { refreshed: true });
   const role = found !== undefined && found.role.roleId === session.roleId ? found : undefined;
   const sessionPolicies = await compileSessionPolicies(session, options);
   const arn = `arn:${options.partition}:sts::${session.accountId}:assumed-role/${session.roleName}/${session.roleSessionName}`;
@@ -214,6 +217,9 @@ function lookup(
     }
     return credential;
   }
+  // A long-term key signs alone: a session token beside it is refused, not ignored, as STS and
+  // IAM refuse it (whatever the token, so that nothing about it can be probed).
+  if (sessionToken !== undefined) throw new InvalidClientTokenIdError();
   const admin = options.snapshot.adminKey(accessKeyId);
   if (admin === undefined || !admin.active) throw new InvalidClientTokenIdError();
   let credential = adminCredentials.get(admin);
@@ -253,7 +259,7 @@ async function compileSessionPolicies(
     );
   }
   for (const arn of claims.policyArns ?? []) {
-    const compiled = await options.snapshot.managedPolicy(arn, 'session');
+    const compiled = await options.snapshot.managedPolicy(arn, 'session', { refreshed: true });
     out.push(
       compiled ??
         options.policies.compile('{"Version":"2012-10-17","Statement":[]}', { id: arn, kind: 'session' }),

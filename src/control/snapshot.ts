@@ -4,9 +4,12 @@
  *
  * Entries load on first use and are dropped synchronously by the store's change events, which fire
  * after each commit and before the write returns, so a request that follows a write in this process
- * always sees it. Writes by another process (`credplane apply` beside a running `credplane up`, a
- * second replica) raise no event here: entries also expire after `maxAgeMs` (5 s by default), which
- * bounds how long such a change takes to apply — IAM itself is eventually consistent.
+ * always sees it. Writes by another process (`credplane revoke-sessions` or `credplane apply` beside
+ * a running `credplane up`, a second replica) raise no event here, but every write of the model
+ * advances the store generation in its own transaction: `refresh()` reads that one row and drops
+ * everything when it moved, so such a change applies to the next request too. Every read through
+ * `role`/`managedPolicy` refreshes first; `authenticate` refreshes once per request before it
+ * looks up an admin key. Entries also expire after `maxAgeMs` (5 s by default), a backstop only.
  */
 import type { AccessKey, Role } from '../iam/types.js';
 import type { CompiledPolicy, PolicyType } from '../policy/index.js';
@@ -64,6 +67,11 @@ export class Snapshot {
   private adminKeysLoadedAt = 0;
   private unsubscribe: (() => void) | undefined;
   private keysLoading: Promise<void> = Promise.resolve();
+  /** The store generation the entries reflect. */
+  private seen: number | undefined;
+  /** The generation read in flight, and the one queued behind it (see `refresh`). */
+  private checking: Promise<void> | undefined;
+  private queued: Promise<void> | undefined;
   private readonly maxAgeMs: number;
   private readonly now: () => number;
 
@@ -74,6 +82,50 @@ export class Snapshot {
 
   async start(): Promise<void> {
     this.unsubscribe = this.options.store.onChange((change) => this.invalidate(change));
+    this.seen = await this.options.store.generation();
+    this.keysLoading = this.loadAdminKeys();
+    await this.keysLoading;
+  }
+
+  /**
+   * Makes the entries current with the store: reads the store generation and, when a write this
+   * process heard nothing of moved it, drops every entry and reloads the admin keys before
+   * resolving. Concurrent callers share reads, but never one that began before they called (it
+   * may predate the write they must see): they join the next read, queued behind it.
+   */
+  refresh(): Promise<void> {
+    if (this.checking === undefined) {
+      this.checking = this.check().finally(() => {
+        this.checking = undefined;
+      });
+      return this.checking;
+    }
+    this.queued ??= this.checking
+      .catch(() => undefined)
+      .then(() => {
+        this.queued = undefined;
+        return this.refresh();
+      });
+    return this.queued;
+  }
+
+  private async check(): Promise<void> {
+    let generation: number;
+    try {
+      generation = await this.options.store.generation();
+    } catch {
+      // The store is unreachable: serve what is loaded, as before this check existed (entries
+      // still expire after `maxAgeMs`, and a load that needs the store fails on its own).
+      return;
+    }
+    if (this.seen !== undefined && generation <= this.seen) {
+      // An admin-key reload this process's own write started is part of being current.
+      await this.keysLoading.catch(() => undefined);
+      return;
+    }
+    this.roles.clear();
+    this.managed.clear();
+    this.seen = generation;
     this.keysLoading = this.loadAdminKeys();
     await this.keysLoading;
   }
@@ -99,12 +151,27 @@ export class Snapshot {
     return this.adminKeys.get(accessKeyId);
   }
 
-  role(accountId: string, roleName: string): Promise<RoleAuthz | undefined> {
+  /** `refreshed`: the caller has just awaited `refresh()` for this request. */
+  async role(
+    accountId: string,
+    roleName: string,
+    options: { refreshed?: boolean } = {},
+  ): Promise<RoleAuthz | undefined> {
+    if (options.refreshed !== true) await this.refresh();
     return this.cached(this.roles, roleKey(accountId, roleName), () => this.loadRole(accountId, roleName));
   }
 
   /** A managed policy's default version, compiled with `kind` (session policies use `session`). */
-  managedPolicy(arn: string, kind: PolicyType = 'identity'): Promise<CompiledPolicy | undefined> {
+  async managedPolicy(
+    arn: string,
+    kind: PolicyType = 'identity',
+    options: { refreshed?: boolean } = {},
+  ): Promise<CompiledPolicy | undefined> {
+    if (options.refreshed !== true) await this.refresh();
+    return this.cachedManaged(arn, kind);
+  }
+
+  private cachedManaged(arn: string, kind: PolicyType): Promise<CompiledPolicy | undefined> {
     return this.cached(this.managed, `${kind}\u0000${arn}`, () => this.loadManaged(arn, kind));
   }
 
@@ -122,6 +189,11 @@ export class Snapshot {
   }
 
   private invalidate(change: StoreChange): void {
+    // This process's own write: the targeted drop below covers it, unless another writer's
+    // change came in between (a gap), which the next `refresh` finds and answers in full.
+    if (change.generation !== undefined && this.seen !== undefined && change.generation === this.seen + 1) {
+      this.seen = change.generation;
+    }
     if (ROLE_SCOPED.has(change.entity)) {
       if (change.accountId !== undefined) this.roles.delete(roleKey(change.accountId, change.key));
       else this.roles.clear();
@@ -176,7 +248,7 @@ export class Snapshot {
     for await (const attached of pages((marker) =>
       store.listAttachedRolePolicies(accountId, role.roleName, { marker }),
     )) {
-      const compiled = await this.managedPolicy(attached.policyArn);
+      const compiled = await this.cachedManaged(attached.policyArn, 'identity');
       if (compiled !== undefined) identity.push(compiled);
     }
     const revocation = await store.getRoleRevocation(role.roleId);
@@ -192,7 +264,7 @@ export class Snapshot {
     const boundary =
       role.permissionsBoundaryArn === undefined
         ? undefined
-        : await this.managedPolicy(role.permissionsBoundaryArn, 'boundary');
+        : await this.cachedManaged(role.permissionsBoundaryArn, 'boundary');
     return {
       role,
       trust,

@@ -1,8 +1,8 @@
 /**
- * STS's checks on a web identity token (spec credential-delivery §4.4), in STS's order so that each
- * failure earns STS's code: parse (algorithm allow-list, NumericDate claims) → `iss` is a registered
- * IAM OIDC provider of the role's account → `aud` is one of its client ids → the issuer's keys are
- * obtained (`IDPCommunicationError` if not) → the signature verifies with the key named by `kid`
+ * STS's checks on a web identity token, in STS's order so that each failure earns STS's code:
+ * parse (algorithm allow-list, NumericDate claims) → `iss` is exactly `https://` + the URL of a
+ * registered IAM OIDC provider of the role's account (or one of credplane's own issuers) → `aud`
+ * is one of its client ids → the issuer's keys are obtained (`IDPCommunicationError` if not) → the signature verifies with the key named by `kid`
  * → `exp` has not passed (`ExpiredTokenException`), `nbf`/`iat` are not in the future.
  * Everything fails closed: a claim that cannot be read is a refused token.
  */
@@ -32,6 +32,11 @@ export interface WebIdentityVerifierOptions {
   /** The account's IAM OIDC provider for `host/path`, if registered. */
   findProvider: (accountId: string, hostPath: string) => Promise<RegisteredProvider | undefined>;
   resolveJwks: JwksResolver;
+  /**
+   * Whether `issuer` (exactly) is one of credplane's own issuers, whose keys are answered in
+   * process: only those may be other than `https://` (credplane serves them on its loopback port).
+   */
+  localIssuer?: (issuer: string) => boolean;
   now?: () => number;
   /** Tolerated clock difference for `nbf` and `iat`; 60 s by default. `exp` gets none. */
   clockSkewSeconds?: number;
@@ -90,7 +95,12 @@ export function createWebIdentityVerifier(options: WebIdentityVerifierOptions): 
       throw new InvalidIdentityTokenError('The token has no issuer (iss) URL');
     }
     const provider = await options.findProvider(accountId, issuerHostPath(issuer));
-    if (provider === undefined) {
+    // The issuer must be the provider's URL exactly, scheme included, and IAM registers providers
+    // as `https://` (IAM User Guide, "Create an OpenID Connect (OIDC) identity provider in IAM":
+    // "The URL must begin with https://" and must match the `iss` claim). Matching on host and
+    // path alone would let `http://…` name an https provider and have its keys fetched in the clear.
+    const local = options.localIssuer?.(issuer) === true;
+    if (provider === undefined || !(local || issuer === `https://${provider.url}`)) {
       throw new InvalidIdentityTokenError(
         `No OpenIDConnect provider found in your account for ${issuer.slice(0, 300)}`,
       );

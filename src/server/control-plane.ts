@@ -11,6 +11,7 @@ import {
   type AuthenticatorOptions,
 } from '../control/authenticate.js';
 import { authorize } from '../control/authorize.js';
+import { requireSessionTokenScope } from '../control/session-token-scope.js';
 import type { KeyRingService } from '../control/key-ring-service.js';
 import type { PolicyCache } from '../control/policy-cache.js';
 import type { Snapshot } from '../control/snapshot.js';
@@ -195,6 +196,7 @@ export function createControlPlaneHandler(deps: ControlPlaneDeps): ApiHandler {
       const webIdentity = service === 'sts' && action === 'AssumeRoleWithWebIdentity';
       const auth = webIdentity && !isSigned(request) ? undefined : await authenticated([service]);
       caller = auth?.caller.arn ?? '';
+      if (auth !== undefined) requireSessionTokenScope(auth, service, action);
       if (webIdentity || auth === undefined) {
         response = await handleWebIdentityAction(
           {

@@ -172,6 +172,13 @@ export interface RolePolicySnapshotsTable {
   created_at: string;
 }
 
+/** One row (`id` = 1): advanced by every committed change to the IAM model. */
+export interface StoreGenerationTable {
+  id: number;
+  /** `bigint`: PostgreSQL's driver reads it back as text, SQLite's as a number. */
+  generation: number | string;
+}
+
 export interface Database {
   accounts: AccountsTable;
   roles: RolesTable;
@@ -189,4 +196,5 @@ export interface Database {
   access_events: AccessEventsTable;
   last_accessed: LastAccessedTable;
   role_policy_snapshots: RolePolicySnapshotsTable;
+  store_generation: StoreGenerationTable;
 }

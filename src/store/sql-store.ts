@@ -8,7 +8,14 @@
  */
 import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
-import { sql, type ControlledTransaction, type Insertable, type Kysely, type Selectable } from 'kysely';
+import {
+  CompiledQuery,
+  sql,
+  type ControlledTransaction,
+  type Insertable,
+  type Kysely,
+  type Selectable,
+} from 'kysely';
 import { newUniqueId, type UniqueIdPrefix } from '../crypto/ids.js';
 import {
   AWS_MANAGED_ACCOUNT,
@@ -131,6 +138,26 @@ function isUniqueViolation(error: unknown): boolean {
   return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
 }
 
+/** `select generation from store_generation where id = 1`, in the form both dialects accept. */
+const GENERATION_QUERY: CompiledQuery<{ generation: number | string }> = CompiledQuery.raw(
+  'select generation from store_generation where id = 1',
+);
+
+/**
+ * Advances the store generation inside the writing transaction, last, so that the row lock it
+ * takes on PostgreSQL is held only until the commit that follows (writers of the model queue
+ * there, briefly; they take no other lock after it, so no deadlock). Returns the new generation.
+ */
+async function advanceGeneration(db: Db): Promise<number> {
+  const row = await db
+    .updateTable('store_generation')
+    .set({ generation: sql`generation + 1` })
+    .where('id', '=', 1)
+    .returning('generation')
+    .executeTakeFirstOrThrow();
+  return Number(row.generation);
+}
+
 /** Page-fetch helpers: the keyset condition and order for `name_key`-ordered tables. */
 function pathFilter(prefix: string | undefined) {
   return prefix === undefined || prefix === '/'
@@ -176,10 +203,10 @@ class SqlStore implements Store {
     return this.shared.now().toISOString();
   }
 
-  private publish(changes: StoreChange[]): void {
+  private publish(changes: StoreChange[], generation: number | undefined): void {
     for (const change of changes) {
       try {
-        this.shared.events.emit(CHANGE, change);
+        this.shared.events.emit(CHANGE, generation === undefined ? change : { ...change, generation });
       } catch (error) {
         // The write is committed; a listener's failure must not turn it into a reported failure.
         process.emitWarning(`store change listener failed: ${(error as Error).message}`);
@@ -204,8 +231,13 @@ class SqlStore implements Store {
         throw error;
       }
     }
-    const result = await this.db.transaction().execute((trx) => fn(trx, emit));
-    this.publish(changes);
+    let generation: number | undefined;
+    const result = await this.db.transaction().execute(async (trx) => {
+      const out = await fn(trx, emit);
+      if (changes.length > 0) generation = await advanceGeneration(trx);
+      return out;
+    });
+    this.publish(changes, generation);
     return result;
   }
 
@@ -215,8 +247,10 @@ class SqlStore implements Store {
     const trx = await this.shared.root.startTransaction().execute();
     const state: TxState = { trx, events: [], savepoints: 0 };
     let result: T;
+    let generation: number | undefined;
     try {
       result = await fn(withDatabaseErrors(new SqlStore(trx, this.shared, state)));
+      if (state.events.length > 0) generation = await advanceGeneration(trx);
     } catch (error) {
       // A failed rollback (e.g. a dropped connection) must not hide why the transaction failed.
       await trx
@@ -226,13 +260,21 @@ class SqlStore implements Store {
       throw error;
     }
     await trx.commit().execute();
-    this.publish(state.events);
+    this.publish(state.events, generation);
     return result;
   }
 
   onChange(listener: ChangeListener): () => void {
     this.shared.events.on(CHANGE, listener);
     return () => this.shared.events.off(CHANGE, listener);
+  }
+
+  async generation(): Promise<number> {
+    // On the request path (`Snapshot.refresh`): compiled once, not built per call.
+    const result = await this.db.executeQuery(GENERATION_QUERY);
+    const row = result.rows[0];
+    if (row === undefined) throw new Error('store_generation has no row');
+    return Number(row.generation);
   }
 
   async close(): Promise<void> {

@@ -669,7 +669,7 @@ export function describeStore(name: string, options: StoreSuiteOptions): void {
         await store.deleteRolePolicy(acct, 'e', 'p');
         off();
         await store.deleteRole(acct, 'e');
-        expect(seen).toEqual([
+        expect(seen.map(({ generation: _generation, ...c }) => c)).toEqual([
           { entity: 'role', op: 'create', accountId: acct, key: 'e' },
           { entity: 'role-policy', op: 'create', accountId: acct, key: 'e' },
           { entity: 'role-policy', op: 'delete', accountId: acct, key: 'e' },
@@ -687,6 +687,36 @@ export function describeStore(name: string, options: StoreSuiteOptions): void {
           off();
         }
         expect((await store.getRole(acct, 'survives')).roleName).toBe('survives');
+      });
+    });
+
+    describe('store generation', () => {
+      it('advances once per committed write of the model, in the write, and never otherwise', async () => {
+        const acct = await newAccount();
+        const seen: StoreChange[] = [];
+        const off = store.onChange((c) => {
+          if (c.accountId === acct) seen.push(c);
+        });
+        const start = await store.generation();
+        await role(acct, 'g');
+        expect(await store.generation()).toBe(start + 1);
+        expect(seen.at(-1)?.generation).toBe(start + 1);
+        await expectAwsError(role(acct, 'G'), 'EntityAlreadyExists', 409);
+        expect(await store.generation()).toBe(start + 1);
+        await store.transaction(async (tx) => {
+          await tx.putRolePolicy(acct, 'g', 'p', DOC(1));
+          await tx.revokeRoleSessions(acct, 'g', new Date());
+        });
+        expect(await store.generation()).toBe(start + 2);
+        expect(seen.slice(-2).map((c) => c.generation)).toEqual([start + 2, start + 2]);
+        await expect(
+          store.transaction(async (tx) => {
+            await tx.deleteRolePolicy(acct, 'g', 'p');
+            throw new Error('rolled back');
+          }),
+        ).rejects.toThrow('rolled back');
+        off();
+        expect(await store.generation()).toBe(start + 2);
       });
     });
 

@@ -10,7 +10,8 @@
  *   `LimitExceeded`, `NoSuchEntity`, `ConcurrentModification`) from `src/iam/errors.ts`.
  * - Inputs are assumed to be validated by the caller (`src/iam/names.ts`); the store enforces
  *   uniqueness, existence, references and quotas.
- * - Every committed write fires `onChange` listeners, after the commit.
+ * - Every committed write fires `onChange` listeners, after the commit, and advances the store
+ *   generation in its transaction (`generation()`), so other processes can tell too.
  */
 import type {
   AccessKey,
@@ -222,6 +223,8 @@ export interface StoreChange {
   op: 'create' | 'update' | 'delete';
   accountId?: AccountId;
   key: string;
+  /** The store generation the write's commit produced (see `Store.generation`). */
+  generation?: number;
 }
 
 export type ChangeListener = (change: StoreChange) => void;
@@ -414,6 +417,13 @@ export interface Store {
 
   /** Calls `listener` after each committed write; returns a function that unsubscribes. */
   onChange(listener: ChangeListener): () => void;
+
+  /**
+   * The store generation: a number that every committed write which fires change events advances
+   * by one, in the same transaction, whichever process or replica makes it. Equal generations
+   * mean no such write happened in between; a cache of the model is current while it holds.
+   */
+  generation(): Promise<number>;
 
   /** Closes the database connection(s). */
   close(): Promise<void>;

@@ -1,6 +1,8 @@
 /**
  * `AssumeRoleWithWebIdentity` through the real control-plane handler, unsigned as SDKs send it,
- * against a cluster issuer served over loopback HTTP (the path every external issuer takes).
+ * against a cluster issuer served over loopback HTTP. A plain-http issuer is accepted only as one
+ * of credplane's own (`localIssuer`), as `createOidcService` wires its clusters; its keys are
+ * still fetched over HTTP here, so that the fetch path is exercised.
  */
 import { generateKeyPairSync } from 'node:crypto';
 import fs from 'node:fs';
@@ -12,6 +14,9 @@ import { generateMasterKey } from '../crypto/index.js';
 import { ClusterRegistry, type Cluster } from '../oidc/cluster-registry.js';
 import { createCluster } from '../oidc/create-cluster.js';
 import { createOidcIssuerHandler } from '../oidc/issuer-handler.js';
+import { createHttpJwksResolver } from '../oidc/jwks-resolver.js';
+import { storeProviderLookup } from '../oidc/provider-lookup.js';
+import { createWebIdentityVerifier, type WebIdentityVerifier } from '../oidc/verify-web-identity-token.js';
 import { mintServiceAccountToken } from '../oidc/service-account-token.js';
 import { activeSigningKey, generateSigningKey, type SigningKey } from '../oidc/signing-keys.js';
 import { listen, type RunningServer } from '../server/http.js';
@@ -29,6 +34,7 @@ let registry: ClusterRegistry;
 let cluster: Cluster;
 let dataDir: string;
 const ROLE = 'payments-api';
+let verifier: WebIdentityVerifier = () => Promise.reject(new Error('not ready'));
 const ROLE_ARN = `arn:aws:iam::${ACCOUNT}:role/${ROLE}`;
 
 function trust(hostPath: string, providerArn: string, sub = 'system:serviceaccount:payments:api'): string {
@@ -46,9 +52,17 @@ function trust(hostPath: string, providerArn: string, sub = 'system:serviceaccou
 }
 
 beforeAll(async () => {
-  plane = await createTestPlane();
+  plane = await createTestPlane({
+    webIdentity: (token, accountId) => verifier(token, accountId),
+  });
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'credplane-awrwi-'));
   registry = new ClusterRegistry({ dataDir, masterKey: generateMasterKey(), now: () => plane.clock.now });
+  verifier = createWebIdentityVerifier({
+    findProvider: storeProviderLookup(plane.store, 'aws'),
+    resolveJwks: createHttpJwksResolver(),
+    localIssuer: (iss) => registry.findByIssuer(iss) !== undefined,
+    now: () => plane.clock.now,
+  });
   const issuer = createOidcIssuerHandler(registry);
   server = await listen({ handler: (r) => issuer(r) ?? { status: 404 } }, 0);
   cluster = await createCluster(plane.store, registry, {
@@ -211,7 +225,7 @@ describe('AssumeRoleWithWebIdentity', () => {
 
   it('answers IDPCommunicationError when the issuer cannot be reached', async () => {
     const offline = new ClusterRegistry({
-      dataDir,
+      dataDir: path.join(dataDir, 'offline'),
       masterKey: generateMasterKey(),
       now: () => plane.clock.now,
     });
@@ -220,9 +234,10 @@ describe('AssumeRoleWithWebIdentity', () => {
       accountId: ACCOUNT,
       region: 'us-east-1',
       partition: 'aws',
-      issuerBaseUrl: 'http://127.0.0.1:9',
+      // An https issuer (not one of credplane's own) that nothing answers.
+      issuerBaseUrl: 'https://127.0.0.1:9',
     });
-    const hostPath = lost.issuer.replace(/^http:\/\//, '');
+    const hostPath = lost.issuer.replace(/^https:\/\//, '');
     await plane.store.createRole(ACCOUNT, {
       roleName: 'offline-role',
       assumeRolePolicyDocument: trust(hostPath, lost.providerArn),

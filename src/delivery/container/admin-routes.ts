@@ -1,13 +1,19 @@
 /**
  * The task lifecycle routes the CLI calls on a running credplane (`credplane run-task`,
  * `list-tasks`, `stop-task`). Each is authorized like its ECS action: `ecs:RunTask` on the task
- * definition and `iam:PassRole` on the task role, `ecs:ListTasks`, `ecs:StopTask` on the task.
+ * definition and `iam:PassRole` on the task role (to `ecs-tasks.amazonaws.com`), `ecs:ListTasks`, `ecs:StopTask` on the task.
  */
 import { ValidationError } from '../../errors.js';
 import type { Store } from '../../store/store.js';
 import { stringField, type AdminRoute } from '../launch/admin-api.js';
 import { findTaskDefinition } from './task-definitions.js';
-import { summary, TaskNotFoundError, type TaskRegistry, type TaskSummary } from './tasks.js';
+import {
+  ECS_TASKS_SERVICE,
+  summary,
+  TaskNotFoundError,
+  type TaskRegistry,
+  type TaskSummary,
+} from './tasks.js';
 
 export const MAX_TASKS_PER_CALL = 10;
 
@@ -54,9 +60,12 @@ export function taskRoutes(deps: TaskRoutesDeps): AdminRoute[] {
         );
         const n = count(body.count);
         authorize('ecs:RunTask', definition.taskDefinitionArn);
+        // The answer leads to the task role's credentials: passing the role to ECS tasks, as AWS
+        // requires for RunTask with a task role (see `admin-api.ts`).
         authorize(
           'iam:PassRole',
           `arn:${deps.partition}:iam::${definition.accountId}:role/${definition.roleName}`,
+          { 'iam:PassedToService': ECS_TASKS_SERVICE },
         );
         const tasks = Array.from({ length: n }, () => deps.registry.start(definition));
         try {

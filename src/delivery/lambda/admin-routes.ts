@@ -1,8 +1,10 @@
 /**
  * The route `credplane invoke` and `credplane run <function>` call on a running credplane: the
  * function's configuration and its execution-role credentials (assumed as `lambda.amazonaws.com`,
- * session name = function name, `lambda:SourceFunctionArn` sealed into the session), authorized as
- * `lambda:InvokeFunction` on the function. Credentials are held per function in a
+ * session name = function name, `lambda:SourceFunctionArn` sealed into the session). `invoke` is
+ * authorized as `lambda:InvokeFunction` on the function; `function-environment`, which answers the
+ * credentials themselves, also as `iam:PassRole` of the execution role to `lambda.amazonaws.com`
+ * (see `admin-api.ts`). Credentials are held per function in a
  * `RefreshingSource`, so invocations share them while they are fresh, as execution environments do.
  */
 import { AwsError, ValidationError } from '../../errors.js';
@@ -46,6 +48,11 @@ function eventOf(value: unknown): string {
     });
   }
   return value;
+}
+
+/** The role the function's credentials are issued for (the one `sourceFor` assumes). */
+function executionRoleArn(partition: string, accountId: string, fn: FunctionConfiguration): string {
+  return `arn:${partition}:iam::${accountId}:role/${fn.roleName}`;
 }
 
 /**
@@ -116,6 +123,11 @@ export function functionRoutes(deps: FunctionRoutesDeps): AdminRoute[] {
           stringField(body, 'function'),
         );
         authorize('lambda:InvokeFunction', fn.functionArn);
+        // The answer is the execution role's credentials: on AWS only code the function runs gets
+        // them, and running code of one's choosing as the role takes passing it to Lambda.
+        authorize('iam:PassRole', executionRoleArn(deps.partition, accountId, fn), {
+          'iam:PassedToService': LAMBDA_SERVICE,
+        });
         const credentials = await sourceFor(fn, accountId).get();
         return { configuration: fn, credentials: containerCredentialsDocument(credentials) };
       },

@@ -3,10 +3,16 @@
  * plane's port): JSON over HTTP, SigV4-signed like every AWS call, verified by the same
  * authenticator and judged by the same authorizer as STS and IAM. The CLI signs them with the
  * admin key `credplane up` writes; a role session whose policies allow the action may call them too.
+ *
+ * A route that hands back a role's working credentials (or what fetches them) must also require
+ * what AWS requires to put code of the caller's choosing to work as that role: `iam:PassRole` on
+ * the role, with `iam:PassedToService` naming the service that would receive it (IAM User Guide,
+ * "Granting a user permissions to pass a role to an AWS service"). The route's own action alone
+ * (`lambda:InvokeFunction`, `ecs:RunTask`) never yields a role's credentials on AWS.
  */
 import type { AuthenticatedCaller, AuthenticatorOptions } from '../../control/authenticate.js';
 import { authenticate } from '../../control/authenticate.js';
-import { authorize } from '../../control/authorize.js';
+import { authorize, type AuthorizeInput } from '../../control/authorize.js';
 import type { KeyRing } from '../../crypto/index.js';
 import { AwsError, ValidationError } from '../../errors.js';
 import type { ApiRequest, ApiResponse } from '../../server/http.js';
@@ -29,8 +35,11 @@ export interface AdminRoute {
 export interface AdminCall {
   auth: AuthenticatedCaller;
   body: Record<string, unknown>;
-  /** Throw `AccessDenied` unless the caller may do `action` on `resource`. */
-  authorize(action: string, resource: string): void;
+  /**
+   * Throw `AccessDenied` unless the caller may do `action` on `resource`; `extra` adds
+   * operation-specific condition keys (`iam:PassedToService`).
+   */
+  authorize(action: string, resource: string, extra?: AuthorizeInput['extra']): void;
   requestId: string;
 }
 
@@ -79,8 +88,8 @@ export function createAdminApi(
         const result = await route.handle({
           auth,
           body: parseBody(request),
-          authorize: (action, resource) => {
-            authorize(auth, { action, resource }, keyRing());
+          authorize: (action, resource, extra) => {
+            authorize(auth, { action, resource, ...(extra === undefined ? {} : { extra }) }, keyRing());
           },
           requestId: request.requestId,
         });

@@ -11,6 +11,7 @@ import { KeyRingService } from '../../control/key-ring-service.js';
 import { PolicyCache } from '../../control/policy-cache.js';
 import { Snapshot } from '../../control/snapshot.js';
 import { findAwsManagedPolicy } from '../../catalog/aws-managed-policies.js';
+import type { WebIdentityVerifier } from '../../oidc/verify-web-identity-token.js';
 import { openStore } from '../../store/open.js';
 import type { Store } from '../../store/store.js';
 import { ensureAdminKey, type AdminKey } from '../admin.js';
@@ -42,10 +43,16 @@ export interface TestPlane {
   close(): Promise<void>;
 }
 
-/** `accessLog`: the sink the handler offers STS/IAM events to (none by default). */
-export async function createTestPlane(options: { accessLog?: AccessLogSink } = {}): Promise<TestPlane> {
+/**
+ * `accessLog`: the sink the handler offers STS/IAM events to (none by default). `webIdentity`:
+ * the web identity token verifier (the control plane's default by default). `store`: an open,
+ * empty store the plane takes over (a fresh in-memory one by default).
+ */
+export async function createTestPlane(
+  options: { accessLog?: AccessLogSink; webIdentity?: WebIdentityVerifier; store?: Store } = {},
+): Promise<TestPlane> {
   const masterKey = generateMasterKey();
-  const store = await openStore(':memory:');
+  const store = options.store ?? (await openStore(':memory:'));
   await store.createAccount({ accountId: ACCOUNT });
   const admin = await ensureAdminKey(store, ACCOUNT, masterKey, {});
   const clock = { now: Date.now() };
@@ -68,6 +75,7 @@ export async function createTestPlane(options: { accessLog?: AccessLogSink } = {
     partition: 'aws',
     now: () => clock.now,
     ...(options.accessLog === undefined ? {} : { accessLog: options.accessLog }),
+    ...(options.webIdentity === undefined ? {} : { webIdentity: options.webIdentity }),
   });
 
   async function call(

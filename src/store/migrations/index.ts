@@ -8,11 +8,13 @@ import { AwsError } from '../../errors.js';
 import type { Database } from '../schema.js';
 import { initial } from './0001-initial.js';
 import { settingsAccessLog } from './0002-settings-access-log.js';
+import { storeGeneration } from './0003-store-generation.js';
 
 /** In order; names sort in application order. Never edit a released migration: add one. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001-initial': initial,
   '0002-settings-access-log': settingsAccessLog,
+  '0003-store-generation': storeGeneration,
 };
 
 const provider: MigrationProvider = {
