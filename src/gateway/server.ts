@@ -128,7 +128,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     },
     mapped: MappedRequest | UnmappedRequest | undefined,
     outcome: Outcome,
-  ): boolean => {
+  ): Promise<boolean> => {
     const { mapper, auth } = base;
     const ua = base.req.headers['user-agent'];
     // Assigned member by member (not spread): this runs for every request.
@@ -155,7 +155,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     }
     if (outcome.error !== undefined) input.errorCode = outcome.error.code;
     if (outcome.errorMessage !== undefined) input.errorMessage = outcome.errorMessage;
-    return deps.sink.offer(deps.record(input));
+    return deps.sink.commit(deps.record(input));
   };
 
   const handle = async (
@@ -271,7 +271,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       );
     } catch (error) {
       if (!isAwsError(error)) throw error;
-      const logged = record(
+      const logged = await record(
         { mapper, meta, req, region: scopeRegion(headers.authorization, url) },
         undefined,
         {
@@ -300,7 +300,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
           status: 403,
         },
       );
-      const logged = record(recordBase, undefined, {
+      const logged = await record(recordBase, undefined, {
         decision: 'deny',
         decisions: [],
         error,
@@ -313,7 +313,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       mapped = mapper.map(request);
     } catch (error) {
       if (!isAwsError(error)) throw error;
-      const logged = record(recordBase, undefined, {
+      const logged = await record(recordBase, undefined, {
         decision: 'deny',
         decisions: [],
         error,
@@ -332,7 +332,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       outcome.error = error;
       outcome.errorMessage = error.message;
     }
-    if (!record(recordBase, mapped, outcome)) {
+    if (!(await record(recordBase, mapped, outcome))) {
       return fail(unavailableError(shape, 'Please reduce your request rate.', true));
     }
     if (outcome.error !== undefined) return fail(outcome.error);

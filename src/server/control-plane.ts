@@ -43,7 +43,7 @@ export interface ControlPlaneDeps {
   oidcIssuer?: (request: ApiRequest) => ApiResponse | undefined;
   /** The EC2 Query API (requests signed for `ec2`) and its public documents. */
   ec2?: Ec2Handler;
-  /** Every STS, IAM and EC2 call that names an account goes here; a full log refuses the call (503). */
+  /** Every STS, IAM and EC2 call that names an account goes here; the call is answered only once its event is committed, else refused (503). */
   accessLog?: AccessLogSink;
   /** The region of events with no signature to take it from (`AssumeRoleWithWebIdentity`). */
   region?: string;
@@ -82,11 +82,15 @@ function readParams(request: ApiRequest): QueryParams {
   return parseQuery(query);
 }
 
-/** The access log is full: the call is refused rather than served unlogged. */
+/** The access log could not commit the call's event: the call is refused rather than answered unlogged. */
 function serviceUnavailable(requestId: string, namespaceOrEc2: string): QueryResponse {
-  const error = new AwsError('ServiceUnavailable', 'The access log is full; retry the request.', {
-    status: 503,
-  });
+  const error = new AwsError(
+    'ServiceUnavailable',
+    'The access log cannot take the event; retry the request.',
+    {
+      status: 503,
+    },
+  );
   return namespaceOrEc2 === 'ec2' ? ec2Error(error, requestId) : queryError(error, namespaceOrEc2, requestId);
 }
 
@@ -122,7 +126,11 @@ export function createControlPlaneHandler(deps: ControlPlaneDeps): ApiHandler {
       if (deps.accessLog !== undefined) authed.decisions = [];
       return authed;
     };
-    const logged = (service: string, action: string, response: ApiResponse & { body: string }): boolean =>
+    const logged = async (
+      service: string,
+      action: string,
+      response: ApiResponse & { body: string },
+    ): Promise<boolean> =>
       deps.accessLog === undefined ||
       logQueryApiCall(deps.accessLog, {
         channel: authed === undefined ? 'web-identity' : (service as 'sts' | 'iam' | 'ec2'),
@@ -138,9 +146,12 @@ export function createControlPlaneHandler(deps: ControlPlaneDeps): ApiHandler {
     const ec2Response = deps.ec2?.(request, signedService(request), authenticated);
     if (ec2Response !== undefined) {
       if (deps.accessLog === undefined) return ec2Response;
-      return ec2Response.then((response) => {
+      return ec2Response.then(async (response) => {
         const body = typeof response.body === 'string' ? response.body : String(response.body ?? '');
-        if (authed === undefined || logged('ec2', readParams(request).action ?? '', { ...response, body })) {
+        if (
+          authed === undefined ||
+          (await logged('ec2', readParams(request).action ?? '', { ...response, body }))
+        ) {
           return response;
         }
         return serviceUnavailable(request.requestId, 'ec2');
@@ -226,7 +237,7 @@ export function createControlPlaneHandler(deps: ControlPlaneDeps): ApiHandler {
       response = queryError(error, namespace, request.requestId);
     }
     const webIdentityCall = service === 'sts' && action === 'AssumeRoleWithWebIdentity';
-    if ((authed !== undefined || webIdentityCall) && !logged(service, action, response)) {
+    if ((authed !== undefined || webIdentityCall) && !(await logged(service, action, response))) {
       response = serviceUnavailable(request.requestId, namespace);
     }
     deps.logger?.info(
