@@ -27,6 +27,7 @@ export interface QueryApiCall {
   roleArn?: string;
   webIdentity?: AccessRecordInput['webIdentity'];
   eventTime: Date;
+  suppressedUnauthenticated?: number;
 }
 
 /** Error codes that mean "policy said no", whatever the operation's other failures. */
@@ -140,6 +141,7 @@ export function queryApiRecord(call: QueryApiCall): AccessRecordInput | undefine
     requestId: request.requestId,
     decision: denied ? 'deny' : 'allow',
     ...(decisions.length === 0 ? {} : { decisions: [...decisions] }),
+    ...(call.suppressedUnauthenticated ? { suppressedUnauthenticated: call.suppressedUnauthenticated } : {}),
   };
 }
 

@@ -222,6 +222,9 @@ export function buildAccessEvent(input: AccessRecordInput): AccessEventInput {
       decision: input.decision,
       channel: input.channel,
       checks,
+      ...(input.suppressedUnauthenticated
+        ? { suppressedUnauthenticated: input.suppressedUnauthenticated }
+        : {}),
     },
   };
 

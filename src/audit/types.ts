@@ -42,6 +42,11 @@ export interface AccessRecordInput {
   roleArn?: string;
   /** For `AssumeRoleWithWebIdentity`: the verified token's issuer, audience and subject (`WebIdentityUser`). */
   webIdentity?: { identityProvider: string; audience?: string; subject: string };
+  /**
+   * For an unauthenticated request: how many unauthenticated events were left out of the log
+   * since the previous one written (`audit/unauthenticated.ts`).
+   */
+  suppressedUnauthenticated?: number;
 }
 
 export interface AccessLogSink {

@@ -4,6 +4,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { AccessRecordInput } from '../audit/types.js';
+import { UnauthenticatedBudget } from '../audit/unauthenticated.js';
 import { decodeDenial } from '../control/authorization-message.js';
 import { AwsError } from '../errors.js';
 import { listen, type RunningServer } from '../server/http.js';
@@ -20,7 +21,7 @@ import type { AccessEventInput } from '../store/store.js';
 import type { GatewaySettings } from './config.js';
 import { s3Mapper } from './mapping/s3.js';
 import { NodeSha256 } from '../sigv4/test-support/smithy.js';
-import { createGateway, type Gateway } from './server.js';
+import { createGateway, type Gateway, type GatewayDeps } from './server.js';
 import { testGatewayDeps } from './test-support/deps.js';
 import type { GatewayRequest, MappedRequest, ServiceMapper, UnmappedRequest } from './types.js';
 
@@ -167,17 +168,19 @@ afterAll(async () => {
 async function startGateway(
   overrides: Partial<GatewaySettings> = {},
   mappers: Record<string, ServiceMapper> = { s3, dynamodb },
+  deps: Partial<GatewayDeps> = {},
 ): Promise<void> {
   settings = { backends: { '*': { url: `http://127.0.0.1:${backendPort}` } }, modes: {}, ...overrides };
-  gateway = createGateway(
-    testGatewayDeps(
+  gateway = createGateway({
+    ...testGatewayDeps(
       plane,
       settings,
       (name) => mappers[name],
       { records, events, accept: () => accept },
       ACCOUNT,
     ),
-  );
+    ...deps,
+  });
   server = await listen({ handler: plane.handler, intercept: gateway.intercept }, 0);
 }
 
@@ -401,6 +404,21 @@ describe('gateway', () => {
     expect(res.headers['x-amzn-errortype']).toBe('InvalidSignatureException');
     expect(seen.length).toBe(before);
     expect(records.at(-1)).toMatchObject({ decision: 'deny', errorCode: 'SignatureDoesNotMatch' });
+  });
+
+  it('logs requests whose signature does not verify within a budget only, and answers them all', async () => {
+    await startGateway({}, undefined, {
+      unauthenticatedBudget: new UnauthenticatedBudget({ perSourceBurst: 3, perSourcePerSecond: 0 }),
+    });
+    const before = records.length;
+    const forged = { ...allowedCreds, secretAccessKey: 'not-the-secret-not-the-secret-not-the-sec' };
+    for (let i = 0; i < 20; i++) {
+      const res = await call('s3', forged, { method: 'GET', path: '/bucket/public/a.txt' });
+      expect(res.status).toBe(403);
+      expect(xmlValue(res.text, 'Code')).toBe('SignatureDoesNotMatch');
+    }
+    expect(records.length - before).toBe(3);
+    expect(records.slice(before).every((r) => r.errorCode === 'SignatureDoesNotMatch')).toBe(true);
   });
 
   it('refuses rather than forwarding unlogged when the access log is full', async () => {

@@ -17,6 +17,7 @@
 import http from 'node:http';
 import type { Logger } from 'pino';
 import type { AccessLogSink, AccessRecordInput } from '../audit/types.js';
+import { UnauthenticatedBudget } from '../audit/unauthenticated.js';
 import type { AuthenticatedCaller, AuthenticatorOptions } from '../control/authenticate.js';
 import { authenticate } from '../control/authenticate.js';
 import { encodeDenial } from '../control/authorization-message.js';
@@ -65,6 +66,8 @@ export interface GatewayDeps {
   /** `audit/record.ts`'s `buildAccessEvent`. */
   record: (input: AccessRecordInput) => AccessEventInput;
   sink: AccessLogSink;
+  /** How many events requests whose signature did not verify may add to the log. */
+  unauthenticatedBudget?: UnauthenticatedBudget;
   logger?: Logger;
   now?: () => number;
 }
@@ -110,6 +113,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
   // Bytes reserved by requests whose bodies are being (or have been) buffered and not yet answered.
   let buffered = 0;
   const now = deps.now ?? Date.now;
+  const unauthenticated = deps.unauthenticatedBudget ?? new UnauthenticatedBudget();
 
   const respond = (res: http.ServerResponse, response: ApiResponse): void => {
     if (res.headersSent || res.destroyed) return;
@@ -125,6 +129,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       req: http.IncomingMessage;
       region: string;
       auth?: AuthenticatedCaller;
+      suppressedUnauthenticated?: number;
     },
     mapped: MappedRequest | UnmappedRequest | undefined,
     outcome: Outcome,
@@ -155,6 +160,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     }
     if (outcome.error !== undefined) input.errorCode = outcome.error.code;
     if (outcome.errorMessage !== undefined) input.errorMessage = outcome.errorMessage;
+    if (base.suppressedUnauthenticated) input.suppressedUnauthenticated = base.suppressedUnauthenticated;
     return deps.sink.commit(deps.record(input));
   };
 
@@ -271,8 +277,17 @@ export function createGateway(deps: GatewayDeps): Gateway {
       );
     } catch (error) {
       if (!isAwsError(error)) throw error;
+      // Unauthenticated: logged within a budget only (`audit/unauthenticated.ts`), answered either way.
+      const admitted = unauthenticated.admit(stripMapped(req.socket.remoteAddress ?? ''), now());
+      if (admitted === undefined) return fail(error);
       const logged = await record(
-        { mapper, meta, req, region: scopeRegion(headers.authorization, url) },
+        {
+          mapper,
+          meta,
+          req,
+          region: scopeRegion(headers.authorization, url),
+          suppressedUnauthenticated: admitted.suppressed,
+        },
         undefined,
         {
           decision: 'deny',
@@ -281,6 +296,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
           errorMessage: error.message,
         },
       );
+      if (!logged) unauthenticated.restore(admitted.suppressed);
       return fail(logged ? error : unavailableError(shape, 'Please reduce your request rate.', true));
     }
 

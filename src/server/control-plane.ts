@@ -4,6 +4,7 @@
  */
 import type { Logger } from 'pino';
 import { logQueryApiCall } from '../audit/query-api-record.js';
+import { UnauthenticatedBudget } from '../audit/unauthenticated.js';
 import type { AccessLogSink } from '../audit/types.js';
 import {
   authenticate,
@@ -47,6 +48,8 @@ export interface ControlPlaneDeps {
   accessLog?: AccessLogSink;
   /** The region of events with no signature to take it from (`AssumeRoleWithWebIdentity`). */
   region?: string;
+  /** How many events unauthenticated calls (unverified web identities) may add to the log. */
+  unauthenticatedBudget?: UnauthenticatedBudget;
 }
 
 const NAMESPACES: Record<string, string> = { sts: STS_NAMESPACE, iam: IAM_NAMESPACE };
@@ -65,6 +68,10 @@ function decodeURIComponentSafe(text: string): string {
   } catch {
     return text;
   }
+}
+
+function sourceAddress(address: string): string {
+  return address.startsWith('::ffff:') ? address.slice(7) : address;
 }
 
 /** SigV4 in a header or a presigned query. */
@@ -103,6 +110,7 @@ export function createControlPlaneHandler(deps: ControlPlaneDeps): ApiHandler {
     ...(deps.now === undefined ? {} : { now: deps.now }),
   };
   const now = (): Date => new Date((deps.now ?? Date.now)());
+  const unauthenticated = deps.unauthenticatedBudget ?? new UnauthenticatedBudget();
   const verifyWebIdentity =
     deps.webIdentity ??
     createWebIdentityVerifier({
@@ -130,9 +138,16 @@ export function createControlPlaneHandler(deps: ControlPlaneDeps): ApiHandler {
       service: string,
       action: string,
       response: ApiResponse & { body: string },
-    ): Promise<boolean> =>
-      deps.accessLog === undefined ||
-      logQueryApiCall(deps.accessLog, {
+    ): Promise<boolean> => {
+      if (deps.accessLog === undefined) return true;
+      // Nobody authenticated (no signature, no verified token): within a budget, or not logged at all.
+      let suppressed = 0;
+      if (authed === undefined && webIdentityUser === undefined) {
+        const admitted = unauthenticated.admit(sourceAddress(request.remoteAddress), now().getTime());
+        if (admitted === undefined) return true;
+        suppressed = admitted.suppressed;
+      }
+      const committed = await logQueryApiCall(deps.accessLog, {
         channel: authed === undefined ? 'web-identity' : (service as 'sts' | 'iam' | 'ec2'),
         service,
         action,
@@ -142,7 +157,11 @@ export function createControlPlaneHandler(deps: ControlPlaneDeps): ApiHandler {
         response,
         region: deps.region ?? 'us-east-1',
         eventTime: new Date(request.receivedAt),
+        ...(suppressed === 0 ? {} : { suppressedUnauthenticated: suppressed }),
       });
+      if (!committed) unauthenticated.restore(suppressed);
+      return committed;
+    };
     const ec2Response = deps.ec2?.(request, signedService(request), authenticated);
     if (ec2Response !== undefined) {
       if (deps.accessLog === undefined) return ec2Response;
