@@ -141,7 +141,20 @@ beforeAll(async () => {
         entry.verified = false;
       }
       if (req.url?.includes('/slow')) return; // never answers
-      res.writeHead(200, { 'content-type': 'text/plain', 'x-backend': 'fake', connection: 'keep-alive' });
+      const requestId = `BACKEND${seen.length}`;
+      if (req.url?.includes('/missing')) {
+        res.writeHead(404, { 'content-type': 'application/xml', 'x-amz-request-id': requestId });
+        res.end(
+          '<?xml version="1.0"?><Error><Code>NoSuchKey</Code><Message>The specified key does not exist.</Message></Error>',
+        );
+        return;
+      }
+      res.writeHead(200, {
+        'content-type': 'text/plain',
+        'x-backend': 'fake',
+        'x-amz-request-id': requestId,
+        connection: 'keep-alive',
+      });
       res.end(`backend saw ${req.method} ${req.url} (${entry.body.length} bytes)`);
     });
   });
@@ -284,7 +297,26 @@ describe('gateway', () => {
     const last = records.at(-1)!;
     expect(last).toMatchObject({ channel: 'gateway', eventName: 'GetObject', decision: 'allow' });
     expect(last.decisions?.map((d) => d.decision.decision)).toEqual(['Allow']);
-    expect(events.filter((e) => e.eventId === last.requestId)).toHaveLength(1);
+    const logged = events.filter((e) => e.eventId === last.requestId);
+    // Committed before forwarding, then completed with the request id the client received.
+    expect(logged.map((e) => e.completes === true)).toEqual([false, true]);
+    expect(res.headers['x-amz-request-id']).toMatch(/^BACKEND/);
+    expect(logged[1]!.record).toMatchObject({ requestID: res.headers['x-amz-request-id'] });
+    expect(logged[1]!.errorCode).toBeUndefined();
+  });
+
+  it("records a forwarded call's backend error code and request id (S3 NoSuchKey)", async () => {
+    await startGateway();
+    const res = await call('s3', allowedCreds, { method: 'GET', path: '/bucket/public/missing.txt' });
+    expect(res.status).toBe(404);
+    const id = records.at(-1)!.requestId;
+    const completion = events.find((e) => e.eventId === id && e.completes === true)!;
+    expect(completion).toMatchObject({ errorCode: 'NoSuchKey', decision: 'allow' });
+    expect(completion.record).toMatchObject({
+      requestID: res.headers['x-amz-request-id'],
+      errorCode: 'NoSuchKey',
+      errorMessage: 'The specified key does not exist.',
+    });
   });
 
   it('refuses a denied S3 GET with S3 AccessDenied and a decodable authorization message', async () => {
@@ -357,6 +389,12 @@ describe('gateway', () => {
     });
     expect(tampered.status).toBe(400);
     expect(xmlValue(tampered.text, 'Code')).toBe('XAmzContentSHA256Mismatch');
+    // Logged as the error the client got, not as a plain allow.
+    const id = records.at(-1)!.requestId;
+    expect(events.find((e) => e.eventId === id && e.completes === true)).toMatchObject({
+      errorCode: 'XAmzContentSHA256Mismatch',
+      record: { errorCode: 'XAmzContentSHA256Mismatch' },
+    });
     await new Promise((r) => setTimeout(r, 50));
     const after = seen.slice(before + 1);
     expect(after.every((s) => !s.complete)).toBe(true);

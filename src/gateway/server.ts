@@ -24,6 +24,7 @@ import { encodeDenial } from '../control/authorization-message.js';
 import { decide, requestContext } from '../control/authorize.js';
 import type { KeyRing } from '../crypto/index.js';
 import { AwsError, isAwsError } from '../errors.js';
+import type { JsonValue } from '../iam/types.js';
 import { accessDeniedMessage, type Decision } from '../policy/index.js';
 import { BodyTooLargeError, readBody, type ApiResponse, type RequestMeta } from '../server/http.js';
 import type { AccessEventInput } from '../store/store.js';
@@ -38,6 +39,7 @@ import {
   type BackendSettings,
   type GatewaySettings,
 } from './config.js';
+import { backendOutcome, type BackendOutcome } from './backend-outcome.js';
 import { accessDeniedError, serviceErrorResponse, unavailableError, type ErrorShape } from './denial.js';
 import { connectionTokens, forward, HOP_BY_HOP } from './forward.js';
 import { requestErrorShape } from './mapping/index.js';
@@ -122,7 +124,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     res.end(body);
   };
 
-  const record = (
+  const record = async (
     base: {
       mapper: ServiceMapper;
       meta: RequestMeta;
@@ -133,7 +135,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     },
     mapped: MappedRequest | UnmappedRequest | undefined,
     outcome: Outcome,
-  ): Promise<boolean> => {
+  ): Promise<AccessEventInput | undefined> => {
     const { mapper, auth } = base;
     const ua = base.req.headers['user-agent'];
     // Assigned member by member (not spread): this runs for every request.
@@ -161,7 +163,39 @@ export function createGateway(deps: GatewayDeps): Gateway {
     if (outcome.error !== undefined) input.errorCode = outcome.error.code;
     if (outcome.errorMessage !== undefined) input.errorMessage = outcome.errorMessage;
     if (base.suppressedUnauthenticated) input.suppressedUnauthenticated = base.suppressedUnauthenticated;
-    return deps.sink.commit(deps.record(input));
+    const event = deps.record(input);
+    return (await deps.sink.commit(event)) ? event : undefined;
+  };
+
+  /**
+   * A forwarded call's outcome, once the backend answered (or the forward failed): the stored
+   * event gets the request id the client received and the error it got. The event itself was
+   * committed before the request was forwarded; this completion follows the response, so a crash
+   * in between leaves the event with credplane's request id and no outcome.
+   */
+  const complete = async (
+    event: AccessEventInput,
+    requestId: string,
+    outcome: BackendOutcome,
+  ): Promise<void> => {
+    const record = { ...(event.record as { [key: string]: JsonValue }) };
+    if (outcome.requestId !== undefined) record.requestID = outcome.requestId;
+    if (outcome.errorCode !== undefined) record.errorCode = outcome.errorCode;
+    if (outcome.errorMessage !== undefined) record.errorMessage = outcome.errorMessage;
+    const credplane = record.credplane;
+    if (typeof credplane === 'object' && credplane !== null && !Array.isArray(credplane)) {
+      // credplane's own id for the call, beside the backend's that CloudTrail's `requestID` now holds.
+      record.credplane = { ...credplane, requestId };
+    }
+    const { accesses: _counted, ...rest } = event;
+    const committed = await deps.sink.commit({
+      ...rest,
+      record,
+      completes: true,
+      ...(outcome.errorCode === undefined ? {} : { errorCode: outcome.errorCode }),
+    });
+    if (!committed)
+      deps.logger?.warn({ requestId }, 'access log: the outcome of a forwarded call was not recorded');
   };
 
   const handle = async (
@@ -296,8 +330,10 @@ export function createGateway(deps: GatewayDeps): Gateway {
           errorMessage: error.message,
         },
       );
-      if (!logged) unauthenticated.restore(admitted.suppressed);
-      return fail(logged ? error : unavailableError(shape, 'Please reduce your request rate.', true));
+      if (logged === undefined) unauthenticated.restore(admitted.suppressed);
+      return fail(
+        logged !== undefined ? error : unavailableError(shape, 'Please reduce your request rate.', true),
+      );
     }
 
     const request: GatewayRequest = {
@@ -322,7 +358,9 @@ export function createGateway(deps: GatewayDeps): Gateway {
         error,
         errorMessage: error.message,
       });
-      return fail(logged ? error : unavailableError(shape, 'Please reduce your request rate.', true));
+      return fail(
+        logged !== undefined ? error : unavailableError(shape, 'Please reduce your request rate.', true),
+      );
     }
     let mapped: MappedRequest | UnmappedRequest;
     try {
@@ -335,7 +373,9 @@ export function createGateway(deps: GatewayDeps): Gateway {
         error,
         errorMessage: error.message,
       });
-      return fail(logged ? error : unavailableError(shape, 'Please reduce your request rate.', true));
+      return fail(
+        logged !== undefined ? error : unavailableError(shape, 'Please reduce your request rate.', true),
+      );
     }
 
     const outcome = decideRequest(auth, mapped, shape);
@@ -348,7 +388,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
       outcome.error = error;
       outcome.errorMessage = error.message;
     }
-    if (!(await record(recordBase, mapped, outcome))) {
+    const event = await record(recordBase, mapped, outcome);
+    if (event === undefined) {
       return fail(unavailableError(shape, 'Please reduce your request rate.', true));
     }
     if (outcome.error !== undefined) return fail(outcome.error);
@@ -364,6 +405,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
       payloadHash,
       fail,
       shape,
+      event,
+      requestId: meta.requestId,
     });
   };
 
@@ -443,6 +486,9 @@ export function createGateway(deps: GatewayDeps): Gateway {
       payloadHash: string;
       fail: (error: AwsError) => void;
       shape: ErrorShape;
+      /** The call's access-log event, completed with the outcome. */
+      event: AccessEventInput;
+      requestId: string;
     },
   ): Promise<void> => {
     const backendUrl = parsedUrl(input.backend.url);
@@ -486,9 +532,19 @@ export function createGateway(deps: GatewayDeps): Gateway {
       connectTimeoutMs: settings.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
       idleTimeoutMs: settings.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
     });
-    if (result.error === undefined || result.status !== undefined) return;
+    if (result.status !== undefined) {
+      await complete(
+        input.event,
+        input.requestId,
+        backendOutcome(result.status, result.rawHeaders ?? [], result.errorBody),
+      );
+      return;
+    }
+    if (result.error === undefined) return;
     const cause = result.error.cause;
     if (isAwsError(cause)) {
+      // The body's guard stopped the upload (its SHA-256 did not match): an error, not an allow.
+      await complete(input.event, input.requestId, { errorCode: cause.code, errorMessage: cause.message });
       input.fail(cause);
       return;
     }
@@ -501,12 +557,15 @@ export function createGateway(deps: GatewayDeps): Gateway {
       },
       'gateway backend failed',
     );
-    input.fail(
-      unavailableError(
-        input.shape,
-        `credplane's gateway could not reach the ${input.mapper.service} backend at ${input.backend.url} (${result.error.reason}: ${result.error.message}).`,
-      ),
+    const unreachable = unavailableError(
+      input.shape,
+      `credplane's gateway could not reach the ${input.mapper.service} backend at ${input.backend.url} (${result.error.reason}: ${result.error.message}).`,
     );
+    await complete(input.event, input.requestId, {
+      errorCode: unreachable.code,
+      errorMessage: unreachable.message,
+    });
+    input.fail(unreachable);
   };
 
   return {
