@@ -33,8 +33,8 @@ let accessLog: AccessLogQueue;
 
 beforeAll(async () => {
   // The queue needs the store, the plane needs the queue: hand it over through a forwarder.
-  plane = await createTestPlane({ accessLog: { offer: (e) => accessLog.offer(e) } });
-  accessLog = new AccessLogQueue({ store: plane.store, flushIntervalMs: 10 });
+  plane = await createTestPlane({ accessLog: { commit: (e) => accessLog.commit(e) } });
+  accessLog = new AccessLogQueue({ store: plane.store });
   await plane.store.createRole(ACCOUNT, { roleName: 'deployer', assumeRolePolicyDocument: accountTrust });
   await plane.store.createRole(ACCOUNT, { roleName: 'web', assumeRolePolicyDocument: ec2Trust });
   await plane.store.createInstanceProfile(ACCOUNT, { instanceProfileName: 'web-profile' });
@@ -172,7 +172,7 @@ describe('the access log', () => {
   });
 
   it('refuses the call when the log is full rather than serve it unlogged', async () => {
-    const full = await createTestPlane({ accessLog: { offer: () => false } });
+    const full = await createTestPlane({ accessLog: { commit: () => Promise.resolve(false) } });
     try {
       const res = await full.call('sts', full.admin, { Action: 'GetCallerIdentity', Version: '2011-06-15' });
       expect(res.status).toBe(503);

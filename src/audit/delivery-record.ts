@@ -49,7 +49,7 @@ export interface Delivery {
 
 /**
  * @example
- * accessLog.offer(buildAccessEvent(deliveryRecord({ servicePrincipal: 'ec2.amazonaws.com', … })));
+ * await accessLog.commit(buildAccessEvent(deliveryRecord({ servicePrincipal: 'ec2.amazonaws.com', … })));
  */
 export function deliveryRecord(delivery: Delivery): AccessRecordInput {
   const { issued, error } = delivery;

@@ -31,9 +31,9 @@ beforeEach(async () => {
     now: () => plane.clock.now,
     region: 'eu-central-1',
     accessLog: {
-      offer: (event) => {
+      commit: (event) => {
         if (accept) offered.push(event);
-        return accept;
+        return Promise.resolve(accept);
       },
     },
   });

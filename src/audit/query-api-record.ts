@@ -27,6 +27,7 @@ export interface QueryApiCall {
   roleArn?: string;
   webIdentity?: AccessRecordInput['webIdentity'];
   eventTime: Date;
+  suppressedUnauthenticated?: number;
 }
 
 /** Error codes that mean "policy said no", whatever the operation's other failures. */
@@ -83,7 +84,7 @@ function recordsResponse(action: string): boolean {
 
 /**
  * @example
- * accessLog.offer(buildAccessEvent(queryApiRecord({ channel: 'iam', service: 'iam', action, request, auth, response, region, eventTime })));
+ * await accessLog.commit(buildAccessEvent(queryApiRecord({ channel: 'iam', service: 'iam', action, request, auth, response, region, eventTime })));
  */
 export function queryApiRecord(call: QueryApiCall): AccessRecordInput | undefined {
   const { auth, request, response } = call;
@@ -140,18 +141,19 @@ export function queryApiRecord(call: QueryApiCall): AccessRecordInput | undefine
     requestId: request.requestId,
     decision: denied ? 'deny' : 'allow',
     ...(decisions.length === 0 ? {} : { decisions: [...decisions] }),
+    ...(call.suppressedUnauthenticated ? { suppressedUnauthenticated: call.suppressedUnauthenticated } : {}),
   };
 }
 
 /**
- * Builds and queues the event for one Query API call; `false` when the log refused it (the queue
- * is full), and the caller must then refuse the request. Calls no account can be named for (an
- * unsigned request with a malformed `RoleArn`) are not logged.
+ * Builds and commits the event for one Query API call; `false` when the log could not take it,
+ * and the caller must then refuse the request. Calls no account can be named for (an unsigned
+ * request with a malformed `RoleArn`) are not logged.
  *
  * @example
- * if (!logQueryApiCall(accessLog, call)) response = serviceUnavailable();
+ * if (!(await logQueryApiCall(accessLog, call))) response = serviceUnavailable();
  */
-export function logQueryApiCall(sink: AccessLogSink, call: QueryApiCall): boolean {
+export async function logQueryApiCall(sink: AccessLogSink, call: QueryApiCall): Promise<boolean> {
   const input = queryApiRecord(call);
-  return input === undefined || sink.offer(buildAccessEvent(input));
+  return input === undefined || sink.commit(buildAccessEvent(input));
 }

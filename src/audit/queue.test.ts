@@ -42,59 +42,84 @@ function fakeStore(failures = 0) {
 const tick = (ms = 0): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('AccessLogQueue', () => {
-  it('writes full batches at once, off the calling turn', async () => {
+  it('answers each commit only once the store holds its event, off the calling turn', async () => {
     const store = fakeStore();
-    const queue = new AccessLogQueue({ store, batchSize: 3, flushIntervalMs: 10_000 });
-    for (let i = 0; i < 7; i++) expect(queue.offer(event(i))).toBe(true);
-    // Nothing is written inside offer: the request path never waits on the store.
+    const queue = new AccessLogQueue({ store, batchSize: 3 });
+    const answered: boolean[] = [];
+    const commits = Array.from({ length: 7 }, (_, i) =>
+      queue.commit(event(i)).then((ok) => {
+        // Resolved only after the store call that carried this event returned.
+        expect(store.stored.has(event(i).eventId)).toBe(true);
+        answered.push(ok);
+      }),
+    );
+    // Nothing is written inside commit: the request handler never runs the store write itself.
     expect(store.appendAccessEvents).not.toHaveBeenCalled();
-    await tick();
-    await queue.flush();
+    await Promise.all(commits);
+    expect(answered).toEqual(Array(7).fill(true));
     expect(store.batches.map((b) => b.length)).toEqual([3, 3, 1]);
-    expect(store.stored.size).toBe(7);
     expect(queue.stats()).toMatchObject({ queued: 0, written: 7, refused: 0, dropped: 0, failedBatches: 0 });
   });
 
-  it('writes a partial batch when the flush interval passes', async () => {
-    const store = fakeStore();
-    const queue = new AccessLogQueue({ store, batchSize: 100, flushIntervalMs: 20 });
-    queue.offer(event(1));
-    queue.offer(event(2));
-    await tick(5);
-    expect(store.appendAccessEvents).not.toHaveBeenCalled();
-    await vi.waitFor(() => expect(store.batches).toEqual([[event(1).eventId, event(2).eventId]]), {
-      timeout: 1000,
-    });
+  it('group-commits: events that arrive during a write share the next transaction', async () => {
+    let release!: () => void;
+    const first = new Promise<void>((resolve) => (release = resolve));
+    const batches: number[] = [];
+    const store = {
+      appendAccessEvents: vi.fn(async (events: AccessEventInput[]) => {
+        batches.push(events.length);
+        if (batches.length === 1) await first;
+      }),
+    };
+    const queue = new AccessLogQueue({ store, batchSize: 100 });
+    const one = queue.commit(event(0));
+    await tick();
+    expect(batches).toEqual([1]);
+    // Five requests while the first write is in progress: one transaction for all five.
+    const more = Array.from({ length: 5 }, (_, i) => queue.commit(event(i + 1)));
+    await tick();
+    expect(batches).toEqual([1]);
+    release();
+    expect(await Promise.all([one, ...more])).toEqual(Array(6).fill(true));
+    expect(batches).toEqual([1, 5]);
   });
 
-  it('refuses offers when full (back-pressure) and counts them', async () => {
+  it('refuses commits when full (back-pressure) and counts them', async () => {
     let release!: () => void;
     const blocked = new Promise<void>((resolve) => (release = resolve));
     const store = { appendAccessEvents: vi.fn(() => blocked) };
-    const queue = new AccessLogQueue({ store, capacity: 3, batchSize: 2, flushIntervalMs: 1 });
-    expect(queue.offer(event(1))).toBe(true);
-    expect(queue.offer(event(2))).toBe(true);
-    expect(queue.offer(event(3))).toBe(true);
-    expect(queue.offer(event(4))).toBe(false);
+    const queue = new AccessLogQueue({ store, capacity: 3, batchSize: 2 });
+    const accepted = [queue.commit(event(1)), queue.commit(event(2)), queue.commit(event(3))];
+    expect(await queue.commit(event(4))).toBe(false);
     await tick(5);
     // The batch being written still counts against capacity until the store has it.
     expect(store.appendAccessEvents).toHaveBeenCalledTimes(1);
-    expect(queue.offer(event(5))).toBe(false);
+    expect(await queue.commit(event(5))).toBe(false);
     expect(queue.stats()).toMatchObject({ queued: 3, refused: 2 });
     release();
-    await queue.flush();
-    expect(queue.offer(event(6))).toBe(true);
+    expect(await Promise.all(accepted)).toEqual([true, true, true]);
+    expect(await queue.commit(event(6))).toBe(true);
     await queue.close();
     expect(queue.stats()).toMatchObject({ written: 4, refused: 2, queued: 0 });
+  });
+
+  it('answers false when the store has not taken the event by the deadline, and keeps it queued', async () => {
+    const store = fakeStore(3);
+    const queue = new AccessLogQueue({ store, batchSize: 10, retryDelayMs: 40, commitTimeoutMs: 20 });
+    expect(await queue.commit(event(1))).toBe(false);
+    expect(queue.stats()).toMatchObject({ timedOut: 1 });
+    // The event is not lost: it is written once the store recovers (a refused call may be logged).
+    await queue.flush();
+    expect(store.stored.has(event(1).eventId)).toBe(true);
+    expect(queue.stats()).toMatchObject({ written: 1, queued: 0 });
   });
 
   it('retries a failed batch with the same event ids, and logs no event content', async () => {
     const store = fakeStore(2);
     const logger = { warn: vi.fn(), error: vi.fn() } as unknown as Logger;
     const queue = new AccessLogQueue({ store, batchSize: 10, retryDelayMs: 1, logger });
-    queue.offer(event(1));
-    queue.offer(event(2));
-    await queue.flush();
+    const commits = [queue.commit(event(1)), queue.commit(event(2))];
+    expect(await Promise.all(commits)).toEqual([true, true]);
     expect(store.batches).toHaveLength(3);
     expect(store.batches[2]).toEqual(store.batches[0]);
     expect(store.stored.size).toBe(2);
@@ -105,13 +130,14 @@ describe('AccessLogQueue', () => {
     expect(logged).not.toContain('GetObject');
   });
 
-  it('drains everything on close and refuses later offers', async () => {
+  it('drains everything on close and refuses later commits', async () => {
     const store = fakeStore();
-    const queue = new AccessLogQueue({ store, batchSize: 4, flushIntervalMs: 60_000 });
-    for (let i = 0; i < 10; i++) queue.offer(event(i));
+    const queue = new AccessLogQueue({ store, batchSize: 4 });
+    const commits = Array.from({ length: 10 }, (_, i) => queue.commit(event(i)));
     await queue.close();
     expect(store.stored.size).toBe(10);
-    expect(queue.offer(event(11))).toBe(false);
+    expect(await Promise.all(commits)).toEqual(Array(10).fill(true));
+    expect(await queue.commit(event(11))).toBe(false);
     expect(queue.stats()).toMatchObject({ written: 10, refused: 1, queued: 0, dropped: 0 });
   });
 
@@ -119,11 +145,9 @@ describe('AccessLogQueue', () => {
     const store = fakeStore(Number.POSITIVE_INFINITY);
     const logger = { warn: vi.fn(), error: vi.fn() } as unknown as Logger;
     const queue = new AccessLogQueue({ store, retryDelayMs: 5, maxRetryDelayMs: 10, logger });
-    queue.offer(event(1));
-    queue.offer(event(2));
-    const started = Date.now();
+    const commits = [queue.commit(event(1)), queue.commit(event(2))];
     await queue.close(60);
-    expect(Date.now() - started).toBeLessThan(1000);
+    expect(await Promise.all(commits)).toEqual([false, false]);
     expect(queue.stats()).toMatchObject({ written: 0, dropped: 2, queued: 0 });
     expect(logger.error).toHaveBeenCalledWith({ dropped: 2 }, expect.any(String));
   });

@@ -1,10 +1,17 @@
 /**
- * The access log's write path: a bounded in-memory queue that the request path `offer`s events
- * to, written to the store in batches off the request path (after `flushIntervalMs`, or at once
- * when a batch is full). A failed batch stays at the head of the queue and is retried with
- * backoff (the store skips event ids it already holds, so a batch that was in fact written is
- * not counted twice); meanwhile the queue fills, and once it is full `offer` refuses, so the
- * channel refuses the request rather than serving it unlogged.
+ * The access log's write path, a group commit: the request path hands each event to `commit` and
+ * waits for the store to hold it before it answers. Events that arrive while a batch is being
+ * written wait for the next batch, which starts as soon as the previous one is in: concurrent
+ * requests share one transaction, so a request waits about one commit and throughput stays that
+ * of batched writes. A failed batch stays at the head of the queue and is retried with backoff
+ * (the store skips event ids it already holds, so a batch that was in fact written is not
+ * counted twice); a caller whose event is not in the store within `commitTimeoutMs`, or that
+ * finds the queue full, is told `false` and must refuse its request rather than answer it unlogged.
+ *
+ * What "in the store" means is the store's commit: SQLite in WAL mode with `synchronous = NORMAL`
+ * has the transaction in the WAL file (written, not fsynced) when it returns, which survives the
+ * process being killed but not the machine losing power; PostgreSQL has it flushed to its WAL
+ * (`synchronous_commit = on`, the default).
  */
 import type { Logger } from 'pino';
 import type { AccessEventInput, Store } from '../store/store.js';
@@ -12,7 +19,7 @@ import type { AccessLogSink } from './types.js';
 
 export interface AccessLogQueueOptions {
   store: Pick<Store, 'appendAccessEvents'>;
-  /** Events the queue holds at most; `offer` refuses beyond (10 000). */
+  /** Events the queue holds at most; `commit` refuses beyond (10 000). */
   capacity?: number;
   /**
    * Events per store write (100). SQLite writes run on the event loop (better-sqlite3 is
@@ -20,8 +27,12 @@ export interface AccessLogQueueOptions {
    * stall every request in flight for longer, for little more throughput (~15k events/s either way).
    */
   batchSize?: number;
-  /** How long an event may wait for a batch to fill before it is written (200 ms). */
-  flushIntervalMs?: number;
+  /**
+   * How long `commit` waits for its event to be in the store before it answers `false` (5 s). The
+   * event stays queued and may still be written: the log may hold an event for a call that was
+   * refused, never the other way round.
+   */
+  commitTimeoutMs?: number;
   /** First retry delay after a failed write (100 ms), doubling up to `maxRetryDelayMs` (5 s). */
   retryDelayMs?: number;
   maxRetryDelayMs?: number;
@@ -34,12 +45,22 @@ export interface AccessLogStats {
   queued: number;
   /** Events the store accepted. */
   written: number;
-  /** `offer` calls refused because the queue was full or closed. */
+  /** `commit` calls refused because the queue was full or closed. */
   refused: number;
+  /** `commit` calls answered `false` because the store had not taken the event in time. */
+  timedOut: number;
   /** Events given up on: still queued when `close` timed out. */
   dropped: number;
   /** Store writes that failed (each was retried). */
   failedBatches: number;
+}
+
+/** One queued event and the request waiting for it. */
+interface Waiter {
+  event: AccessEventInput;
+  deadline: number;
+  /** Undefined once answered (written, timed out, or dropped). */
+  resolve: ((committed: boolean) => void) | undefined;
 }
 
 /** Resolves after `ms`, or as soon as `signal` fires; never keeps the process alive. */
@@ -66,12 +87,18 @@ function errorLabel(error: unknown): string {
   return typeof error;
 }
 
+function answer(waiter: Waiter, committed: boolean): void {
+  const resolve = waiter.resolve;
+  waiter.resolve = undefined;
+  resolve?.(committed);
+}
+
 /**
- * The access log's sink: bounded, batching, retrying.
+ * The access log's sink: bounded, group-committing, retrying.
  *
  * @example
  * const accessLog = new AccessLogQueue({ store });
- * if (!accessLog.offer(buildAccessEvent(input))) throw new ServiceUnavailableError('access log full');
+ * if (!(await accessLog.commit(buildAccessEvent(input)))) throw new ServiceUnavailableError('access log unavailable');
  * // on shutdown
  * await accessLog.close();
  */
@@ -79,19 +106,22 @@ export class AccessLogQueue implements AccessLogSink {
   readonly #store: Pick<Store, 'appendAccessEvents'>;
   readonly #capacity: number;
   readonly #batchSize: number;
-  readonly #flushIntervalMs: number;
+  readonly #commitTimeoutMs: number;
   readonly #retryDelayMs: number;
   readonly #maxRetryDelayMs: number;
   readonly #logger: Logger | undefined;
 
-  #pending: AccessEventInput[] = [];
-  #timer: NodeJS.Timeout | undefined;
+  #pending: Waiter[] = [];
+  #scheduled = false;
   #writing: Promise<void> | undefined;
+  /** Fires at the earliest deadline of a waiter not yet answered, while there is one. */
+  #deadlineTimer: NodeJS.Timeout | undefined;
   #closed = false;
   /** Aborted by `close` on timeout: ends a retry wait and the writer loop. */
   readonly #abort = new AbortController();
   #written = 0;
   #refused = 0;
+  #timedOut = 0;
   #dropped = 0;
   #failedBatches = 0;
 
@@ -99,7 +129,7 @@ export class AccessLogQueue implements AccessLogSink {
     this.#store = options.store;
     this.#capacity = options.capacity ?? 10_000;
     this.#batchSize = options.batchSize ?? 100;
-    this.#flushIntervalMs = options.flushIntervalMs ?? 200;
+    this.#commitTimeoutMs = options.commitTimeoutMs ?? 5_000;
     this.#retryDelayMs = options.retryDelayMs ?? 100;
     this.#maxRetryDelayMs = options.maxRetryDelayMs ?? 5_000;
     this.#logger = options.logger;
@@ -108,31 +138,32 @@ export class AccessLogQueue implements AccessLogSink {
     }
   }
 
-  /** Queues the event; `false` when the queue is full or closed (the caller must refuse the request). */
-  offer(event: AccessEventInput): boolean {
+  /**
+   * Queues the event and resolves once the store holds it (`true`), or `false` when the queue is
+   * full or closed, or the store did not take it within `commitTimeoutMs`. Never rejects.
+   */
+  commit(event: AccessEventInput): Promise<boolean> {
     if (this.#closed || this.#pending.length >= this.#capacity) {
       this.#refused++;
-      return false;
+      return Promise.resolve(false);
     }
-    this.#pending.push(event);
-    if (this.#writing !== undefined) return true; // the running writer will take it
-    if (this.#pending.length >= this.#batchSize) {
-      this.#clearTimer();
-      // Next turn of the event loop: the store write never runs inside the request handler.
-      setImmediate(() => this.#startWriter());
-    } else if (this.#timer === undefined) {
-      this.#timer = setTimeout(() => {
-        this.#timer = undefined;
-        this.#startWriter();
-      }, this.#flushIntervalMs);
-      this.#timer.unref();
-    }
-    return true;
+    return new Promise<boolean>((resolve) => {
+      this.#pending.push({ event, deadline: Date.now() + this.#commitTimeoutMs, resolve });
+      this.#armDeadline();
+      if (this.#writing === undefined && !this.#scheduled) {
+        // Next turn of the event loop: requests handled in this turn join the same batch, and the
+        // store write never runs inside a request handler.
+        this.#scheduled = true;
+        setImmediate(() => {
+          this.#scheduled = false;
+          this.#startWriter();
+        });
+      }
+    });
   }
 
   /** Writes everything queued so far (retrying failed batches); resolves when the queue is empty. */
   async flush(): Promise<void> {
-    this.#clearTimer();
     while (this.#pending.length > 0 && !this.#abort.signal.aborted) {
       this.#startWriter();
       await this.#writing;
@@ -161,12 +192,14 @@ export class AccessLogQueue implements AccessLogSink {
           'access log: store unavailable at shutdown; events dropped',
         );
       }
+      for (const waiter of this.#pending) answer(waiter, false);
       this.#pending = [];
     }
-    if (this.#refused > 0) {
+    this.#clearDeadline();
+    if (this.#refused > 0 || this.#timedOut > 0) {
       this.#logger?.warn(
-        { refused: this.#refused, dropped: this.#dropped, written: this.#written },
-        'access log: requests were refused because the log was full',
+        { refused: this.#refused, timedOut: this.#timedOut, dropped: this.#dropped, written: this.#written },
+        'access log: requests were refused because the log could not take their events',
       );
     }
   }
@@ -176,14 +209,10 @@ export class AccessLogQueue implements AccessLogSink {
       queued: this.#pending.length,
       written: this.#written,
       refused: this.#refused,
+      timedOut: this.#timedOut,
       dropped: this.#dropped,
       failedBatches: this.#failedBatches,
     };
-  }
-
-  #clearTimer(): void {
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
-    this.#timer = undefined;
   }
 
   #startWriter(): void {
@@ -199,7 +228,7 @@ export class AccessLogQueue implements AccessLogSink {
     while (this.#pending.length > 0 && !this.#abort.signal.aborted) {
       const batch = this.#pending.slice(0, this.#batchSize);
       try {
-        await this.#store.appendAccessEvents(batch);
+        await this.#store.appendAccessEvents(batch.map((w) => w.event));
       } catch (error) {
         this.#failedBatches++;
         this.#logger?.warn(
@@ -210,10 +239,43 @@ export class AccessLogQueue implements AccessLogSink {
         delay = Math.min(delay * 2, this.#maxRetryDelayMs);
         continue;
       }
-      // Only this loop removes events, and only from the head: offers during the write appended.
+      // Only this loop removes events, and only from the head: commits during the write appended.
       this.#pending.splice(0, batch.length);
       this.#written += batch.length;
+      for (const waiter of batch) answer(waiter, true);
       delay = this.#retryDelayMs;
     }
+    if (this.#pending.length === 0) this.#clearDeadline();
+  }
+
+  #armDeadline(): void {
+    if (this.#deadlineTimer !== undefined) return;
+    const first = this.#pending.find((w) => w.resolve !== undefined);
+    if (first === undefined) return;
+    this.#deadlineTimer = setTimeout(
+      () => {
+        this.#deadlineTimer = undefined;
+        this.#expire();
+      },
+      Math.max(0, first.deadline - Date.now()),
+    );
+    this.#deadlineTimer.unref();
+  }
+
+  /** Answers `false` to every waiter past its deadline (their events stay queued). */
+  #expire(): void {
+    const now = Date.now();
+    for (const waiter of this.#pending) {
+      if (waiter.deadline > now) break;
+      if (waiter.resolve === undefined) continue;
+      this.#timedOut++;
+      answer(waiter, false);
+    }
+    this.#armDeadline();
+  }
+
+  #clearDeadline(): void {
+    if (this.#deadlineTimer !== undefined) clearTimeout(this.#deadlineTimer);
+    this.#deadlineTimer = undefined;
   }
 }

@@ -151,7 +151,7 @@ function roleOf(input: AccessRecordInput): string | undefined {
  * exact resource checked; the analyzer generalises).
  *
  * @example
- * sink.offer(
+ * await sink.commit(
  *   buildAccessEvent({
  *     channel: 'sts', eventTime: new Date(), eventSource: 'sts.amazonaws.com',
  *     eventName: 'AssumeRole', awsRegion: 'us-east-1', sourceIPAddress: '127.0.0.1',
@@ -222,6 +222,9 @@ export function buildAccessEvent(input: AccessRecordInput): AccessEventInput {
       decision: input.decision,
       channel: input.channel,
       checks,
+      ...(input.suppressedUnauthenticated
+        ? { suppressedUnauthenticated: input.suppressedUnauthenticated }
+        : {}),
     },
   };
 

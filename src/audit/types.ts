@@ -1,7 +1,8 @@
 /**
  * The access log's contract with the channels that write to it (gateway, STS, IAM, EC2 API,
  * credential delivery): each builds an `AccessRecordInput`; `audit/record.ts` turns it into a
- * CloudTrail-format record with secrets redacted; an `AccessLogSink` queues it for the store.
+ * CloudTrail-format record with secrets redacted; an `AccessLogSink` commits it to the store before the
+ * request is answered.
  */
 import type { AuthenticatedCaller } from '../control/authenticate.js';
 import type { JsonValue } from '../iam/types.js';
@@ -41,12 +42,19 @@ export interface AccessRecordInput {
   roleArn?: string;
   /** For `AssumeRoleWithWebIdentity`: the verified token's issuer, audience and subject (`WebIdentityUser`). */
   webIdentity?: { identityProvider: string; audience?: string; subject: string };
+  /**
+   * For an unauthenticated request: how many unauthenticated events were left out of the log
+   * since the previous one written (`audit/unauthenticated.ts`).
+   */
+  suppressedUnauthenticated?: number;
 }
 
 export interface AccessLogSink {
   /**
-   * Queues the event for the store. `false` when the bounded queue is full: the caller must
-   * refuse the request (it is never silently left out of the log).
+   * Hands the event to the store and resolves once the store holds it (`true`), or `false` when
+   * the log cannot take it (full, closed, or the store did not commit it in time): the caller
+   * must then refuse the request. A request is answered only after its event is committed, so
+   * every answered call is in the log (`audit/queue.ts` says what "committed" survives).
    */
-  offer(event: AccessEventInput): boolean;
+  commit(event: AccessEventInput): Promise<boolean>;
 }

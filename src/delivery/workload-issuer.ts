@@ -72,8 +72,8 @@ export class WorkloadIssuer {
     const record = (
       issued: WorkloadCredentials | undefined,
       error: { code: string; message: string } | undefined,
-    ): boolean =>
-      log.offer(
+    ): Promise<boolean> =>
+      log.commit(
         buildAccessEvent(
           deliveryRecord({
             servicePrincipal: request.servicePrincipal,
@@ -95,7 +95,7 @@ export class WorkloadIssuer {
     try {
       issued = await this.assume(request, decisions);
     } catch (error) {
-      record(
+      await record(
         undefined,
         isAwsError(error)
           ? { code: error.code, message: error.message }
@@ -103,9 +103,11 @@ export class WorkloadIssuer {
       );
       throw error;
     }
-    // A full log refuses the delivery rather than hand out credentials nobody recorded.
-    if (!record(issued, undefined)) {
-      throw new AwsError('ServiceUnavailable', 'The access log is full; retry the request.', { status: 503 });
+    // A log that cannot take the event refuses the delivery rather than hand out credentials nobody recorded.
+    if (!(await record(issued, undefined))) {
+      throw new AwsError('ServiceUnavailable', 'The access log cannot take the event; retry the request.', {
+        status: 503,
+      });
     }
     return issued;
   }

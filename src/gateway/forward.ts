@@ -22,6 +22,9 @@ export const HOP_BY_HOP: ReadonlySet<string> = new Set([
   'expect',
 ]);
 
+/** How much of an error response's body is kept to read the error code from. */
+const ERROR_BODY_BYTES = 16 * 1024;
+
 /** Why a forward failed before the backend answered. */
 export class BackendError extends Error {
   constructor(
@@ -61,6 +64,10 @@ export const MAX_REWRITTEN_RESPONSE = 16 * 1024 * 1024;
 export interface ForwardResult {
   /** The backend's status, once it answered. */
   status?: number;
+  /** The backend's response headers as received (for the access log: its request id, error type). */
+  rawHeaders?: string[];
+  /** The start (up to 16 KiB) of an error response's body: where S3 and Query services name the error. */
+  errorBody?: Buffer;
   /**
    * Set when the forward failed. With `status` unset nothing was written to `res` yet and the
    * caller answers; a `cause` that is an `AwsError` came from the request body's guard.
@@ -108,9 +115,14 @@ export function forward(input: ForwardInput): Promise<ForwardResult> {
   return new Promise((resolve) => {
     let settled = false;
     let status: number | undefined;
+    let rawHeaders: string[] | undefined;
+    let errorBody: Buffer[] | undefined;
+    let errorBytes = 0;
     const finish = (result: ForwardResult): void => {
       if (settled) return;
       settled = true;
+      if (rawHeaders !== undefined) result.rawHeaders = rawHeaders;
+      if (errorBody !== undefined) result.errorBody = Buffer.concat(errorBody);
       resolve(result);
     };
     const upstream = http.request({
@@ -147,6 +159,7 @@ export function forward(input: ForwardInput): Promise<ForwardResult> {
     });
     upstream.on('response', (back) => {
       status = back.statusCode ?? 502;
+      rawHeaders = back.rawHeaders;
       const rewrite = input.rewriteResponse;
       if (rewrite !== undefined && status === 200) {
         const answered = status;
@@ -172,6 +185,14 @@ export function forward(input: ForwardInput): Promise<ForwardResult> {
           fail(new BackendError('the response stream broke', 'unreachable', { cause })),
         );
         return;
+      }
+      if (status >= 300) {
+        const kept: Buffer[] = (errorBody = []);
+        back.on('data', (chunk: Buffer) => {
+          if (errorBytes >= ERROR_BODY_BYTES) return;
+          kept.push(chunk.subarray(0, ERROR_BODY_BYTES - errorBytes));
+          errorBytes += chunk.length;
+        });
       }
       input.res.writeHead(status, responseHeaders(back.rawHeaders));
       // `pipe` rather than `pipeline`: on this hot path pipeline's per-call AbortController (and the

@@ -4,6 +4,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { AccessRecordInput } from '../audit/types.js';
+import { UnauthenticatedBudget } from '../audit/unauthenticated.js';
 import { decodeDenial } from '../control/authorization-message.js';
 import { AwsError } from '../errors.js';
 import { listen, type RunningServer } from '../server/http.js';
@@ -21,7 +22,7 @@ import type { GatewaySettings } from './config.js';
 import { s3Mapper } from './mapping/s3.js';
 import { isS3QueryName } from './mapping/s3-operations.js';
 import { NodeSha256 } from '../sigv4/test-support/smithy.js';
-import { createGateway, type Gateway } from './server.js';
+import { createGateway, type Gateway, type GatewayDeps } from './server.js';
 import { testGatewayDeps } from './test-support/deps.js';
 import type { GatewayRequest, MappedRequest, ServiceMapper, UnmappedRequest } from './types.js';
 
@@ -142,7 +143,20 @@ beforeAll(async () => {
         entry.verified = false;
       }
       if (req.url?.includes('/slow')) return; // never answers
-      res.writeHead(200, { 'content-type': 'text/plain', 'x-backend': 'fake', connection: 'keep-alive' });
+      const requestId = `BACKEND${seen.length}`;
+      if (req.url?.includes('/missing')) {
+        res.writeHead(404, { 'content-type': 'application/xml', 'x-amz-request-id': requestId });
+        res.end(
+          '<?xml version="1.0"?><Error><Code>NoSuchKey</Code><Message>The specified key does not exist.</Message></Error>',
+        );
+        return;
+      }
+      res.writeHead(200, {
+        'content-type': 'text/plain',
+        'x-backend': 'fake',
+        'x-amz-request-id': requestId,
+        connection: 'keep-alive',
+      });
       res.end(`backend saw ${req.method} ${req.url} (${entry.body.length} bytes)`);
     });
   });
@@ -169,17 +183,19 @@ afterAll(async () => {
 async function startGateway(
   overrides: Partial<GatewaySettings> = {},
   mappers: Record<string, ServiceMapper> = { s3, dynamodb },
+  deps: Partial<GatewayDeps> = {},
 ): Promise<void> {
   settings = { backends: { '*': { url: `http://127.0.0.1:${backendPort}` } }, modes: {}, ...overrides };
-  gateway = createGateway(
-    testGatewayDeps(
+  gateway = createGateway({
+    ...testGatewayDeps(
       plane,
       settings,
       (name) => mappers[name],
       { records, events, accept: () => accept },
       ACCOUNT,
     ),
-  );
+    ...deps,
+  });
   server = await listen({ handler: plane.handler, intercept: gateway.intercept }, 0);
 }
 
@@ -283,7 +299,26 @@ describe('gateway', () => {
     const last = records.at(-1)!;
     expect(last).toMatchObject({ channel: 'gateway', eventName: 'GetObject', decision: 'allow' });
     expect(last.decisions?.map((d) => d.decision.decision)).toEqual(['Allow']);
-    expect(events.filter((e) => e.eventId === last.requestId)).toHaveLength(1);
+    const logged = events.filter((e) => e.eventId === last.requestId);
+    // Committed before forwarding, then completed with the request id the client received.
+    expect(logged.map((e) => e.completes === true)).toEqual([false, true]);
+    expect(res.headers['x-amz-request-id']).toMatch(/^BACKEND/);
+    expect(logged[1]!.record).toMatchObject({ requestID: res.headers['x-amz-request-id'] });
+    expect(logged[1]!.errorCode).toBeUndefined();
+  });
+
+  it("records a forwarded call's backend error code and request id (S3 NoSuchKey)", async () => {
+    await startGateway();
+    const res = await call('s3', allowedCreds, { method: 'GET', path: '/bucket/public/missing.txt' });
+    expect(res.status).toBe(404);
+    const id = records.at(-1)!.requestId;
+    const completion = events.find((e) => e.eventId === id && e.completes === true)!;
+    expect(completion).toMatchObject({ errorCode: 'NoSuchKey', decision: 'allow' });
+    expect(completion.record).toMatchObject({
+      requestID: res.headers['x-amz-request-id'],
+      errorCode: 'NoSuchKey',
+      errorMessage: 'The specified key does not exist.',
+    });
   });
 
   it('refuses a denied S3 GET with S3 AccessDenied and a decodable authorization message', async () => {
@@ -356,6 +391,12 @@ describe('gateway', () => {
     });
     expect(tampered.status).toBe(400);
     expect(xmlValue(tampered.text, 'Code')).toBe('XAmzContentSHA256Mismatch');
+    // Logged as the error the client got, not as a plain allow.
+    const id = records.at(-1)!.requestId;
+    expect(events.find((e) => e.eventId === id && e.completes === true)).toMatchObject({
+      errorCode: 'XAmzContentSHA256Mismatch',
+      record: { errorCode: 'XAmzContentSHA256Mismatch' },
+    });
     await new Promise((r) => setTimeout(r, 50));
     const after = seen.slice(before + 1);
     expect(after.every((s) => !s.complete)).toBe(true);
@@ -403,6 +444,21 @@ describe('gateway', () => {
     expect(res.headers['x-amzn-errortype']).toBe('InvalidSignatureException');
     expect(seen.length).toBe(before);
     expect(records.at(-1)).toMatchObject({ decision: 'deny', errorCode: 'SignatureDoesNotMatch' });
+  });
+
+  it('logs requests whose signature does not verify within a budget only, and answers them all', async () => {
+    await startGateway({}, undefined, {
+      unauthenticatedBudget: new UnauthenticatedBudget({ perSourceBurst: 3, perSourcePerSecond: 0 }),
+    });
+    const before = records.length;
+    const forged = { ...allowedCreds, secretAccessKey: 'not-the-secret-not-the-secret-not-the-sec' };
+    for (let i = 0; i < 20; i++) {
+      const res = await call('s3', forged, { method: 'GET', path: '/bucket/public/a.txt' });
+      expect(res.status).toBe(403);
+      expect(xmlValue(res.text, 'Code')).toBe('SignatureDoesNotMatch');
+    }
+    expect(records.length - before).toBe(3);
+    expect(records.slice(before).every((r) => r.errorCode === 'SignatureDoesNotMatch')).toBe(true);
   });
 
   it('refuses rather than forwarding unlogged when the access log is full', async () => {

@@ -17,12 +17,14 @@
 import http from 'node:http';
 import type { Logger } from 'pino';
 import type { AccessLogSink, AccessRecordInput } from '../audit/types.js';
+import { UnauthenticatedBudget } from '../audit/unauthenticated.js';
 import type { AuthenticatedCaller, AuthenticatorOptions } from '../control/authenticate.js';
 import { authenticate } from '../control/authenticate.js';
 import { encodeDenial } from '../control/authorization-message.js';
 import { decide, requestContext } from '../control/authorize.js';
 import type { KeyRing } from '../crypto/index.js';
 import { AwsError, isAwsError } from '../errors.js';
+import type { JsonValue } from '../iam/types.js';
 import { accessDeniedMessage, type Decision } from '../policy/index.js';
 import { BodyTooLargeError, readBody, type ApiResponse, type RequestMeta } from '../server/http.js';
 import type { AccessEventInput } from '../store/store.js';
@@ -37,13 +39,14 @@ import {
   type BackendSettings,
   type GatewaySettings,
 } from './config.js';
+import { backendOutcome, type BackendOutcome } from './backend-outcome.js';
 import { accessDeniedError, serviceErrorResponse, unavailableError, type ErrorShape } from './denial.js';
 import { connectionTokens, forward } from './forward.js';
 import { requestErrorShape } from './mapping/index.js';
 import { forwardedRequest, type ForwardedRequest } from './forwarded-request.js';
 import { DigestGuard, isSha256Hex } from './payload.js';
 import { planPerItem } from './per-item.js';
-import { createResourceResolver, type ResourceResolver } from './resolve/resolver.js';
+import { createResourceResolver, NameNotFoundError, type ResourceResolver } from './resolve/resolver.js';
 import { createResigner, EMPTY_SHA256, formatQuery, sha256Hex } from './resign.js';
 import {
   CONTROL_PLANE_SERVICES,
@@ -68,6 +71,8 @@ export interface GatewayDeps {
   /** `audit/record.ts`'s `buildAccessEvent`. */
   record: (input: AccessRecordInput) => AccessEventInput;
   sink: AccessLogSink;
+  /** How many events requests whose signature did not verify may add to the log. */
+  unauthenticatedBudget?: UnauthenticatedBudget;
   logger?: Logger;
   now?: () => number;
   /** Resolves aliases, secret names and key schemas before mapping (`resolve/resolver.ts`). */
@@ -116,6 +121,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
   let buffered = 0;
   const now = deps.now ?? Date.now;
   const resolver = deps.resolver ?? createResourceResolver({ settings });
+  const unauthenticated = deps.unauthenticatedBudget ?? new UnauthenticatedBudget();
 
   const respond = (res: http.ServerResponse, response: ApiResponse): void => {
     if (res.headersSent || res.destroyed) return;
@@ -124,17 +130,18 @@ export function createGateway(deps: GatewayDeps): Gateway {
     res.end(body);
   };
 
-  const record = (
+  const record = async (
     base: {
       mapper: ServiceMapper;
       meta: RequestMeta;
       req: http.IncomingMessage;
       region: string;
       auth?: AuthenticatedCaller;
+      suppressedUnauthenticated?: number;
     },
     mapped: MappedRequest | UnmappedRequest | undefined,
     outcome: Outcome,
-  ): boolean => {
+  ): Promise<AccessEventInput | undefined> => {
     const { mapper, auth } = base;
     const ua = base.req.headers['user-agent'];
     // Assigned member by member (not spread): this runs for every request.
@@ -161,7 +168,40 @@ export function createGateway(deps: GatewayDeps): Gateway {
     }
     if (outcome.error !== undefined) input.errorCode = outcome.error.code;
     if (outcome.errorMessage !== undefined) input.errorMessage = outcome.errorMessage;
-    return deps.sink.offer(deps.record(input));
+    if (base.suppressedUnauthenticated) input.suppressedUnauthenticated = base.suppressedUnauthenticated;
+    const event = deps.record(input);
+    return (await deps.sink.commit(event)) ? event : undefined;
+  };
+
+  /**
+   * A forwarded call's outcome, once the backend answered (or the forward failed): the stored
+   * event gets the request id the client received and the error it got. The event itself was
+   * committed before the request was forwarded; this completion follows the response, so a crash
+   * in between leaves the event with credplane's request id and no outcome.
+   */
+  const complete = async (
+    event: AccessEventInput,
+    requestId: string,
+    outcome: BackendOutcome,
+  ): Promise<void> => {
+    const record = { ...(event.record as { [key: string]: JsonValue }) };
+    if (outcome.requestId !== undefined) record.requestID = outcome.requestId;
+    if (outcome.errorCode !== undefined) record.errorCode = outcome.errorCode;
+    if (outcome.errorMessage !== undefined) record.errorMessage = outcome.errorMessage;
+    const credplane = record.credplane;
+    if (typeof credplane === 'object' && credplane !== null && !Array.isArray(credplane)) {
+      // credplane's own id for the call, beside the backend's that CloudTrail's `requestID` now holds.
+      record.credplane = { ...credplane, requestId };
+    }
+    const { accesses: _counted, ...rest } = event;
+    const committed = await deps.sink.commit({
+      ...rest,
+      record,
+      completes: true,
+      ...(outcome.errorCode === undefined ? {} : { errorCode: outcome.errorCode }),
+    });
+    if (!committed)
+      deps.logger?.warn({ requestId }, 'access log: the outcome of a forwarded call was not recorded');
   };
 
   const handle = async (
@@ -277,8 +317,17 @@ export function createGateway(deps: GatewayDeps): Gateway {
       );
     } catch (error) {
       if (!isAwsError(error)) throw error;
-      const logged = record(
-        { mapper, meta, req, region: scopeRegion(headers.authorization, url) },
+      // Unauthenticated: logged within a budget only (`audit/unauthenticated.ts`), answered either way.
+      const admitted = unauthenticated.admit(stripMapped(req.socket.remoteAddress ?? ''), now());
+      if (admitted === undefined) return fail(error);
+      const logged = await record(
+        {
+          mapper,
+          meta,
+          req,
+          region: scopeRegion(headers.authorization, url),
+          suppressedUnauthenticated: admitted.suppressed,
+        },
         undefined,
         {
           decision: 'deny',
@@ -287,7 +336,10 @@ export function createGateway(deps: GatewayDeps): Gateway {
           errorMessage: error.message,
         },
       );
-      return fail(logged ? error : unavailableError(shape, 'Please reduce your request rate.', true));
+      if (logged === undefined) unauthenticated.restore(admitted.suppressed);
+      return fail(
+        logged !== undefined ? error : unavailableError(shape, 'Please reduce your request rate.', true),
+      );
     }
 
     const request: GatewayRequest = {
@@ -306,13 +358,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
           status: 403,
         },
       );
-      const logged = record(recordBase, undefined, {
-        decision: 'deny',
-        decisions: [],
-        error,
-        errorMessage: error.message,
-      });
-      return fail(logged ? error : unavailableError(shape, 'Please reduce your request rate.', true));
+      return refuse(recordBase, undefined, error, fail, shape);
     }
     let mapped: MappedRequest | UnmappedRequest;
     try {
@@ -320,13 +366,27 @@ export function createGateway(deps: GatewayDeps): Gateway {
       mapped = mapper.map(await resolver.resolve(mapper, request, (done) => res.once('close', done)));
     } catch (error) {
       if (!isAwsError(error)) throw error;
-      const logged = record(recordBase, undefined, {
-        decision: 'deny',
-        decisions: [],
-        error,
-        errorMessage: error.message,
-      });
-      return fail(logged ? error : unavailableError(shape, 'Please reduce your request rate.', true));
+      if (!(error instanceof NameNotFoundError)) return refuse(recordBase, undefined, error, fail, shape);
+      // A name the backend does not know is decided as it was given: a caller who may not use it
+      // gets AccessDenied and learns nothing of what exists; one who may, the service's not-found.
+      let named: MappedRequest | UnmappedRequest;
+      try {
+        named = mapper.map(request);
+      } catch (mapError) {
+        if (!isAwsError(mapError)) throw mapError;
+        return refuse(recordBase, undefined, mapError, fail, shape);
+      }
+      const outcome = decideRequest(auth, named, shape);
+      if (outcome.error === undefined) {
+        outcome.error = error.serviceError;
+        outcome.errorMessage = error.message;
+      }
+      const logged = await record(recordBase, named, outcome);
+      return fail(
+        logged !== undefined
+          ? outcome.error
+          : unavailableError(shape, 'Please reduce your request rate.', true),
+      );
     }
 
     // The request the backend gets, rebuilt from what the mapper read: a part it could not cover
@@ -336,13 +396,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       forwarded = forwardedRequest(mapper, shape.protocol, request, headers);
     } catch (error) {
       if (!isAwsError(error)) throw error;
-      const logged = record(recordBase, mapped, {
-        decision: 'deny',
-        decisions: [],
-        error,
-        errorMessage: error.message,
-      });
-      return fail(logged ? error : unavailableError(shape, 'Please reduce your request rate.', true));
+      return refuse(recordBase, mapped, error, fail, shape);
     }
 
     const outcome = decideRequest(auth, mapped, shape);
@@ -357,7 +411,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
       outcome.error = error;
       outcome.errorMessage = error.message;
     }
-    if (!record(recordBase, mapped, outcome)) {
+    const event = await record(recordBase, mapped, outcome);
+    if (event === undefined) {
       return fail(unavailableError(shape, 'Please reduce your request rate.', true));
     }
     if (outcome.error !== undefined) return fail(outcome.error);
@@ -381,7 +436,26 @@ export function createGateway(deps: GatewayDeps): Gateway {
       fail,
       shape,
       ...(perItem?.kind === 'forward' ? { rewriteResponse: perItem.mergeResponse } : {}),
+      event,
+      requestId: meta.requestId,
     });
+  };
+
+  /** Records a refusal of an authenticated caller and answers it (503 when the log is full). */
+  const refuse = async (
+    base: Parameters<typeof record>[0],
+    mapped: MappedRequest | UnmappedRequest | undefined,
+    error: AwsError,
+    fail: (error: AwsError) => void,
+    shape: ErrorShape,
+  ): Promise<void> => {
+    const logged = await record(base, mapped, {
+      decision: 'deny',
+      decisions: [],
+      error,
+      errorMessage: error.message,
+    });
+    fail(logged !== undefined ? error : unavailableError(shape, 'Please reduce your request rate.', true));
   };
 
   const decideRequest = (
@@ -460,6 +534,9 @@ export function createGateway(deps: GatewayDeps): Gateway {
       fail: (error: AwsError) => void;
       shape: ErrorShape;
       rewriteResponse?: (body: Buffer) => Buffer;
+      /** The call's access-log event, completed with the outcome. */
+      event: AccessEventInput;
+      requestId: string;
     },
   ): Promise<void> => {
     const backendUrl = parsedUrl(input.backend.url);
@@ -502,9 +579,19 @@ export function createGateway(deps: GatewayDeps): Gateway {
       idleTimeoutMs: settings.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
       ...(input.rewriteResponse === undefined ? {} : { rewriteResponse: input.rewriteResponse }),
     });
-    if (result.error === undefined || result.status !== undefined) return;
+    if (result.status !== undefined) {
+      await complete(
+        input.event,
+        input.requestId,
+        backendOutcome(result.status, result.rawHeaders ?? [], result.errorBody),
+      );
+      return;
+    }
+    if (result.error === undefined) return;
     const cause = result.error.cause;
     if (isAwsError(cause)) {
+      // The body's guard stopped the upload (its SHA-256 did not match): an error, not an allow.
+      await complete(input.event, input.requestId, { errorCode: cause.code, errorMessage: cause.message });
       input.fail(cause);
       return;
     }
@@ -517,12 +604,15 @@ export function createGateway(deps: GatewayDeps): Gateway {
       },
       'gateway backend failed',
     );
-    input.fail(
-      unavailableError(
-        input.shape,
-        `credplane's gateway could not reach the ${input.mapper.service} backend at ${input.backend.url} (${result.error.reason}: ${result.error.message}).`,
-      ),
+    const unreachable = unavailableError(
+      input.shape,
+      `credplane's gateway could not reach the ${input.mapper.service} backend at ${input.backend.url} (${result.error.reason}: ${result.error.message}).`,
     );
+    await complete(input.event, input.requestId, {
+      errorCode: unreachable.code,
+      errorMessage: unreachable.message,
+    });
+    input.fail(unreachable);
   };
 
   return {

@@ -4,6 +4,7 @@
  */
 import type { Logger } from 'pino';
 import { logQueryApiCall } from '../audit/query-api-record.js';
+import { UnauthenticatedBudget } from '../audit/unauthenticated.js';
 import type { AccessLogSink } from '../audit/types.js';
 import {
   authenticate,
@@ -46,10 +47,12 @@ export interface ControlPlaneDeps {
   oidcIssuer?: (request: ApiRequest) => ApiResponse | undefined;
   /** The EC2 Query API (requests signed for `ec2`) and its public documents. */
   ec2?: Ec2Handler;
-  /** Every STS, IAM and EC2 call that names an account goes here; a full log refuses the call (503). */
+  /** Every STS, IAM and EC2 call that names an account goes here; the call is answered only once its event is committed, else refused (503). */
   accessLog?: AccessLogSink;
   /** The region of events with no signature to take it from (`AssumeRoleWithWebIdentity`). */
   region?: string;
+  /** How many events unauthenticated calls (unverified web identities) may add to the log. */
+  unauthenticatedBudget?: UnauthenticatedBudget;
 }
 
 const NAMESPACES: Record<string, string> = { sts: STS_NAMESPACE, iam: IAM_NAMESPACE };
@@ -93,6 +96,10 @@ function decodeURIComponentSafe(text: string): string {
   }
 }
 
+function sourceAddress(address: string): string {
+  return address.startsWith('::ffff:') ? address.slice(7) : address;
+}
+
 /** SigV4 in a header or a presigned query. */
 function isSigned(request: ApiRequest): boolean {
   return request.headers.authorization !== undefined || /[?&]X-Amz-Signature=/i.test(request.url);
@@ -108,11 +115,15 @@ function readParams(request: ApiRequest): QueryParams {
   return parseQuery(query);
 }
 
-/** The access log is full: the call is refused rather than served unlogged. */
+/** The access log could not commit the call's event: the call is refused rather than answered unlogged. */
 function serviceUnavailable(requestId: string, namespaceOrEc2: string): QueryResponse {
-  const error = new AwsError('ServiceUnavailable', 'The access log is full; retry the request.', {
-    status: 503,
-  });
+  const error = new AwsError(
+    'ServiceUnavailable',
+    'The access log cannot take the event; retry the request.',
+    {
+      status: 503,
+    },
+  );
   return namespaceOrEc2 === 'ec2' ? ec2Error(error, requestId) : queryError(error, namespaceOrEc2, requestId);
 }
 
@@ -125,6 +136,7 @@ export function createControlPlaneHandler(deps: ControlPlaneDeps): ApiHandler {
     ...(deps.now === undefined ? {} : { now: deps.now }),
   };
   const now = (): Date => new Date((deps.now ?? Date.now)());
+  const unauthenticated = deps.unauthenticatedBudget ?? new UnauthenticatedBudget();
   const verifyWebIdentity =
     deps.webIdentity ??
     createWebIdentityVerifier({
@@ -151,9 +163,20 @@ export function createControlPlaneHandler(deps: ControlPlaneDeps): ApiHandler {
       if (deps.accessLog !== undefined) authed.decisions = [];
       return authed;
     };
-    const logged = (service: string, action: string, response: ApiResponse & { body: string }): boolean =>
-      deps.accessLog === undefined ||
-      logQueryApiCall(deps.accessLog, {
+    const logged = async (
+      service: string,
+      action: string,
+      response: ApiResponse & { body: string },
+    ): Promise<boolean> => {
+      if (deps.accessLog === undefined) return true;
+      // Nobody authenticated (no signature, no verified token): within a budget, or not logged at all.
+      let suppressed = 0;
+      if (authed === undefined && webIdentityUser === undefined) {
+        const admitted = unauthenticated.admit(sourceAddress(request.remoteAddress), now().getTime());
+        if (admitted === undefined) return true;
+        suppressed = admitted.suppressed;
+      }
+      const committed = await logQueryApiCall(deps.accessLog, {
         channel: authed === undefined ? 'web-identity' : (service as 'sts' | 'iam' | 'ec2'),
         service,
         action,
@@ -163,13 +186,20 @@ export function createControlPlaneHandler(deps: ControlPlaneDeps): ApiHandler {
         response,
         region: deps.region ?? 'us-east-1',
         eventTime: new Date(request.receivedAt),
+        ...(suppressed === 0 ? {} : { suppressedUnauthenticated: suppressed }),
       });
+      if (!committed) unauthenticated.restore(suppressed);
+      return committed;
+    };
     const ec2Response = deps.ec2?.(request, signedService(request) ?? legacyService, authenticated);
     if (ec2Response !== undefined) {
       if (deps.accessLog === undefined) return ec2Response;
-      return ec2Response.then((response) => {
+      return ec2Response.then(async (response) => {
         const body = typeof response.body === 'string' ? response.body : String(response.body ?? '');
-        if (authed === undefined || logged('ec2', readParams(request).action ?? '', { ...response, body })) {
+        if (
+          authed === undefined ||
+          (await logged('ec2', readParams(request).action ?? '', { ...response, body }))
+        ) {
           return response;
         }
         return serviceUnavailable(request.requestId, 'ec2');
@@ -256,7 +286,7 @@ export function createControlPlaneHandler(deps: ControlPlaneDeps): ApiHandler {
       response = queryError(error, namespace, request.requestId);
     }
     const webIdentityCall = service === 'sts' && action === 'AssumeRoleWithWebIdentity';
-    if ((authed !== undefined || webIdentityCall) && !logged(service, action, response)) {
+    if ((authed !== undefined || webIdentityCall) && !(await logged(service, action, response))) {
       response = serviceUnavailable(request.requestId, namespace);
     }
     deps.logger?.info(

@@ -73,6 +73,9 @@ export async function startControlPlane(settings: ControlPlaneSettings): Promise
   const offsetMs = (settings.clockOffsetSeconds ?? 0) * 1000;
   const now = (): number => Date.now() + offsetMs;
   fs.mkdirSync(settings.dataDir, { recursive: true, mode: 0o700 });
+  // `mode` applies only to a directory mkdir creates: an existing one (0755 from a plain mkdir)
+  // is narrowed too, since it holds the master key, the store and the access log.
+  fs.chmodSync(settings.dataDir, 0o700);
   const master = loadMasterKey({ dataDir: settings.dataDir, ...(settings.env ? { env: settings.env } : {}) });
   const store = await openStore(settings.store ?? path.join(settings.dataDir, 'credplane.db'), { partition });
   const cleanup: (() => Promise<void> | void)[] = [() => store.close()];

@@ -1543,6 +1543,8 @@ class SqlStore implements Store {
 
   async appendAccessEvents(events: AccessEventInput[]): Promise<void> {
     if (events.length === 0) return;
+    const completions = events.filter((e) => e.completes === true);
+    if (completions.length > 0) events = events.filter((e) => e.completes !== true);
     // No change events: the log is not part of the model the snapshot caches.
     await this.write(async (db) => {
       const fresh = new Set<string>();
@@ -1593,6 +1595,17 @@ class SqlStore implements Store {
               role_name: sql<string>`excluded.role_name`,
             }),
           )
+          .execute();
+      }
+      for (const event of completions) {
+        await db
+          .updateTable('access_events')
+          .set({
+            record: toJson(event.record),
+            decision: event.decision,
+            error_code: event.errorCode ?? null,
+          })
+          .where('event_id', '=', event.eventId)
           .execute();
       }
     });

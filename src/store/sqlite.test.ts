@@ -1,5 +1,5 @@
 import { MIGRATIONS } from './migrations/index.js';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
@@ -18,6 +18,24 @@ describeStore('SQLite file', { open: () => openSqliteStore({ file: freshFile() }
 describeStore('SQLite :memory:', { open: () => openStore(':memory:') });
 
 describe('SQLite store on disk', () => {
+  it('keeps the database, its WAL and shared-memory files owner-only (0600) under umask 022', async () => {
+    const file = freshFile();
+    writeFileSync(file, '');
+    chmodSync(file, 0o644);
+    const previous = process.umask(0o022);
+    try {
+      const store = await openSqliteStore({ file });
+      await store.createAccount({ accountId: '111122223333' });
+      for (const f of [file, `${file}-wal`, `${file}-shm`]) {
+        expect(existsSync(f)).toBe(true);
+        expect({ f, mode: statSync(f).mode & 0o777 }).toEqual({ f, mode: 0o600 });
+      }
+      await store.close();
+    } finally {
+      process.umask(previous);
+    }
+  });
+
   it('uses WAL journaling and enforces foreign keys', async () => {
     const file = freshFile();
     const store = await openSqliteStore({ file });

@@ -3,6 +3,7 @@
  * readers never wait for the writer, with foreign keys enforced.
  */
 import BetterSqlite3 from 'better-sqlite3';
+import fs from 'node:fs';
 import { Kysely } from 'kysely';
 import { ImmediateSqliteDialect } from './sqlite-dialect.js';
 import { migrateToLatest } from './migrations/index.js';
@@ -24,6 +25,7 @@ export interface SqliteStoreOptions extends SqlStoreOptions {
  * const store = await openSqliteStore({ file: join(dataDir, 'credplane.db') });
  */
 export async function openSqliteStore(options: SqliteStoreOptions): Promise<Store> {
+  if (options.file !== ':memory:') ownerOnly(options.file);
   const sqlite = new BetterSqlite3(options.file);
   try {
     if (options.file !== ':memory:') sqlite.pragma('journal_mode = WAL');
@@ -43,4 +45,21 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     throw error;
   }
   return createSqlStore(db, { ...options, close: () => db.destroy() });
+}
+
+/**
+ * The database holds the access log and sealed secrets: owner read/write only (0600), whatever
+ * the umask. SQLite creates the `-wal` and `-shm` files with the database file's permissions
+ * (https://www.sqlite.org/tempfiles.html), so making the database 0600 before opening it covers
+ * them; ones left by an earlier run are narrowed too.
+ */
+function ownerOnly(file: string): void {
+  fs.closeSync(fs.openSync(file, fs.constants.O_RDWR | fs.constants.O_CREAT, 0o600));
+  for (const f of [file, `${file}-wal`, `${file}-shm`, `${file}-journal`]) {
+    try {
+      fs.chmodSync(f, 0o600);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+  }
 }

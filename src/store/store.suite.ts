@@ -905,6 +905,23 @@ export function describeStore(name: string, options: StoreSuiteOptions): void {
         expect((await store.listAccessEvents({ accountId: acct })).length).toBe(3);
       });
 
+      it('completes a stored event (its outcome) without counting its accesses again', async () => {
+        const acct = await newAccount();
+        const first = event(acct, 'c1', '2026-01-01T00:00:05.000Z');
+        await store.appendAccessEvents([first]);
+        await store.appendAccessEvents([
+          {
+            ...first,
+            completes: true,
+            errorCode: 'NoSuchKey',
+            record: { eventName: 'GetObject', requestID: 'TX1', errorCode: 'NoSuchKey' },
+          },
+        ]);
+        const [stored] = await store.listAccessEvents({ accountId: acct });
+        expect(stored).toMatchObject({ eventId: 'c1', errorCode: 'NoSuchKey', record: { requestID: 'TX1' } });
+        expect((await store.listLastAccessed(acct))[0]?.allowedCount).toBe(1);
+      });
+
       it('prunes old events and keeps the aggregates', async () => {
         const acct = await newAccount();
         await store.appendAccessEvents([

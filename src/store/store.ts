@@ -154,9 +154,15 @@ export interface AccessEventInput {
    * checked, with the resource (an ARN or a pattern) it was checked against.
    */
   accesses?: { action: string; resource: string; allowed: boolean }[];
+  /**
+   * This event completes one already stored under the same `eventId` (a forwarded call's outcome,
+   * known only after the backend answered): its `record`, `decision` and `errorCode` replace the
+   * stored ones; `accesses` are ignored (counted when the event was first stored).
+   */
+  completes?: boolean;
 }
 
-export type AccessEvent = Omit<AccessEventInput, 'accesses'>;
+export type AccessEvent = Omit<AccessEventInput, 'accesses' | 'completes'>;
 
 export interface AccessEventFilter {
   accountId?: AccountId;
@@ -378,7 +384,8 @@ export interface Store {
   // Access log (no change events: it is written on the request path, in batches)
   /**
    * Appends the events and folds their `accesses` into the last-accessed aggregates, all in one
-   * transaction. An event id already stored is skipped (a retried batch is not counted twice).
+   * transaction. An event id already stored is skipped (a retried batch is not counted twice),
+   * unless the event `completes` it.
    */
   appendAccessEvents(events: AccessEventInput[]): Promise<void>;
   /** Events matching `filter`, oldest first. */

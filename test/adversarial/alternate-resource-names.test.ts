@@ -173,7 +173,9 @@ beforeAll(async () => {
       Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['tenant-a'] } },
     },
   ]);
+  await role('dynamodb-reader', [{ Effect: 'Allow', Action: 'dynamodb:GetItem', Resource: '*' }]);
   for (const name of [
+    'dynamodb-reader',
     'kms-denied-key',
     'kms-alias-only',
     'kms-key-via-alias',
@@ -273,10 +275,19 @@ describe('Secrets Manager: every name of a secret is authorized on its full ARN'
     expect(other.name).toBe('AccessDeniedException');
   });
 
-  it('a secret that does not exist is ResourceNotFoundException', async () => {
-    const sm = new SecretsManagerClient(via('secret-full-arn'));
+  it('a secret that does not exist is ResourceNotFoundException to a caller who may read it', async () => {
+    const sm = new SecretsManagerClient(via('secret-denied'));
     const error = await failure(sm.send(new GetSecretValueCommand({ SecretId: 'missing' })));
     expect(error.name).toBe('ResourceNotFoundException');
+  });
+
+  it('and AccessDenied to one who may not: whether a secret exists does not leak', async () => {
+    const sm = new SecretsManagerClient(via('secret-full-arn'));
+    for (const SecretId of ['missing', 'other']) {
+      expect((await failure(sm.send(new GetSecretValueCommand({ SecretId })))).name).toBe(
+        'AccessDeniedException',
+      );
+    }
   });
 });
 
@@ -333,13 +344,23 @@ describe("DynamoDB: dynamodb:LeadingKeys is the partition key only (AWS's multi-
     for (const call of calls) expect((await failure(call)).name).toBe('AccessDeniedException');
   });
 
-  it('a table that does not exist is ResourceNotFoundException', async () => {
-    const ddb = new DynamoDBClient(via('tenant-a'));
+  it('a table that does not exist is ResourceNotFoundException to a caller who may read it', async () => {
+    const ddb = new DynamoDBClient(via('dynamodb-reader'));
     const error = await failure(
       ddb.send(
         new GetItemCommand({ TableName: 'missing', Key: { tenant: { S: 'tenant-a' }, item: { S: 'x' } } }),
       ),
     );
     expect(error.name).toBe('ResourceNotFoundException');
+  });
+
+  it('and AccessDenied to one who may not: whether a table exists does not leak', async () => {
+    const ddb = new DynamoDBClient(via('tenant-a'));
+    const error = await failure(
+      ddb.send(
+        new GetItemCommand({ TableName: 'missing', Key: { tenant: { S: 'tenant-a' }, item: { S: 'x' } } }),
+      ),
+    );
+    expect(error.name).toBe('AccessDeniedException');
   });
 });

@@ -20,6 +20,17 @@ import { BackendUnreachableError, createBackendCaller, type BackendCaller } from
 import { TtlCache } from './cache.js';
 import { SERVICE_RESOLUTIONS, type NameLookup, type ReferenceKind } from './services.js';
 
+/**
+ * The backend does not know a name the request uses. Carries the service's own not-found error;
+ * the gateway answers it only to a caller allowed to use the name (`server.ts`), so that nobody
+ * else learns whether it exists.
+ */
+export class NameNotFoundError extends AwsError {
+  constructor(readonly serviceError: AwsError) {
+    super(serviceError.code, serviceError.message, { status: serviceError.status });
+  }
+}
+
 export const DEFAULT_RESOLVER_TTL_MS = 60_000;
 export const DEFAULT_RESOLVER_MAX_ENTRIES = 10_000;
 
@@ -97,7 +108,7 @@ export function createResourceResolver(options: ResourceResolverOptions): Resour
       throw unavailable(service, backend.url, error.message);
     }
     if (!answer.ok) {
-      if (spec.notFoundTypes.has(answer.type)) throw spec.notFound(name);
+      if (spec.notFoundTypes.has(answer.type)) throw new NameNotFoundError(spec.notFound(name));
       if (answer.status >= 400 && answer.status < 500 && answer.type === 'ValidationException') {
         throw new AwsError('ValidationException', answer.message, { status: 400 });
       }

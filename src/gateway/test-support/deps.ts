@@ -55,10 +55,10 @@ export function testGatewayDeps(
       };
     },
     sink: {
-      offer: (event) => {
-        if (log.accept !== undefined && !log.accept()) return false;
+      commit: (event) => {
+        if (log.accept !== undefined && !log.accept()) return Promise.resolve(false);
         log.events?.push(event);
-        return true;
+        return Promise.resolve(true);
       },
     },
   };
