@@ -89,9 +89,6 @@ export function simulationSnapshot(store: Store): { snapshot: Snapshot; policies
     store,
     policies,
     awsManaged: (arn) => findAwsManagedPolicy(arn),
-    openAdminSecret: () => {
-      throw new Error('the simulator reads no admin keys');
-    },
   });
   return { snapshot, policies };
 }
