@@ -84,6 +84,25 @@ describe('AccessLogQueue', () => {
     expect(batches).toEqual([1, 5]);
   });
 
+  it('an appended event rides with the next commit, or is written alone after lazyDelayMs', async () => {
+    const store = fakeStore();
+    const queue = new AccessLogQueue({ store, lazyDelayMs: 20 });
+    expect(queue.append(event(1))).toBe(true);
+    await tick();
+    expect(store.appendAccessEvents).not.toHaveBeenCalled();
+    // A request's commit arrives: one transaction carries both.
+    expect(await queue.commit(event(2))).toBe(true);
+    expect(store.batches).toEqual([[event(1).eventId, event(2).eventId]]);
+    // Alone, it is written once the delay has passed.
+    queue.append(event(3));
+    await tick(5);
+    expect(store.batches).toHaveLength(1);
+    await tick(40);
+    expect(store.batches).toEqual([[event(1).eventId, event(2).eventId], [event(3).eventId]]);
+    await queue.close();
+    expect(queue.append(event(4))).toBe(false);
+  });
+
   it('refuses commits when full (back-pressure) and counts them', async () => {
     let release!: () => void;
     const blocked = new Promise<void>((resolve) => (release = resolve));

@@ -33,6 +33,12 @@ export interface AccessLogQueueOptions {
    * refused, never the other way round.
    */
   commitTimeoutMs?: number;
+  /**
+   * How long an `append`ed event may wait for a batch to ride with before it is written on its own
+   * (100 ms): outcomes of forwarded calls share the next request's transaction instead of costing
+   * one each.
+   */
+  lazyDelayMs?: number;
   /** First retry delay after a failed write (100 ms), doubling up to `maxRetryDelayMs` (5 s). */
   retryDelayMs?: number;
   maxRetryDelayMs?: number;
@@ -107,12 +113,14 @@ export class AccessLogQueue implements AccessLogSink {
   readonly #capacity: number;
   readonly #batchSize: number;
   readonly #commitTimeoutMs: number;
+  readonly #lazyDelayMs: number;
   readonly #retryDelayMs: number;
   readonly #maxRetryDelayMs: number;
   readonly #logger: Logger | undefined;
 
   #pending: Waiter[] = [];
   #scheduled = false;
+  #lazyTimer: NodeJS.Timeout | undefined;
   #writing: Promise<void> | undefined;
   /** Fires at the earliest deadline of a waiter not yet answered, while there is one. */
   #deadlineTimer: NodeJS.Timeout | undefined;
@@ -130,6 +138,7 @@ export class AccessLogQueue implements AccessLogSink {
     this.#capacity = options.capacity ?? 10_000;
     this.#batchSize = options.batchSize ?? 100;
     this.#commitTimeoutMs = options.commitTimeoutMs ?? 5_000;
+    this.#lazyDelayMs = options.lazyDelayMs ?? 100;
     this.#retryDelayMs = options.retryDelayMs ?? 100;
     this.#maxRetryDelayMs = options.maxRetryDelayMs ?? 5_000;
     this.#logger = options.logger;
@@ -160,6 +169,25 @@ export class AccessLogQueue implements AccessLogSink {
         });
       }
     });
+  }
+
+  /** Queues an event nobody waits for; written with the next batch or after `lazyDelayMs`. */
+  append(event: AccessEventInput): boolean {
+    if (this.#closed || this.#pending.length >= this.#capacity) {
+      this.#refused++;
+      return false;
+    }
+    // A deadline like any other keeps the queue ordered by deadline (`#expire` stops at the first
+    // one not yet due); with no waiter, nothing is answered when it passes.
+    this.#pending.push({ event, deadline: Date.now() + this.#commitTimeoutMs, resolve: undefined });
+    if (this.#writing === undefined && !this.#scheduled && this.#lazyTimer === undefined) {
+      this.#lazyTimer = setTimeout(() => {
+        this.#lazyTimer = undefined;
+        this.#startWriter();
+      }, this.#lazyDelayMs);
+      this.#lazyTimer.unref();
+    }
+    return true;
   }
 
   /** Writes everything queued so far (retrying failed batches); resolves when the queue is empty. */
@@ -196,6 +224,8 @@ export class AccessLogQueue implements AccessLogSink {
       this.#pending = [];
     }
     this.#clearDeadline();
+    if (this.#lazyTimer !== undefined) clearTimeout(this.#lazyTimer);
+    this.#lazyTimer = undefined;
     if (this.#refused > 0 || this.#timedOut > 0) {
       this.#logger?.warn(
         { refused: this.#refused, timedOut: this.#timedOut, dropped: this.#dropped, written: this.#written },

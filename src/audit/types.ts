@@ -57,4 +57,10 @@ export interface AccessLogSink {
    * every answered call is in the log (`audit/queue.ts` says what "committed" survives).
    */
   commit(event: AccessEventInput): Promise<boolean>;
+  /**
+   * Queues an event nobody waits for (a forwarded call's outcome, completing an event already
+   * committed): it is written with the next batch, or within `audit/queue.ts`'s `lazyDelayMs`, so
+   * it costs no transaction of its own. `false` when the queue cannot take it.
+   */
+  append?(event: AccessEventInput): boolean;
 }

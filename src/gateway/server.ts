@@ -183,6 +183,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     event: AccessEventInput,
     requestId: string,
     outcome: BackendOutcome,
+    options: { lazy?: boolean } = {},
   ): Promise<void> => {
     const record = { ...(event.record as { [key: string]: JsonValue }) };
     if (outcome.requestId !== undefined) record.requestID = outcome.requestId;
@@ -194,12 +195,19 @@ export function createGateway(deps: GatewayDeps): Gateway {
       record.credplane = { ...credplane, requestId };
     }
     const { accesses: _counted, ...rest } = event;
-    const committed = await deps.sink.commit({
+    const completion: AccessEventInput = {
       ...rest,
       record,
       completes: true,
       ...(outcome.errorCode === undefined ? {} : { errorCode: outcome.errorCode }),
-    });
+    };
+    // The backend's answer is already on its way to the client: nothing waits for this write, so
+    // it rides with the next batch rather than costing a transaction of its own. A failure the
+    // gateway answers itself (below) is committed before it answers.
+    const committed =
+      options.lazy === true && deps.sink.append !== undefined
+        ? deps.sink.append(completion)
+        : await deps.sink.commit(completion);
     if (!committed)
       deps.logger?.warn({ requestId }, 'access log: the outcome of a forwarded call was not recorded');
   };
@@ -584,6 +592,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
         input.event,
         input.requestId,
         backendOutcome(result.status, result.rawHeaders ?? [], result.errorBody),
+        { lazy: true },
       );
       return;
     }
