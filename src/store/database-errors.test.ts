@@ -16,7 +16,7 @@ describe('mapDatabaseError', () => {
     expect((mapped as Error).message).not.toContain('roles');
   });
 
-  it('turns PostgreSQL data exceptions into InvalidInput and other server errors into ServiceFailure', () => {
+  it('turns PostgreSQL data exceptions into InvalidInput, a database out of reach into ServiceUnavailable, other errors into ServiceFailure', () => {
     const nul = Object.assign(
       new pg.DatabaseError('invalid byte sequence for encoding "UTF8": 0x00', 1, 'error'),
       {
@@ -25,9 +25,17 @@ describe('mapDatabaseError', () => {
     );
     expect(mapDatabaseError(nul)).toMatchObject({ code: 'InvalidInput', status: 400 });
     const down = Object.assign(new pg.DatabaseError('terminating connection', 1, 'error'), { code: '57P01' });
-    expect(mapDatabaseError(down)).toMatchObject({ code: 'ServiceFailure', status: 500 });
+    expect(mapDatabaseError(down)).toMatchObject({ code: 'ServiceUnavailable', status: 503 });
     const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { syscall: 'connect' });
-    expect(mapDatabaseError(refused)).toMatchObject({ code: 'ServiceFailure' });
+    expect(mapDatabaseError(refused)).toMatchObject({ code: 'ServiceUnavailable', status: 503 });
+    expect(mapDatabaseError(new Error('Connection terminated unexpectedly'))).toMatchObject({
+      code: 'ServiceUnavailable',
+    });
+    const missing = Object.assign(new pg.DatabaseError('relation "roles" does not exist', 1, 'error'), {
+      code: '42P01',
+    });
+    expect(mapDatabaseError(missing)).toMatchObject({ code: 'ServiceFailure', status: 500 });
+    expect((mapDatabaseError(missing) as Error).message).not.toContain('roles');
   });
 
   it('leaves AwsErrors and foreign errors alone', () => {

@@ -4,8 +4,10 @@
  *
  * - PostgreSQL data exceptions (class 22, e.g. a NUL character in text) are the caller's input:
  *   `InvalidInput` (400).
- * - Any other database or connection failure is `ServiceFailure` (500), with the original error
- *   as `cause` for the log.
+ * - A database that cannot be reached (connection lost, server restarting, network errors):
+ *   `ServiceUnavailable` (503), which the SDKs retry.
+ * - Any other database failure is `ServiceFailure` (500), with the original error as `cause` for
+ *   the log.
  * Errors that are not the database's (including `AwsError`s and errors thrown by a
  * `transaction()` callback) pass through unchanged.
  */
@@ -17,8 +19,30 @@ import type { Store } from './store.js';
 
 function isDatabaseError(error: unknown): error is Error & { code?: string } {
   if (error instanceof pg.DatabaseError || error instanceof BetterSqlite3.SqliteError) return true;
-  // Network failures of the pg pool are Node system errors.
-  return error instanceof Error && typeof (error as { syscall?: unknown }).syscall === 'string';
+  // Network failures of the pg pool are Node system errors; a connection the server closed under
+  // a query is a plain Error from pg.
+  return (
+    error instanceof Error &&
+    (typeof (error as { syscall?: unknown }).syscall === 'string' || PG_CONNECTION_LOST.test(error.message))
+  );
+}
+
+/** pg's words for a connection lost under a query or taken from the pool dead. */
+const PG_CONNECTION_LOST =
+  /^Connection terminated|^Client has encountered a connection error|timeout exceeded when trying to connect/;
+
+/**
+ * Failures of reaching the database rather than of the request: PostgreSQL's connection
+ * exceptions (class 08), operator intervention (57P01 admin shutdown, 57P02 crash shutdown, 57P03
+ * cannot connect now), too many connections (53300), and network errors. They pass when the
+ * database is back, so they are answered 503, which the AWS SDKs retry.
+ */
+function isUnavailable(error: Error & { code?: string }): boolean {
+  if (error instanceof BetterSqlite3.SqliteError) return false;
+  const code = error.code ?? '';
+  if (error instanceof pg.DatabaseError)
+    return code.startsWith('08') || code.startsWith('57P') || code === '53300';
+  return true;
 }
 
 /** The `AwsError` a database failure stands for; anything else is returned as it is. */
@@ -26,6 +50,12 @@ export function mapDatabaseError(error: unknown): unknown {
   if (error instanceof AwsError || !isDatabaseError(error)) return error;
   if (error instanceof pg.DatabaseError && typeof error.code === 'string' && error.code.startsWith('22')) {
     return new InvalidInputError('A value in the request cannot be stored.', { cause: error });
+  }
+  if (isUnavailable(error)) {
+    return new AwsError('ServiceUnavailable', 'The store is unavailable; retry the request.', {
+      status: 503,
+      cause: error,
+    });
   }
   return new AwsError('ServiceFailure', 'The store failed to complete the request.', {
     status: 500,

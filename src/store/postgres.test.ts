@@ -42,6 +42,37 @@ afterAll(async () => {
 describeStore('PostgreSQL', { open: () => openPostgresStore({ url: BASE_URL, schema: freshSchema() }) });
 
 describe('PostgreSQL store', () => {
+  it('survives the server closing its connections: 503 while they are gone, then it reconnects', async () => {
+    const applicationName = `credplane_test_${runId}_terminated`;
+    const lost: Error[] = [];
+    const store = await openPostgresStore({
+      url: BASE_URL,
+      schema: freshSchema(),
+      applicationName,
+      onConnectionError: (error) => lost.push(error),
+    });
+    await store.createAccount({ accountId: '111122223333' });
+    const killed = await admin.query(
+      'select pg_terminate_backend(pid) from pg_stat_activity where application_name = $1',
+      [applicationName],
+    );
+    expect(killed.rowCount).toBeGreaterThan(0);
+    // Without a listener on the pool, this error event would have ended the process.
+    for (let i = 0; i < 50 && lost.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(lost.length).toBeGreaterThan(0);
+    // The next calls: a retryable 503 at worst, then answered on a fresh connection.
+    let account: string | undefined;
+    for (let attempt = 0; attempt < 3 && account === undefined; attempt++) {
+      try {
+        account = (await store.getAccount('111122223333')).accountId;
+      } catch (error) {
+        expect(error).toMatchObject({ code: 'ServiceUnavailable', status: 503 });
+      }
+    }
+    expect(account).toBe('111122223333');
+    await store.close();
+  });
+
   it('is chosen by openStore for postgres:// and postgresql:// URLs', () => {
     expect(isPostgresUrl('postgres://u@h/db')).toBe(true);
     expect(isPostgresUrl('postgresql://u@h/db')).toBe(true);

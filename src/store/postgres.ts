@@ -19,6 +19,10 @@ export interface PostgresStoreOptions extends SqlStoreOptions {
   schema?: string;
   /** Pool size (default 10). */
   maxConnections?: number;
+  /** The connections' `application_name` (`credplane`), as `pg_stat_activity` shows them. */
+  applicationName?: string;
+  /** Told of a pooled connection the server closed (a restart, `pg_terminate_backend`, a timeout). */
+  onConnectionError?: (error: Error) => void;
 }
 
 const SCHEMA_RE = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -39,7 +43,13 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     max: options.maxConnections ?? 10,
     // Checked above to be a plain identifier, so it cannot break out of the option string.
     options: `-c search_path=${schema}`,
+    application_name: options.applicationName ?? 'credplane',
   });
+  // An idle pooled connection that the server closes (a restart, pg_terminate_backend,
+  // idle_session_timeout) is reported here; without a listener it would kill the process. The pool
+  // drops that connection and opens a new one for the next query; a query caught on it fails with
+  // ServiceUnavailable (database-errors.ts), which the clients retry.
+  pool.on('error', (error) => options.onConnectionError?.(error));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   try {
     await sql`create schema if not exists ${sql.id(schema)}`.execute(db);
