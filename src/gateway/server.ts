@@ -149,7 +149,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       channel: 'gateway',
       eventTime: new Date(now()),
       eventSource: mapped?.eventSource ?? `${mapper.service}.amazonaws.com`,
-      eventName: mapped?.operation ?? 'Unknown',
+      eventName: mapped?.operation ?? operationNamed(base.req) ?? 'Unknown',
       awsRegion: base.region,
       sourceIPAddress: stripMapped(base.req.socket.remoteAddress ?? ''),
       requestId: base.meta.requestId,
@@ -734,6 +734,18 @@ function decodeSafe(text: string): string {
   } catch {
     return text;
   }
+}
+
+/**
+ * The operation a request names before the mapper has read it (its refusal happened first): the
+ * JSON protocols' `X-Amz-Target`, or a Query `Action` in the URL. S3 and Lambda name theirs by
+ * method and path, which only their mappers read.
+ */
+function operationNamed(req: http.IncomingMessage): string | undefined {
+  const target = req.headers['x-amz-target'];
+  const fromTarget = typeof target === 'string' ? target.slice(target.lastIndexOf('.') + 1) : undefined;
+  const action = fromTarget ?? /[?&]Action=([A-Za-z0-9]+)(?:&|$)/.exec(req.url ?? '')?.[1];
+  return action !== undefined && /^[A-Za-z0-9]{1,128}$/.test(action) ? action : undefined;
 }
 
 function stripMapped(address: string): string {

@@ -462,6 +462,19 @@ describe('SQS: JSON and Query requests', () => {
   });
 });
 
+describe('refusals are logged with the caller and the operation', () => {
+  it('a request the mapper refuses (missing SecretId) names DescribeSecret and the caller', async () => {
+    const res = await attack(
+      { signed: json('1.1', 'secretsmanager.DescribeSecret'), body: '{}' },
+      'secretsmanager',
+    );
+    expect(res.status).toBe(400);
+    const last = records.at(-1)!;
+    expect(last).toMatchObject({ eventName: 'DescribeSecret', decision: 'deny' });
+    expect(last.caller?.principal.arn).toContain(':assumed-role/reader/attacker');
+  });
+});
+
 describe('the access log names what the backend ran', () => {
   it('every forwarded request was logged as the operation it was authorized as', () => {
     const forwarded = records.filter((r) => r.decision === 'allow');
