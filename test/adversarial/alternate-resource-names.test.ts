@@ -26,68 +26,24 @@ import {
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AccessRecordInput } from '../../src/audit/types.js';
-import { mapperForSigningName } from '../../src/gateway/mapping/index.js';
-import { createGateway, type Gateway } from '../../src/gateway/server.js';
-import { testGatewayDeps } from '../../src/gateway/test-support/deps.js';
-import { listen, type RunningServer } from '../../src/server/http.js';
-import {
-  ACCOUNT,
-  createTestPlane,
-  credentialsOf,
-  type Credentials,
-  type TestPlane,
-} from '../../src/server/test-support/plane.js';
-import { startMoto, tempDir, type Moto } from '../e2e/support.js';
+import { ACCOUNT, type Credentials } from '../../src/server/test-support/plane.js';
+import { MOTO_CREDS, startGatewayLab, type GatewayLab } from './support.js';
 
 process.env.AWS_EC2_METADATA_DISABLED = 'true';
 
 const REGION = 'us-east-1';
-const MOTO = { accessKeyId: 'test', secretAccessKey: 'test' };
 const KEY_ARN = (id: string): string => `arn:aws:kms:${REGION}:${ACCOUNT}:key/${id}`;
 const ALIAS_ARN = (name: string): string => `arn:aws:kms:${REGION}:${ACCOUNT}:${name}`;
 const TABLE_ARN = `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/tenants`;
 
-let moto: Moto;
-let plane: TestPlane;
-let gateway: Gateway;
-let server: RunningServer;
-const records: AccessRecordInput[] = [];
+let lab: GatewayLab;
 let keyA: string;
 let keyB: string;
 let dbSecretArn: string;
 const roles: Record<string, Credentials> = {};
 
-async function role(name: string, statements: object[]): Promise<void> {
-  await plane.store.createRole(ACCOUNT, {
-    roleName: name,
-    assumeRolePolicyDocument: JSON.stringify({
-      Version: '2012-10-17',
-      Statement: [
-        { Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: 'sts:AssumeRole' },
-      ],
-    }),
-  });
-  await plane.store.putRolePolicy(
-    ACCOUNT,
-    name,
-    'inline',
-    JSON.stringify({ Version: '2012-10-17', Statement: statements }),
-  );
-}
-
-async function assume(name: string): Promise<Credentials> {
-  const res = await plane.call('sts', plane.admin, {
-    Action: 'AssumeRole',
-    Version: '2011-06-15',
-    RoleArn: `arn:aws:iam::${ACCOUNT}:role/${name}`,
-    RoleSessionName: 'attacker',
-  });
-  return credentialsOf(res.text);
-}
-
 const via = (name: string) => ({
-  endpoint: server.url,
+  endpoint: lab.server.url,
   region: REGION,
   credentials: roles[name]!,
   maxAttempts: 1,
@@ -106,8 +62,8 @@ async function failure(
 }
 
 beforeAll(async () => {
-  moto = await startMoto(tempDir('alternate-names'));
-  const direct = { endpoint: moto.url, region: REGION, credentials: MOTO };
+  lab = await startGatewayLab('alternate-names');
+  const direct = { endpoint: lab.moto.url, region: REGION, credentials: MOTO_CREDS };
   const kms = new KMSClient(direct);
   keyA = (await kms.send(new CreateKeyCommand({}))).KeyMetadata!.KeyId!;
   keyB = (await kms.send(new CreateKeyCommand({}))).KeyMetadata!.KeyId!;
@@ -140,15 +96,14 @@ beforeAll(async () => {
     );
   }
 
-  plane = await createTestPlane();
-  await role('kms-denied-key', [
+  roles['kms-denied-key'] = await lab.roleSession('kms-denied-key', [
     { Effect: 'Allow', Action: ['kms:Encrypt', 'kms:Decrypt'], Resource: '*' },
     { Effect: 'Deny', Action: 'kms:Decrypt', Resource: KEY_ARN(keyA) },
   ]);
-  await role('kms-alias-only', [
+  roles['kms-alias-only'] = await lab.roleSession('kms-alias-only', [
     { Effect: 'Allow', Action: 'kms:Encrypt', Resource: ALIAS_ARN('alias/app') },
   ]);
-  await role('kms-key-via-alias', [
+  roles['kms-key-via-alias'] = await lab.roleSession('kms-key-via-alias', [
     {
       Effect: 'Allow',
       Action: 'kms:Encrypt',
@@ -156,16 +111,18 @@ beforeAll(async () => {
       Condition: { StringEquals: { 'kms:RequestAlias': 'alias/moving' } },
     },
   ]);
-  await role('kms-admin', [{ Effect: 'Allow', Action: 'kms:*', Resource: '*' }]);
-  await role('secret-denied', [
+  roles['kms-admin'] = await lab.roleSession('kms-admin', [
+    { Effect: 'Allow', Action: 'kms:*', Resource: '*' },
+  ]);
+  roles['secret-denied'] = await lab.roleSession('secret-denied', [
     { Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: '*' },
     { Effect: 'Deny', Action: 'secretsmanager:GetSecretValue', Resource: dbSecretArn },
   ]);
-  await role('secret-full-arn', [
+  roles['secret-full-arn'] = await lab.roleSession('secret-full-arn', [
     { Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: dbSecretArn },
   ]);
   // "Using IAM policy conditions for fine-grained access control" (Amazon DynamoDB Developer Guide).
-  await role('tenant-a', [
+  roles['tenant-a'] = await lab.roleSession('tenant-a', [
     {
       Effect: 'Allow',
       Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'],
@@ -173,36 +130,13 @@ beforeAll(async () => {
       Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['tenant-a'] } },
     },
   ]);
-  await role('dynamodb-reader', [{ Effect: 'Allow', Action: 'dynamodb:GetItem', Resource: '*' }]);
-  for (const name of [
-    'dynamodb-reader',
-    'kms-denied-key',
-    'kms-alias-only',
-    'kms-key-via-alias',
-    'kms-admin',
-    'secret-denied',
-    'secret-full-arn',
-    'tenant-a',
-  ]) {
-    roles[name] = await assume(name);
-  }
-  gateway = createGateway(
-    testGatewayDeps(
-      plane,
-      { backends: { '*': { url: moto.url } }, modes: {} },
-      mapperForSigningName,
-      { records },
-      ACCOUNT,
-    ),
-  );
-  server = await listen({ handler: plane.handler, intercept: gateway.intercept }, 0);
+  roles['dynamodb-reader'] = await lab.roleSession('dynamodb-reader', [
+    { Effect: 'Allow', Action: 'dynamodb:GetItem', Resource: '*' },
+  ]);
 }, 60_000);
 
 afterAll(async () => {
-  await server?.close();
-  gateway?.close();
-  await plane?.close();
-  await moto?.stop();
+  await lab?.close();
 });
 
 describe('KMS: cryptographic operations are authorized on the key an alias points to', () => {

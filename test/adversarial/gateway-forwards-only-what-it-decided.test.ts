@@ -10,110 +10,29 @@
  * Each attack must either be refused or reach moto as the authorized operation: the secret never
  * comes back and no state changes.
  */
-import { createHash } from 'node:crypto';
-import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createGateway, type Gateway } from '../../src/gateway/server.js';
-import { mapperForSigningName } from '../../src/gateway/mapping/index.js';
-import { testGatewayDeps } from '../../src/gateway/test-support/deps.js';
-import type { AccessRecordInput } from '../../src/audit/types.js';
-import { listen, type RunningServer } from '../../src/server/http.js';
+import type { Credentials } from '../../src/server/test-support/plane.js';
 import {
-  ACCOUNT,
-  createTestPlane,
-  credentialsOf,
-  type Credentials,
-  type TestPlane,
-} from '../../src/server/test-support/plane.js';
-import { signRequest } from '../../src/sigv4/sign.js';
-import { startMoto, tempDir, type Moto } from '../e2e/support.js';
+  MOTO_CREDS,
+  jsonHeaders as json,
+  sendSigned,
+  startGatewayLab,
+  type GatewayLab,
+  type Sent,
+  type SignedInput,
+} from './support.js';
 
 const SECRET = 'TOP-SECRET-VALUE-7f3a';
-const MOTO_CREDS = { accessKeyId: 'testing', secretAccessKey: 'testing' };
 
-let moto: Moto;
-let plane: TestPlane;
-let gateway: Gateway;
-let server: RunningServer;
+let lab: GatewayLab;
 let creds: Credentials;
-const records: AccessRecordInput[] = [];
+let records: GatewayLab['records'];
 let keyId = '';
 let queueUrl = '';
 
-interface Sent {
-  status: number;
-  body: string;
-}
-
-function request(
-  port: number,
-  input: { method: string; path: string; headers: Record<string, string>; body: string },
-): Promise<Sent> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      { host: '127.0.0.1', port, method: input.method, path: input.path, headers: input.headers },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
-      },
-    );
-    req.on('error', reject);
-    req.end(input.body);
-  });
-}
-
-/**
- * Signs and sends a request to `port`. `signed` headers are covered by the signature; `unsigned`
- * ones are added afterwards (non-S3 services do not require every header to be signed).
- */
-async function send(
-  port: number,
-  credentials: Credentials,
-  service: string,
-  input: {
-    method?: string;
-    path?: string;
-    query?: [string, string][];
-    signed?: Record<string, string>;
-    unsigned?: Record<string, string>;
-    body?: string;
-  },
-): Promise<Sent> {
-  const method = input.method ?? 'POST';
-  const path = input.path ?? '/';
-  const query = input.query ?? [];
-  const body = input.body ?? '';
-  const headers = signRequest(
-    {
-      method,
-      path,
-      query,
-      headers: {
-        host: `127.0.0.1:${port}`,
-        'x-amz-content-sha256': createHash('sha256').update(body).digest('hex'),
-        ...input.signed,
-      },
-    },
-    { credentials, region: 'us-east-1', service, uriEscapePath: service !== 's3' },
-  );
-  const qs = new URLSearchParams(query).toString();
-  return request(port, {
-    method,
-    path: qs === '' ? path : `${path}?${qs}`,
-    headers: { ...headers, ...input.unsigned, 'content-length': String(Buffer.byteLength(body)) },
-    body,
-  });
-}
-
-const json = (version: '1.0' | '1.1', target: string) => ({
-  'content-type': `application/x-amz-json-${version}`,
-  'x-amz-target': target,
-});
-
 /** A request straight to moto, as the test's own administrator. */
-function direct(service: string, input: Parameters<typeof send>[3]): Promise<Sent> {
-  return send(moto.port, MOTO_CREDS, service, input);
+function direct(service: string, input: SignedInput): Promise<Sent> {
+  return sendSigned(lab.moto.port, MOTO_CREDS, service, input);
 }
 
 async function secretStillSecret(response: Sent): Promise<void> {
@@ -145,7 +64,8 @@ async function tableExists(): Promise<boolean> {
 }
 
 beforeAll(async () => {
-  moto = await startMoto(tempDir('credplane-integrity-'));
+  lab = await startGatewayLab('credplane-integrity-');
+  records = lab.records;
   // The victims, created straight in moto.
   await direct('secretsmanager', {
     signed: json('1.1', 'secretsmanager.CreateSecret'),
@@ -176,74 +96,32 @@ beforeAll(async () => {
     body: JSON.stringify({ TableName: 'victim-table', Item: { pk: { S: 'k' }, v: { S: SECRET } } }),
   });
 
-  plane = await createTestPlane();
-  await plane.store.createRole(ACCOUNT, {
-    roleName: 'reader',
-    assumeRolePolicyDocument: JSON.stringify({
-      Version: '2012-10-17',
-      Statement: [
-        { Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: 'sts:AssumeRole' },
+  creds = await lab.roleSession('reader', [
+    {
+      Effect: 'Allow',
+      Action: [
+        'secretsmanager:DescribeSecret',
+        'secretsmanager:ListSecrets',
+        'ssm:DescribeParameters',
+        'kms:DescribeKey',
+        'kms:ListKeys',
+        'dynamodb:DescribeTable',
+        'dynamodb:ListTables',
+        'sqs:ListQueues',
+        'sqs:GetQueueUrl',
+        'sqs:GetQueueAttributes',
+        'sns:ListTopics',
       ],
-    }),
-  });
-  await plane.store.putRolePolicy(
-    ACCOUNT,
-    'reader',
-    'harmless-reads',
-    JSON.stringify({
-      Version: '2012-10-17',
-      Statement: [
-        {
-          Effect: 'Allow',
-          Action: [
-            'secretsmanager:DescribeSecret',
-            'secretsmanager:ListSecrets',
-            'ssm:DescribeParameters',
-            'kms:DescribeKey',
-            'kms:ListKeys',
-            'dynamodb:DescribeTable',
-            'dynamodb:ListTables',
-            'sqs:ListQueues',
-            'sqs:GetQueueUrl',
-            'sqs:GetQueueAttributes',
-            'sns:ListTopics',
-          ],
-          Resource: '*',
-        },
-      ],
-    }),
-  );
-  const res = await plane.call('sts', plane.admin, {
-    Action: 'AssumeRole',
-    Version: '2011-06-15',
-    RoleArn: `arn:aws:iam::${ACCOUNT}:role/reader`,
-    RoleSessionName: 'attacker',
-  });
-  creds = credentialsOf(res.text);
-  gateway = createGateway(
-    testGatewayDeps(
-      plane,
-      {
-        backends: { '*': { url: moto.url, credentials: MOTO_CREDS } },
-        modes: {},
-      },
-      mapperForSigningName,
-      { records },
-      ACCOUNT,
-    ),
-  );
-  server = await listen({ handler: plane.handler, intercept: gateway.intercept }, 0);
+      Resource: '*',
+    },
+  ]);
 }, 60_000);
 
 afterAll(async () => {
-  await server?.close();
-  gateway?.close();
-  await plane?.close();
-  await moto?.stop();
+  await lab?.close();
 });
 
-const attack = (input: Parameters<typeof send>[3], service: string) =>
-  send(server.port, creds, service, input);
+const attack = (input: SignedInput, service: string) => sendSigned(lab.server.port, creds, service, input);
 
 describe('JSON protocol (Secrets Manager, JSON 1.1): the operation is the X-Amz-Target the gateway authorized', () => {
   const describeSecret = json('1.1', 'secretsmanager.DescribeSecret');
