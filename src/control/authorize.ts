@@ -1,7 +1,8 @@
 /**
- * One authorization path for every API (DESIGN decision 3): the caller's policies from
- * `authenticate`, an optional resource policy (a role's trust policy for `sts:AssumeRole`), and the
- * global condition keys AWS puts in a request's context (spec iam-policy-language §1.7).
+ * One authorization path for every API (ARCHITECTURE.md, Decisions: one request context): the caller's
+ * policies from `authenticate`, an optional resource policy (a role's trust policy for `sts:AssumeRole`), and
+ * the global condition keys AWS puts in a request's context (IAM User Guide, AWS global condition context
+ * keys).
  */
 import {
   accessDeniedMessage,

@@ -1,7 +1,7 @@
 /**
  * What every API operation handler receives: the authenticated caller, the store, and one
  * `authorize` that runs the policy engine for this caller, so no API has its own notion of
- * "allowed" (DESIGN decision 3).
+ * "allowed" (ARCHITECTURE.md, Decisions: one request context).
  */
 import type { Store } from '../store/store.js';
 import type { Caller } from './caller.js';

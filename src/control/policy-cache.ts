@@ -1,7 +1,7 @@
 /**
- * Compiles policy documents once and keeps the result (DESIGN decision 2): the request path never
- * parses JSON. Entries are keyed by what identifies a version of a document — a managed policy's
- * ARN and version id, a role's inline policy text — so a change produces a new key, and a bounded
+ * Compiles policy documents once and keeps the result (ARCHITECTURE.md, Decisions: compiled policies): the
+ * request path never parses JSON. Entries are keyed by what identifies a version of a document — a managed
+ * policy's ARN and version id, a role's inline policy text — so a change produces a new key, and a bounded
  * LRU drops what is no longer used.
  */
 import { createHash } from 'node:crypto';

@@ -6,7 +6,7 @@ import { AwsError } from '../errors.js';
 
 /** The message STS and the other AWS services answer with for an unusable session token. */
 export const INVALID_TOKEN_MESSAGE = 'The security token included in the request is invalid.';
-/** The message observed for an expired signing token (pulumi-aws issue #3866, spec §4.9). */
+/** The message observed for an expired signing token (pulumi-aws issue #3866). */
 export const EXPIRED_TOKEN_MESSAGE = 'The security token included in the request is expired';
 
 /**

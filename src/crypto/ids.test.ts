@@ -11,7 +11,7 @@ import {
 } from './ids.js';
 import type { UniqueIdPrefix } from './ids.js';
 
-describe('unique ids (spec §4.10)', () => {
+describe('unique ids (IAM identifiers)', () => {
   const prefixes: UniqueIdPrefix[] = [
     'AROA',
     'AIDA',

@@ -1,5 +1,5 @@
 /**
- * AWS-style identifiers drawn from the CSPRNG (spec §4.10).
+ * AWS-style identifiers drawn from the CSPRNG (IAM User Guide, IAM identifiers: Unique identifiers).
  *
  * - Unique ids (`AROA…`, `AIDA…`, `ANPA…`, `AIPA…`): a 4-letter prefix and 17 upper-case
  *   alphanumerics, 21 characters in all.

@@ -18,7 +18,8 @@ export interface TemporaryCredentials {
   readonly accessKeyId: TemporaryAccessKeyId;
   readonly secretAccessKey: string;
   readonly sessionToken: string;
-  /** `claims.expiresAt`; render with `toISOString()` minus milliseconds for the wire (spec §0.5). */
+  /** `claims.expiresAt`; render with `toISOString()` minus milliseconds for the wire (`Z`,
+   * no fraction: JS `fromHttp` rejects offsets and botocore parses only `%Y-%m-%dT%H:%M:%SZ`). */
   readonly expiration: Date;
 }
 

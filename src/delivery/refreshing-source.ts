@@ -5,7 +5,7 @@
  * - Memoized: callers get the cached credentials while they are fresh.
  * - Single-flight: concurrent callers during a refresh share one issuance.
  * - Refresh-ahead: credentials are replaced once less than `refreshBeforeSeconds` of their life is
- *   left (SDKs refresh 5–15 minutes before expiry, spec credential-delivery §0 item 6, so a channel
+ *   left (the SDKs refresh 5–15 minutes before expiry — botocore 15, JS and Go 5 — so a channel
  *   must hand out credentials with well over that left).
  * - Stale-while-failing: if a refresh fails while the old credentials are still valid, the old
  *   ones are served (agents survive a control-plane outage until expiry, as SPIRE's do).

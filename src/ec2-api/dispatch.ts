@@ -1,7 +1,7 @@
 /**
- * The EC2 Query API on the control-plane port: requests the client signed for `ec2`, verified and
- * authorized like every other API (DESIGN decision 3), answered in EC2's own XML shapes. Also
- * publishes the certificate that verifies instance identity document signatures.
+ * The EC2 Query API on the control-plane port: requests the client signed for `ec2`, verified and authorized
+ * like every other API (ARCHITECTURE.md, Decisions: one request context), answered in EC2's own XML shapes.
+ * Also publishes the certificate that verifies instance identity document signatures.
  */
 import type { AuthenticatedCaller } from '../control/authenticate.js';
 import { authorize } from '../control/authorize.js';

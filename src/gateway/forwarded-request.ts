@@ -2,7 +2,7 @@
  * What the backend receives, rebuilt from what the gateway read and decided on, never passed
  * through as the client sent it.
  *
- * The rule (README, "What the gateway forwards"): every part of a request that an AWS-protocol
+ * The rule (docs/security.md, "What the gateway forwards"): every part of a request that an AWS-protocol
  * backend may read (method, path, query, every header, the body) is either read by the mapper and
  * covered by the decision, or refused, or left out of the forwarded request. Backends do not all
  * pick the operation the same way: moto_server (`moto/core/responses.py`) takes `Action` from the

@@ -4,11 +4,17 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { GATEWAY_COVERAGE } from './mapping/coverage.js';
 
-const README = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'README.md');
+const GATEWAY_DOC = path.resolve(
+  path.dirname(fileURLToPath(import.meta.url)),
+  '..',
+  '..',
+  'docs',
+  'gateway.md',
+);
 
-/** The README's coverage rows as `Service | Operation | action, action`. */
-function readmeRows(): string[] {
-  const text = fs.readFileSync(README, 'utf8');
+/** docs/gateway.md's coverage rows as `Service | Operation | action, action`. */
+function documentedRows(): string[] {
+  const text = fs.readFileSync(GATEWAY_DOC, 'utf8');
   const start = text.indexOf('<!-- gateway-coverage:start -->');
   const end = text.indexOf('<!-- gateway-coverage:end -->');
   expect(start).toBeGreaterThan(-1);
@@ -27,16 +33,16 @@ function readmeRows(): string[] {
     });
 }
 
-describe('README gateway coverage table', () => {
+describe('docs/gateway.md coverage table', () => {
   it('lists exactly the operations and actions the mappers cover, in their order', () => {
     const expected = GATEWAY_COVERAGE.flatMap((service) =>
       service.operations.map((op) => `${service.title} | ${op.operation} | ${op.actions.join(', ')}`),
     );
-    expect(readmeRows()).toEqual(expected);
+    expect(documentedRows()).toEqual(expected);
   });
 
   it('names every mapped service', () => {
-    const services = new Set(readmeRows().map((row) => row.split(' | ')[0]));
+    const services = new Set(documentedRows().map((row) => row.split(' | ')[0]));
     expect([...services]).toEqual(GATEWAY_COVERAGE.map((s) => s.title));
   });
 });

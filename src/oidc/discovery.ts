@@ -1,6 +1,7 @@
 /**
  * The OpenID Connect discovery document a Kubernetes API server (and EKS's OIDC endpoint) serves,
- * and where it lives (spec credential-delivery §4.3). Pure.
+ * and where it lives (OpenID Connect Discovery 1.0 §3–§4; IAM User Guide, Create an OpenID
+ * Connect (OIDC) identity provider in IAM). Pure.
  */
 
 /** Where the JWKS of `issuer` is published (Kubernetes' own path). */

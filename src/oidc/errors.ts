@@ -1,6 +1,6 @@
 /**
- * The STS error codes a web identity token can earn (spec credential-delivery §4.4, §4.9). Each
- * message says why, so that a refused pod can be fixed without reading credplane's source; none
+ * The STS error codes a web identity token can earn (AWS STS API Reference, AssumeRoleWithWebIdentity:
+ * Errors). Each message says why, so that a refused pod can be fixed without reading credplane's source; none
  * ever quotes the token itself.
  */
 import { AwsError } from '../errors.js';

@@ -1,6 +1,7 @@
 /**
  * Projected service-account tokens minted as the kubelet obtains them from the API server's
- * TokenRequest (Kubernetes `pkg/serviceaccount/claims.go`; spec credential-delivery §4.2):
+ * TokenRequest (Kubernetes `pkg/serviceaccount/claims.go`; Kubernetes documentation, Service account token
+ * volume projection):
  * RS256 with `kid`, `aud` as a JSON array, `sub` = `system:serviceaccount:<ns>:<sa>`,
  * `iat` = `nbf`, `exp` = `iat + expirationSeconds`, a random `jti`, and the `kubernetes.io` claim.
  */

@@ -2,7 +2,7 @@
  * A cluster issuer's RS256 signing keys. The first key signs; a rotated-out key stays published
  * in the JWKS until every token it signed has expired (`publishUntil`), so rotation never breaks a
  * running pod. Key ids are the base64url SHA-256 of the DER public key, as Kubernetes has used
- * since 1.16 (spec credential-delivery §4.2).
+ * since 1.16 (Kubernetes `pkg/serviceaccount/jwt.go`).
  *
  * Pure: no I/O. Persisting a set (sealed under the master key) is `sealed-key-set.ts`.
  */
@@ -33,7 +33,8 @@ export interface PublicJwk {
   e: string;
 }
 
-/** The longest a minted token may live (the webhook's ceiling, spec §4.1). */
+/** The longest a minted token may live (the ceiling amazon-eks-pod-identity-webhook applies to
+ * `eks.amazonaws.com/token-expiration`). */
 export const MAX_TOKEN_SECONDS = 86_400;
 
 /** The key id Kubernetes uses: base64url(SHA-256(DER SubjectPublicKeyInfo)). */

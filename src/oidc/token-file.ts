@@ -1,7 +1,7 @@
 /**
  * The projected token file: written whole or not at all (a temporary file in the same directory,
- * then `rename`), with no trailing newline (botocore and Go refuse tokens ending in CR/LF, spec
- * credential-delivery §0 item 8), readable by its owner only, and replaced — as the kubelet does —
+ * then `rename`), with no trailing newline (the container credential providers of botocore and the Go SDK
+ * refuse a token that ends in CR or LF), readable by its owner only, and replaced — as the kubelet does —
  * once 80% of the token's lifetime has passed.
  */
 import { randomBytes } from 'node:crypto';

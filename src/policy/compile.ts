@@ -1,5 +1,6 @@
 /**
- * Compiles a parsed policy once into closures for the request path (DESIGN.md decision 2).
+ * Compiles a parsed policy once into closures for the request path (ARCHITECTURE.md, Decisions:
+ * compiled policies).
  *
  * Every pattern and condition value is precompiled; statements are indexed by lower-cased action
  * and service prefix, so evaluating `s3:GetObject` looks at the statements that can match an `s3`

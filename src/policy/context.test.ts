@@ -47,7 +47,7 @@ describe('request context', () => {
     expect([...d.keys()].sort()).toEqual(['a', 'b']);
   });
 
-  it('reference_policies_condition-keys: principal keys per principal type (spec §1.7, Appendix item 4)', () => {
+  it('reference_policies_condition-keys: principal keys per principal type (aws:PrincipalArn of a role session is the role ARN)', () => {
     expect(
       principalContextKeys({
         type: 'User',

@@ -1,7 +1,7 @@
 /**
  * The request context: the condition keys of one request with typed values, and the principal who
  * makes it. Every channel (SigV4 gateway, STS, IMDS) builds one of these and hands it to
- * `evaluate` — no channel has its own notion of "allowed" (DESIGN.md decision 3).
+ * `evaluate` — no channel has its own notion of "allowed" (ARCHITECTURE.md, Decisions: one request context).
  *
  * Keys are stored lower-cased: IAM key names are case-insensitive, including the tag part of
  * `aws:PrincipalTag/Team`. A value given as an array makes a multivalued key (`aws:TagKeys`,
@@ -135,7 +135,8 @@ export class RequestContext {
 
   /**
    * The value a policy variable `${key}` resolves to: the text of a single-valued key; `undefined`
-   * when the key is absent or multivalued (multivalued keys cannot be variables, spec §1.5).
+   * when the key is absent or multivalued (multivalued keys cannot be variables: IAM User
+   * Guide, IAM policy elements: Variables and tags).
    */
   variable(key: string): string | undefined {
     // Compiled templates pass keys already lower-cased: try that before lower-casing.
@@ -215,7 +216,8 @@ export interface RequestPrincipal {
 }
 
 /**
- * The principal-describing global keys AWS puts in every signed request's context (spec §1.7):
+ * The principal-describing global keys AWS puts in every signed request's context (IAM User
+ * Guide, AWS global condition context keys):
  * `aws:PrincipalArn` (the **role** ARN for role sessions, not the session ARN), `aws:userid`
  * (`AROA…:session` for role sessions), `aws:PrincipalAccount`, `aws:PrincipalType` and, for IAM
  * users only, `aws:username`. Merge them into the context you build.

@@ -236,7 +236,7 @@ describe('access_policies_boundaries and access_policies_session: boundary and s
   });
 });
 
-describe('reference_policies_evaluation-logic: same-account resource-based policy table (spec §1.6)', () => {
+describe('reference_policies_evaluation-logic: same-account resource-based policy table', () => {
   const noBoundary = policy('boundary', allow('ec2:*'));
   const noSession = [policy('session', allow('ec2:*'))];
 
@@ -257,7 +257,7 @@ describe('reference_policies_evaluation-logic: same-account resource-based polic
     ]);
   });
 
-  it('Discrepancy decided by the AWS docs (Appendix item 1): role-session ARN named → not limited by session policy or boundary', () => {
+  it('Discrepancy decided by the AWS docs (Policy evaluation logic): role-session ARN named → not limited by session policy or boundary', () => {
     const resource = rbp({ AWS: session.arn });
     expect(decide(req(session), { resource, session: noSession })).toBe('Allow');
     expect(decide(req(session), { resource, boundary: noBoundary, session: noSession })).toBe('Allow');
@@ -380,7 +380,7 @@ describe('orgs_manage_policies_scps: every SCP level must allow', () => {
   });
 });
 
-describe('ec2 ExamplePolicies_EC2 + spec §1.8: IMDSv2 guardrail SCP vectors', () => {
+describe('ec2 ExamplePolicies_EC2 + instance-metadata-transition-to-version-2: IMDSv2 guardrail SCP vectors', () => {
   const guardrail = policy('scp', [
     {
       Sid: 'NoImdsV1Credentials',
@@ -462,7 +462,7 @@ describe('ec2 ExamplePolicies_EC2 + spec §1.8: IMDSv2 guardrail SCP vectors', (
   });
 });
 
-describe('spec Appendix items 2, 4, 5, 6 at the evaluator level', () => {
+describe('documented surprises at the evaluator level (epoch seconds, principal keys, absent keys)', () => {
   it('item 2: aws:EpochTime is seconds', () => {
     const p = policy(
       'identity',

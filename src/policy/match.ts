@@ -1,6 +1,6 @@
 /**
  * Wildcard matching for the `Action`, `Resource` and `Principal` elements and the `*Like`/`Arn*`
- * condition operators (spec §1.2).
+ * condition operators (IAM User Guide, IAM JSON policy elements: Action, Resource).
  *
  * Patterns are compiled once into closures. The matcher never uses a backtracking regex: `*`
  * patterns are matched chunk by chunk (leftmost match of each `*`-free chunk, which is optimal for
@@ -345,7 +345,8 @@ const TEMPLATE_CACHE_SIZE = 256;
 // Principals
 
 /**
- * How strongly a resource-based policy statement names the caller (spec §1.6 same-account table):
+ * How strongly a resource-based policy statement names the caller (IAM User Guide, Policy
+ * evaluation logic: resource-based policies in the same account):
  * - `0` not named;
  * - `1` only through its account (`"AWS": "ACCT"` / `arn:aws:iam::ACCT:root`): the account delegates
  *   to its identity policies, which must allow too;

@@ -68,7 +68,8 @@ const TYPE_QUOTAS: Record<Exclude<PolicyType, 'identity' | 'resource'>, number> 
 const IDENTITY_LIKE: ReadonlySet<PolicyType> = new Set(['identity', 'boundary', 'session']);
 const PRINCIPAL_FORBIDDEN: ReadonlySet<PolicyType> = new Set(['identity', 'boundary', 'session', 'scp']);
 
-/** Operator families whose values take policy variables (spec §1.5). */
+/** Operator families whose values take policy variables (IAM User Guide, IAM policy elements: Variables and
+ * tags). */
 const VARIABLE_OPERATORS: ReadonlySet<ConditionOperatorName> = new Set([
   'StringEquals',
   'StringNotEquals',

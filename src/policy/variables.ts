@@ -7,7 +7,8 @@
  * `parseVariableTemplate` for such documents (validate.ts reports VARIABLE_UNSUPPORTED_IN_VERSION).
  *
  * Which strings take variables is also the caller's concern: the resource part of
- * `Resource`/`NotResource` ARNs and String/ARN/Bool condition values (spec §1.5).
+ * `Resource`/`NotResource` ARNs and String/ARN/Bool condition values (IAM User Guide, IAM policy elements:
+ * Variables and tags).
  *
  * A resolved value (or an escape) is literal text: a `*` inside a tag value is not a wildcard.
  * `resolveTemplate` keeps that distinction so the matcher can escape those parts.

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { AwsError } from '../errors.js';
 import { parseQuery } from './query.js';
 
-describe('parseQuery (AWS Query protocol requests, spec credential-delivery §4.6)', () => {
+describe('parseQuery (AWS Query protocol requests, AWS STS API Reference, Making Query requests)', () => {
   it('reads Action, Version and percent-encoded values', () => {
     const p = parseQuery(
       'Action=AssumeRole&Version=2011-06-15&RoleArn=arn%3Aaws%3Aiam%3A%3A111122223333%3Arole%2Fdeployer&RoleSessionName=ci+run',

@@ -6,7 +6,7 @@ import { escapeXml, queryError, queryResult, toXml } from './xml.js';
 const NS = 'https://sts.amazonaws.com/doc/2011-06-15/';
 const parser = new XMLParser({ ignoreAttributes: false });
 
-describe('Query protocol XML (spec credential-delivery §4.8, §4.9)', () => {
+describe('Query protocol XML (AWS STS API Reference: AssumeRole, GetCallerIdentity, Common Errors)', () => {
   it('writes <Op>Response/<Op>Result/ResponseMetadata/RequestId and the request id header', () => {
     const res = queryResult(
       'GetCallerIdentity',

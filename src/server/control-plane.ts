@@ -222,7 +222,9 @@ export function createControlPlaneHandler(deps: ControlPlaneDeps): ApiHandler {
       }
       const params = readParams(request);
       action = params.action ?? '';
-      // SDKs send AssumeRoleWithWebIdentity unsigned: the token authenticates it (spec §0 item 10).
+      // SDKs send AssumeRoleWithWebIdentity unsigned: the token authenticates it (AWS STS API Reference,
+      // AssumeRoleWithWebIdentity: "Calling AssumeRoleWithWebIdentity does not require the use of AWS
+      // security credentials").
       const webIdentity = service === 'sts' && action === 'AssumeRoleWithWebIdentity';
       const auth = webIdentity && !isSigned(request) ? undefined : await authenticated([service]);
       caller = auth?.caller.arn ?? '';

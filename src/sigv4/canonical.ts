@@ -1,5 +1,6 @@
 /**
- * The SigV4 canonical request (spec §3.2 rule 3):
+ * The SigV4 canonical request (IAM User Guide, Create a signed AWS API request:
+ * Create a canonical request):
  * `METHOD\nCanonicalURI\nCanonicalQuery\nCanonicalHeaders\nSignedHeaders\nPayloadHash`.
  *
  * Rules that differ by service are explicit: S3 paths are neither normalised nor double-encoded;

@@ -1,7 +1,8 @@
 /**
- * The errors SigV4 verification answers with, carrying AWS's codes, statuses and message shapes
- * (spec §3.4). Services render them in their protocol's wire shape; nothing here knows a protocol.
- * Messages never contain a secret access key or a session token.
+ * The errors SigV4 verification answers with, carrying AWS's codes, statuses and message shapes (IAM User
+ * Guide, Troubleshoot signing errors; the services' Common Errors pages). Services render them in their
+ * protocol's wire shape; nothing here knows a protocol. Messages never contain a secret access key or a
+ * session token.
  */
 import { AwsError, type AwsErrorOptions } from '../errors.js';
 

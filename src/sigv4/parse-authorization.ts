@@ -1,7 +1,8 @@
 /**
- * Reads the SigV4 authentication parameters from either place a client may put them: the
- * `Authorization` header or the presigned-URL query (spec §3.2 rule 1). Any malformation is an
- * `IncompleteSignature` (S3: `AuthorizationHeaderMalformed` / `AuthorizationQueryParametersError`).
+ * Reads the SigV4 authentication parameters from either place a client may put them: the `Authorization`
+ * header or the presigned-URL query (IAM User Guide, Elements of an AWS API request signature; Amazon S3 API
+ * Reference, Authenticating Requests: Using Query Parameters). Any malformation is an `IncompleteSignature`
+ * (S3: `AuthorizationHeaderMalformed` / `AuthorizationQueryParametersError`).
  */
 import { quote, SignatureError } from './errors.js';
 import { percentDecode, UriEncodingError } from './uri-encode.js';
@@ -10,7 +11,8 @@ export const ALGORITHM = 'AWS4-HMAC-SHA256';
 const TERMINATOR = 'aws4_request';
 /** Longest Authorization value parsed at all; real ones are a few hundred bytes. */
 const MAX_AUTHORIZATION_LENGTH = 16 * 1024;
-/** Seven days, the SigV4 presign ceiling (spec §3.2 rule 8). */
+/** Seven days, the SigV4 presign ceiling (Amazon S3 API Reference, Authenticating Requests: Using Query
+ * Parameters, `X-Amz-Expires`). */
 export const MAX_PRESIGN_EXPIRES = 604_800;
 
 export interface CredentialScope {

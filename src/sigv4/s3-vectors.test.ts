@@ -1,4 +1,5 @@
-/** The five S3 documentation vectors (spec §3.1 table), header-signed and presigned. */
+/** The five S3 documentation vectors (Amazon S3 API Reference, Signature Calculations for the
+ * Authorization Header; Authenticating Requests: Using Query Parameters), header-signed and presigned. */
 import { describe, expect, it } from 'vitest';
 import { verifyRequest } from './verify.js';
 import { computedSigning, singleKeyLookup } from './test-support/harness.js';

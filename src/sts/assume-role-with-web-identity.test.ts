@@ -125,7 +125,7 @@ function errorOf(response: { status: number; text: string }) {
 }
 
 describe('AssumeRoleWithWebIdentity', () => {
-  it('exchanges the pod token for role credentials (unsigned), with the spec §4.7 response', async () => {
+  it('exchanges the pod token for role credentials (unsigned), with the documented response shape', async () => {
     const response = await assume(await podToken());
     expect(response.status).toBe(200);
     expect(response.text).toContain('<AssumeRoleWithWebIdentityResult>');

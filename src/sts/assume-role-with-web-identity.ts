@@ -1,9 +1,9 @@
 /**
- * `AssumeRoleWithWebIdentity` (spec credential-delivery §4.4, §4.7): unsigned, as every SDK sends
- * it — the OIDC token is the caller's only credential. The token is verified against the IAM OIDC
- * provider registered in the role's account; the role's trust policy is evaluated for a
- * `WebIdentity` principal (`aws:FederatedProvider` = the provider ARN) with the condition keys
- * `<issuer host/path>:sub`, `:aud` and `:amr`. Anything unverifiable fails closed with STS's code.
+ * `AssumeRoleWithWebIdentity` (AWS STS API Reference, AssumeRoleWithWebIdentity): unsigned, as every SDK
+ * sends it — the OIDC token is the caller's only credential. The token is verified against the IAM OIDC
+ * provider registered in the role's account; the role's trust policy is evaluated for a `WebIdentity`
+ * principal (`aws:FederatedProvider` = the provider ARN) with the condition keys `<issuer host/path>:sub`,
+ * `:aud` and `:amr`. Anything unverifiable fails closed with STS's code.
  */
 import { issueTemporaryCredentials, type KeyRing } from '../crypto/index.js';
 import { AccessDeniedError } from '../control/errors.js';

@@ -1,5 +1,5 @@
 /**
- * `AssumeRole` (spec credential-delivery §4.8): the caller must be allowed by the role's trust
+ * `AssumeRole` (AWS STS API Reference, AssumeRole): the caller must be allowed by the role's trust
  * policy (a resource policy that must explicitly allow) and, unless the trust policy names the
  * caller itself, by its own identity policies; tags and source identity need `sts:TagSession` and
  * `sts:SetSourceIdentity` as well. The session is sealed into the token; nothing is stored.

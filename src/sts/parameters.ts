@@ -1,6 +1,6 @@
 /**
- * STS's parameter constraints (botocore's sts service model and the STS API reference; spec
- * credential-delivery §4.7–4.8), checked before any work so bad input gets `ValidationError` with
+ * STS's parameter constraints (botocore's sts service model and the AWS STS API Reference:
+ * AssumeRole, AssumeRoleWithWebIdentity), checked before any work so bad input gets `ValidationError` with
  * the model's wording.
  */
 import { AwsError, ValidationError } from '../errors.js';

@@ -1,6 +1,6 @@
 /**
  * STS through the real control-plane handler: SigV4 verification, trust and identity policy
- * evaluation, sealed session tokens (spec credential-delivery §4.6–4.10; IAM User Guide "Role
+ * evaluation, sealed session tokens (AWS STS API Reference; IAM User Guide "Role
  * chaining", "Session policies", "Passing session tags", "Revoking IAM role temporary credentials").
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';

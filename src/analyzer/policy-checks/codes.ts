@@ -1,8 +1,8 @@
 /**
  * Every code the policy checks report, with its usual severity, its one-line title and what
- * triggers it. The README table, SARIF `rules[]` and the findings' `title` all come from here, so
+ * triggers it. The table in docs/analyzer.md, SARIF `rules[]` and the findings' `title` all come from here, so
  * a code means one thing everywhere. Codes are IAM Access Analyzer's where it has one; the
- * others are credplane's own and say so in the README.
+ * others are credplane's own and say so in docs/analyzer.md.
  */
 import type { Severity } from '../findings.js';
 
@@ -644,7 +644,7 @@ function toCode(family: PolicyCheckCode['family'], entry: Entry): [string, Polic
   return [code, { severity, title, description, accessAnalyzer, family }];
 }
 
-/** Every policy-check code, grammar first, in the order the README lists them. */
+/** Every policy-check code, grammar first, in the order docs/analyzer.md lists them. */
 export const POLICY_CHECK_CODES: ReadonlyMap<string, PolicyCheckCode> = new Map([
   ...GRAMMAR.map((e) => toCode('grammar', e)),
   ...CATALOGUE.map(([family, e]) => toCode(family, e)),

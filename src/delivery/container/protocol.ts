@@ -1,5 +1,6 @@
 /**
- * The container credentials protocol as the SDKs speak it (spec credential-delivery §3): the
+ * The container credentials protocol as the SDKs speak it (AWS SDKs and Tools Reference Guide, Container
+ * credential provider; Amazon ECS Developer Guide, Task IAM role): the
  * client sends `GET <path>` with the raw token in `Authorization` (no `Bearer`), and expects a
  * JSON body with `AccessKeyId`, `SecretAccessKey`, `Token` and an `Expiration` ending in `Z`.
  *
@@ -13,12 +14,12 @@ import type { ApiRequest, ApiResponse } from '../../server/http.js';
 import { isoSeconds } from '../../sts/credentials-xml.js';
 import type { WorkloadCredentials } from '../workload-issuer.js';
 
-/** The JSON document a container credentials endpoint answers with (spec §3.4). */
+/** The JSON document a container credentials endpoint answers with (Container credential provider). */
 export interface ContainerCredentialsDocument {
   AccessKeyId: string;
   SecretAccessKey: string;
   Token: string;
-  /** `YYYY-MM-DDTHH:MM:SSZ`: JS `fromHttp` rejects offsets (spec §0 item 5). */
+  /** `YYYY-MM-DDTHH:MM:SSZ`: JS `fromHttp` rejects offsets such as `+00:00`. */
   Expiration: string;
   RoleArn?: string;
   AccountId: string;
@@ -66,7 +67,7 @@ export class MethodNotAllowedError extends AwsError {
 
 /**
  * A fresh authorization token: 32 random bytes, base64url, so it is a legal header value and
- * safe in a token file (no CR/LF, spec §3.3).
+ * safe in a token file (no CR/LF, which botocore and Go refuse).
  */
 export function newAuthorizationToken(): string {
   return randomBytes(32).toString('base64url');
@@ -133,7 +134,7 @@ export function jsonResponse(document: unknown, status = 200): ApiResponse {
 
 /**
  * The JSON error shape: `{"Code","Message"}` — capitalised, which JS `fromHttp` reads into its
- * error and Go decodes case-insensitively (spec §3.5). Anything that is not an `AwsError` is a
+ * error and Go decodes case-insensitively. Anything that is not an `AwsError` is a
  * bug and answers `500 InternalServerError` without details.
  */
 export function errorResponse(error: unknown): ApiResponse {

@@ -1,5 +1,6 @@
 /**
- * The IAM documents IMDS serves (spec credential-delivery §1.6–§1.7), formatted the way the SDKs
+ * The IAM documents IMDS serves (Amazon EC2 User Guide, Instance metadata categories:
+ * `iam/info`, `iam/security-credentials/<role>`, `identity-credentials/ec2/info`), formatted the way the SDKs
  * parse them: `Code: Success` (Go), `Expiration` as `YYYY-MM-DDTHH:MM:SSZ` (botocore), every value a
  * string (JS).
  */

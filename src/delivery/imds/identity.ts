@@ -1,7 +1,7 @@
 /**
- * The key that signs instance identity documents, and its self-signed certificate (spec
- * credential-delivery §1.5). EC2 signs with AWS's regional keys; credplane cannot, so it signs
- * with its own RSA-2048 key and publishes the certificate, which clients pin instead of AWS's.
+ * The key that signs instance identity documents, and its self-signed certificate (Amazon EC2 User Guide,
+ * Instance identity documents). EC2 signs with AWS's regional keys; credplane cannot, so it signs with its
+ * own RSA-2048 key and publishes the certificate, which clients pin instead of AWS's.
  *
  * The certificate is built here (a few DER structures) because Node can parse certificates but not
  * create them.

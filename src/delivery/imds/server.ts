@@ -1,6 +1,8 @@
 /**
  * One instance's metadata endpoint: the token API and the metadata tree behind every IMDSv2
- * protection (spec credential-delivery §1.2, §1.3, §6.3), on `127.0.0.1:<port>`.
+ * protection (Amazon EC2 User Guide, How Instance Metadata Service Version 2 works;
+ * AWS Security Blog, Add defense in depth against open firewalls, reverse proxies, and SSRF
+ * vulnerabilities with enhancements to the EC2 Instance Metadata Service), on `127.0.0.1:<port>`.
  *
  * | request | answer |
  * | --- | --- |

@@ -5,8 +5,8 @@
  * from other processes within `pollMs`).
  *
  * Each instance holds two `RefreshingSource`s, one per delivery version, so IMDSv1 and IMDSv2
- * requests get different credential sets whose sessions carry `ec2:RoleDelivery` 1.0 or 2.0 (spec
- * credential-delivery §1.3).
+ * requests get different credential sets whose sessions carry `ec2:RoleDelivery` 1.0 or 2.0 (Amazon
+ * EC2 User Guide, Transition to using Instance Metadata Service Version 2: `ec2:RoleDelivery`).
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { KeyRing } from '../../crypto/index.js';
@@ -239,7 +239,8 @@ class Instance {
     try {
       credentials = await sources[delivery].get();
     } catch (error) {
-      // EC2 answers a trust failure with a document, not an HTTP error (spec §1.6).
+      // EC2 answers a trust failure with a document, not an HTTP error (Amazon EC2 User Guide,
+      // Instance metadata categories: `iam/info`).
       if (error instanceof AccessDeniedError)
         return unauthorizedDocument(roleName, new Date(this.service.now()));
       throw error;

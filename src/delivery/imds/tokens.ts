@@ -1,5 +1,6 @@
 /**
- * IMDSv2 session tokens (`PUT /latest/api/token`, spec credential-delivery §1.2).
+ * IMDSv2 session tokens (`PUT /latest/api/token`; Amazon EC2 User Guide, How Instance Metadata Service
+ * Version 2 works).
  *
  * A token is `v1.<expiry-ms>.<nonce>.<mac>` where the MAC is HMAC-SHA256 over the instance id, the
  * instance's launch generation, the expiry and the nonce, under a key that lives only in this

@@ -1,7 +1,7 @@
 /**
- * The instance metadata tree (spec credential-delivery §1.4–§1.7): what each path of one instance
- * answers. Pure: built once per instance state, looked up per request without allocation beyond
- * the path split.
+ * The instance metadata tree (Amazon EC2 User Guide, Instance metadata categories): what each path of one
+ * instance answers. Pure: built once per instance state, looked up per request without allocation beyond the
+ * path split.
  *
  * Rules: a directory answers with its entries one per line, sub-directories suffixed with `/`, and
  * no newline after the last entry (botocore takes the role list's whole body as the role name); a
@@ -83,7 +83,8 @@ export interface TreeSources {
 }
 
 /**
- * The identity document (§1.5), with the fields in the documented order.
+ * The identity document (Amazon EC2 User Guide, Instance identity documents), with the fields in the
+ * documented order.
  *
  * @example
  * identityDocument(description); // '{\n  "accountId" : "123456789012", ...'

@@ -1,5 +1,6 @@
 /**
- * The environment a pod's containers see under IRSA (spec credential-delivery §4.1, §4.5): what the
+ * The environment a pod's containers see under IRSA (Amazon EKS User Guide, IAM roles for service
+ * accounts; AWS SDKs and Tools Reference Guide, Assume role credential provider: web identity): what the
  * pod identity webhook injects, plus `AWS_ENDPOINT_URL_STS` pointing the SDK's web identity
  * provider at credplane. Credentials that would outrank the web identity provider in an SDK's
  * default chain (environment keys, profiles, container credentials, shared files) are removed, so
@@ -69,8 +70,8 @@ export interface PodIdentityEnvironmentInput {
 }
 
 /**
- * What the EKS Pod Identity webhook injects (spec §3.7), with the agent on loopback instead of
- * `169.254.170.23`.
+ * What the EKS Pod Identity webhook injects (Amazon EKS User Guide, EKS Pod Identity), with the agent on
+ * loopback instead of `169.254.170.23`.
  *
  * @example
  * podIdentityEnvironment(process.env, { credentialsUri: `${agent.url}/v1/credentials`, tokenFile, stsEndpoint, region, emptyAwsConfigFile });

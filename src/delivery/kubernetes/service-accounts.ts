@@ -1,5 +1,6 @@
 /**
- * Kubernetes ServiceAccounts with IRSA annotations (spec credential-delivery §4.1), declared as
+ * Kubernetes ServiceAccounts with IRSA annotations (Amazon EKS User Guide, IAM roles for service
+ * accounts: `eks.amazonaws.com/role-arn`), declared as
  * ordinary Kubernetes manifests (`kind: ServiceAccount`, multi-document YAML) and kept in the Store
  * as workloads of kind `eks-service-account` named `<cluster>/<namespace>/<name>`.
  *

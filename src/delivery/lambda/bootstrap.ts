@@ -1,6 +1,7 @@
 /**
  * credplane's Node.js runtime bootstrap: the program an execution environment runs (there is no
- * AWS base image here). It implements the Runtime API loop (spec credential-delivery §5.3): load
+ * AWS base image here). It implements the Runtime API loop (AWS Lambda Developer Guide, Using the Lambda
+ * runtime API for custom runtimes): load
  * the handler named by `_HANDLER` from `LAMBDA_TASK_ROOT` (report `/runtime/init/error` if that
  * fails), then forever `GET /invocation/next`, call the handler, `POST /response` or `/error`.
  *

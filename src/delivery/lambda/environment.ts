@@ -1,5 +1,6 @@
 /**
- * The environment variables of a Lambda execution environment (spec credential-delivery §5.1):
+ * The environment variables of a Lambda execution environment (AWS Lambda Developer Guide,
+ * Defined runtime environment variables):
  * the function's own variables, then the reserved ones Lambda sets (and which override the
  * function's), including the execution role's `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY` and
  * `AWS_SESSION_TOKEN`. Pure: the caller supplies paths, endpoints and the clock.

@@ -1,5 +1,6 @@
 /**
- * The Lambda Runtime API, version 2018-06-01 (spec credential-delivery §5.3), for one execution
+ * The Lambda Runtime API, version 2018-06-01 (AWS Lambda Developer Guide, Using the Lambda runtime API
+ * for custom runtimes), for one execution
  * environment: the runtime long-polls `GET /runtime/invocation/next`, answers with
  * `POST /runtime/invocation/{id}/response` or `/error`, or reports `POST /runtime/init/error`.
  * `invoke(event)` queues an event and resolves with what the runtime reported.

@@ -1,5 +1,6 @@
 /**
- * The EKS Pod Identity agent (spec credential-delivery §3.7) on 127.0.0.1: `GET /v1/credentials`
+ * The EKS Pod Identity agent (Amazon EKS User Guide, Learn how EKS Pod Identity grants pods access to
+ * AWS services; aws/eks-pod-identity-agent) on 127.0.0.1: `GET /v1/credentials`
  * with the pod's projected service-account token (audience `pods.eks.amazonaws.com`) as the raw
  * `Authorization` value answers the container-credentials document for the role associated with
  * the pod's service account. The session carries the session tags EKS sets, so ABAC policies on
@@ -31,7 +32,8 @@ import type { WorkloadCredentials, WorkloadIssuer } from '../workload-issuer.js'
 
 export const POD_IDENTITY_AUDIENCE = 'pods.eks.amazonaws.com';
 export const POD_IDENTITY_PATH = '/v1/credentials';
-/** Session lifetime EKS Auth hands out: commonly reported as 6 h (spec §3.7, UNVERIFIED). */
+/** Session lifetime EKS Auth hands out: commonly reported as 6 h (not documented by AWS;
+ * unverified against a live cluster). */
 export const POD_IDENTITY_SESSION_SECONDS = 6 * 3600;
 const CACHE_SIZE = 2000;
 

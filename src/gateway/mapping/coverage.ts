@@ -1,6 +1,6 @@
 /**
  * Every operation the gateway maps, per service, with the IAM actions it is checked against: the
- * source of the README's coverage table and of the test that maps a real SDK request of every
+ * source of docs/gateway.md's coverage table and of the test that maps a real SDK request of every
  * listed operation. Derived from the mappers' own operation tables, so it cannot drift from them.
  */
 import type { AwsProtocol } from '../types.js';
@@ -65,7 +65,7 @@ export const GATEWAY_COVERAGE: readonly ServiceCoverage[] = [
 ];
 
 /**
- * The coverage table as Markdown, one row per operation, for the README.
+ * The coverage table as Markdown, one row per operation, for docs/gateway.md.
  *
  * @example
  * renderCoverageTable().split('\n')[0]; // '| Service | Operation | IAM actions checked |'

@@ -1,6 +1,6 @@
 /**
  * The S3 operations the gateway maps, with the actions each one is authorized as: the source of
- * the README's coverage table, and of the test that sends every one of them with the JS SDK and
+ * docs/gateway.md's coverage table, and of the test that sends every one of them with the JS SDK and
  * checks that it maps.
  */
 import { PLAIN_OPERATIONS, SUBRESOURCE_OPERATIONS } from './s3-operations.js';
@@ -41,7 +41,7 @@ const EXTRA_ACTIONS: Readonly<Record<string, readonly string[]>> = {
   ],
 };
 
-/** Every mapped S3 operation, in the order of the README table. */
+/** Every mapped S3 operation, in the order of docs/gateway.md's table. */
 export const S3_COVERAGE: readonly S3CoverageEntry[] = [...PLAIN_OPERATIONS, ...SUBRESOURCE_OPERATIONS]
   .filter((spec) => spec.action !== undefined)
   .map((spec) => ({

@@ -1,7 +1,8 @@
 /**
  * `Arn*` operators. `ArnEquals` and `ArnLike` are the same test (AWS documents both as
  * wildcard-capable); each of the six colon-separated segments is matched on its own, so unlike
- * `StringLike` a `*` never eats a `:` before the resource part (spec §1.3 example).
+ * `StringLike` a `*` never eats a `:` before the resource part (IAM User
+ * Guide, IAM JSON policy elements: Condition operators, ARN condition operators).
  */
 import type { ConditionOperatorName } from '../ast.js';
 import type { ContextValue, RequestContext } from '../context.js';

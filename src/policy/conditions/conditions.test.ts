@@ -129,7 +129,7 @@ describe('reference_policies_elements_condition_operators: Numeric', () => {
   ]);
 });
 
-describe('reference_policies_elements_condition_operators: Date (Appendix item 2: epoch seconds)', () => {
+describe('reference_policies_elements_condition_operators: Date (aws:EpochTime is epoch seconds)', () => {
   table('aws:CurrentTime', [
     ['DateEquals ISO date = epoch seconds', 'DateEquals', ['2024-01-01'], '1704067200', true],
     ['DateEquals is not milliseconds', 'DateEquals', ['2024-01-01'], '1704067200000', false],
@@ -163,7 +163,7 @@ describe('reference_policies_elements_condition_operators: Date (Appendix item 2
   });
 });
 
-describe('reference_policies_elements_condition_operators: Bool (Appendix item 5)', () => {
+describe('reference_policies_elements_condition_operators: Bool (absent aws:MultiFactorAuthPresent)', () => {
   table('aws:MultiFactorAuthPresent', [
     ['Bool true', 'Bool', ['true'], 'true', true],
     ['Bool boolean value', 'Bool', ['true'], true, true],
@@ -247,7 +247,7 @@ describe('reference_policies_elements_condition_operators: ARN', () => {
     ['ArnLike on a non-ARN value → false', 'ArnLike', ['*'], 'not-an-arn', false],
   ]);
 
-  it('StringLike lets `*` eat colons where ArnLike does not (spec §1.3 example)', () => {
+  it('StringLike lets `*` eat colons where ArnLike does not (Condition operators, ARN example)', () => {
     const value = 'arn:aws:svc:us-east-2:999999999999:store/abc:111122223333:finance/x';
     expect(
       holds('StringLike', 'aws:SourceArn', ['arn:aws:svc:*:111122223333:finance/*'], {
@@ -270,7 +270,7 @@ describe('reference_policies_elements_condition_operators: Null', () => {
   ]);
 });
 
-describe('reference_policies_multi-value-conditions: the spec §1.4 table, row by row', () => {
+describe('reference_policies_multi-value-conditions: the documented table, row by row', () => {
   const key = 'aws:TagKeys';
   const cols: [string, ContextInput | undefined][] = [
     ['key absent', undefined],
@@ -397,7 +397,7 @@ describe('reference_policies_multi-value-conditions: the spec §1.4 table, row b
   });
 });
 
-describe('ec2 instance-metadata-transition-to-version-2: ec2:RoleDelivery (spec §1.8)', () => {
+describe('ec2 instance-metadata-transition-to-version-2: ec2:RoleDelivery', () => {
   table('ec2:RoleDelivery', [
     [
       'NumericLessThan 2.0, IMDSv1 credentials "1.0" → true (deny applies)',

@@ -1,7 +1,8 @@
 /**
- * `Date*` operators. Values are W3C/ISO-8601 dates (`2024-01-01`, `2024-01-01T12:00:00Z`, with an
- * optional offset) or epoch **seconds** (`aws:EpochTime` is in seconds — spec §1.3 and Appendix
- * item 2; some engines wrongly read all-digit values as milliseconds). Comparison is on instants.
+ * `Date*` operators. Values are W3C/ISO-8601 dates (`2024-01-01`, `2024-01-01T12:00:00Z`, with an optional
+ * offset) or epoch **seconds** (`aws:EpochTime` is in seconds — IAM User Guide, IAM JSON policy elements:
+ * Condition operators, Date condition operators; some engines wrongly read all-digit values as milliseconds).
+ * Comparison is on instants.
  */
 import type { ConditionOperatorName } from '../ast.js';
 import type { ContextValue } from '../context.js';

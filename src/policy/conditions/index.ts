@@ -1,6 +1,7 @@
 /**
  * Compiles one condition entry (operator + key + values) into a test over the request context,
- * applying the rules that are the same for every operator family (spec §1.3–1.4):
+ * applying the rules that are the same for every operator family (IAM User Guide, Condition
+ * operators; Multivalued context keys):
  *
  * - several policy values: OR for positive operators, NOR for negated ones ("equals none");
  * - key absent: positive → false, negated → true, `…IfExists` → true;
@@ -10,9 +11,10 @@
  * - a set operator on a single-valued key treats it as a one-element set;
  * - `Null`: `"true"` = key absent (or an empty set), `"false"` = present.
  *
- * Decision on an UNVERIFIED point (spec §1.4): a plain (non-set) operator meeting a multivalued key
- * (a key given as an array) does not match — the whole condition is false, for positive and
- * negated operators alike. This is what iam-simulate does (citing AWS's re:Inforce 2025 IAM431).
+ * Decision on a point the IAM User Guide leaves open (Single-valued vs. multivalued context keys): a plain
+ * (non-set) operator meeting a multivalued key (a key given as an array) does not match — the whole condition
+ * is false, for positive and negated operators alike. This is what iam-simulate does (citing AWS's re:Inforce
+ * 2025 IAM431).
  */
 import type { ConditionEntry, ConditionOperatorName } from '../ast.js';
 import type { ContextValue } from '../context.js';

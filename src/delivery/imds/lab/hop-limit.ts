@@ -1,5 +1,6 @@
 /**
- * Scenario 6 of the SSRF lab: the hop limit (spec credential-delivery §6.4). Three network
+ * Scenario 6 of the SSRF lab: the hop limit (Amazon EC2 User Guide, Instance metadata options: the PUT
+ * response hop limit; the recipe is in docs/imds.md, SSRF lab). Three network
  * namespaces connected only to each other, never to the host's network:
  *
  *   imds (169.254.169.254) ── instance (forwards) ── container (192.0.2.2)

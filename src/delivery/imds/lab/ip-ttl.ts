@@ -1,8 +1,8 @@
 /**
- * Setting a TCP socket's IP TTL from Node.js, which has no API for it (spec credential-delivery
- * §6.4): a tiny N-API addon that calls `setsockopt(fd, IPPROTO_IP, IP_TTL)`, compiled on demand
- * with the system C compiler against Node's own headers. Optional: without a compiler or headers
- * the hop-limit scenario is skipped and says why.
+ * Setting a TCP socket's IP TTL from Node.js, which has no API for it (the hop-limit recipe in docs/imds.md,
+ * SSRF lab): a tiny N-API addon that calls `setsockopt(fd, IPPROTO_IP, IP_TTL)`, compiled on demand with the
+ * system C compiler against Node's own headers. Optional: without a compiler or headers the hop-limit
+ * scenario is skipped and says why.
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';

@@ -1,7 +1,8 @@
 /**
  * Golden files: `testdata/<case>.review.json` (an AdmissionReview and the webhook options) in,
  * `testdata/<case>.golden.json` (the response with its JSON Patch decoded) out. Goldens are
- * written by hand and reviewed against spec credential-delivery §4.1; the test never writes them.
+ * written by hand and reviewed against the behaviour of aws/amazon-eks-pod-identity-webhook
+ * (`pkg/handler/handler.go`) as docs/eks.md describes it; the test never writes them.
  */
 import fs from 'node:fs';
 import os from 'node:os';

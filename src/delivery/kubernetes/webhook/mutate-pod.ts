@@ -1,5 +1,6 @@
 /**
- * What the EKS pod identity webhook does to a Pod in IRSA mode (spec credential-delivery §4.1), as
+ * What the EKS pod identity webhook does to a Pod in IRSA mode (aws/amazon-eks-pod-identity-webhook;
+ * Amazon EKS User Guide, IAM roles for service accounts), as
  * an RFC 6902 JSON Patch: into every container and init container not listed in the pod's
  * `eks.amazonaws.com/skip-containers` annotation, add the variables it does not already set
  * (`AWS_ROLE_ARN`, `AWS_WEB_IDENTITY_TOKEN_FILE`, `AWS_STS_REGIONAL_ENDPOINTS` when annotated,
