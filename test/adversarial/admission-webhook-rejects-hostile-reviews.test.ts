@@ -12,9 +12,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateMasterKey } from '../../src/crypto/index.js';
-import { applyServiceAccounts, parseServiceAccountManifests } from '../../src/delivery/kubernetes/service-accounts.js';
+import {
+  applyServiceAccounts,
+  parseServiceAccountManifests,
+} from '../../src/delivery/kubernetes/service-accounts.js';
 import { reviewPodAdmission, type AdmissionReview } from '../../src/delivery/kubernetes/webhook/admission.js';
-import { ensureWebhookCertificates, type WebhookTls } from '../../src/delivery/kubernetes/webhook/certificates.js';
+import {
+  ensureWebhookCertificates,
+  type WebhookTls,
+} from '../../src/delivery/kubernetes/webhook/certificates.js';
 import { startAdmissionWebhook, type RunningWebhook } from '../../src/delivery/kubernetes/webhook/server.js';
 import { ClusterRegistry, type Cluster } from '../../src/oidc/cluster-registry.js';
 import { createCluster } from '../../src/oidc/create-cluster.js';
@@ -28,7 +34,11 @@ let dir: string;
 let tls: WebhookTls;
 let webhook: RunningWebhook;
 
-function review(namespace: unknown, pod: Record<string, unknown>, extra: Record<string, unknown> = {}): unknown {
+function review(
+  namespace: unknown,
+  pod: Record<string, unknown>,
+  extra: Record<string, unknown> = {},
+): unknown {
   return {
     apiVersion: 'admission.k8s.io/v1',
     kind: 'AdmissionReview',
@@ -53,7 +63,11 @@ function pod(serviceAccountName: string, more: Record<string, unknown> = {}): Re
 function patchOf(r: AdmissionReview): { op: string; path: string; value: unknown }[] {
   return r.response.patch === undefined
     ? []
-    : (JSON.parse(Buffer.from(r.response.patch, 'base64').toString()) as { op: string; path: string; value: unknown }[]);
+    : (JSON.parse(Buffer.from(r.response.patch, 'base64').toString()) as {
+        op: string;
+        path: string;
+        value: unknown;
+      }[]);
 }
 
 function roleArnsIn(r: AdmissionReview): string[] {
@@ -101,8 +115,14 @@ beforeAll(async () => {
         },
       ],
     });
-  await store.createRole(ACCOUNT, { roleName: 'payments-api', assumeRolePolicyDocument: trust('system:serviceaccount:payments:api') });
-  await store.createRole(ACCOUNT, { roleName: 'batch-worker', assumeRolePolicyDocument: trust('system:serviceaccount:batch:worker') });
+  await store.createRole(ACCOUNT, {
+    roleName: 'payments-api',
+    assumeRolePolicyDocument: trust('system:serviceaccount:payments:api'),
+  });
+  await store.createRole(ACCOUNT, {
+    roleName: 'batch-worker',
+    assumeRolePolicyDocument: trust('system:serviceaccount:batch:worker'),
+  });
   const manifest = (ns: string, name: string, role: string) =>
     [
       'apiVersion: v1',
@@ -117,7 +137,9 @@ beforeAll(async () => {
     store,
     ACCOUNT,
     parseServiceAccountManifests(
-      [manifest('payments', 'api', 'payments-api'), manifest('batch', 'worker', 'batch-worker')].join('\n---\n'),
+      [manifest('payments', 'api', 'payments-api'), manifest('batch', 'worker', 'batch-worker')].join(
+        '\n---\n',
+      ),
       'demo',
     ),
   );
@@ -151,7 +173,9 @@ describe('admission webhook against hostile reviews', () => {
     ];
     for (const [ns, p] of cases) {
       const r = await reviewPodAdmission(review(ns, p), { cluster, store });
-      expect(roleArnsIn(r), JSON.stringify([ns, p])).not.toContain(`arn:aws:iam::${ACCOUNT}:role/batch-worker`);
+      expect(roleArnsIn(r), JSON.stringify([ns, p])).not.toContain(
+        `arn:aws:iam::${ACCOUNT}:role/batch-worker`,
+      );
     }
   });
 

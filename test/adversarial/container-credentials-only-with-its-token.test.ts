@@ -78,7 +78,11 @@ beforeAll(async () => {
   });
   await plane.store.createRole(ACCOUNT, { roleName: 'mine', assumeRolePolicyDocument: trust });
   await plane.store.createRole(ACCOUNT, { roleName: 'theirs', assumeRolePolicyDocument: trust });
-  const issuer = new WorkloadIssuer({ snapshot: plane.snapshot, keyRing: plane.keyRing, now: () => plane.clock.now });
+  const issuer = new WorkloadIssuer({
+    snapshot: plane.snapshot,
+    keyRing: plane.keyRing,
+    now: () => plane.clock.now,
+  });
   registry = new TaskRegistry({ issuer, partition: 'aws', region: 'us-east-1', now: () => plane.clock.now });
   server = await createContainerCredentialsServer({ registry, region: 'us-east-1' });
   mine = registry.start(definition('mine'));

@@ -29,21 +29,31 @@ interface Reply {
 }
 
 /** A raw request: the path is sent exactly as given (no URL normalisation), headers as listed. */
-function raw(instance: string, method: string, path: string, headers: [string, string][] = []): Promise<Reply> {
+function raw(
+  instance: string,
+  method: string,
+  path: string,
+  headers: [string, string][] = [],
+): Promise<Reply> {
   const { port } = imds.find(instance)!;
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, method, path, headers: [['Host', `127.0.0.1:${port}`], ...headers].flat() }, (res) => {
-      let body = '';
-      res.on('data', (c: Buffer) => (body += c.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
+    const req = http.request(
+      { host: '127.0.0.1', port, method, path, headers: [['Host', `127.0.0.1:${port}`], ...headers].flat() },
+      (res) => {
+        let body = '';
+        res.on('data', (c: Buffer) => (body += c.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      },
+    );
     req.on('error', reject);
     req.end();
   });
 }
 
 async function token(instance: string, ttl = '21600'): Promise<string> {
-  const res = await raw(instance, 'PUT', '/latest/api/token', [['X-aws-ec2-metadata-token-ttl-seconds', ttl]]);
+  const res = await raw(instance, 'PUT', '/latest/api/token', [
+    ['X-aws-ec2-metadata-token-ttl-seconds', ttl],
+  ]);
   expect(res.status).toBe(200);
   return res.body;
 }

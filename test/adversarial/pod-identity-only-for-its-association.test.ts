@@ -33,7 +33,14 @@ let dataDir: string;
 const now = () => Math.floor(plane.clock.now / 1000);
 
 async function token(
-  options: { cluster?: Cluster; signWith?: Cluster; ns?: string; sa?: string; audience?: string; at?: number } = {},
+  options: {
+    cluster?: Cluster;
+    signWith?: Cluster;
+    ns?: string;
+    sa?: string;
+    audience?: string;
+    at?: number;
+  } = {},
 ): Promise<string> {
   const cluster = options.cluster ?? demo;
   const key = activeSigningKey(registry.signingKeys((options.signWith ?? cluster).name));
@@ -87,12 +94,19 @@ beforeAll(async () => {
   plane = await createTestPlane();
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'credplane-adv-podid-'));
   registry = new ClusterRegistry({ dataDir, masterKey: generateMasterKey(), now: () => plane.clock.now });
-  const base = { accountId: ACCOUNT, region: 'us-east-1', partition: 'aws', issuerBaseUrl: 'http://127.0.0.1:9' };
+  const base = {
+    accountId: ACCOUNT,
+    region: 'us-east-1',
+    partition: 'aws',
+    issuerBaseUrl: 'http://127.0.0.1:9',
+  };
   demo = await createCluster(plane.store, registry, { name: 'demo', ...base });
   other = await createCluster(plane.store, registry, { name: 'other', ...base });
   const trust = JSON.stringify({
     Version: '2012-10-17',
-    Statement: [{ Effect: 'Allow', Principal: { Service: AUD }, Action: ['sts:AssumeRole', 'sts:TagSession'] }],
+    Statement: [
+      { Effect: 'Allow', Principal: { Service: AUD }, Action: ['sts:AssumeRole', 'sts:TagSession'] },
+    ],
   });
   await plane.store.createRole(ACCOUNT, { roleName: 'payments-role', assumeRolePolicyDocument: trust });
   await plane.store.putWorkload(ACCOUNT, {
@@ -104,7 +118,11 @@ beforeAll(async () => {
   agent = createPodIdentityAgentHandler({
     registry,
     store: plane.store,
-    issuer: new WorkloadIssuer({ snapshot: plane.snapshot, keyRing: plane.keyRing, now: () => plane.clock.now }),
+    issuer: new WorkloadIssuer({
+      snapshot: plane.snapshot,
+      keyRing: plane.keyRing,
+      now: () => plane.clock.now,
+    }),
     now: () => plane.clock.now,
   });
 });
@@ -121,7 +139,7 @@ describe('Pod Identity credentials only for the associated service account', () 
     expect(res.body).toContain('AccessKeyId');
   });
 
-  it("refuses a token of a service account with no association, in the same or another cluster (404)", async () => {
+  it('refuses a token of a service account with no association, in the same or another cluster (404)', async () => {
     expectNothing(await get(await token({ sa: 'other-sa' })), 404, /\(ResourceNotFoundException\)/);
     expectNothing(await get(await token({ ns: 'batch' })), 404, /\(ResourceNotFoundException\)/);
     expectNothing(await get(await token({ cluster: other })), 404, /\(ResourceNotFoundException\)/);
@@ -158,7 +176,10 @@ describe('Pod Identity credentials only for the associated service account', () 
   it('refuses a genuine signature over edited claims (another namespace), and unbound claims', async () => {
     const genuine = await token();
     const [h, , s] = genuine.split('.') as [string, string, string];
-    const claims = JSON.parse(Buffer.from(genuine.split('.')[1]!, 'base64url').toString()) as Record<string, unknown>;
+    const claims = JSON.parse(Buffer.from(genuine.split('.')[1]!, 'base64url').toString()) as Record<
+      string,
+      unknown
+    >;
     claims.sub = 'system:serviceaccount:payments:api';
     const edited = `${h}.${Buffer.from(JSON.stringify({ ...claims, aud: [AUD, 'x'] })).toString('base64url')}.${s}`;
     expectNothing(await get(edited), 400, /\(InvalidTokenException\)/);
@@ -167,12 +188,14 @@ describe('Pod Identity credentials only for the associated service account', () 
     const key = activeSigningKey(registry.signingKeys('demo'));
     const privateKey = await importJWK(key.privateJwk as Parameters<typeof importJWK>[0], 'RS256');
     const mismatched = await reissue(
-      (c, header) => new SignJWT(c).setProtectedHeader({ alg: 'RS256', kid: header.kid as string }).sign(privateKey),
+      (c, header) =>
+        new SignJWT(c).setProtectedHeader({ alg: 'RS256', kid: header.kid as string }).sign(privateKey),
       (c) => (c.sub = 'system:serviceaccount:batch:api'),
     );
     expectNothing(await get(mismatched), 400, /not a pod-bound service-account token/);
     const podless = await reissue(
-      (c, header) => new SignJWT(c).setProtectedHeader({ alg: 'RS256', kid: header.kid as string }).sign(privateKey),
+      (c, header) =>
+        new SignJWT(c).setProtectedHeader({ alg: 'RS256', kid: header.kid as string }).sign(privateKey),
       (c) => delete (c['kubernetes.io'] as Record<string, unknown>).pod,
     );
     expectNothing(await get(podless), 400, /not a pod-bound service-account token/);

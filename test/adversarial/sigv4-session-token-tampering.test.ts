@@ -28,7 +28,9 @@ let foreign: Credentials;
 
 const trust = JSON.stringify({
   Version: '2012-10-17',
-  Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: 'sts:AssumeRole' }],
+  Statement: [
+    { Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: 'sts:AssumeRole' },
+  ],
 });
 const WHO = { Action: 'GetCallerIdentity', Version: '2011-06-15' };
 
@@ -209,7 +211,7 @@ describe('SigV4 with session tokens', () => {
     expectRefused(res, 'SignatureDoesNotMatch');
   });
 
-  it("refuses a session after its role revoked it, and after the role is recreated under the same name", async () => {
+  it('refuses a session after its role revoked it, and after the role is recreated under the same name', async () => {
     const victim = await assume(plane, 'app', 'revoked');
     await plane.store.putRolePolicy(
       ACCOUNT,

@@ -19,7 +19,12 @@ const TRUST = `AssumeRolePolicyDocument:
         Statement: [{ Effect: Allow, Principal: { Service: ecs-tasks.amazonaws.com }, Action: sts:AssumeRole }]`;
 
 function apply(text: string, options: Partial<ApplyOptions> = {}) {
-  return applyTemplate(store, text, { accountId: ACCOUNT, region: 'us-east-1', stackName: 'mine', ...options });
+  return applyTemplate(store, text, {
+    accountId: ACCOUNT,
+    region: 'us-east-1',
+    stackName: 'mine',
+    ...options,
+  });
 }
 
 async function refusal(work: Promise<unknown>): Promise<Error & { code?: string }> {
@@ -131,9 +136,14 @@ Resources:
     // The literal "${AWS::AccountId}" is not a valid role name: refused as data, not expanded.
     expect(injected.message).not.toContain(ACCOUNT + '-');
     expect((await store.getRole(ACCOUNT, 'mine-x')).description).toBe(`${ACCOUNT}/x`);
-    const pseudo = await refusal(apply(template, { parameters: { Suffix: 'y', 'AWS::AccountId': '999999999999' } }));
+    const pseudo = await refusal(
+      apply(template, { parameters: { Suffix: 'y', 'AWS::AccountId': '999999999999' } }),
+    );
     expect(pseudo.message).toMatch(/AWS::AccountId/);
-    expect((await store.listRoles(ACCOUNT)).items.map((r) => r.roleName).sort()).toEqual(['mine-x', 'theirs']);
+    expect((await store.listRoles(ACCOUNT)).items.map((r) => r.roleName).sort()).toEqual([
+      'mine-x',
+      'theirs',
+    ]);
   });
 
   it('refuses a stack name that would climb out of its namespace of tags and names', async () => {
