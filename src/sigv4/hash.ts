@@ -32,19 +32,22 @@ export function hmacHex(key: crypto.BinaryLike | crypto.KeyObject, data: string)
  * @example constantTimeEqual('ab', 'ab') // => true
  */
 export function constantTimeEqual(expected: string, actual: string): boolean {
-  if (expected.length > SCRATCH_SIZE || actual.length > SCRATCH_SIZE) {
-    const a = Buffer.from(expected, 'latin1');
-    const b = Buffer.from(actual, 'latin1');
+  // UTF-8, not latin1: latin1 keeps only the low byte of each character, so a character above
+  // U+00FF would compare equal to another one (U+0161 to 'a').
+  if (expected.length > SCRATCH_CHARS || actual.length > SCRATCH_CHARS) {
+    const a = Buffer.from(expected, 'utf8');
+    const b = Buffer.from(actual, 'utf8');
     return a.length === b.length ? crypto.timingSafeEqual(a, b) : !crypto.timingSafeEqual(a, a);
   }
   // Reused scratch buffers: verification is synchronous, so nothing else writes them meanwhile.
-  scratchA.write(expected, 0, 'latin1');
-  scratchB.write(actual, 0, 'latin1');
-  const a = scratchA.subarray(0, expected.length);
-  if (expected.length !== actual.length) return !crypto.timingSafeEqual(a, a);
-  return crypto.timingSafeEqual(a, scratchB.subarray(0, actual.length));
+  const a = scratchA.subarray(0, scratchA.write(expected, 0, 'utf8'));
+  const b = scratchB.subarray(0, scratchB.write(actual, 0, 'utf8'));
+  if (a.length !== b.length) return !crypto.timingSafeEqual(a, a);
+  return crypto.timingSafeEqual(a, b);
 }
 
-const SCRATCH_SIZE = 128;
+/** Strings up to this many characters use the scratch buffers (3 UTF-8 bytes a character at most). */
+const SCRATCH_CHARS = 128;
+const SCRATCH_SIZE = SCRATCH_CHARS * 3;
 const scratchA = Buffer.alloc(SCRATCH_SIZE);
 const scratchB = Buffer.alloc(SCRATCH_SIZE);
