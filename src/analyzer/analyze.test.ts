@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Store } from '../store/store.js';
 import { analyze } from './analyze.js';
-import { ACCT, DAY, allow, memoryStore, policy, role } from './test-support.js';
+import { ACCT, DAY, allow, memoryStore, policy, role } from './test-support/fixtures.js';
 
 let store: Store;
 beforeEach(async () => {

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Store } from '../../store/store.js';
-import { ACCT, load, memoryStore, role } from '../test-support.js';
+import { ACCT, load, memoryStore, role } from '../test-support/fixtures.js';
 import { imdsFindings } from './imds.js';
 
 let store: Store;

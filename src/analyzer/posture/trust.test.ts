@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { JsonValue } from '../../iam/types.js';
 import type { Store } from '../../store/store.js';
-import { ACCT, load, memoryStore, policy, role } from '../test-support.js';
+import { ACCT, load, memoryStore, policy, role } from '../test-support/fixtures.js';
 import { openTrustFindings } from './open-trust.js';
 import { webIdentityTrustFindings } from './web-identity-trust.js';
 

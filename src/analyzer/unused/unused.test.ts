@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Store } from '../../store/store.js';
-import { ACCT, DAY, allow, event, load, memoryStore, policy, role } from '../test-support.js';
+import { ACCT, DAY, allow, event, load, memoryStore, policy, role } from '../test-support/fixtures.js';
 import { grantedActions } from './granted-actions.js';
 import { serviceLastAccessed } from './last-accessed.js';
 import { describePeriod, parsePeriod } from './period.js';

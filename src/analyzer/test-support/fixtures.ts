@@ -3,11 +3,11 @@
  * documents and access events in a few words.
  */
 import { randomUUID } from 'node:crypto';
-import type { JsonValue } from '../iam/types.js';
-import { openStore } from '../store/open.js';
-import type { AccessEventInput, Store } from '../store/store.js';
-import type { AnalysisData } from './data.js';
-import { loadAnalysisData } from './load.js';
+import type { JsonValue } from '../../iam/types.js';
+import { openStore } from '../../store/open.js';
+import type { AccessEventInput, Store } from '../../store/store.js';
+import type { AnalysisData } from '../data.js';
+import { loadAnalysisData } from '../load.js';
 
 export const ACCT = '123456789012';
 export const DAY = 86_400_000;
