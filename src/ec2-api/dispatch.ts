@@ -8,7 +8,7 @@ import { authorize } from '../control/authorize.js';
 import type { KeyRing } from '../crypto/index.js';
 import { isAwsError } from '../errors.js';
 import { parseQuery, type QueryParams } from '../protocol/query.js';
-import type { ApiRequest, ApiResponse } from '../server/http.js';
+import type { ApiRequest, ApiResponse } from '../http/types.js';
 import type { Store } from '../store/store.js';
 import { InvalidAction } from './errors.js';
 import { INSTANCE_OPERATIONS, type Ec2Operation } from './instances.js';

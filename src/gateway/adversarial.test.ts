@@ -9,7 +9,7 @@ import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AccessRecordInput } from '../audit/types.js';
-import { listen, type RunningServer } from '../server/http.js';
+import { listen, type RunningServer } from '../http/server.js';
 import {
   ACCOUNT,
   createTestPlane,

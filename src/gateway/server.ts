@@ -26,7 +26,8 @@ import type { KeyRing } from '../crypto/index.js';
 import { AwsError, isAwsError } from '../errors.js';
 import type { JsonValue } from '../iam/types.js';
 import { accessDeniedMessage, type Decision } from '../policy/index.js';
-import { BodyTooLargeError, readBody, type ApiResponse, type RequestMeta } from '../server/http.js';
+import { BodyTooLargeError, readBody } from '../http/body.js';
+import type { ApiResponse, RequestMeta } from '../http/types.js';
 import type { AccessEventInput } from '../store/store.js';
 import {
   backendFor,

@@ -10,7 +10,7 @@ import { createOidcIssuerHandler } from './issuer-handler.js';
 import { chainJwksResolvers, createHttpJwksResolver } from './jwks-resolver.js';
 import { localClusterJwks, storeProviderLookup } from './provider-lookup.js';
 import { createWebIdentityVerifier, type WebIdentityVerifier } from './verify-web-identity-token.js';
-import type { ApiRequest, ApiResponse } from '../server/http.js';
+import type { ApiRequest, ApiResponse } from '../http/types.js';
 
 export interface OidcServiceOptions {
   dataDir: string;

@@ -30,7 +30,7 @@ import { SignatureError } from '../sigv4/errors.js';
 import { SIGV4_REQUIRED_MESSAGE } from '../sigv4/parse-authorization.js';
 import { STS_NAMESPACE } from '../sts/context.js';
 import { handleStsAction, handleWebIdentityAction } from '../sts/dispatch.js';
-import type { ApiHandler, ApiRequest, ApiResponse } from './http.js';
+import type { ApiHandler, ApiRequest, ApiResponse } from '../http/types.js';
 
 export interface ControlPlaneDeps {
   store: Store;

@@ -25,7 +25,7 @@ import { openStore } from '../store/open.js';
 import type { Store } from '../store/store.js';
 import { ensureAdminKey, writeAwsFiles, type AdminKey, type AwsFiles } from './admin.js';
 import { createControlPlaneHandler } from './control-plane.js';
-import { listen } from './http.js';
+import { listen } from '../http/server.js';
 import { loadMasterKey } from './master-key.js';
 
 export interface ControlPlaneSettings {

@@ -30,7 +30,7 @@ import type { AccessRecordInput } from '../../src/audit/types.js';
 import { mapperForSigningName } from '../../src/gateway/mapping/index.js';
 import { createGateway, type Gateway } from '../../src/gateway/server.js';
 import { testGatewayDeps } from '../../src/gateway/test-support/deps.js';
-import { listen, type RunningServer } from '../../src/server/http.js';
+import { listen, type RunningServer } from '../../src/http/server.js';
 import {
   ACCOUNT,
   createTestPlane,

@@ -10,7 +10,7 @@ import {
   type TestPlane,
 } from '../../server/test-support/plane.js';
 import { openSessionToken } from '../../crypto/index.js';
-import type { ApiResponse } from '../../server/http.js';
+import type { ApiResponse } from '../../http/types.js';
 import type { StartedTask } from '../container/admin-routes.js';
 import { createLaunchService, type LaunchService } from './service.js';
 import { signRequest } from './sign-request.js';

@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import type { PolicyCache } from '../../control/policy-cache.js';
 import type { Snapshot } from '../../control/snapshot.js';
 import type { KeyRing } from '../../crypto/index.js';
-import type { ApiHandler } from '../../server/http.js';
+import type { ApiHandler } from '../../http/types.js';
 import type { Store } from '../../store/store.js';
 import { createContainerService, type ContainerService } from '../container/service.js';
 import { functionRoutes } from '../lambda/admin-routes.js';

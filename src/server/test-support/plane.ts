@@ -16,7 +16,7 @@ import { openStore } from '../../store/open.js';
 import type { Store } from '../../store/store.js';
 import { ensureAdminKey, type AdminKey } from '../admin.js';
 import { createControlPlaneHandler } from '../control-plane.js';
-import type { ApiHandler, ApiResponse } from '../http.js';
+import type { ApiHandler, ApiResponse } from '../../http/types.js';
 
 export const ACCOUNT = '123456789012';
 
