@@ -28,6 +28,7 @@ import type { JsonValue } from '../iam/types.js';
 import { accessDeniedMessage, type Decision } from '../policy/index.js';
 import { BodyTooLargeError, readBody } from '../http/body.js';
 import type { ApiResponse, RequestMeta } from '../http/types.js';
+import { claimedScope } from '../sigv4/claimed-scope.js';
 import type { AccessEventInput } from '../store/store.js';
 import {
   backendFor,
@@ -326,7 +327,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
           mapper,
           meta,
           req,
-          region: scopeRegion(headers.authorization, url),
+          region: claimedScope(headers.authorization, url)?.region ?? '',
           suppressedUnauthenticated: admitted.suppressed,
         },
         undefined,
@@ -713,19 +714,6 @@ function originForm(url: string): string {
   const end = rest.search(/[/?]/);
   if (end < 0) return '/';
   return rest[end] === '/' ? rest.slice(end) : `/${rest.slice(end)}`;
-}
-
-function scopeRegion(authorization: string | undefined, url: string): string {
-  const source = authorization ?? decodeSafe(url);
-  return /Credential=[^/\s,&]+\/\d{8}\/([^/\s,&]+)\//.exec(source)?.[1] ?? '';
-}
-
-function decodeSafe(text: string): string {
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    return text;
-  }
 }
 
 function stripMapped(address: string): string {

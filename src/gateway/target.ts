@@ -3,6 +3,7 @@
  * (the gateway takes every signed request that is not for credplane's own STS, IAM and EC2), and
  * the path and query split the way mappers and the re-signer need them.
  */
+import { claimedScope } from '../sigv4/claimed-scope.js';
 
 /** Services the control plane answers itself; requests signed for them never reach the gateway. */
 export const CONTROL_PLANE_SERVICES: ReadonlySet<string> = new Set(['sts', 'iam', 'ec2']);
@@ -18,10 +19,6 @@ export const PRESIGN_PARAMETERS: ReadonlySet<string> = new Set([
   'x-amz-security-token',
 ]);
 
-const SCOPE = /Credential=[^/\s,&]+\/\d{8}\/[^/\s,&]+\/([A-Za-z0-9-]+)\/aws4_request/;
-const QUERY_SCOPE =
-  /[?&]X-Amz-Credential=[^&/]+(?:%2F|\/)\d{8}(?:%2F|\/)[^&/%]+(?:%2F|\/)([A-Za-z0-9-]+)(?:%2F|\/)aws4_request/i;
-
 /**
  * The signing name of a SigV4 request's credential scope, from the header or a presigned URL.
  *
@@ -29,11 +26,10 @@ const QUERY_SCOPE =
  * signingNameOf('AWS4-HMAC-SHA256 Credential=AKIA.../20261129/us-east-1/s3/aws4_request, ...', '/b/k'); // 's3'
  */
 export function signingNameOf(authorization: string | undefined, url: string): string | undefined {
-  if (authorization !== undefined) {
-    return SCOPE.exec(authorization)?.[1] ?? (S3_SIGV2_HEADER.test(authorization) ? 's3' : undefined);
-  }
-  if (!url.includes('?')) return undefined;
-  return QUERY_SCOPE.exec(url)?.[1] ?? (isS3SigV2Query(url) ? 's3' : undefined);
+  const scope = claimedScope(authorization, url);
+  if (scope !== undefined) return scope.service;
+  if (authorization !== undefined) return S3_SIGV2_HEADER.test(authorization) ? 's3' : undefined;
+  return url.includes('?') && isS3SigV2Query(url) ? 's3' : undefined;
 }
 
 /**

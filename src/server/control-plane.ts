@@ -26,6 +26,7 @@ import { createWebIdentityVerifier, type WebIdentityVerifier } from '../oidc/ver
 import { parseQuery, type QueryParams } from '../protocol/query.js';
 import { queryError, type QueryResponse } from '../protocol/xml.js';
 import type { Store } from '../store/store.js';
+import { claimedScope } from '../sigv4/claimed-scope.js';
 import { SignatureError } from '../sigv4/errors.js';
 import { SIGV4_REQUIRED_MESSAGE } from '../sigv4/parse-authorization.js';
 import { STS_NAMESPACE } from '../sts/context.js';
@@ -60,9 +61,7 @@ const NAMESPACES: Record<string, string> = { sts: STS_NAMESPACE, iam: IAM_NAMESP
 /** The service named by a SigV4 credential scope, from the header or a presigned query. */
 export function signedService(request: ApiRequest): string | undefined {
   const auth = request.headers.authorization;
-  const source = typeof auth === 'string' ? auth : decodeURIComponentSafe(request.url);
-  const match = /Credential=[^/\s,]+\/\d{8}\/[^/\s,]+\/([A-Za-z0-9-]+)\/aws4_request/.exec(source);
-  return match?.[1];
+  return claimedScope(typeof auth === 'string' ? auth : undefined, request.url)?.service;
 }
 
 const IAM_ACTION_SET: ReadonlySet<string> = new Set(IAM_ACTIONS);
@@ -86,14 +85,6 @@ function sigV2Service(request: ApiRequest): string | undefined {
   }
   const action = params.action ?? '';
   return EC2_ACTIONS.has(action) ? 'ec2' : IAM_ACTION_SET.has(action) ? 'iam' : 'sts';
-}
-
-function decodeURIComponentSafe(text: string): string {
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    return text;
-  }
 }
 
 function sourceAddress(address: string): string {
