@@ -196,7 +196,7 @@ async function startGateway(
     ),
     ...deps,
   });
-  server = await listen({ handler: plane.handler, intercept: gateway.intercept }, 0);
+  server = await listen(plane.withGateway(gateway), 0);
 }
 
 afterEach(async () => {

@@ -21,10 +21,11 @@ import { buildAccessEvent } from '../audit/record.js';
 import { emptyGatewaySettings, type GatewaySettings } from '../gateway/config.js';
 import { mapperForSigningName } from '../gateway/mapping/index.js';
 import { createGateway } from '../gateway/server.js';
+import { createRouter } from '../composition/routes.js';
 import { openStore } from '../store/open.js';
 import type { Store } from '../store/store.js';
 import { ensureAdminKey, writeAwsFiles, type AdminKey, type AwsFiles } from './admin.js';
-import { createControlPlaneHandler } from './control-plane.js';
+import { createQueryApiHandler } from './control-plane.js';
 import { listen } from '../http/server.js';
 import { loadMasterKey } from './master-key.js';
 
@@ -143,9 +144,8 @@ export async function startControlPlane(settings: ControlPlaneSettings): Promise
       onError: (err) => settings.logger?.error({ err }, 'imds'),
       accessLog,
     });
-    const handler = createControlPlaneHandler({
+    const query = createQueryApiHandler({
       webIdentity: oidc.verifyWebIdentity,
-      oidcIssuer: oidc.issuerHandler,
       ec2: createEc2Handler({
         store,
         keyRing: keyRing.current,
@@ -162,7 +162,7 @@ export async function startControlPlane(settings: ControlPlaneSettings): Promise
       accessLog,
       region: settings.region,
     });
-    // AWS service calls (signed for anything but sts/iam/ec2) on the same port, before their body is read.
+    // AWS service calls signed for a service a mapper serves, on the same port (the route table's `gateway` row).
     const gateway = createGateway({
       settings: settings.gateway ?? emptyGatewaySettings(),
       mapperFor: mapperForSigningName,
@@ -178,8 +178,7 @@ export async function startControlPlane(settings: ControlPlaneSettings): Promise
     cleanup.push(() => gateway.close());
     const server = await listen(
       {
-        handler: launch.wrap(handler),
-        intercept: gateway.intercept,
+        ...createRouter({ query, admin: launch.admin, gateway, oidcIssuer: oidc.issuerHandler }),
         ...(settings.logger ? { logger: settings.logger } : {}),
       },
       settings.port,

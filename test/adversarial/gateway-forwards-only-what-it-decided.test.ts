@@ -232,7 +232,7 @@ beforeAll(async () => {
       ACCOUNT,
     ),
   );
-  server = await listen({ handler: plane.handler, intercept: gateway.intercept }, 0);
+  server = await listen(plane.withGateway(gateway), 0);
 }, 60_000);
 
 afterAll(async () => {

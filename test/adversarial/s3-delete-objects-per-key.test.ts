@@ -108,7 +108,7 @@ beforeAll(async () => {
       ACCOUNT,
     ),
   );
-  server = await listen({ handler: plane.handler, intercept: gateway.intercept }, 0);
+  server = await listen(plane.withGateway(gateway), 0);
   s3 = new S3Client({
     region: 'us-east-1',
     endpoint: server.url,

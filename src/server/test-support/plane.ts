@@ -15,7 +15,10 @@ import type { WebIdentityVerifier } from '../../oidc/verify-web-identity-token.j
 import { openStore } from '../../store/open.js';
 import type { Store } from '../../store/store.js';
 import { ensureAdminKey, type AdminKey } from '../admin.js';
-import { createControlPlaneHandler } from '../control-plane.js';
+import { createQueryApiHandler } from '../control-plane.js';
+import { createRouter } from '../../composition/routes.js';
+import type { Gateway } from '../../gateway/server.js';
+import type { HttpServerOptions } from '../../http/server.js';
 import type { ApiHandler, ApiResponse } from '../../http/types.js';
 
 export const ACCOUNT = '123456789012';
@@ -30,7 +33,10 @@ export interface TestPlane {
   store: Store;
   snapshot: Snapshot;
   keyRing: () => KeyRing;
+  /** The control plane's port through the route table, without a gateway. */
   handler: ApiHandler;
+  /** `listen` options for the port through the route table, with `gateway` in it. */
+  withGateway(gateway: Gateway): HttpServerOptions;
   admin: AdminKey;
   clock: { now: number };
   call(
@@ -67,7 +73,7 @@ export async function createTestPlane(
     now: () => clock.now,
   });
   await snapshot.start();
-  const handler = createControlPlaneHandler({
+  const query = createQueryApiHandler({
     store,
     snapshot,
     policies,
@@ -77,6 +83,7 @@ export async function createTestPlane(
     ...(options.accessLog === undefined ? {} : { accessLog: options.accessLog }),
     ...(options.webIdentity === undefined ? {} : { webIdentity: options.webIdentity }),
   });
+  const { handler } = createRouter({ query });
 
   async function call(
     service: 'sts' | 'iam',
@@ -117,6 +124,7 @@ export async function createTestPlane(
     snapshot,
     keyRing: keyRing.current,
     handler,
+    withGateway: (gateway) => createRouter({ query, gateway }),
     admin,
     clock,
     call,
