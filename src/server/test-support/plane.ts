@@ -1,21 +1,19 @@
 /**
  * An in-process control plane over an in-memory store, and a SigV4 client for it, for tests that
- * exercise the real handler (verification, authorization, STS/IAM) without opening a port.
+ * exercise the real route table and handlers (verification, authorization, STS/IAM/EC2) without
+ * opening a port: built by the composition root `credplane up` uses (`composition/plane.ts`).
  */
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { randomUUID } from 'node:crypto';
 import type { AccessLogSink } from '../../audit/types.js';
-import { generateMasterKey, openSecret, type KeyRing } from '../../crypto/index.js';
-import { KeyRingService } from '../../control/key-ring-service.js';
-import { PolicyCache } from '../../control/policy-cache.js';
-import { Snapshot } from '../../control/snapshot.js';
-import { findAwsManagedPolicy } from '../../catalog/aws-managed-policies.js';
+import { generateMasterKey, type KeyRing } from '../../crypto/index.js';
+import type { Snapshot } from '../../control/snapshot.js';
 import type { WebIdentityVerifier } from '../../oidc/verify-web-identity-token.js';
 import { openStore } from '../../store/open.js';
 import type { Store } from '../../store/store.js';
 import { ensureAdminKey, type AdminKey } from '../admin.js';
-import { createQueryApiHandler } from '../control-plane.js';
+import { buildPlane } from '../../composition/plane.js';
 import { createRouter } from '../../composition/routes.js';
 import type { Gateway } from '../../gateway/server.js';
 import type { HttpServerOptions } from '../../http/server.js';
@@ -62,28 +60,19 @@ export async function createTestPlane(
   await store.createAccount({ accountId: ACCOUNT });
   const admin = await ensureAdminKey(store, ACCOUNT, masterKey, {});
   const clock = { now: Date.now() };
-  const keyRing = new KeyRingService({ store, masterKey, now: () => new Date(clock.now) });
-  await keyRing.start();
-  const policies = new PolicyCache();
-  const snapshot = new Snapshot({
+  // The composition root `credplane up` builds, without the parts that open ports or files.
+  const plane = await buildPlane({
     store,
-    policies,
-    awsManaged: findAwsManagedPolicy,
-    openAdminSecret: (key) => openSecret(key.sealedSecret, key.accessKeyId, masterKey),
-    now: () => clock.now,
-  });
-  await snapshot.start();
-  const query = createQueryApiHandler({
-    store,
-    snapshot,
-    policies,
-    keyRing,
+    masterKey,
+    accountId: ACCOUNT,
+    region: 'us-east-1',
     partition: 'aws',
     now: () => clock.now,
     ...(options.accessLog === undefined ? {} : { accessLog: options.accessLog }),
     ...(options.webIdentity === undefined ? {} : { webIdentity: options.webIdentity }),
   });
-  const { handler } = createRouter({ query });
+  const { snapshot, keyRing } = plane;
+  const { handler } = plane.router;
 
   async function call(
     service: 'sts' | 'iam',
@@ -124,13 +113,12 @@ export async function createTestPlane(
     snapshot,
     keyRing: keyRing.current,
     handler,
-    withGateway: (gateway) => createRouter({ query, gateway }),
+    withGateway: (gateway) => createRouter({ ...plane.handlers, gateway }),
     admin,
     clock,
     call,
     close: async () => {
-      snapshot.stop();
-      keyRing.stop();
+      await plane.close();
       await store.close();
     },
   };
