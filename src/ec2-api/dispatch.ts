@@ -56,7 +56,7 @@ function readParams(request: ApiRequest): QueryParams {
 /**
  * @example
  * const ec2 = createEc2Handler({ store, keyRing, partition: 'aws' });
- * const response = ec2(request, signedService(request), (s) => authenticate(request, options, s));
+ * const response = ec2(request, claimedScope(authorization, request.url)?.service, (s) => authenticate(request, options, s));
  */
 export function createEc2Handler(options: Ec2ApiOptions): Ec2Handler {
   return (request, service, authenticateFor) => {

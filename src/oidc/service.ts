@@ -29,7 +29,7 @@ export interface OidcService {
 /**
  * @example
  * const oidc = createOidcService({ dataDir, masterKey, store, partition: 'aws' });
- * createControlPlaneHandler({ ..., webIdentity: oidc.verifyWebIdentity, oidcIssuer: oidc.issuerHandler });
+ * createRouter({ query: createQueryApiHandler({ ..., webIdentity: oidc.verifyWebIdentity }), oidcIssuer: oidc.issuerHandler });
  */
 export function createOidcService(options: OidcServiceOptions): OidcService {
   const registry = new ClusterRegistry({

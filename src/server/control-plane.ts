@@ -215,7 +215,7 @@ export function createQueryApiHandler(deps: ControlPlaneDeps): QueryApiHandler {
       }
       const params = readParams(request);
       action = params.action ?? '';
-      // SDKs send AssumeRoleWithWebIdentity unsigned: the token authenticates it (spec §0 item 10).
+      // SDKs send AssumeRoleWithWebIdentity unsigned: the token authenticates it ("AssumeRoleWithWebIdentity", AWS STS API Reference: it needs no AWS credentials).
       const webIdentity = service === 'sts' && action === 'AssumeRoleWithWebIdentity';
       const auth = webIdentity && !isSigned(request) ? undefined : await authenticated([service]);
       caller = auth?.caller.arn ?? '';
