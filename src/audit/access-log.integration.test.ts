@@ -7,7 +7,8 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KeyRingService } from '../control/key-ring-service.js';
 import { PolicyCache } from '../control/policy-cache.js';
-import { createControlPlaneHandler } from '../server/control-plane.js';
+import { createRouter } from '../composition/routes.js';
+import { createQueryApiHandler } from '../server/control-plane.js';
 import { createIdentitySigner } from '../delivery/imds/identity.js';
 import { createImdsService, type ImdsService } from '../delivery/imds/service.js';
 import { ACCOUNT, createTestPlane, xmlValue, type TestPlane } from '../server/test-support/plane.js';
@@ -193,7 +194,7 @@ describe('the access log', () => {
         ],
       }),
     });
-    const handler = createControlPlaneHandler({
+    const query = createQueryApiHandler({
       store: plane.store,
       snapshot: plane.snapshot,
       policies: new PolicyCache(),
@@ -211,6 +212,7 @@ describe('the access log', () => {
         claims: {},
       }),
     });
+    const { handler } = createRouter({ query });
     const token = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJlLXNlY3JldA';
     const body = new URLSearchParams({
       Action: 'AssumeRoleWithWebIdentity',

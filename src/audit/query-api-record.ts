@@ -5,7 +5,7 @@
  */
 import type { AuthenticatedCaller } from '../control/authenticate.js';
 import type { JsonValue } from '../iam/types.js';
-import type { ApiRequest } from '../server/http.js';
+import type { ApiRequest } from '../http/types.js';
 import { queryErrorOf, queryRequestParameters, queryResponseElements } from './query-wire.js';
 import { buildAccessEvent } from './record.js';
 import type { AccessChannel, AccessLogSink, AccessRecordInput } from './types.js';

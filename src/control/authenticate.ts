@@ -14,7 +14,7 @@ import {
   type PolicySet,
   type RequestPrincipal,
 } from '../policy/index.js';
-import type { ApiRequest } from '../server/http.js';
+import type { ApiRequest } from '../http/types.js';
 import { verifyRequest, type ResolvedCredential, type VerifiedCaller } from '../sigv4/index.js';
 import type { Caller } from './caller.js';
 import { openSessionTokenCached } from './opened-sessions.js';

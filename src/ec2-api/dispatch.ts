@@ -8,7 +8,7 @@ import { authorize } from '../control/authorize.js';
 import type { KeyRing } from '../crypto/index.js';
 import { isAwsError } from '../errors.js';
 import { parseQuery, type QueryParams } from '../protocol/query.js';
-import type { ApiRequest, ApiResponse } from '../server/http.js';
+import type { ApiRequest, ApiResponse } from '../http/types.js';
 import type { Store } from '../store/store.js';
 import { InvalidAction } from './errors.js';
 import { INSTANCE_OPERATIONS, type Ec2Operation } from './instances.js';
@@ -56,7 +56,7 @@ function readParams(request: ApiRequest): QueryParams {
 /**
  * @example
  * const ec2 = createEc2Handler({ store, keyRing, partition: 'aws' });
- * const response = ec2(request, signedService(request), (s) => authenticate(request, options, s));
+ * const response = ec2(request, claimedScope(authorization, request.url)?.service, (s) => authenticate(request, options, s));
  */
 export function createEc2Handler(options: Ec2ApiOptions): Ec2Handler {
   return (request, service, authenticateFor) => {

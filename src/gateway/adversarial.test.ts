@@ -9,7 +9,7 @@ import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AccessRecordInput } from '../audit/types.js';
-import { listen, type RunningServer } from '../server/http.js';
+import { listen, type RunningServer } from '../http/server.js';
 import {
   ACCOUNT,
   createTestPlane,
@@ -82,7 +82,7 @@ beforeAll(async () => {
     ACCOUNT,
   );
   gateway = createGateway(gatewayDeps);
-  server = await listen({ handler: plane.handler, intercept: gateway.intercept }, 0);
+  server = await listen(plane.withGateway(gateway), 0);
 });
 
 afterAll(async () => {
@@ -365,7 +365,7 @@ describe('gateway: virtual-hosted S3 on a configured endpoint host', () => {
       ...gatewayDeps,
       mapperFor: (name) => (name === 's3' ? createS3Mapper({ endpointHosts: ['gateway.test'] }) : undefined),
     });
-    const other = await listen({ handler: plane.handler, intercept: custom.intercept }, 0);
+    const other = await listen(plane.withGateway(custom), 0);
     try {
       const host = `bucket.gateway.test:${other.port}`;
       const headers = await sign('s3', { method: 'GET', path: '/public/a', host }, other.port);

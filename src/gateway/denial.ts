@@ -7,7 +7,7 @@
  */
 import { AwsError } from '../errors.js';
 import { escapeXml, queryError } from '../protocol/xml.js';
-import type { ApiResponse } from '../server/http.js';
+import type { ApiResponse } from '../http/types.js';
 import type { AwsProtocol } from './types.js';
 
 /** What decides an error's shape: the mapper's protocol facts. */

@@ -7,7 +7,7 @@ import type { AccessRecordInput } from '../audit/types.js';
 import { UnauthenticatedBudget } from '../audit/unauthenticated.js';
 import { decodeDenial } from '../control/authorization-message.js';
 import { AwsError } from '../errors.js';
-import { listen, type RunningServer } from '../server/http.js';
+import { listen, type RunningServer } from '../http/server.js';
 import { verifyRequest } from '../sigv4/index.js';
 import {
   ACCOUNT,
@@ -196,7 +196,7 @@ async function startGateway(
     ),
     ...deps,
   });
-  server = await listen({ handler: plane.handler, intercept: gateway.intercept }, 0);
+  server = await listen(plane.withGateway(gateway), 0);
 }
 
 afterEach(async () => {

@@ -26,7 +26,9 @@ import type { KeyRing } from '../crypto/index.js';
 import { AwsError, isAwsError } from '../errors.js';
 import type { JsonValue } from '../iam/types.js';
 import { accessDeniedMessage, type Decision } from '../policy/index.js';
-import { BodyTooLargeError, readBody, type ApiResponse, type RequestMeta } from '../server/http.js';
+import { BodyTooLargeError, readBody } from '../http/body.js';
+import type { ApiResponse, RequestMeta } from '../http/types.js';
+import { claimedScope } from '../sigv4/claimed-scope.js';
 import type { AccessEventInput } from '../store/store.js';
 import {
   backendFor,
@@ -48,13 +50,7 @@ import { DigestGuard, isSha256Hex } from './payload.js';
 import { planPerItem } from './per-item.js';
 import { createResourceResolver, NameNotFoundError, type ResourceResolver } from './resolve/resolver.js';
 import { createResigner, EMPTY_SHA256, formatQuery, sha256Hex } from './resign.js';
-import {
-  CONTROL_PLANE_SERVICES,
-  MalformedTargetError,
-  parseTarget,
-  signingNameOf,
-  type RequestTarget,
-} from './target.js';
+import { MalformedTargetError, parseTarget, type RequestTarget } from './target.js';
 import type { GatewayRequest, MappedRequest, ServiceMapper, UnmappedRequest } from './types.js';
 import { unsignedAmzHeaders } from './unsigned-headers.js';
 
@@ -80,8 +76,13 @@ export interface GatewayDeps {
 }
 
 export interface Gateway {
-  /** For `listen({ intercept })`: takes the request (`true`) when it is signed for a gateway service. */
-  intercept(req: http.IncomingMessage, res: http.ServerResponse, meta: RequestMeta): boolean;
+  /** Whether a mapper serves requests signed for `signingName` (the route table asks, `composition/routes.ts`). */
+  serves(signingName: string): boolean;
+  /**
+   * Takes over a request the route table gave the gateway, before its body is read (the gateway
+   * streams bodies to its backends) and answers it.
+   */
+  take(req: http.IncomingMessage, res: http.ServerResponse, meta: RequestMeta, signingName: string): void;
   close(): void;
 }
 
@@ -109,7 +110,7 @@ interface Outcome {
 /**
  * @example
  * const gateway = createGateway({ settings, mapperFor: mapperForSigningName, authenticator, keyRing, partition: 'aws', accountId, record: buildAccessEvent, sink });
- * const server = await listen({ handler, intercept: gateway.intercept }, 0);
+ * const server = await listen(createRouter({ query, gateway }), 0); // composition/routes.ts
  */
 export function createGateway(deps: GatewayDeps): Gateway {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 64 });
@@ -333,7 +334,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
           mapper,
           meta,
           req,
-          region: scopeRegion(headers.authorization, url),
+          region: claimedScope(headers.authorization, url)?.region ?? '',
           suppressedUnauthenticated: admitted.suppressed,
         },
         undefined,
@@ -625,15 +626,10 @@ export function createGateway(deps: GatewayDeps): Gateway {
   };
 
   return {
-    intercept(req, res, meta) {
-      const url = req.url ?? '/';
-      if (url.startsWith('/credplane/')) return false;
-      const authorization =
-        typeof req.headers.authorization === 'string' ? req.headers.authorization : undefined;
-      const signingName = signingNameOf(authorization, url);
-      if (signingName === undefined || CONTROL_PLANE_SERVICES.has(signingName)) return false;
+    serves: (signingName) => deps.mapperFor(signingName) !== undefined,
+    take(req, res, meta, signingName) {
       const mapper = deps.mapperFor(signingName);
-      if (mapper === undefined) return false;
+      if (mapper === undefined) throw new Error(`no gateway mapper for '${signingName}'`);
       handle(req, res, meta, mapper).then(
         () => {
           // The object is built only when someone reads it (at `--log-level warn` nobody does).
@@ -671,7 +667,6 @@ export function createGateway(deps: GatewayDeps): Gateway {
           } else res.destroy();
         },
       );
-      return true;
     },
     close() {
       agent.destroy();
@@ -721,19 +716,6 @@ function originForm(url: string): string {
   const end = rest.search(/[/?]/);
   if (end < 0) return '/';
   return rest[end] === '/' ? rest.slice(end) : `/${rest.slice(end)}`;
-}
-
-function scopeRegion(authorization: string | undefined, url: string): string {
-  const source = authorization ?? decodeSafe(url);
-  return /Credential=[^/\s,&]+\/\d{8}\/([^/\s,&]+)\//.exec(source)?.[1] ?? '';
-}
-
-function decodeSafe(text: string): string {
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    return text;
-  }
 }
 
 /**

@@ -1,11 +1,7 @@
 /**
- * Reading a request's target and scope before its body: which service the client signed for
- * (the gateway takes every signed request that is not for credplane's own STS, IAM and EC2), and
- * the path and query split the way mappers and the re-signer need them.
+ * A gateway request's target: the path and query split the way mappers and the re-signer need them.
+ * Which requests are the gateway's is the route table's decision (`composition/routes.ts`).
  */
-
-/** Services the control plane answers itself; requests signed for them never reach the gateway. */
-export const CONTROL_PLANE_SERVICES: ReadonlySet<string> = new Set(['sts', 'iam', 'ec2']);
 
 /** SigV4 query parameters of a presigned URL: the gateway removes them before forwarding. */
 export const PRESIGN_PARAMETERS: ReadonlySet<string> = new Set([
@@ -17,36 +13,6 @@ export const PRESIGN_PARAMETERS: ReadonlySet<string> = new Set([
   'x-amz-signature',
   'x-amz-security-token',
 ]);
-
-const SCOPE = /Credential=[^/\s,&]+\/\d{8}\/[^/\s,&]+\/([A-Za-z0-9-]+)\/aws4_request/;
-const QUERY_SCOPE =
-  /[?&]X-Amz-Credential=[^&/]+(?:%2F|\/)\d{8}(?:%2F|\/)[^&/%]+(?:%2F|\/)([A-Za-z0-9-]+)(?:%2F|\/)aws4_request/i;
-
-/**
- * The signing name of a SigV4 request's credential scope, from the header or a presigned URL.
- *
- * @example
- * signingNameOf('AWS4-HMAC-SHA256 Credential=AKIA.../20261129/us-east-1/s3/aws4_request, ...', '/b/k'); // 's3'
- */
-export function signingNameOf(authorization: string | undefined, url: string): string | undefined {
-  if (authorization !== undefined) {
-    return SCOPE.exec(authorization)?.[1] ?? (S3_SIGV2_HEADER.test(authorization) ? 's3' : undefined);
-  }
-  if (!url.includes('?')) return undefined;
-  return QUERY_SCOPE.exec(url)?.[1] ?? (isS3SigV2Query(url) ? 's3' : undefined);
-}
-
-/**
- * S3's Signature Version 2 forms carry no service name, but only S3 uses them: the header
- * `Authorization: AWS AKID:signature` and the presigned `AWSAccessKeyId`/`Signature`/`Expires` query
- * ("Authenticating Requests (AWS Signature Version 2)", Amazon S3 API Reference). Other services'
- * Query SigV2 names `SignatureVersion`. They go to the S3 gateway, which refuses them in S3's shape.
- */
-const S3_SIGV2_HEADER = /^AWS [^\s:]+:/;
-
-function isS3SigV2Query(url: string): boolean {
-  return /[?&]AWSAccessKeyId=/.test(url) && /[?&]Signature=/.test(url) && !/[?&]SignatureVersion=/.test(url);
-}
 
 export interface RequestTarget {
   /** As received, still percent-encoded. */

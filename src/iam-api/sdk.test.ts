@@ -35,7 +35,7 @@ import { isAwsError } from '../errors.js';
 import { findAwsManagedPolicy } from '../catalog/aws-managed-policies.js';
 import { parseQuery } from '../protocol/query.js';
 import { queryError } from '../protocol/xml.js';
-import { listen, type RunningServer } from '../server/http.js';
+import { listen, type RunningServer } from '../http/server.js';
 import { handleIamAction } from './dispatch.js';
 import { IAM_NAMESPACE } from './serialize.js';
 import { ACCOUNT, READ_LOGS, TRUST_EC2, fakeContext, type FakeContext } from './test-support/context.js';

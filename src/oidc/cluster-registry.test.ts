@@ -4,7 +4,7 @@ import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { generateMasterKey } from '../crypto/index.js';
-import type { ApiRequest } from '../server/http.js';
+import type { ApiRequest } from '../http/types.js';
 import { openStore } from '../store/open.js';
 import { ClusterRegistry } from './cluster-registry.js';
 import { createCluster, STS_CLIENT_ID } from './create-cluster.js';

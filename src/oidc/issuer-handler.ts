@@ -2,7 +2,7 @@
  * The HTTP face of credplane's cluster issuers: `GET <issuer>/.well-known/openid-configuration`
  * and `GET <issuer>/openid/v1/jwks`, where `<issuer>` is `http://127.0.0.1:<port>/oidc/id/<ID>`.
  */
-import type { ApiRequest, ApiResponse } from '../server/http.js';
+import type { ApiRequest, ApiResponse } from '../http/types.js';
 import type { ClusterRegistry } from './cluster-registry.js';
 import { DISCOVERY_PATH, discoveryDocument, JWKS_PATH } from './discovery.js';
 

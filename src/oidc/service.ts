@@ -10,7 +10,7 @@ import { createOidcIssuerHandler } from './issuer-handler.js';
 import { chainJwksResolvers, createHttpJwksResolver } from './jwks-resolver.js';
 import { localClusterJwks, storeProviderLookup } from './provider-lookup.js';
 import { createWebIdentityVerifier, type WebIdentityVerifier } from './verify-web-identity-token.js';
-import type { ApiRequest, ApiResponse } from '../server/http.js';
+import type { ApiRequest, ApiResponse } from '../http/types.js';
 
 export interface OidcServiceOptions {
   dataDir: string;
@@ -29,7 +29,7 @@ export interface OidcService {
 /**
  * @example
  * const oidc = createOidcService({ dataDir, masterKey, store, partition: 'aws' });
- * createControlPlaneHandler({ ..., webIdentity: oidc.verifyWebIdentity, oidcIssuer: oidc.issuerHandler });
+ * createRouter({ query: createQueryApiHandler({ ..., webIdentity: oidc.verifyWebIdentity }), oidcIssuer: oidc.issuerHandler });
  */
 export function createOidcService(options: OidcServiceOptions): OidcService {
   const registry = new ClusterRegistry({

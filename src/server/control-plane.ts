@@ -1,6 +1,9 @@
 /**
- * The control plane's HTTP API: STS and IAM on one port, routed by the service the client signed
- * for (the credential scope), as `AWS_ENDPOINT_URL` pointing both SDK clients at one URL requires.
+ * The control plane's Query APIs: STS, IAM and EC2 on one port, told apart by the service the client
+ * signed for (the credential scope), as `AWS_ENDPOINT_URL` pointing every SDK client at one URL
+ * requires. The route table (`composition/routes.ts`) decides which requests come here and passes
+ * the signing service it read; this module authenticates, dispatches by service and `Action`, and
+ * commits each call's access-log event before answering.
  */
 import type { Logger } from 'pino';
 import { logQueryApiCall } from '../audit/query-api-record.js';
@@ -30,7 +33,7 @@ import { SignatureError } from '../sigv4/errors.js';
 import { SIGV4_REQUIRED_MESSAGE } from '../sigv4/parse-authorization.js';
 import { STS_NAMESPACE } from '../sts/context.js';
 import { handleStsAction, handleWebIdentityAction } from '../sts/dispatch.js';
-import type { ApiHandler, ApiRequest, ApiResponse } from './http.js';
+import type { ApiRequest, ApiResponse } from '../http/types.js';
 
 export interface ControlPlaneDeps {
   store: Store;
@@ -43,8 +46,6 @@ export interface ControlPlaneDeps {
   now?: () => number;
   /** Verifies `AssumeRoleWithWebIdentity` tokens; by default against the Store's OIDC providers over HTTP(S). */
   webIdentity?: WebIdentityVerifier;
-  /** Serves credplane's own OIDC issuers (discovery, JWKS); `undefined` for other paths. */
-  oidcIssuer?: (request: ApiRequest) => ApiResponse | undefined;
   /** The EC2 Query API (requests signed for `ec2`) and its public documents. */
   ec2?: Ec2Handler;
   /** Every STS, IAM and EC2 call that names an account goes here; the call is answered only once its event is committed, else refused (503). */
@@ -56,14 +57,6 @@ export interface ControlPlaneDeps {
 }
 
 const NAMESPACES: Record<string, string> = { sts: STS_NAMESPACE, iam: IAM_NAMESPACE };
-
-/** The service named by a SigV4 credential scope, from the header or a presigned query. */
-export function signedService(request: ApiRequest): string | undefined {
-  const auth = request.headers.authorization;
-  const source = typeof auth === 'string' ? auth : decodeURIComponentSafe(request.url);
-  const match = /Credential=[^/\s,]+\/\d{8}\/[^/\s,]+\/([A-Za-z0-9-]+)\/aws4_request/.exec(source);
-  return match?.[1];
-}
 
 const IAM_ACTION_SET: ReadonlySet<string> = new Set(IAM_ACTIONS);
 
@@ -86,14 +79,6 @@ function sigV2Service(request: ApiRequest): string | undefined {
   }
   const action = params.action ?? '';
   return EC2_ACTIONS.has(action) ? 'ec2' : IAM_ACTION_SET.has(action) ? 'iam' : 'sts';
-}
-
-function decodeURIComponentSafe(text: string): string {
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    return text;
-  }
 }
 
 function sourceAddress(address: string): string {
@@ -127,7 +112,21 @@ function serviceUnavailable(requestId: string, namespaceOrEc2: string): QueryRes
   return namespaceOrEc2 === 'ec2' ? ec2Error(error, requestId) : queryError(error, namespaceOrEc2, requestId);
 }
 
-export function createControlPlaneHandler(deps: ControlPlaneDeps): ApiHandler {
+/**
+ * The Query APIs' handler, given the signing service the request claims (`undefined`: it claims
+ * none; unsigned or Signature Version 2).
+ */
+export type QueryApiHandler = (
+  request: ApiRequest,
+  signedService: string | undefined,
+) => Promise<ApiResponse>;
+
+/**
+ * @example
+ * const query = createQueryApiHandler({ store, snapshot, policies, keyRing, partition: 'aws' });
+ * const server = await listen(createRouter({ query }), 0); // composition/routes.ts
+ */
+export function createQueryApiHandler(deps: ControlPlaneDeps): QueryApiHandler {
   const authOptions: AuthenticatorOptions = {
     snapshot: deps.snapshot,
     policies: deps.policies,
@@ -145,17 +144,11 @@ export function createControlPlaneHandler(deps: ControlPlaneDeps): ApiHandler {
       ...(deps.now === undefined ? {} : { now: deps.now }),
     });
 
-  return async (request: ApiRequest): Promise<ApiResponse> => {
-    const path = request.url.split('?', 1)[0];
-    if (request.method === 'GET' && path === '/health') {
-      return { status: 200, headers: { 'content-type': 'application/json' }, body: '{"status":"ok"}' };
-    }
-    const issuerResponse = deps.oidcIssuer?.(request);
-    if (issuerResponse !== undefined) return issuerResponse;
+  return async (request: ApiRequest, signedService: string | undefined): Promise<ApiResponse> => {
     let authed: AuthenticatedCaller | undefined;
     let webIdentityUser: { identityProvider: string; audience: string; subject: string } | undefined;
     // Every decision `authorize` makes for this request lands on the caller, for the access log.
-    const legacyService = signedService(request) === undefined ? sigV2Service(request) : undefined;
+    const legacyService = signedService === undefined ? sigV2Service(request) : undefined;
     const authenticated = async (services: readonly string[]): Promise<AuthenticatedCaller> => {
       if (legacyService !== undefined)
         throw new SignatureError('IncompleteSignature', SIGV4_REQUIRED_MESSAGE);
@@ -191,7 +184,7 @@ export function createControlPlaneHandler(deps: ControlPlaneDeps): ApiHandler {
       if (!committed) unauthenticated.restore(suppressed);
       return committed;
     };
-    const ec2Response = deps.ec2?.(request, signedService(request) ?? legacyService, authenticated);
+    const ec2Response = deps.ec2?.(request, signedService ?? legacyService, authenticated);
     if (ec2Response !== undefined) {
       if (deps.accessLog === undefined) return ec2Response;
       return ec2Response.then(async (response) => {
@@ -205,7 +198,7 @@ export function createControlPlaneHandler(deps: ControlPlaneDeps): ApiHandler {
         return serviceUnavailable(request.requestId, 'ec2');
       });
     }
-    const service = signedService(request) ?? legacyService ?? 'sts';
+    const service = signedService ?? legacyService ?? 'sts';
     const namespace = NAMESPACES[service] ?? STS_NAMESPACE;
     let action = '';
     let caller = '';

@@ -1,31 +1,23 @@
 /**
- * Builds and starts the control plane from its settings: master key, store (migrated), account,
- * admin key, key ring, read snapshot, HTTP listener on loopback, AWS config files. `stop()` undoes
- * it in reverse order, so SIGINT/SIGTERM shut down cleanly and a restart keeps every row.
+ * Start-up: everything around the plane that touches the machine. Makes the data directory, loads
+ * the master key (env or file), opens and migrates the store, seeds the account and the admin key,
+ * loads the instance identity key, builds the plane (`composition/plane.ts`, pure wiring), listens
+ * on loopback with its route table, writes the AWS config files and the metadata endpoints file,
+ * and starts the instances' metadata endpoints. `stop()` undoes it in reverse order, so
+ * SIGINT/SIGTERM (handled by `cli/up.ts`) shut down cleanly and a restart keeps every row.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { AccessLogQueue } from '../audit/queue.js';
-import { openSecret } from '../crypto/index.js';
-import { KeyRingService } from '../control/key-ring-service.js';
-import { PolicyCache } from '../control/policy-cache.js';
-import { Snapshot } from '../control/snapshot.js';
-import { findAwsManagedPolicy } from '../catalog/aws-managed-policies.js';
-import { createOidcService } from '../oidc/service.js';
-import { createEc2Handler } from '../ec2-api/dispatch.js';
+import { buildPlane } from '../composition/plane.js';
 import { loadIdentitySigner, removeEndpointsFile, writeEndpointsFile } from '../delivery/imds/files.js';
-import { createImdsService, type ImdsService } from '../delivery/imds/service.js';
-import { createLaunchService } from '../delivery/launch/service.js';
-import { buildAccessEvent } from '../audit/record.js';
+import type { ImdsService } from '../delivery/imds/service.js';
 import { emptyGatewaySettings, type GatewaySettings } from '../gateway/config.js';
-import { mapperForSigningName } from '../gateway/mapping/index.js';
-import { createGateway } from '../gateway/server.js';
+import { listen } from '../http/server.js';
 import { openStore } from '../store/open.js';
 import type { Store } from '../store/store.js';
 import { ensureAdminKey, writeAwsFiles, type AdminKey, type AwsFiles } from './admin.js';
-import { createControlPlaneHandler } from './control-plane.js';
-import { listen } from './http.js';
 import { loadMasterKey } from './master-key.js';
 
 export interface ControlPlaneSettings {
@@ -89,99 +81,29 @@ export async function startControlPlane(settings: ControlPlaneSettings): Promise
     }
     const admin = await ensureAdminKey(store, settings.accountId, master.key, settings.env);
 
-    const keyRing = new KeyRingService({ store, masterKey: master.key, now: () => new Date(now()) });
-    await keyRing.start();
-    cleanup.push(() => keyRing.stop());
-
-    const policies = new PolicyCache();
-    const snapshot = new Snapshot({
+    const plane = await buildPlane({
       store,
-      policies,
-      awsManaged: (arn) => findAwsManagedPolicy(arn),
-      openAdminSecret: (key) => openSecret(key.sealedSecret, key.accessKeyId, master.key),
-      now,
-    });
-    await snapshot.start();
-    cleanup.push(() => snapshot.stop());
-
-    // ECS container endpoint + task/function routes under /credplane/ (issue 5).
-    const launch = await createLaunchService({
-      store,
-      snapshot,
-      policies,
-      keyRing: keyRing.current,
-      partition,
-      region: settings.region,
-      now,
-      ...(settings.logger === undefined ? {} : { logger: settings.logger }),
-      ...(settings.lambdaConcurrency === undefined
-        ? {}
-        : { maxConcurrentInvocations: settings.lambdaConcurrency }),
-      accessLog,
-    });
-    cleanup.push(() => launch.close());
-
-    const oidc = createOidcService({
-      dataDir: settings.dataDir,
       masterKey: master.key,
-      store,
-      partition,
-      now,
-    });
-    // EC2 instances: one metadata endpoint each, plus the EC2 Query API (issue 4).
-    const identity = loadIdentitySigner(settings.dataDir);
-    const imds = createImdsService({
-      store,
-      snapshot,
-      keyRing: keyRing.current,
       accountId: settings.accountId,
       region: settings.region,
-      partition,
-      identity,
-      now,
-      ...settings.imds,
-      onError: (err) => settings.logger?.error({ err }, 'imds'),
-      accessLog,
-    });
-    const handler = createControlPlaneHandler({
-      webIdentity: oidc.verifyWebIdentity,
-      oidcIssuer: oidc.issuerHandler,
-      ec2: createEc2Handler({
-        store,
-        keyRing: keyRing.current,
-        partition,
-        identityCertificatePem: identity.certificatePem,
-      }),
-      store,
-      snapshot,
-      policies,
-      keyRing,
       partition,
       now,
       ...(settings.logger === undefined ? {} : { logger: settings.logger }),
       accessLog,
-      region: settings.region,
+      oidcDataDir: settings.dataDir,
+      identity: loadIdentitySigner(settings.dataDir),
+      imds: settings.imds ?? {},
+      gateway: settings.gateway ?? emptyGatewaySettings(),
+      launch:
+        settings.lambdaConcurrency === undefined ? {} : { lambdaConcurrency: settings.lambdaConcurrency },
     });
-    // AWS service calls (signed for anything but sts/iam/ec2) on the same port, before their body is read.
-    const gateway = createGateway({
-      settings: settings.gateway ?? emptyGatewaySettings(),
-      mapperFor: mapperForSigningName,
-      authenticator: { snapshot, policies, keyRing: keyRing.current, partition, now },
-      keyRing: keyRing.current,
-      partition,
-      accountId: settings.accountId,
-      record: buildAccessEvent,
-      sink: accessLog,
-      now,
-      ...(settings.logger === undefined ? {} : { logger: settings.logger }),
-    });
-    cleanup.push(() => gateway.close());
+    cleanup.push(() => plane.close());
+    const { imds, launch } = plane;
+    if (imds === undefined || launch === undefined)
+      throw new Error('the plane was built without IMDS or launch');
+
     const server = await listen(
-      {
-        handler: launch.wrap(handler),
-        intercept: gateway.intercept,
-        ...(settings.logger ? { logger: settings.logger } : {}),
-      },
+      { ...plane.router, ...(settings.logger ? { logger: settings.logger } : {}) },
       settings.port,
     );
     cleanup.push(() => server.close());

@@ -19,7 +19,7 @@ import { storeProviderLookup } from '../oidc/provider-lookup.js';
 import { createWebIdentityVerifier, type WebIdentityVerifier } from '../oidc/verify-web-identity-token.js';
 import { mintServiceAccountToken } from '../oidc/service-account-token.js';
 import { activeSigningKey, generateSigningKey, type SigningKey } from '../oidc/signing-keys.js';
-import { listen, type RunningServer } from '../server/http.js';
+import { listen, type RunningServer } from '../http/server.js';
 import {
   ACCOUNT,
   createTestPlane,

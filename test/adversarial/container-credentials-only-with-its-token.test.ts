@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createContainerCredentialsServer } from '../../src/delivery/container/server.js';
 import { TaskRegistry, type Task, type TaskDefinition } from '../../src/delivery/container/tasks.js';
 import { WorkloadIssuer } from '../../src/delivery/workload-issuer.js';
-import type { RunningServer } from '../../src/server/http.js';
+import type { RunningServer } from '../../src/http/server.js';
 import { ACCOUNT, createTestPlane, type TestPlane } from '../../src/server/test-support/plane.js';
 
 let plane: TestPlane;

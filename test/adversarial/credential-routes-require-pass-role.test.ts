@@ -112,7 +112,7 @@ async function call(
     route.split('/')[2]!,
     new Date(plane.clock.now),
   );
-  const response = await launch.wrap(() => ({ status: 599 }))({
+  const response = await launch.admin({
     method: 'POST',
     url: route,
     rawHeaders: Object.entries(headers).flat(),

@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RuntimeApi } from '../../src/delivery/lambda/runtime-api.js';
-import type { ApiResponse } from '../../src/server/http.js';
+import type { ApiResponse } from '../../src/http/types.js';
 
 const arn = (name: string) => `arn:aws:lambda:us-east-1:123456789012:function:${name}`;
 const apis: RuntimeApi[] = [];

@@ -19,7 +19,7 @@ import { ClusterRegistry, type Cluster } from '../../src/oidc/cluster-registry.j
 import { createCluster } from '../../src/oidc/create-cluster.js';
 import { mintServiceAccountToken } from '../../src/oidc/service-account-token.js';
 import { activeSigningKey } from '../../src/oidc/signing-keys.js';
-import type { ApiHandler } from '../../src/server/http.js';
+import type { ApiHandler } from '../../src/http/types.js';
 import { ACCOUNT, createTestPlane, type TestPlane } from '../../src/server/test-support/plane.js';
 
 const AUD = 'pods.eks.amazonaws.com';

@@ -25,7 +25,7 @@ import type { AccessRecordInput } from '../../src/audit/types.js';
 import { mapperForSigningName } from '../../src/gateway/mapping/index.js';
 import { createGateway, type Gateway } from '../../src/gateway/server.js';
 import { testGatewayDeps } from '../../src/gateway/test-support/deps.js';
-import { listen, type RunningServer } from '../../src/server/http.js';
+import { listen, type RunningServer } from '../../src/http/server.js';
 import {
   ACCOUNT,
   createTestPlane,
@@ -108,7 +108,7 @@ beforeAll(async () => {
       ACCOUNT,
     ),
   );
-  server = await listen({ handler: plane.handler, intercept: gateway.intercept }, 0);
+  server = await listen(plane.withGateway(gateway), 0);
   s3 = new S3Client({
     region: 'us-east-1',
     endpoint: server.url,

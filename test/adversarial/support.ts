@@ -8,7 +8,7 @@ import type { AccessRecordInput } from '../../src/audit/types.js';
 import { mapperForSigningName } from '../../src/gateway/mapping/index.js';
 import { createGateway, type Gateway } from '../../src/gateway/server.js';
 import { testGatewayDeps } from '../../src/gateway/test-support/deps.js';
-import { listen, type RunningServer } from '../../src/server/http.js';
+import { listen, type RunningServer } from '../../src/http/server.js';
 import {
   ACCOUNT,
   createTestPlane,
@@ -121,7 +121,7 @@ export async function startGatewayLab(prefix: string): Promise<GatewayLab> {
       ACCOUNT,
     ),
   );
-  const server = await listen({ handler: plane.handler, intercept: gateway.intercept }, 0);
+  const server = await listen(plane.withGateway(gateway), 0);
   return {
     moto,
     plane,

@@ -10,7 +10,7 @@
 import { randomBytes } from 'node:crypto';
 import { constantTimeEqual } from '../../crypto/constant-time.js';
 import { AwsError } from '../../errors.js';
-import type { ApiRequest, ApiResponse } from '../../server/http.js';
+import type { ApiRequest, ApiResponse } from '../../http/types.js';
 import { isoSeconds } from '../../sts/credentials-xml.js';
 import type { WorkloadCredentials } from '../workload-issuer.js';
 

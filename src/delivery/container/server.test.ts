@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ACCOUNT, createTestPlane, xmlValue, type TestPlane } from '../../server/test-support/plane.js';
-import type { ApiHandler, ApiResponse } from '../../server/http.js';
+import type { ApiHandler, ApiResponse } from '../../http/types.js';
 import { WorkloadIssuer } from '../workload-issuer.js';
 import { createContainerCredentialsHandler, createContainerCredentialsServer } from './server.js';
 import { TaskRegistry, type TaskDefinition } from './tasks.js';

@@ -9,13 +9,8 @@
  */
 import type { Logger } from 'pino';
 import { AwsError } from '../../errors.js';
-import {
-  listen,
-  type ApiHandler,
-  type ApiRequest,
-  type ApiResponse,
-  type RunningServer,
-} from '../../server/http.js';
+import { listen, type RunningServer } from '../../http/server.js';
+import type { ApiHandler, ApiRequest, ApiResponse } from '../../http/types.js';
 import {
   authorizationOf,
   checkAuthorization,

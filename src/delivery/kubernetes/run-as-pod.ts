@@ -25,7 +25,7 @@ import { openSecret } from '../../crypto/index.js';
 import { KeyRingService } from '../../control/key-ring-service.js';
 import { PolicyCache } from '../../control/policy-cache.js';
 import { Snapshot } from '../../control/snapshot.js';
-import type { RunningServer } from '../../server/http.js';
+import type { RunningServer } from '../../http/server.js';
 import {
   createPodIdentityAgentServer,
   POD_IDENTITY_AUDIENCE,

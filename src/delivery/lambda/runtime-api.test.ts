@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ApiResponse } from '../../server/http.js';
+import type { ApiResponse } from '../../http/types.js';
 import { RuntimeApi } from './runtime-api.js';
 
 const ARN = 'arn:aws:lambda:us-east-1:123456789012:function:fn';

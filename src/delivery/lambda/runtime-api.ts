@@ -7,13 +7,8 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { AwsError } from '../../errors.js';
-import {
-  listen,
-  type ApiHandler,
-  type ApiRequest,
-  type ApiResponse,
-  type RunningServer,
-} from '../../server/http.js';
+import { listen, type RunningServer } from '../../http/server.js';
+import type { ApiHandler, ApiRequest, ApiResponse } from '../../http/types.js';
 
 const BASE = '/2018-06-01/runtime';
 /** Lambda's synchronous response payload limit. */

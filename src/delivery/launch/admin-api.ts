@@ -15,7 +15,7 @@ import { authenticate } from '../../control/authenticate.js';
 import { authorize, type AuthorizeInput } from '../../control/authorize.js';
 import type { KeyRing } from '../../crypto/index.js';
 import { AwsError, ValidationError } from '../../errors.js';
-import type { ApiRequest, ApiResponse } from '../../server/http.js';
+import type { ApiRequest, ApiResponse } from '../../http/types.js';
 import { errorResponse, jsonResponse } from '../container/protocol.js';
 
 export const ADMIN_PREFIX = '/credplane/';

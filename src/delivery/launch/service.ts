@@ -1,19 +1,21 @@
 /**
- * The workload launch service `start.ts` wires in: the ECS container endpoint and the task and
- * function routes under `/credplane/` on the control plane's port, in front of its handler.
+ * The workload launch service the composition root wires in: the ECS container endpoint, and the
+ * task and function routes of the admin API, which the route table (`composition/routes.ts`) gives
+ * every `/credplane/` request on the control plane's port.
  */
 import type { Logger } from 'pino';
 import type { PolicyCache } from '../../control/policy-cache.js';
 import type { Snapshot } from '../../control/snapshot.js';
 import type { KeyRing } from '../../crypto/index.js';
-import type { ApiHandler } from '../../server/http.js';
+import type { ApiHandler } from '../../http/types.js';
 import type { Store } from '../../store/store.js';
 import { createContainerService, type ContainerService } from '../container/service.js';
 import { functionRoutes } from '../lambda/admin-routes.js';
 import { FunctionHost } from '../lambda/function-host.js';
 import type { AccessLogSink } from '../../audit/types.js';
 import { WorkloadIssuer } from '../workload-issuer.js';
-import { createAdminApi } from './admin-api.js';
+import { errorResponse } from '../container/protocol.js';
+import { createAdminApi, UnknownOperationError } from './admin-api.js';
 
 export interface LaunchServiceOptions {
   store: Store;
@@ -34,8 +36,8 @@ export interface LaunchServiceOptions {
 
 export interface LaunchService {
   container: ContainerService;
-  /** `handler` with the `/credplane/` routes in front of it. */
-  wrap(handler: ApiHandler): ApiHandler;
+  /** The admin API: every `/credplane/` request (`UnknownOperationException` for a path no route serves). */
+  admin: ApiHandler;
   /** The control plane's URL once it listens: functions get it as `AWS_ENDPOINT_URL`. */
   setControlPlaneUrl(url: string): void;
   close(): Promise<void>;
@@ -44,7 +46,7 @@ export interface LaunchService {
 /**
  * @example
  * const launch = await createLaunchService({ store, snapshot, policies, keyRing: keyRing.current, partition, region });
- * const server = await listen({ handler: launch.wrap(controlPlaneHandler) }, port);
+ * const server = await listen(createRouter({ query, admin: launch.admin }), port);
  */
 export async function createLaunchService(options: LaunchServiceOptions): Promise<LaunchService> {
   const now = options.now === undefined ? {} : { now: options.now };
@@ -100,7 +102,7 @@ export async function createLaunchService(options: LaunchServiceOptions): Promis
   );
   return {
     container,
-    wrap: (handler) => (request) => admin(request) ?? handler(request),
+    admin: (request) => admin(request) ?? errorResponse(new UnknownOperationError()),
     setControlPlaneUrl: (url) => {
       controlPlaneUrl = url;
     },

@@ -8,7 +8,7 @@ import { ClusterRegistry, type Cluster } from '../../oidc/cluster-registry.js';
 import { createCluster } from '../../oidc/create-cluster.js';
 import { mintServiceAccountToken } from '../../oidc/service-account-token.js';
 import { activeSigningKey, generateSigningKey } from '../../oidc/signing-keys.js';
-import type { ApiHandler, ApiRequest } from '../../server/http.js';
+import type { ApiHandler, ApiRequest } from '../../http/types.js';
 import { ACCOUNT, createTestPlane, xmlValue, type TestPlane } from '../../server/test-support/plane.js';
 import { WorkloadIssuer } from '../workload-issuer.js';
 import { createPodIdentityAgentHandler, podSessionName } from './agent.js';

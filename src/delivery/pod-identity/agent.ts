@@ -19,13 +19,8 @@ import { AwsError } from '../../errors.js';
 import type { Cluster, ClusterRegistry } from '../../oidc/cluster-registry.js';
 import { serviceAccountSubject, type KubernetesClaim } from '../../oidc/service-account-token.js';
 import type { Store } from '../../store/store.js';
-import {
-  listen,
-  type ApiHandler,
-  type ApiRequest,
-  type ApiResponse,
-  type RunningServer,
-} from '../../server/http.js';
+import { listen, type RunningServer } from '../../http/server.js';
+import type { ApiHandler, ApiRequest, ApiResponse } from '../../http/types.js';
 import { credentialsResponse } from '../container/protocol.js';
 import { RefreshingSource } from '../refreshing-source.js';
 import type { WorkloadCredentials, WorkloadIssuer } from '../workload-issuer.js';

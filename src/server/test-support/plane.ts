@@ -1,22 +1,23 @@
 /**
  * An in-process control plane over an in-memory store, and a SigV4 client for it, for tests that
- * exercise the real handler (verification, authorization, STS/IAM) without opening a port.
+ * exercise the real route table and handlers (verification, authorization, STS/IAM/EC2) without
+ * opening a port: built by the composition root `credplane up` uses (`composition/plane.ts`).
  */
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { randomUUID } from 'node:crypto';
 import type { AccessLogSink } from '../../audit/types.js';
-import { generateMasterKey, openSecret, type KeyRing } from '../../crypto/index.js';
-import { KeyRingService } from '../../control/key-ring-service.js';
-import { PolicyCache } from '../../control/policy-cache.js';
-import { Snapshot } from '../../control/snapshot.js';
-import { findAwsManagedPolicy } from '../../catalog/aws-managed-policies.js';
+import { generateMasterKey, type KeyRing } from '../../crypto/index.js';
+import type { Snapshot } from '../../control/snapshot.js';
 import type { WebIdentityVerifier } from '../../oidc/verify-web-identity-token.js';
 import { openStore } from '../../store/open.js';
 import type { Store } from '../../store/store.js';
 import { ensureAdminKey, type AdminKey } from '../admin.js';
-import { createControlPlaneHandler } from '../control-plane.js';
-import type { ApiHandler, ApiResponse } from '../http.js';
+import { buildPlane } from '../../composition/plane.js';
+import { createRouter } from '../../composition/routes.js';
+import type { Gateway } from '../../gateway/server.js';
+import type { HttpServerOptions } from '../../http/server.js';
+import type { ApiHandler, ApiResponse } from '../../http/types.js';
 
 export const ACCOUNT = '123456789012';
 
@@ -30,7 +31,10 @@ export interface TestPlane {
   store: Store;
   snapshot: Snapshot;
   keyRing: () => KeyRing;
+  /** The control plane's port through the route table, without a gateway. */
   handler: ApiHandler;
+  /** `listen` options for the port through the route table, with `gateway` in it. */
+  withGateway(gateway: Gateway): HttpServerOptions;
   admin: AdminKey;
   clock: { now: number };
   call(
@@ -56,27 +60,19 @@ export async function createTestPlane(
   await store.createAccount({ accountId: ACCOUNT });
   const admin = await ensureAdminKey(store, ACCOUNT, masterKey, {});
   const clock = { now: Date.now() };
-  const keyRing = new KeyRingService({ store, masterKey, now: () => new Date(clock.now) });
-  await keyRing.start();
-  const policies = new PolicyCache();
-  const snapshot = new Snapshot({
+  // The composition root `credplane up` builds, without the parts that open ports or files.
+  const plane = await buildPlane({
     store,
-    policies,
-    awsManaged: findAwsManagedPolicy,
-    openAdminSecret: (key) => openSecret(key.sealedSecret, key.accessKeyId, masterKey),
-    now: () => clock.now,
-  });
-  await snapshot.start();
-  const handler = createControlPlaneHandler({
-    store,
-    snapshot,
-    policies,
-    keyRing,
+    masterKey,
+    accountId: ACCOUNT,
+    region: 'us-east-1',
     partition: 'aws',
     now: () => clock.now,
     ...(options.accessLog === undefined ? {} : { accessLog: options.accessLog }),
     ...(options.webIdentity === undefined ? {} : { webIdentity: options.webIdentity }),
   });
+  const { snapshot, keyRing } = plane;
+  const { handler } = plane.router;
 
   async function call(
     service: 'sts' | 'iam',
@@ -117,12 +113,12 @@ export async function createTestPlane(
     snapshot,
     keyRing: keyRing.current,
     handler,
+    withGateway: (gateway) => createRouter({ ...plane.handlers, gateway }),
     admin,
     clock,
     call,
     close: async () => {
-      snapshot.stop();
-      keyRing.stop();
+      await plane.close();
       await store.close();
     },
   };

@@ -5,7 +5,7 @@
  */
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { BodyTooLargeError, readBody, TOO_LARGE_HEADERS } from '../../../server/http.js';
+import { BodyTooLargeError, readBody, TOO_LARGE_HEADERS } from '../../../http/body.js';
 import { BadAdmissionReviewError, reviewPodAdmission, type AdmissionOptions } from './admission.js';
 import type { WebhookTls } from './certificates.js';
 

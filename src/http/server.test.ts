@@ -1,6 +1,6 @@
 import http from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
-import { listen, type RunningServer } from './http.js';
+import { listen, type RunningServer } from './server.js';
 
 let server: RunningServer | undefined;
 afterEach(async () => {

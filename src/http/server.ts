@@ -1,36 +1,15 @@
 /**
- * The HTTP surface every credplane API shares: a bounded body reader, request ids, loopback-only
- * binding by default, and an error boundary that never leaks a stack or a secret to the client.
- *
- * Handlers are plain functions from `ApiRequest` to `ApiResponse`, so every API is testable in
- * process (call the handler) and across processes (through `listen`).
+ * The HTTP server every credplane port uses: request ids, loopback-only binding by default, a
+ * bounded body (`body.ts`), and an error boundary that never leaks a stack or a secret to the
+ * client. The bottom layer: it imports nothing from credplane but its own request/response types
+ * (`types.ts`), so every API, the gateway and the delivery endpoints can build on it.
  */
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
-
-export interface ApiRequest {
-  method: string;
-  /** Path and query exactly as received (SigV4 canonicalizes from the raw form). */
-  url: string;
-  /** Header names and values in arrival order, as node's `rawHeaders`. */
-  rawHeaders: readonly string[];
-  /** Lower-cased header lookup; repeated headers joined with `,` as node does. */
-  headers: http.IncomingHttpHeaders;
-  body: Buffer;
-  remoteAddress: string;
-  requestId: string;
-  receivedAt: number;
-}
-
-export interface ApiResponse {
-  status: number;
-  headers?: Record<string, string>;
-  body?: string | Buffer;
-}
-
-export type ApiHandler = (request: ApiRequest) => Promise<ApiResponse> | ApiResponse;
+import { BodyTooLargeError, readBody, TOO_LARGE_HEADERS } from './body.js';
+import type { ApiHandler, ApiResponse, RequestMeta } from './types.js';
 
 export interface HttpServerOptions {
   handler: ApiHandler;
@@ -44,12 +23,6 @@ export interface HttpServerOptions {
   intercept?: (req: http.IncomingMessage, res: http.ServerResponse, meta: RequestMeta) => boolean;
 }
 
-/** What the server assigns every request before any handler sees it. */
-export interface RequestMeta {
-  requestId: string;
-  receivedAt: number;
-}
-
 export interface RunningServer {
   readonly port: number;
   readonly host: string;
@@ -58,45 +31,6 @@ export interface RunningServer {
 }
 
 const DEFAULT_MAX_BODY = 1024 * 1024;
-
-export class BodyTooLargeError extends Error {}
-
-/** Headers of a 413: the unread rest of the body makes the connection unusable for another request. */
-export const TOO_LARGE_HEADERS: Readonly<Record<string, string>> = {
-  'content-type': 'text/plain',
-  connection: 'close',
-};
-
-/**
- * Read a request body, refusing more than `limit` bytes without buffering them. Past the limit the
- * rest is read and dropped rather than the socket destroyed, so the client receives the caller's
- * 413 (sent with {@link TOO_LARGE_HEADERS}, which closes the connection once it is written) instead
- * of a reset.
- */
-export function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const declared = Number(req.headers['content-length']);
-    if (Number.isFinite(declared) && declared > limit) {
-      reject(new BodyTooLargeError());
-      req.resume();
-      return;
-    }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      if (size > limit) return;
-      size += chunk.length;
-      if (size > limit) {
-        chunks.length = 0;
-        reject(new BodyTooLargeError());
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
-}
 
 /**
  * Start a server on `host:port` (default 127.0.0.1, port 0 = any free port).

@@ -1,0 +1,208 @@
+/**
+ * The composition root: builds the control plane from a config object (an open store, the master
+ * key, the account and region, which optional parts to wire) as pure wiring: no port of its own
+ * opened, no file read or written, no signal handled. Start-up (`server/start.ts`) loads the
+ * master key, opens the store, then builds the plane here and listens with `plane.router`; the
+ * in-process tests (`server/test-support/plane.ts`) build it here too, so they go through the
+ * same route table (`routes.ts`) and the same handlers as `credplane up`.
+ */
+import type { Logger } from 'pino';
+import type { AccessLogSink } from '../audit/types.js';
+import { buildAccessEvent } from '../audit/record.js';
+import { findAwsManagedPolicy } from '../catalog/aws-managed-policies.js';
+import { KeyRingService } from '../control/key-ring-service.js';
+import { PolicyCache } from '../control/policy-cache.js';
+import { Snapshot } from '../control/snapshot.js';
+import { openSecret, type MasterKey } from '../crypto/index.js';
+import type { IdentitySigner } from '../delivery/imds/identity.js';
+import { createImdsService, type ImdsService } from '../delivery/imds/service.js';
+import { createLaunchService, type LaunchService } from '../delivery/launch/service.js';
+import { createEc2Handler } from '../ec2-api/dispatch.js';
+import type { GatewaySettings } from '../gateway/config.js';
+import { mapperForSigningName } from '../gateway/mapping/index.js';
+import { createGateway, type Gateway } from '../gateway/server.js';
+import { createOidcService } from '../oidc/service.js';
+import type { WebIdentityVerifier } from '../oidc/verify-web-identity-token.js';
+import { createQueryApiHandler } from '../server/control-plane.js';
+import type { Store } from '../store/store.js';
+import { createRouter, type RouteHandlers } from './routes.js';
+
+export interface PlaneConfig {
+  /** Open and migrated; the plane never closes it. */
+  store: Store;
+  masterKey: MasterKey;
+  accountId: string;
+  region: string;
+  partition: string;
+  /** The plane's clock (epoch ms): tests move it, `CREDPLANE_CLOCK_OFFSET_SECONDS` shifts it. */
+  now: () => number;
+  logger?: Logger;
+  /** Every decision and credential delivery is offered here; nothing is logged without it. */
+  accessLog?: AccessLogSink;
+  /** Verifies `AssumeRoleWithWebIdentity` tokens; by default credplane's own issuers, then the Store's providers over HTTP(S). */
+  webIdentity?: WebIdentityVerifier;
+  /**
+   * Where credplane's own EKS clusters' issuer keys live (`oidc/cluster-registry.ts`, read when a
+   * request needs them). Without it no issuer is served.
+   */
+  oidcDataDir?: string;
+  /** The key that signs EC2 instance identity documents; without it, no certificate row and no IMDS. */
+  identity?: IdentitySigner;
+  /** The EC2 instances' metadata endpoints (built, not started: `imds.start()` listens). */
+  imds?: { credentialSeconds?: number; refreshBeforeSeconds?: number };
+  /** The gateway's backends and modes; without it, no gateway row. */
+  gateway?: GatewaySettings;
+  /**
+   * ECS tasks and Lambda functions (the `/credplane/` admin API). Its container endpoint opens its
+   * own loopback port when built.
+   */
+  launch?: { lambdaConcurrency?: number };
+}
+
+export interface Plane {
+  keyRing: KeyRingService;
+  policies: PolicyCache;
+  snapshot: Snapshot;
+  /** The handlers the route table names (`routes.ts`). */
+  handlers: RouteHandlers;
+  /** The control plane's port as `listen` options. */
+  router: ReturnType<typeof createRouter>;
+  gateway?: Gateway;
+  launch?: LaunchService;
+  imds?: ImdsService;
+  /** Stops what `buildPlane` started, in reverse; the store stays open. */
+  close(): Promise<void>;
+}
+
+/**
+ * @example
+ * const plane = await buildPlane({ store, masterKey, accountId, region: 'us-east-1', partition: 'aws', now: Date.now });
+ * const server = await listen(plane.router, 0);
+ */
+export async function buildPlane(config: PlaneConfig): Promise<Plane> {
+  const { store, masterKey, partition, now } = config;
+  const logger = config.logger === undefined ? {} : { logger: config.logger };
+  const accessLog = config.accessLog === undefined ? {} : { accessLog: config.accessLog };
+  const cleanup: (() => Promise<void> | void)[] = [];
+  const close = async (): Promise<void> => {
+    for (const step of cleanup.splice(0).reverse()) await step();
+  };
+  try {
+    const keyRing = new KeyRingService({ store, masterKey, now: () => new Date(now()) });
+    await keyRing.start();
+    cleanup.push(() => keyRing.stop());
+
+    const policies = new PolicyCache();
+    const snapshot = new Snapshot({
+      store,
+      policies,
+      awsManaged: (arn) => findAwsManagedPolicy(arn),
+      openAdminSecret: (key) => openSecret(key.sealedSecret, key.accessKeyId, masterKey),
+      now,
+    });
+    await snapshot.start();
+    cleanup.push(() => snapshot.stop());
+
+    const launch =
+      config.launch === undefined
+        ? undefined
+        : await createLaunchService({
+            store,
+            snapshot,
+            policies,
+            keyRing: keyRing.current,
+            partition,
+            region: config.region,
+            now,
+            ...logger,
+            ...(config.launch.lambdaConcurrency === undefined
+              ? {}
+              : { maxConcurrentInvocations: config.launch.lambdaConcurrency }),
+            ...accessLog,
+          });
+    if (launch !== undefined) cleanup.push(() => launch.close());
+
+    const oidc =
+      config.oidcDataDir === undefined
+        ? undefined
+        : createOidcService({ dataDir: config.oidcDataDir, masterKey, store, partition, now });
+    const webIdentity = config.webIdentity ?? oidc?.verifyWebIdentity;
+
+    const imds =
+      config.identity === undefined || config.imds === undefined
+        ? undefined
+        : createImdsService({
+            store,
+            snapshot,
+            keyRing: keyRing.current,
+            accountId: config.accountId,
+            region: config.region,
+            partition,
+            identity: config.identity,
+            now,
+            ...config.imds,
+            onError: (err) => config.logger?.error({ err }, 'imds'),
+            ...accessLog,
+          });
+
+    const query = createQueryApiHandler({
+      ...(webIdentity === undefined ? {} : { webIdentity }),
+      ec2: createEc2Handler({
+        store,
+        keyRing: keyRing.current,
+        partition,
+        ...(config.identity === undefined ? {} : { identityCertificatePem: config.identity.certificatePem }),
+      }),
+      store,
+      snapshot,
+      policies,
+      keyRing,
+      partition,
+      now,
+      ...logger,
+      ...accessLog,
+      region: config.region,
+    });
+
+    if (config.gateway !== undefined && config.accessLog === undefined) {
+      throw new Error('the gateway records every decision: give the plane an access log');
+    }
+    const gateway =
+      config.gateway === undefined || config.accessLog === undefined
+        ? undefined
+        : createGateway({
+            settings: config.gateway,
+            mapperFor: mapperForSigningName,
+            authenticator: { snapshot, policies, keyRing: keyRing.current, partition, now },
+            keyRing: keyRing.current,
+            partition,
+            accountId: config.accountId,
+            record: buildAccessEvent,
+            sink: config.accessLog,
+            now,
+            ...logger,
+          });
+    if (gateway !== undefined) cleanup.push(() => gateway.close());
+
+    const handlers: RouteHandlers = {
+      query,
+      ...(launch === undefined ? {} : { admin: launch.admin }),
+      ...(gateway === undefined ? {} : { gateway }),
+      ...(oidc === undefined ? {} : { oidcIssuer: oidc.issuerHandler }),
+    };
+    return {
+      keyRing,
+      policies,
+      snapshot,
+      handlers,
+      router: createRouter(handlers),
+      ...(gateway === undefined ? {} : { gateway }),
+      ...(launch === undefined ? {} : { launch }),
+      ...(imds === undefined ? {} : { imds }),
+      close,
+    };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
