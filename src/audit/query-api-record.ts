@@ -1,12 +1,13 @@
 /**
  * The access-log input for one request to the control plane's Query APIs (STS, IAM, EC2): what
  * was asked, by whom, what policy decided (the checks `authorize` recorded on the caller), and
- * how it ended (the response document's error code, or its result as `responseElements`).
+ * how it ended (the response's error code, or its result as `responseElements`).
  */
 import type { AuthenticatedCaller } from '../control/authenticate.js';
 import type { JsonValue } from '../iam/types.js';
 import type { ApiRequest } from '../server/http.js';
-import { queryErrorOf, queryRequestParameters, queryResponseElements } from './query-wire.js';
+import type { QueryOutcome } from '../protocol/xml.js';
+import { queryRequestParameters, queryResultElements } from './query-wire.js';
 import { buildAccessEvent } from './record.js';
 import type { AccessChannel, AccessLogSink, AccessRecordInput } from './types.js';
 
@@ -18,7 +19,8 @@ export interface QueryApiCall {
   request: ApiRequest;
   /** The verified caller; absent for unsigned `AssumeRoleWithWebIdentity`. */
   auth?: AuthenticatedCaller;
-  response: { status: number; body: string };
+  /** The response's status and what it said (its result members or error), as the handler built it. */
+  response: { status: number; outcome: QueryOutcome };
   /** The region when there is no signature to take it from. */
   region: string;
   /** The account when there is no caller (the role's account for web identity). */
@@ -93,13 +95,13 @@ export function queryApiRecord(call: QueryApiCall): AccessRecordInput | undefine
   const target = auth === undefined ? roleOfArn(pairs.find(([name]) => name === 'RoleArn')?.[1]) : undefined;
   const accountId = call.accountId ?? target?.accountId;
   if (auth === undefined && accountId === undefined) return undefined;
-  const error = response.status >= 400 ? queryErrorOf(response.body) : undefined;
+  const error = response.status >= 400 ? response.outcome.error : undefined;
   const decisions = auth?.decisions ?? [];
   const denied =
     (error !== undefined && DENIED.has(error.code)) || decisions.some((d) => d.decision.decision !== 'Allow');
   const responseElements =
-    error === undefined && recordsResponse(call.action)
-      ? queryResponseElements(response.body, call.action)
+    error === undefined && recordsResponse(call.action) && response.outcome.result !== undefined
+      ? queryResultElements(response.outcome.result)
       : undefined;
   const resources = [
     ...new Set(decisions.map((d) => d.resource).filter((r) => r.startsWith('arn:') && !r.includes('*'))),

@@ -24,7 +24,7 @@ import { createHttpJwksResolver } from '../oidc/jwks-resolver.js';
 import { storeProviderLookup } from '../oidc/provider-lookup.js';
 import { createWebIdentityVerifier, type WebIdentityVerifier } from '../oidc/verify-web-identity-token.js';
 import { parseQuery, type QueryParams } from '../protocol/query.js';
-import { queryError, type QueryResponse } from '../protocol/xml.js';
+import { queryError, type QueryOutcome, type QueryResponse } from '../protocol/xml.js';
 import type { Store } from '../store/store.js';
 import { SignatureError } from '../sigv4/errors.js';
 import { SIGV4_REQUIRED_MESSAGE } from '../sigv4/parse-authorization.js';
@@ -166,7 +166,7 @@ export function createControlPlaneHandler(deps: ControlPlaneDeps): ApiHandler {
     const logged = async (
       service: string,
       action: string,
-      response: ApiResponse & { body: string },
+      response: { status: number; outcome: QueryOutcome },
     ): Promise<boolean> => {
       if (deps.accessLog === undefined) return true;
       // Nobody authenticated (no signature, no verified token): within a budget, or not logged at all.
@@ -195,11 +195,7 @@ export function createControlPlaneHandler(deps: ControlPlaneDeps): ApiHandler {
     if (ec2Response !== undefined) {
       if (deps.accessLog === undefined) return ec2Response;
       return ec2Response.then(async (response) => {
-        const body = typeof response.body === 'string' ? response.body : String(response.body ?? '');
-        if (
-          authed === undefined ||
-          (await logged('ec2', readParams(request).action ?? '', { ...response, body }))
-        ) {
+        if (authed === undefined || (await logged('ec2', readParams(request).action ?? '', response))) {
           return response;
         }
         return serviceUnavailable(request.requestId, 'ec2');
