@@ -17,6 +17,8 @@ export interface QueryApiCall {
   service: string;
   action: string;
   request: ApiRequest;
+  /** The request's Query parameters as the handler read them, every pair in arrival order. */
+  parameters: readonly (readonly [string, string])[];
   /** The verified caller; absent for unsigned `AssumeRoleWithWebIdentity`. */
   auth?: AuthenticatedCaller;
   /** The response's status and what it said (its result members or error), as the handler built it. */
@@ -66,17 +68,11 @@ function roleOfArn(
   return m === null ? undefined : { accountId: m[1]!, roleName: m[2]!, roleArn: arn! };
 }
 
-/** The request's own parameters: the form body of a POST, else the query (minus presigning). */
-function parametersOf(request: ApiRequest): [string, string][] {
-  const type = String(request.headers['content-type'] ?? '');
-  const q = request.url.indexOf('?');
-  const text =
-    request.method === 'POST' && type.startsWith('application/x-www-form-urlencoded')
-      ? request.body.toString('utf8')
-      : q === -1
-        ? ''
-        : request.url.slice(q + 1);
-  return [...new URLSearchParams(text)].filter(([name]) => !/^X-Amz-/i.test(name));
+/** The operation's own parameters: presigning's `X-Amz-*` ones are not. */
+function parametersOf(call: QueryApiCall): [string, string][] {
+  const out: [string, string][] = [];
+  for (const [name, value] of call.parameters) if (!/^X-Amz-/i.test(name)) out.push([name, value]);
+  return out;
 }
 
 /** Only writes carry `responseElements`, as in CloudTrail (plus the STS calls that issue credentials). */
@@ -90,7 +86,7 @@ function recordsResponse(action: string): boolean {
  */
 export function queryApiRecord(call: QueryApiCall): AccessRecordInput | undefined {
   const { auth, request, response } = call;
-  const pairs = parametersOf(request);
+  const pairs = parametersOf(call);
   // Unsigned (web identity): the event belongs to the role's account, named by `RoleArn`.
   const target = auth === undefined ? roleOfArn(pairs.find(([name]) => name === 'RoleArn')?.[1]) : undefined;
   const accountId = call.accountId ?? target?.accountId;

@@ -165,7 +165,7 @@ export function createControlPlaneHandler(deps: ControlPlaneDeps): ApiHandler {
     };
     const logged = async (
       service: string,
-      action: string,
+      params: QueryParams | undefined,
       response: { status: number; outcome: QueryOutcome },
     ): Promise<boolean> => {
       if (deps.accessLog === undefined) return true;
@@ -179,8 +179,9 @@ export function createControlPlaneHandler(deps: ControlPlaneDeps): ApiHandler {
       const committed = await logQueryApiCall(deps.accessLog, {
         channel: authed === undefined ? 'web-identity' : (service as 'sts' | 'iam' | 'ec2'),
         service,
-        action,
+        action: params?.action ?? '',
         request,
+        parameters: params?.pairs ?? [],
         ...(authed === undefined ? {} : { auth: authed }),
         ...(webIdentityUser === undefined ? {} : { webIdentity: webIdentityUser }),
         response,
@@ -195,7 +196,7 @@ export function createControlPlaneHandler(deps: ControlPlaneDeps): ApiHandler {
     if (ec2Response !== undefined) {
       if (deps.accessLog === undefined) return ec2Response;
       return ec2Response.then(async (response) => {
-        if (authed === undefined || (await logged('ec2', readParams(request).action ?? '', response))) {
+        if (authed === undefined || (await logged('ec2', readParams(request), response))) {
           return response;
         }
         return serviceUnavailable(request.requestId, 'ec2');
@@ -206,6 +207,7 @@ export function createControlPlaneHandler(deps: ControlPlaneDeps): ApiHandler {
     let action = '';
     let caller = '';
     let response: QueryResponse;
+    let params: QueryParams | undefined;
     try {
       if (!Object.hasOwn(NAMESPACES, service)) {
         throw new AwsError(
@@ -216,7 +218,7 @@ export function createControlPlaneHandler(deps: ControlPlaneDeps): ApiHandler {
           },
         );
       }
-      const params = readParams(request);
+      params = readParams(request);
       action = params.action ?? '';
       // SDKs send AssumeRoleWithWebIdentity unsigned: the token authenticates it (spec §0 item 10).
       const webIdentity = service === 'sts' && action === 'AssumeRoleWithWebIdentity';
@@ -282,7 +284,7 @@ export function createControlPlaneHandler(deps: ControlPlaneDeps): ApiHandler {
       response = queryError(error, namespace, request.requestId);
     }
     const webIdentityCall = service === 'sts' && action === 'AssumeRoleWithWebIdentity';
-    if ((authed !== undefined || webIdentityCall) && !(await logged(service, action, response))) {
+    if ((authed !== undefined || webIdentityCall) && !(await logged(service, params, response))) {
       response = serviceUnavailable(request.requestId, namespace);
     }
     deps.logger?.info(
