@@ -4,6 +4,7 @@
  * how it ended (the response's error code, or its result as `responseElements`).
  */
 import type { AuthenticatedCaller } from '../control/authenticate.js';
+import { splitArn } from '../iam/arn.js';
 import type { JsonValue } from '../iam/types.js';
 import type { ApiRequest } from '../server/http.js';
 import type { QueryOutcome } from '../protocol/xml.js';
@@ -38,10 +39,11 @@ export interface QueryApiCall {
 const DENIED = new Set(['AccessDenied', 'AccessDeniedException', 'UnauthorizedOperation']);
 
 /** `AWS::IAM::Role` and friends for the ARNs the checks were made on. */
-function resourceType(arn: string): string | undefined {
-  const m = /^arn:[^:]+:([^:]+):[^:]*:[^:]*:([a-z-]+)\//.exec(arn);
-  if (m === null) return undefined;
-  const [, service, kind] = m;
+function resourceType(text: string): string | undefined {
+  const arn = splitArn(text);
+  const kind = arn === undefined || arn.partition === '' ? undefined : /^([a-z-]+)\//.exec(arn.resource)?.[1];
+  if (arn === undefined || kind === undefined || arn.service === '') return undefined;
+  const service = arn.service;
   const types: Record<string, Record<string, string>> = {
     iam: {
       role: 'AWS::IAM::Role',
@@ -52,11 +54,11 @@ function resourceType(arn: string): string | undefined {
     },
     ec2: { instance: 'AWS::EC2::Instance' },
   };
-  return types[service!]?.[kind!];
+  return types[service]?.[kind];
 }
 
 function accountOf(arn: string): string | undefined {
-  const account = arn.split(':')[4];
+  const account = splitArn(arn)?.accountId;
   return account === undefined || account === '' ? undefined : account;
 }
 
@@ -64,8 +66,13 @@ function accountOf(arn: string): string | undefined {
 function roleOfArn(
   arn: string | undefined,
 ): { accountId: string; roleName: string; roleArn: string } | undefined {
-  const m = arn === undefined ? null : /^arn:[^:]+:iam::(\d{12}):role\/(?:.*\/)?([^/]+)$/.exec(arn);
-  return m === null ? undefined : { accountId: m[1]!, roleName: m[2]!, roleArn: arn! };
+  const parts = arn === undefined ? undefined : splitArn(arn);
+  if (parts === undefined || parts.partition === '' || parts.service !== 'iam' || parts.region !== '') {
+    return undefined;
+  }
+  const roleName = /^role\/(?:.*\/)?([^/]+)$/.exec(parts.resource)?.[1];
+  if (!/^\d{12}$/.test(parts.accountId) || roleName === undefined) return undefined;
+  return { accountId: parts.accountId, roleName, roleArn: arn! };
 }
 
 /** The operation's own parameters: presigning's `X-Amz-*` ones are not. */
