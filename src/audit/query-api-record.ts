@@ -1,12 +1,14 @@
 /**
  * The access-log input for one request to the control plane's Query APIs (STS, IAM, EC2): what
  * was asked, by whom, what policy decided (the checks `authorize` recorded on the caller), and
- * how it ended (the response document's error code, or its result as `responseElements`).
+ * how it ended (the response's error code, or its result as `responseElements`).
  */
 import type { AuthenticatedCaller } from '../control/authenticate.js';
+import { splitArn } from '../iam/arn.js';
 import type { JsonValue } from '../iam/types.js';
 import type { ApiRequest } from '../http/types.js';
-import { queryErrorOf, queryRequestParameters, queryResponseElements } from './query-wire.js';
+import type { QueryOutcome } from '../protocol/xml.js';
+import { queryRequestParameters, queryResultElements } from './query-wire.js';
 import { buildAccessEvent } from './record.js';
 import type { AccessChannel, AccessLogSink, AccessRecordInput } from './types.js';
 
@@ -16,9 +18,12 @@ export interface QueryApiCall {
   service: string;
   action: string;
   request: ApiRequest;
+  /** The request's Query parameters as the handler read them, every pair in arrival order. */
+  parameters: readonly (readonly [string, string])[];
   /** The verified caller; absent for unsigned `AssumeRoleWithWebIdentity`. */
   auth?: AuthenticatedCaller;
-  response: { status: number; body: string };
+  /** The response's status and what it said (its result members or error), as the handler built it. */
+  response: { status: number; outcome: QueryOutcome };
   /** The region when there is no signature to take it from. */
   region: string;
   /** The account when there is no caller (the role's account for web identity). */
@@ -34,10 +39,11 @@ export interface QueryApiCall {
 const DENIED = new Set(['AccessDenied', 'AccessDeniedException', 'UnauthorizedOperation']);
 
 /** `AWS::IAM::Role` and friends for the ARNs the checks were made on. */
-function resourceType(arn: string): string | undefined {
-  const m = /^arn:[^:]+:([^:]+):[^:]*:[^:]*:([a-z-]+)\//.exec(arn);
-  if (m === null) return undefined;
-  const [, service, kind] = m;
+function resourceType(text: string): string | undefined {
+  const arn = splitArn(text);
+  const kind = arn === undefined || arn.partition === '' ? undefined : /^([a-z-]+)\//.exec(arn.resource)?.[1];
+  if (arn === undefined || kind === undefined || arn.service === '') return undefined;
+  const service = arn.service;
   const types: Record<string, Record<string, string>> = {
     iam: {
       role: 'AWS::IAM::Role',
@@ -48,11 +54,11 @@ function resourceType(arn: string): string | undefined {
     },
     ec2: { instance: 'AWS::EC2::Instance' },
   };
-  return types[service!]?.[kind!];
+  return types[service]?.[kind];
 }
 
 function accountOf(arn: string): string | undefined {
-  const account = arn.split(':')[4];
+  const account = splitArn(arn)?.accountId;
   return account === undefined || account === '' ? undefined : account;
 }
 
@@ -60,21 +66,20 @@ function accountOf(arn: string): string | undefined {
 function roleOfArn(
   arn: string | undefined,
 ): { accountId: string; roleName: string; roleArn: string } | undefined {
-  const m = arn === undefined ? null : /^arn:[^:]+:iam::(\d{12}):role\/(?:.*\/)?([^/]+)$/.exec(arn);
-  return m === null ? undefined : { accountId: m[1]!, roleName: m[2]!, roleArn: arn! };
+  const parts = arn === undefined ? undefined : splitArn(arn);
+  if (parts === undefined || parts.partition === '' || parts.service !== 'iam' || parts.region !== '') {
+    return undefined;
+  }
+  const roleName = /^role\/(?:.*\/)?([^/]+)$/.exec(parts.resource)?.[1];
+  if (!/^\d{12}$/.test(parts.accountId) || roleName === undefined) return undefined;
+  return { accountId: parts.accountId, roleName, roleArn: arn! };
 }
 
-/** The request's own parameters: the form body of a POST, else the query (minus presigning). */
-function parametersOf(request: ApiRequest): [string, string][] {
-  const type = String(request.headers['content-type'] ?? '');
-  const q = request.url.indexOf('?');
-  const text =
-    request.method === 'POST' && type.startsWith('application/x-www-form-urlencoded')
-      ? request.body.toString('utf8')
-      : q === -1
-        ? ''
-        : request.url.slice(q + 1);
-  return [...new URLSearchParams(text)].filter(([name]) => !/^X-Amz-/i.test(name));
+/** The operation's own parameters: presigning's `X-Amz-*` ones are not. */
+function parametersOf(call: QueryApiCall): [string, string][] {
+  const out: [string, string][] = [];
+  for (const [name, value] of call.parameters) if (!/^X-Amz-/i.test(name)) out.push([name, value]);
+  return out;
 }
 
 /** Only writes carry `responseElements`, as in CloudTrail (plus the STS calls that issue credentials). */
@@ -88,18 +93,18 @@ function recordsResponse(action: string): boolean {
  */
 export function queryApiRecord(call: QueryApiCall): AccessRecordInput | undefined {
   const { auth, request, response } = call;
-  const pairs = parametersOf(request);
+  const pairs = parametersOf(call);
   // Unsigned (web identity): the event belongs to the role's account, named by `RoleArn`.
   const target = auth === undefined ? roleOfArn(pairs.find(([name]) => name === 'RoleArn')?.[1]) : undefined;
   const accountId = call.accountId ?? target?.accountId;
   if (auth === undefined && accountId === undefined) return undefined;
-  const error = response.status >= 400 ? queryErrorOf(response.body) : undefined;
+  const error = response.status >= 400 ? response.outcome.error : undefined;
   const decisions = auth?.decisions ?? [];
   const denied =
     (error !== undefined && DENIED.has(error.code)) || decisions.some((d) => d.decision.decision !== 'Allow');
   const responseElements =
-    error === undefined && recordsResponse(call.action)
-      ? queryResponseElements(response.body, call.action)
+    error === undefined && recordsResponse(call.action) && response.outcome.result !== undefined
+      ? queryResultElements(response.outcome.result)
       : undefined;
   const resources = [
     ...new Set(decisions.map((d) => d.resource).filter((r) => r.startsWith('arn:') && !r.includes('*'))),

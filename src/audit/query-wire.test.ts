@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { queryErrorOf, queryRequestParameters, queryResponseElements } from './query-wire.js';
+import fc from 'fast-check';
+import { XMLParser } from 'fast-xml-parser';
+import type { JsonValue } from '../iam/types.js';
+import { queryResult, type XmlNode, type XmlValue } from '../protocol/xml.js';
+import { queryRequestParameters, queryResultElements } from './query-wire.js';
 
 describe('queryRequestParameters', () => {
   it('nests flattened members in camelCase, lists as arrays, and drops Action and Version', () => {
@@ -38,15 +42,20 @@ describe('queryRequestParameters', () => {
   });
 });
 
-describe('queryResponseElements', () => {
-  it('turns the <Op>Result into camelCase members, lists into arrays', () => {
-    const xml =
-      '<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><AssumeRoleResult>' +
-      '<Credentials><AccessKeyId>ASIA1</AccessKeyId><SecretAccessKey>s</SecretAccessKey>' +
-      '<SessionToken>t</SessionToken><Expiration>2026-11-29T10:00:00Z</Expiration></Credentials>' +
-      '<AssumedRoleUser><AssumedRoleId>AROA1:ci</AssumedRoleId><Arn>arn:aws:sts::1:assumed-role/web/ci</Arn></AssumedRoleUser>' +
-      '</AssumeRoleResult><ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></AssumeRoleResponse>';
-    expect(queryResponseElements(xml, 'AssumeRole')).toEqual({
+describe('queryResultElements', () => {
+  it('turns the result members into camelCase members, lists into arrays', () => {
+    expect(
+      queryResultElements({
+        Credentials: {
+          AccessKeyId: 'ASIA1',
+          SecretAccessKey: 's',
+          SessionToken: 't',
+          Expiration: '2026-11-29T10:00:00Z',
+        },
+        AssumedRoleUser: { AssumedRoleId: 'AROA1:ci', Arn: 'arn:aws:sts::1:assumed-role/web/ci' },
+        PackedPolicySize: undefined,
+      }),
+    ).toEqual({
       credentials: {
         accessKeyId: 'ASIA1',
         secretAccessKey: 's',
@@ -55,37 +64,84 @@ describe('queryResponseElements', () => {
       },
       assumedRoleUser: { assumedRoleId: 'AROA1:ci', arn: 'arn:aws:sts::1:assumed-role/web/ci' },
     });
-    const list =
-      '<ListRoleTagsResponse><ListRoleTagsResult><Tags><member><Key>a</Key><Value>1</Value></member></Tags>' +
-      '<IsTruncated>false</IsTruncated></ListRoleTagsResult></ListRoleTagsResponse>';
-    expect(queryResponseElements(list, 'ListRoleTags')).toEqual({
-      tags: [{ key: 'a', value: '1' }],
-      isTruncated: 'false',
+    expect(queryResultElements({ Tags: [{ Key: 'a', Value: 1 }], IsTruncated: false, Marker: null })).toEqual(
+      {
+        tags: [{ key: 'a', value: '1' }],
+        isTruncated: 'false',
+      },
+    );
+  });
+
+  it('records empty elements as the empty string, and nothing for an empty result', () => {
+    expect(queryResultElements({ Role: { RoleLastUsed: {}, Tags: [] } })).toEqual({
+      role: { roleLastUsed: '', tags: '' },
     });
+    expect(queryResultElements({})).toBeUndefined();
+    expect(queryResultElements({ Nothing: undefined })).toBeUndefined();
   });
 
-  it('is undefined without a result element', () => {
-    expect(
-      queryResponseElements('<DeleteRoleResponse><ResponseMetadata/></DeleteRoleResponse>', 'DeleteRole'),
-    ).toBe(undefined);
-    expect(queryResponseElements('not xml <', 'X')).toBeUndefined();
+  // The access log used to read these members back out of the rendered XML; reading the
+  // structured result must give exactly what that gave, for any result the handlers can build.
+  const parser = new XMLParser({
+    ignoreAttributes: true,
+    parseTagValue: false,
+    trimValues: false,
+    isArray: (name) => name === 'member' || name === 'item',
   });
-});
+  function camel(value: unknown): JsonValue {
+    if (Array.isArray(value)) return value.map(camel);
+    if (value === null || value === undefined) return null;
+    if (typeof value !== 'object') return String(value);
+    const entries = Object.entries(value as Record<string, unknown>);
+    if (entries.length === 1 && (entries[0]![0] === 'member' || entries[0]![0] === 'item')) {
+      return camel(entries[0]![1]);
+    }
+    return Object.fromEntries(entries.map(([k, v]) => [k[0]!.toLowerCase() + k.slice(1), camel(v)]));
+  }
+  function readBack(result: XmlNode): JsonValue | undefined {
+    const doc = parser.parse(queryResult('Op', 'ns', result, 'r').body) as {
+      OpResponse: Record<string, unknown>;
+    };
+    const elements = doc.OpResponse.OpResult;
+    if (elements === undefined || elements === null || typeof elements !== 'object') return undefined;
+    const out = camel(elements);
+    return out !== null && typeof out === 'object' && !Array.isArray(out) ? out : undefined;
+  }
 
-describe('queryErrorOf', () => {
-  it('reads Query and EC2 error documents', () => {
-    expect(
-      queryErrorOf(
-        '<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>User: a &amp; b</Message></Error></ErrorResponse>',
-      ),
-    ).toEqual({ code: 'AccessDenied', message: 'User: a & b' });
-    expect(
-      queryErrorOf(
-        '<?xml version="1.0"?>\n<Response><Errors><Error><Code>UnauthorizedOperation</Code><Message>no</Message></Error></Errors></Response>',
-      ),
-    ).toEqual({ code: 'UnauthorizedOperation', message: 'no' });
-    expect(
-      queryErrorOf('<GetCallerIdentityResponse><Code>x</Code></GetCallerIdentityResponse>'),
-    ).toBeUndefined();
+  const name = fc.constantFrom(
+    'Arn',
+    'RoleName',
+    'Tags',
+    'Key',
+    'Value',
+    'IsTruncated',
+    'member',
+    'item',
+    'Role',
+  );
+  const scalar = fc.oneof(
+    fc.string({ unit: fc.constantFrom('a', 'Z', '0', ' ', '&', '<', '>', '"', "'", '/', ':', 'é') }),
+    fc.integer(),
+    fc.boolean(),
+    fc.constant(undefined),
+    fc.constant(null),
+  );
+  const { node } = fc.letrec<{ node: XmlNode; value: XmlValue }>((tie) => ({
+    node: fc.dictionary(name, tie('value'), { maxKeys: 4 }),
+    value: fc.oneof(
+      { depthSize: 'small', withCrossShrink: true },
+      scalar,
+      tie('node'),
+      fc.array(tie('value'), { maxLength: 3 }),
+    ),
+  }));
+
+  it('gives what reading the rendered <OpResult> back gave', () => {
+    fc.assert(
+      fc.property(node, (result) => {
+        expect(queryResultElements(result)).toEqual(readBack(result));
+      }),
+      { numRuns: 500 },
+    );
   });
 });

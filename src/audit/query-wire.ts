@@ -1,11 +1,11 @@
 /**
  * Query-protocol requests and responses (STS, IAM, EC2) as CloudTrail shows them: flattened
  * parameters (`Tags.member.1.Key`) become nested camelCase members (`tags: [{ key }]`), the
- * `<Op>Result` element of a response becomes `responseElements`, and an error document yields
- * its code and message. Redaction happens later, in `buildAccessEvent`.
+ * members of a response's `<Op>Result` (as the handler built them, before rendering) become
+ * `responseElements`. Redaction happens later, in `buildAccessEvent`.
  */
-import { XMLParser } from 'fast-xml-parser';
 import type { JsonValue } from '../iam/types.js';
+import type { XmlNode, XmlValue } from '../protocol/xml.js';
 import { setOwn } from './redact.js';
 
 type JsonObject = { [key: string]: JsonValue };
@@ -64,66 +64,43 @@ function place(root: JsonObject, segments: string[], value: string): boolean {
   return false;
 }
 
-const parser = new XMLParser({
-  ignoreAttributes: true,
-  parseTagValue: false,
-  trimValues: false,
-  isArray: (name) => name === 'member' || name === 'item',
-});
+/** Element names the response documents use for list entries (`member` for Query, `item` for EC2). */
+function isListEntry(name: string): boolean {
+  return name === 'member' || name === 'item';
+}
 
-/** XML as JSON: camelCase members, `member`/`item` lists as arrays, empty elements as `''`. */
-function camel(value: unknown): JsonValue {
-  if (Array.isArray(value)) return value.map(camel);
-  if (value === null || value === undefined) return null;
-  if (typeof value !== 'object') return String(value);
-  const entries = Object.entries(value as Record<string, unknown>);
-  if (entries.length === 1 && (entries[0]![0] === 'member' || entries[0]![0] === 'item')) {
-    return camel(entries[0]![1]);
+/**
+ * A rendered value as the log records it, which is what reading the rendered XML back gives:
+ * camelCase members, lists as arrays, and an element with no content (an empty list, an object
+ * with no members) as `''`.
+ */
+function elementValue(value: XmlValue): JsonValue {
+  if (Array.isArray(value)) {
+    if (value.length === 0) return '';
+    return value.map((v) => (v === undefined || v === null ? '' : elementValue(v)));
   }
+  if (typeof value !== 'object' || value === null)
+    return value === undefined || value === null ? '' : String(value);
+  const members = Object.entries(value).filter(([, member]) => member !== undefined && member !== null);
+  if (members.length === 0) return '';
+  // A `<member>`/`<item>` child is a list entry: an array, and the list itself when it is the only child.
+  if (members.length === 1 && isListEntry(members[0]![0])) return [elementValue(members[0]![1])];
   const out: JsonObject = {};
-  for (const [key, member] of entries) setOwn(out, lowerFirst(key), camel(member));
+  for (const [key, member] of members) {
+    setOwn(out, lowerFirst(key), isListEntry(key) ? [elementValue(member)] : elementValue(member));
+  }
   return out;
 }
 
 /**
- * The `<action>Result` of a Query success document as `responseElements`; `undefined` when
- * there is none (or the document is not one).
+ * The members of an `<Op>Result` as `responseElements`; `undefined` when the rendered element
+ * would be empty.
  *
  * @example
- * queryResponseElements('<AssumeRoleResponse><AssumeRoleResult><Credentials>…', 'AssumeRole');
+ * queryResultElements({ AssumedRoleUser: { Arn: 'arn:aws:sts::1:assumed-role/r/s' } });
+ * // { assumedRoleUser: { arn: 'arn:aws:sts::1:assumed-role/r/s' } }
  */
-export function queryResponseElements(xml: string, action: string): JsonObject | undefined {
-  let doc: Record<string, unknown>;
-  try {
-    doc = parser.parse(xml) as Record<string, unknown>;
-  } catch {
-    return undefined;
-  }
-  const response = doc[`${action}Response`] as Record<string, unknown> | undefined;
-  const result = response?.[`${action}Result`];
-  if (result === undefined || result === null || typeof result !== 'object') return undefined;
-  const elements = camel(result);
+export function queryResultElements(result: XmlNode): JsonObject | undefined {
+  const elements = elementValue(result);
   return elements !== null && typeof elements === 'object' && !Array.isArray(elements) ? elements : undefined;
-}
-
-/**
- * The code and message of a Query (or EC2) error document; `undefined` for a success document.
- *
- * @example
- * queryErrorOf('<ErrorResponse><Error><Code>AccessDenied</Code><Message>no</Message>…'); // { code: 'AccessDenied', message: 'no' }
- */
-export function queryErrorOf(xml: string): { code: string; message: string } | undefined {
-  const code = /<Code>([^<]*)<\/Code>/.exec(xml)?.[1];
-  if (code === undefined || !/<(ErrorResponse|Errors)\b/.test(xml)) return undefined;
-  const message = /<Message>([^<]*)<\/Message>/.exec(xml)?.[1] ?? '';
-  return { code: unescapeXml(code), message: unescapeXml(message) };
-}
-
-function unescapeXml(text: string): string {
-  return text
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&quot;/g, '"')
-    .replace(/&apos;/g, "'")
-    .replace(/&amp;/g, '&');
 }

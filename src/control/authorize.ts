@@ -5,7 +5,6 @@
  * keys).
  */
 import {
-  accessDeniedMessage,
   createRequestContext,
   evaluate,
   principalContextKeys,
@@ -16,7 +15,7 @@ import {
 } from '../policy/index.js';
 import type { KeyRing } from '../crypto/index.js';
 import type { AuthenticatedCaller } from './authenticate.js';
-import { encodeDenial } from './authorization-message.js';
+import { denialMessage } from './denial-message.js';
 import { AccessDeniedError } from './errors.js';
 
 export interface AuthorizeInput {
@@ -96,16 +95,8 @@ export function authorize(auth: AuthenticatedCaller, input: AuthorizeInput, ring
   const decision = decide(auth, input, context);
   auth.decisions?.push({ action: input.action, resource: input.resource, decision });
   if (decision.decision !== 'Allow') {
-    const message =
-      accessDeniedMessage(
-        { principal: auth.principal, action: input.action, resource: input.resource },
-        decision,
-      ) ?? 'Access denied';
-    const encoded =
-      ring === undefined
-        ? ''
-        : ` Encoded authorization failure message: ${encodeDenial({ auth, action: input.action, resource: input.resource, context, decision }, ring)}`;
-    throw new AccessDeniedError(message + encoded);
+    const denied = { auth, action: input.action, resource: input.resource, context, decision };
+    throw new AccessDeniedError(denialMessage(denied, ring === undefined ? {} : { ring }).message);
   }
   return decision;
 }

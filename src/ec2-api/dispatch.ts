@@ -8,12 +8,12 @@ import { authorize } from '../control/authorize.js';
 import type { KeyRing } from '../crypto/index.js';
 import { isAwsError } from '../errors.js';
 import { parseQuery, type QueryParams } from '../protocol/query.js';
-import type { ApiRequest, ApiResponse } from '../http/types.js';
+import type { ApiRequest } from '../http/types.js';
 import type { Store } from '../store/store.js';
 import { InvalidAction } from './errors.js';
 import { INSTANCE_OPERATIONS, type Ec2Operation } from './instances.js';
 import { METADATA_DEFAULTS_OPERATIONS } from './metadata-defaults.js';
-import { ec2Error, ec2Result } from './xml.js';
+import { ec2Error, ec2Result, type Ec2Response } from './xml.js';
 
 /**
  * Where the identity-document certificate is published on the control-plane port: a public, unsigned
@@ -45,7 +45,7 @@ export type Ec2Handler = (
   request: ApiRequest,
   service: string | undefined,
   authenticate: Authenticate,
-) => Promise<ApiResponse> | undefined;
+) => Promise<Ec2Response> | undefined;
 
 function readParams(request: ApiRequest): QueryParams {
   const q = request.url.indexOf('?');
@@ -69,6 +69,7 @@ export function createEc2Handler(options: Ec2ApiOptions): Ec2Handler {
         status: 200,
         headers: { 'content-type': 'application/x-pem-file' },
         body: options.identityCertificatePem,
+        outcome: {},
       });
     }
     if (service !== 'ec2') return undefined;

@@ -4,7 +4,7 @@
  * `<Response><Errors><Error><Code/><Message/></Error></Errors><RequestID/></Response>`.
  */
 import type { AwsError } from '../errors.js';
-import { escapeXml } from '../protocol/xml.js';
+import { escapeXml, type QueryOutcome } from '../protocol/xml.js';
 
 export const EC2_NAMESPACE = 'http://ec2.amazonaws.com/doc/2016-11-15/';
 export const EC2_VERSION = '2016-11-15';
@@ -35,6 +35,11 @@ export interface Ec2Response {
   status: number;
   headers: Record<string, string>;
   body: string;
+  /**
+   * The error's code and message, for the access log. EC2's documents have no `<OpResult>`
+   * element, so a success carries no result (the log records no EC2 response elements).
+   */
+  outcome: Pick<QueryOutcome, 'error'>;
 }
 
 /**
@@ -48,6 +53,7 @@ export function ec2Result(action: string, result: Ec2Node, requestId: string): E
     body:
       `<?xml version="1.0" encoding="UTF-8"?>\n<${action}Response xmlns="${EC2_NAMESPACE}">` +
       `<requestId>${requestId}</requestId>${ec2Xml(result)}</${action}Response>`,
+    outcome: {},
   };
 }
 
@@ -60,5 +66,6 @@ export function ec2Error(error: AwsError, requestId: string): Ec2Response {
     body:
       `<?xml version="1.0" encoding="UTF-8"?>\n<Response><Errors><Error><Code>${escapeXml(code)}</Code>` +
       `<Message>${escapeXml(error.message)}</Message></Error></Errors><RequestID>${requestId}</RequestID></Response>`,
+    outcome: { error: { code, message: error.message } },
   };
 }

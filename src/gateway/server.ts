@@ -20,12 +20,12 @@ import type { AccessLogSink, AccessRecordInput } from '../audit/types.js';
 import { UnauthenticatedBudget } from '../audit/unauthenticated.js';
 import type { AuthenticatedCaller, AuthenticatorOptions } from '../control/authenticate.js';
 import { authenticate } from '../control/authenticate.js';
-import { encodeDenial } from '../control/authorization-message.js';
 import { decide, requestContext } from '../control/authorize.js';
+import { denialMessage, type DenialMessage } from '../control/denial-message.js';
 import type { KeyRing } from '../crypto/index.js';
 import { AwsError, isAwsError } from '../errors.js';
 import type { JsonValue } from '../iam/types.js';
-import { accessDeniedMessage, type Decision } from '../policy/index.js';
+import type { Decision } from '../policy/index.js';
 import { BodyTooLargeError, readBody } from '../http/body.js';
 import type { ApiResponse, RequestMeta } from '../http/types.js';
 import { claimedScope } from '../sigv4/claimed-scope.js';
@@ -485,7 +485,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       };
     }
     const decisions: Outcome['decisions'] = [];
-    let denied: { message: string; encoded: string } | undefined;
+    let denied: DenialMessage | undefined;
     for (const check of mapped.checks) {
       const input = {
         action: check.action,
@@ -497,16 +497,10 @@ export function createGateway(deps: GatewayDeps): Gateway {
       const decision = decide(auth, input, context);
       decisions.push({ action: check.action, resource: check.resource, decision });
       if (decision.decision !== 'Allow' && denied === undefined) {
-        // S3 quotes the resource ARN in its messages (`on resource: "arn:aws:s3:::b/k" because ...`).
-        const resource = shape.service === 's3' ? `"${check.resource}"` : check.resource;
-        const message =
-          accessDeniedMessage({ principal: auth.principal, action: check.action, resource }, decision) ??
-          'Access denied';
-        const encoded = encodeDenial(
+        denied = denialMessage(
           { auth, action: check.action, resource: check.resource, context, decision },
-          deps.keyRing(),
+          { ring: deps.keyRing(), quoteResource: shape.service === 's3', period: true },
         );
-        denied = { message, encoded };
       }
     }
     // A request with no checks is a mapper bug: never let it through unchecked.
@@ -516,16 +510,13 @@ export function createGateway(deps: GatewayDeps): Gateway {
     }
     if (denied === undefined) return { decision: 'allow', decisions };
     if (modeFor(settings, mapped.service, mapped.operation) === 'audit') {
-      return { decision: 'audit-deny', decisions, errorMessage: denied.message };
+      return { decision: 'audit-deny', decisions, errorMessage: denied.sentence };
     }
     return {
       decision: 'deny',
       decisions,
-      error: accessDeniedError(
-        shape,
-        `${denied.message}. Encoded authorization failure message: ${denied.encoded}`,
-      ),
-      errorMessage: denied.message,
+      error: accessDeniedError(shape, denied.message),
+      errorMessage: denied.sentence,
     };
   };
 

@@ -20,6 +20,7 @@ import {
   policyArn,
   roleArn,
   rootArn,
+  splitArn,
   userArn,
 } from './arn.js';
 
@@ -243,5 +244,35 @@ describe('isAccountId', () => {
     expect(isAccountId(ACCT)).toBe(true);
     expect(isAccountId('11112222333')).toBe(false);
     expect(isAccountId('aws')).toBe(false);
+  });
+});
+
+describe('splitArn (the structural split every ARN reader shares)', () => {
+  it('splits six fields, the resource keeping its own colons', () => {
+    expect(splitArn('arn:aws:sns:us-east-1:111122223333:orders:5f1c')).toEqual({
+      partition: 'aws',
+      service: 'sns',
+      region: 'us-east-1',
+      accountId: '111122223333',
+      resource: 'orders:5f1c',
+    });
+  });
+
+  it('checks nothing but the shape: empty fields are kept for the caller to judge', () => {
+    expect(splitArn('arn::lambda:::')).toEqual({
+      partition: '',
+      service: 'lambda',
+      region: '',
+      accountId: '',
+      resource: '',
+    });
+    expect(() => parseArn('arn::lambda:::')).toThrow(/Unknown partition/);
+  });
+
+  it('is undefined for what is not shaped like an ARN', () => {
+    expect(splitArn('arn:aws:s3::bucket')).toBeUndefined();
+    expect(splitArn('urn:aws:s3:::bucket')).toBeUndefined();
+    expect(splitArn('ARN:aws:s3:::bucket')).toBeUndefined();
+    expect(splitArn('')).toBeUndefined();
   });
 });

@@ -34,20 +34,35 @@ function invalid(text: string, why?: string): ValidationError {
 }
 
 /**
- * Splits an ARN into its six parts. The resource may itself contain `:` and `/`.
+ * The six parts of anything shaped like an ARN (`arn:` and at least five more `:`-separated
+ * fields, any of them possibly empty); `undefined` otherwise. It checks nothing else: callers
+ * that must refuse malformed ARNs use {@link parseArn}. The resource may itself contain `:`.
+ *
+ * @example
+ * splitArn('arn:aws:sns:us-east-1:111122223333:orders:5f1c')?.resource; // 'orders:5f1c'
+ */
+export function splitArn(text: string): Arn | undefined {
+  const parts = text.split(':');
+  if (parts.length < 6 || parts[0] !== 'arn') return undefined;
+  const [, partition = '', service = '', region = '', accountId = ''] = parts;
+  return { partition, service, region, accountId, resource: parts.slice(5).join(':') };
+}
+
+/**
+ * Splits an ARN into its six parts, refusing a malformed one. The resource may itself contain
+ * `:` and `/`.
  *
  * @example
  * parseArn('arn:aws:iam::111122223333:role/deployer').resource; // 'role/deployer'
  */
 export function parseArn(text: string): Arn {
   if (typeof text !== 'string' || text.length > MAX_ARN_LENGTH) throw invalid(String(text).slice(0, 256));
-  const parts = text.split(':');
-  if (parts.length < 6 || parts[0] !== 'arn') throw invalid(text);
-  const [, partition = '', service = '', region = '', accountId = ''] = parts;
-  const resource = parts.slice(5).join(':');
-  if (!PARTITION_RE.test(partition)) throw invalid(text, 'Unknown partition.');
-  if (!SERVICE_RE.test(service) || !REGION_RE.test(region) || resource === '') throw invalid(text);
-  return { partition, service, region, accountId, resource };
+  const arn = splitArn(text);
+  if (arn === undefined) throw invalid(text);
+  if (!PARTITION_RE.test(arn.partition)) throw invalid(text, 'Unknown partition.');
+  if (!SERVICE_RE.test(arn.service) || !REGION_RE.test(arn.region) || arn.resource === '')
+    throw invalid(text);
+  return arn;
 }
 
 /**

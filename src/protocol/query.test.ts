@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AwsError } from '../errors.js';
-import { parseQuery } from './query.js';
+import { parseQuery, readQueryParameters, type QueryReadOptions, type RepeatedNames } from './query.js';
 
 describe('parseQuery (AWS Query protocol requests, AWS STS API Reference, Making Query requests)', () => {
   it('reads Action, Version and percent-encoded values', () => {
@@ -75,5 +75,50 @@ describe('parseQuery (AWS Query protocol requests, AWS STS API Reference, Making
 
   it('keeps the first of repeated names', () => {
     expect(parseQuery('A=1&A=2').get('A')).toBe('1');
+  });
+});
+
+describe('readQueryParameters (the one reader of the Query wire form)', () => {
+  const options = (repeated: RepeatedNames, maxParameters = 10): QueryReadOptions => ({
+    repeated,
+    maxParameters,
+    tooMany: () => new AwsError('MalformedQueryString', 'too many', { status: 400 }),
+  });
+
+  it('decodes as a form body does: percent-escapes as UTF-8, `+` as a space, a bare name as empty', () => {
+    const { values, pairs } = readQueryParameters('a=x+y%2B%C3%A9&&b&=v', options('first'));
+    expect(pairs).toEqual([
+      ['a', 'x y+é'],
+      ['b', ''],
+      ['', 'v'],
+    ]);
+    expect(values.get('a')).toBe('x y+é');
+  });
+
+  it('matches URLSearchParams on well-formed text', () => {
+    const text =
+      'Action=AssumeRole&RoleArn=arn%3Aaws%3Aiam%3A%3A1%3Arole%2Fr&Tags.member.1.Key=a+b&x=%F0%9F%98%80&x=2';
+    expect(readQueryParameters(text, options('first')).pairs).toEqual([...new URLSearchParams(text)]);
+  });
+
+  it("keeps the first value of a repeated name under 'first', and every pair in `pairs`", () => {
+    const { values, pairs } = readQueryParameters('A=1&A=2', options('first'));
+    expect(values.get('A')).toBe('1');
+    expect(pairs).toEqual([
+      ['A', '1'],
+      ['A', '2'],
+    ]);
+  });
+
+  it("refuses a name given again with a different value under 'refuse', across URL query and body", () => {
+    expect(readQueryParameters('A=1&A=1', options('refuse')).values.get('A')).toBe('1');
+    expect(() => readQueryParameters('A=1&A=2', options('refuse'))).toThrow(/A is given more than once/);
+    expect(() => readQueryParameters('A=2', options('refuse'), [['A', '1']])).toThrow(/given more than once/);
+  });
+
+  it("bounds only the pairs of the text, with the caller's error", () => {
+    const decoded: [string, string][] = Array.from({ length: 5 }, (_, i) => [`q${i}`, 'v']);
+    expect(readQueryParameters('a=1&b=2', options('first', 2), decoded).values.size).toBe(7);
+    expect(() => readQueryParameters('a=1&b=2&c=3', options('first', 2))).toThrow('too many');
   });
 });

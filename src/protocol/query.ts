@@ -8,10 +8,13 @@ import { AwsError } from '../errors.js';
 
 /** Parameter names are case-sensitive in the Query protocol; values are already percent-decoded. */
 export class QueryParams {
-  private readonly values: Map<string, string>;
+  private readonly values: ReadonlyMap<string, string>;
+  /** Every decoded pair in arrival order, a repeated name included (what the access log records). */
+  readonly pairs: readonly (readonly [string, string])[];
 
-  constructor(values: Map<string, string>) {
+  constructor(values: ReadonlyMap<string, string>, pairs: readonly (readonly [string, string])[] = []) {
     this.values = values;
+    this.pairs = pairs;
   }
 
   get action(): string | undefined {
@@ -99,32 +102,94 @@ export class QueryParams {
   }
 }
 
+/**
+ * What a name given more than once means. `first`: the first value wins, as on AWS's own Query
+ * APIs. `refuse`: a second, different value is `MalformedQueryString` (the gateway: backends differ
+ * on which one wins, so it could not know which one it would be authorizing).
+ */
+export type RepeatedNames = 'first' | 'refuse';
+
+export interface QueryReadOptions {
+  repeated: RepeatedNames;
+  /** At most this many non-empty pairs in the text (a hostile body must cost no more than a legitimate one). */
+  maxParameters: number;
+  /** The error for more. */
+  tooMany: () => AwsError;
+}
+
+export interface QueryParameters {
+  /** One value per name, under the repeated-name policy, in arrival order. */
+  values: Map<string, string>;
+  /** Every pair in arrival order, repeats included. */
+  pairs: [string, string][];
+}
+
+/**
+ * The one reader of the Query protocol's wire form: `decoded` pairs (a URL query already split
+ * and decoded) followed by `text`, an `application/x-www-form-urlencoded` body or raw URL query,
+ * split on `&`, each pair at its first `=`, percent-decoded as UTF-8 with `+` as a space (the
+ * WHATWG URL standard's `application/x-www-form-urlencoded` parsing, except that a malformed
+ * percent-encoding is refused rather than kept). Only the pairs of `text` count against the bound.
+ *
+ * @example
+ * readQueryParameters('Action=Publish&TopicArn=arn%3Aaws%3Asns%3Aus-east-1%3A1%3At', {
+ *   repeated: 'refuse', maxParameters: 2000, tooMany: () => new AwsError('MalformedQueryString', 'too many'),
+ * }).values.get('TopicArn'); // 'arn:aws:sns:us-east-1:1:t'
+ */
+export function readQueryParameters(
+  text: string,
+  options: QueryReadOptions,
+  decoded: Iterable<readonly [string, string]> = [],
+): QueryParameters {
+  const values = new Map<string, string>();
+  const pairs: [string, string][] = [];
+  const take = (name: string, value: string): void => {
+    pairs.push([name, value]);
+    const existing = values.get(name);
+    if (existing === undefined) values.set(name, value);
+    else if (options.repeated === 'refuse' && existing !== value) {
+      throw new AwsError(
+        'MalformedQueryString',
+        `The parameter ${name.slice(0, 64)} is given more than once with different values.`,
+        { status: 400 },
+      );
+    }
+  };
+  for (const [name, value] of decoded) take(name, value);
+  if (text.length === 0) return { values, pairs };
+  let count = 0;
+  for (const pair of text.split('&')) {
+    if (pair.length === 0) continue;
+    if (++count > options.maxParameters) throw options.tooMany();
+    const eq = pair.indexOf('=');
+    take(
+      decodeComponent(eq === -1 ? pair : pair.slice(0, eq)),
+      eq === -1 ? '' : decodeComponent(pair.slice(eq + 1)),
+    );
+  }
+  return { values, pairs };
+}
+
 /** Bounds that keep a hostile body from costing more than a legitimate one. */
 const MAX_PARAMS = 1000;
 
+const API_READ: QueryReadOptions = {
+  repeated: 'first',
+  maxParameters: MAX_PARAMS,
+  tooMany: () => new AwsError('ValidationError', `Request has more than ${MAX_PARAMS} parameters`),
+};
+
 /**
- * Parse an `application/x-www-form-urlencoded` body (or a URL query string).
+ * Parse an `application/x-www-form-urlencoded` body (or a URL query string) for credplane's own
+ * Query APIs (STS, IAM, EC2).
  *
  * @example
  * const params = parseQuery('Action=GetCallerIdentity&Version=2011-06-15');
  * params.action; // 'GetCallerIdentity'
  */
 export function parseQuery(text: string): QueryParams {
-  const values = new Map<string, string>();
-  if (text.length === 0) return new QueryParams(values);
-  let count = 0;
-  for (const pair of text.split('&')) {
-    if (pair.length === 0) continue;
-    if (++count > MAX_PARAMS) {
-      throw new AwsError('ValidationError', `Request has more than ${MAX_PARAMS} parameters`);
-    }
-    const eq = pair.indexOf('=');
-    const name = decodeComponent(eq === -1 ? pair : pair.slice(0, eq));
-    const value = eq === -1 ? '' : decodeComponent(pair.slice(eq + 1));
-    // A repeated name: the Query protocol has no meaning for it; the first one wins, like AWS.
-    if (!values.has(name)) values.set(name, value);
-  }
-  return new QueryParams(values);
+  const { values, pairs } = readQueryParameters(text, API_READ);
+  return new QueryParams(values, pairs);
 }
 
 function decodeComponent(text: string): string {

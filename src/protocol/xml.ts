@@ -45,10 +45,22 @@ function valueXml(value: XmlValue): string {
   return escapeXml(String(value));
 }
 
+/**
+ * What a response says, kept beside its rendered body so that the access log records it without
+ * reading the XML back.
+ */
+export interface QueryOutcome {
+  /** The members of the `<OpResult>` element; absent when the document has none. */
+  result?: XmlNode;
+  /** The error document's code and message, as sent. */
+  error?: { code: string; message: string };
+}
+
 export interface QueryResponse {
   status: number;
   headers: Record<string, string>;
   body: string;
+  outcome: QueryOutcome;
 }
 
 /** A success document for `action` in the service's XML namespace. */
@@ -65,6 +77,7 @@ export function queryResult(
     body:
       `<${action}Response xmlns="${namespace}">${resultXml}` +
       `<ResponseMetadata><RequestId>${requestId}</RequestId></ResponseMetadata></${action}Response>`,
+    outcome: result === undefined ? {} : { result },
   };
 }
 
@@ -77,5 +90,6 @@ export function queryError(error: AwsError, namespace: string, requestId: string
       `<ErrorResponse xmlns="${namespace}"><Error><Type>${error.type}</Type>` +
       `<Code>${escapeXml(error.code)}</Code><Message>${escapeXml(error.message)}</Message></Error>` +
       `<RequestId>${requestId}</RequestId></ErrorResponse>`,
+    outcome: { error: { code: error.code, message: error.message } },
   };
 }

@@ -27,7 +27,7 @@ import { createHttpJwksResolver } from '../oidc/jwks-resolver.js';
 import { storeProviderLookup } from '../oidc/provider-lookup.js';
 import { createWebIdentityVerifier, type WebIdentityVerifier } from '../oidc/verify-web-identity-token.js';
 import { parseQuery, type QueryParams } from '../protocol/query.js';
-import { queryError, type QueryResponse } from '../protocol/xml.js';
+import { queryError, type QueryOutcome, type QueryResponse } from '../protocol/xml.js';
 import type { Store } from '../store/store.js';
 import { SignatureError } from '../sigv4/errors.js';
 import { SIGV4_REQUIRED_MESSAGE } from '../sigv4/parse-authorization.js';
@@ -158,8 +158,8 @@ export function createQueryApiHandler(deps: ControlPlaneDeps): QueryApiHandler {
     };
     const logged = async (
       service: string,
-      action: string,
-      response: ApiResponse & { body: string },
+      params: QueryParams | undefined,
+      response: { status: number; outcome: QueryOutcome },
     ): Promise<boolean> => {
       if (deps.accessLog === undefined) return true;
       // Nobody authenticated (no signature, no verified token): within a budget, or not logged at all.
@@ -172,8 +172,9 @@ export function createQueryApiHandler(deps: ControlPlaneDeps): QueryApiHandler {
       const committed = await logQueryApiCall(deps.accessLog, {
         channel: authed === undefined ? 'web-identity' : (service as 'sts' | 'iam' | 'ec2'),
         service,
-        action,
+        action: params?.action ?? '',
         request,
+        parameters: params?.pairs ?? [],
         ...(authed === undefined ? {} : { auth: authed }),
         ...(webIdentityUser === undefined ? {} : { webIdentity: webIdentityUser }),
         response,
@@ -188,11 +189,7 @@ export function createQueryApiHandler(deps: ControlPlaneDeps): QueryApiHandler {
     if (ec2Response !== undefined) {
       if (deps.accessLog === undefined) return ec2Response;
       return ec2Response.then(async (response) => {
-        const body = typeof response.body === 'string' ? response.body : String(response.body ?? '');
-        if (
-          authed === undefined ||
-          (await logged('ec2', readParams(request).action ?? '', { ...response, body }))
-        ) {
+        if (authed === undefined || (await logged('ec2', readParams(request), response))) {
           return response;
         }
         return serviceUnavailable(request.requestId, 'ec2');
@@ -203,6 +200,7 @@ export function createQueryApiHandler(deps: ControlPlaneDeps): QueryApiHandler {
     let action = '';
     let caller = '';
     let response: QueryResponse;
+    let params: QueryParams | undefined;
     try {
       if (!Object.hasOwn(NAMESPACES, service)) {
         throw new AwsError(
@@ -213,7 +211,7 @@ export function createQueryApiHandler(deps: ControlPlaneDeps): QueryApiHandler {
           },
         );
       }
-      const params = readParams(request);
+      params = readParams(request);
       action = params.action ?? '';
       // SDKs send AssumeRoleWithWebIdentity unsigned: the token authenticates it (AWS STS API Reference,
       // AssumeRoleWithWebIdentity: "Calling AssumeRoleWithWebIdentity does not require the use of AWS
@@ -281,7 +279,7 @@ export function createQueryApiHandler(deps: ControlPlaneDeps): QueryApiHandler {
       response = queryError(error, namespace, request.requestId);
     }
     const webIdentityCall = service === 'sts' && action === 'AssumeRoleWithWebIdentity';
-    if ((authed !== undefined || webIdentityCall) && !(await logged(service, action, response))) {
+    if ((authed !== undefined || webIdentityCall) && !(await logged(service, params, response))) {
       response = serviceUnavailable(request.requestId, namespace);
     }
     deps.logger?.info(

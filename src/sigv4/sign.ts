@@ -206,3 +206,47 @@ export function signRequest(request: RequestToSign, options: SignOptions): Recor
   headers.authorization = `${ALGORITHM} Credential=${credentials.accessKeyId}/${scope}, SignedHeaders=${signedHeaders}, Signature=${hmacHex(key, stringToSign)}`;
   return headers;
 }
+
+/** A client request with its whole body in hand (credplane's own admin and Query calls). */
+export interface BodyRequestToSign {
+  method: string;
+  /** `http://127.0.0.1:7300/credplane/ecs/run-task`; its query, if any, is signed too. */
+  url: URL;
+  body: string;
+  contentType: string;
+}
+
+/**
+ * {@link signRequest} for a request whose body is known: signs `content-type`, `host` and
+ * `x-amz-content-sha256` (the body's hash) and returns the headers to send.
+ *
+ * @example
+ * const headers = signBodyRequest(
+ *   { method: 'POST', url: new URL('http://127.0.0.1:7300/'), body, contentType: 'application/x-www-form-urlencoded; charset=utf-8' },
+ *   credentials, 'us-east-1', 'iam',
+ * );
+ */
+export function signBodyRequest(
+  request: BodyRequestToSign,
+  credentials: SigningCredentials,
+  region: string,
+  service: string,
+  now?: number,
+): Record<string, string> {
+  const query: [string, string][] = [...request.url.searchParams];
+  return signRequest(
+    {
+      method: request.method,
+      path: request.url.pathname,
+      query,
+      headers: {
+        'content-type': request.contentType,
+        host: request.url.host,
+        'x-amz-content-sha256': sha256Hex(request.body),
+      },
+    },
+    // S3 signs the path as sent; every other service encodes it once more (Signature Version 4
+    // signing process, "Create a canonical request").
+    { credentials, region, service, uriEscapePath: service !== 's3', ...(now === undefined ? {} : { now }) },
+  );
+}

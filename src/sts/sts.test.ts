@@ -157,6 +157,10 @@ describe('AssumeRole', () => {
     expect(message).toContain(
       `User: arn:aws:iam::${ACCOUNT}:user/credplane-admin is not authorized to perform: sts:AssumeRole on resource: ${arn}`,
     );
+    // The control plane's own APIs: no period before the encoded message (the gateway's have one).
+    expect(message).toMatch(
+      /^User: \S+ is not authorized to perform: sts:AssumeRole on resource: \S+ because no [a-z-]+ policy allows the sts:AssumeRole action Encoded authorization failure message: [A-Za-z0-9_-]+$/,
+    );
     const encoded = /Encoded authorization failure message: ([A-Za-z0-9_-]+)/.exec(message)?.[1];
     expect(encoded).toBeDefined();
     const decoded = await plane.call('sts', plane.admin, {

@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PolicyCache } from '../../src/control/policy-cache.js';
 import { createLaunchService, type LaunchService } from '../../src/delivery/launch/service.js';
-import { signRequest } from '../../src/delivery/launch/sign-request.js';
+import { signBodyRequest } from '../../src/sigv4/sign.js';
 import {
   ACCOUNT,
   createTestPlane,
@@ -105,12 +105,12 @@ async function call(
 ): Promise<{ status: number; json: Record<string, unknown> }> {
   const url = new URL(`http://127.0.0.1:7300${route}`);
   const text = JSON.stringify(body);
-  const headers = signRequest(
+  const headers = signBodyRequest(
     { method: 'POST', url, body: text, contentType: 'application/json' },
     credentials,
     'us-east-1',
     route.split('/')[2]!,
-    new Date(plane.clock.now),
+    plane.clock.now,
   );
   const response = await launch.admin({
     method: 'POST',

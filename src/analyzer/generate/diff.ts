@@ -6,6 +6,7 @@
 import type { ActionCatalog } from './catalog.js';
 import { installedCatalog } from './catalog.js';
 import type { CurrentPolicy } from './generate.js';
+import { splitArn } from '../../iam/arn.js';
 
 /** The inline policy name `policy tighten` writes. */
 export const GENERATED_POLICY_NAME = 'credplane-least-privilege';
@@ -38,7 +39,7 @@ export interface RemovedActions {
 export function policiesText(policies: readonly CurrentPolicy[]): string {
   const parts: string[] = [];
   for (const p of policies) {
-    if (p.source === 'managed' && p.arn !== undefined && p.arn.split(':')[4] === 'aws') {
+    if (p.source === 'managed' && p.arn !== undefined && splitArn(p.arn)?.accountId === 'aws') {
       parts.push(`// managed policy ${p.arn} (AWS managed: not shown)\n`);
       continue;
     }

@@ -41,6 +41,7 @@ import {
 } from './current-statements.js';
 import { generaliseResources } from './resources.js';
 import { findWidening, type Widening } from './verify.js';
+import { splitArn } from '../../iam/arn.js';
 
 /** One of the role's current permission policies (inline or attached), as text. */
 export interface CurrentPolicy {
@@ -136,7 +137,7 @@ export async function generatePolicy(
   options: GenerateOptions = {},
 ): Promise<GenerationResult> {
   const catalog = options.catalog ?? installedCatalog;
-  const partition = options.partition ?? input.role.arn.split(':')[1] ?? 'aws';
+  const partition = options.partition ?? splitArn(input.role.arn)?.partition ?? 'aws';
   const notes: string[] = [];
   const used: GenerationResult['used'] = [];
 

@@ -30,6 +30,7 @@ import {
 } from '../../policy/index.js';
 import type { ActionCatalog } from './catalog.js';
 import { hasWildcard } from './covers.js';
+import { splitArn } from '../../iam/arn.js';
 
 /** A request the generated policy allows and the current policies do not. */
 export interface Widening {
@@ -102,7 +103,7 @@ function sessionPrincipal(role: FindWideningInput['role'], session: string): Req
   const roleId = role.roleId ?? 'AROACREDPLANECHECK';
   return {
     type: 'AssumedRole',
-    arn: `arn:${role.arn.split(':')[1] ?? 'aws'}:sts::${role.accountId}:assumed-role/${role.roleName}/${session}`,
+    arn: `arn:${splitArn(role.arn)?.partition ?? 'aws'}:sts::${role.accountId}:assumed-role/${role.roleName}/${session}`,
     account: role.accountId,
     roleArn: role.arn,
     roleId,

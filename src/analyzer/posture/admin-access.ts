@@ -16,6 +16,7 @@ import type { AnalysisData, RoleData } from '../data.js';
 import { postureFinding } from './finding.js';
 import { compileRole, roleAllows } from './role-policies.js';
 import type { CompiledRole } from './role-policies.js';
+import { splitArn } from '../../iam/arn.js';
 
 const PROBE_SERVICE = 'credplaneprobe';
 
@@ -27,7 +28,7 @@ function decidingPolicies(role: CompiledRole, action: string, resource: string):
 /** True when the role's session may do everything (see the module comment). */
 export function isFullAdmin(role: CompiledRole, data: RoleData): boolean {
   const { accountId } = data.role;
-  const partition = data.role.arn.split(':')[1] ?? 'aws';
+  const partition = splitArn(data.role.arn)?.partition ?? 'aws';
   return (
     roleAllows(
       role,
@@ -65,7 +66,7 @@ export function adminAccessFindings(data: AnalysisData): Finding[] {
       );
       continue;
     }
-    const partition = role.arn.split(':')[1] ?? 'aws';
+    const partition = splitArn(role.arn)?.partition ?? 'aws';
     const probeRole = `arn:${partition}:iam::${role.accountId}:role/credplane-analyze-probe-${role.roleId}`;
     if (roleAllows(compiled, 'iam:PassRole', probeRole).decision === 'Allow') {
       const policies = decidingPolicies(compiled, 'iam:PassRole', probeRole);

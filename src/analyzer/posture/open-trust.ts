@@ -23,6 +23,7 @@ import type { Finding } from '../findings.js';
 import type { AnalysisData } from '../data.js';
 import { postureFinding } from './finding.js';
 import { compileRole } from './role-policies.js';
+import { splitArn } from '../../iam/arn.js';
 
 const ALLOW_ALL: CompiledPolicy = compilePolicy(
   parsePolicy('{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}'),
@@ -98,7 +99,7 @@ export function openTrustFindings(data: AnalysisData): Finding[] {
     const { role } = roleData;
     const trust = compileRole(roleData).trust;
     if (trust === undefined) continue;
-    const partition = role.arn.split(':')[1] ?? 'aws';
+    const partition = splitArn(role.arn)?.partition ?? 'aws';
     const subject = { kind: 'role' as const, name: role.roleName, arn: role.arn };
     const anyone = probeAccount(role.accountId);
     if (admits(trust, principalFor('', anyone, partition), role.arn, role.accountId)) {

@@ -12,6 +12,7 @@ import {
 } from '../../policy/index.js';
 import type { CompiledPolicy, Decision, RequestPrincipal } from '../../policy/index.js';
 import type { RoleData } from '../data.js';
+import { splitArn } from '../../iam/arn.js';
 
 /** The session name the probes run as. */
 export const PROBE_SESSION = 'credplane-analyze';
@@ -49,7 +50,7 @@ export function compileRole(data: RoleData): CompiledRole {
   const identity = data.identityPolicies.flatMap((p) => compileOrSkip(p.document, p.name, 'identity') ?? []);
   const boundary = data.boundary && compileOrSkip(data.boundary.document, data.boundary.name, 'boundary');
   const trust = compileOrSkip(role.assumeRolePolicyDocument, 'trust', 'trust');
-  const partition = role.arn.split(':')[1] ?? 'aws';
+  const partition = splitArn(role.arn)?.partition ?? 'aws';
   return {
     identity,
     ...(boundary === undefined ? {} : { boundary }),

@@ -15,7 +15,7 @@ import { PolicyCache } from '../../control/policy-cache.js';
 import { Snapshot, type RoleAuthz } from '../../control/snapshot.js';
 import type { SessionClaims } from '../../crypto/index.js';
 import { ValidationError } from '../../errors.js';
-import { oidcProviderUrl, parseIamArn } from '../../iam/arn.js';
+import { oidcProviderUrl, parseIamArn, splitArn } from '../../iam/arn.js';
 import { NoSuchEntityError } from '../../iam/errors.js';
 import {
   accessDeniedMessage,
@@ -154,7 +154,7 @@ function roleSession(
   const now = (env.now ?? (() => new Date()))();
   const issuedAt = Math.floor(now.getTime() / 1000);
   const r = role.role;
-  const partition = r.arn.split(':')[1] ?? 'aws';
+  const partition = splitArn(r.arn)?.partition ?? 'aws';
   const claims: SessionClaims = {
     accountId: r.accountId,
     roleArn: r.arn,

@@ -3,7 +3,7 @@
  * key, so a tighten or rollback is authenticated, authorized and logged like any other IAM call.
  */
 import { ControlPlaneUnavailableError, type AdminEndpoint } from '../../delivery/launch/admin-client.js';
-import { signRequest } from '../../delivery/launch/sign-request.js';
+import { signBodyRequest } from '../../sigv4/sign.js';
 import { AwsError } from '../../errors.js';
 import type { RolePolicyWriter } from './changes.js';
 
@@ -76,7 +76,7 @@ export function httpQueryTransport(endpoint: AdminEndpoint): QueryTransport {
   return async (params) => {
     const url = new URL('/', endpoint.url);
     const body = new URLSearchParams(params).toString();
-    const headers = signRequest(
+    const headers = signBodyRequest(
       { method: 'POST', url, body, contentType: 'application/x-www-form-urlencoded; charset=utf-8' },
       endpoint.credentials,
       endpoint.region,

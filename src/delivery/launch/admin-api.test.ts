@@ -13,7 +13,7 @@ import { openSessionToken } from '../../crypto/index.js';
 import type { ApiResponse } from '../../http/types.js';
 import type { StartedTask } from '../container/admin-routes.js';
 import { createLaunchService, type LaunchService } from './service.js';
-import { signRequest } from './sign-request.js';
+import { signBodyRequest } from '../../sigv4/sign.js';
 
 let plane: TestPlane;
 let launch: LaunchService;
@@ -109,12 +109,12 @@ async function call(
   const headers =
     credentials === null
       ? { host: url.host, 'content-type': 'application/json' }
-      : signRequest(
+      : signBodyRequest(
           { method: 'POST', url, body: text, contentType: 'application/json' },
           credentials,
           'us-east-1',
           options.service ?? path.split('/')[2]!,
-          new Date(plane.clock.now),
+          plane.clock.now,
         );
   const response = await launch.admin({
     method: 'POST',

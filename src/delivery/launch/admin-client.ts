@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { AwsError } from '../../errors.js';
-import { signRequest } from './sign-request.js';
+import { signBodyRequest } from '../../sigv4/sign.js';
 
 export interface AdminEndpoint {
   url: string;
@@ -71,7 +71,7 @@ export async function adminRequest(
 ): Promise<unknown> {
   const url = new URL(route, endpoint.url);
   const text = body === undefined ? '' : JSON.stringify(body);
-  const headers = signRequest(
+  const headers = signBodyRequest(
     { method, url, body: text, contentType: 'application/json' },
     endpoint.credentials,
     endpoint.region,

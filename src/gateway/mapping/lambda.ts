@@ -9,6 +9,7 @@
  * cover it. The invocation payload is never read (the body streams to the backend) nor logged.
  */
 import { AwsError } from '../../errors.js';
+import { splitArn } from '../../iam/arn.js';
 import type { GatewayRequest, MappedRequest, ServiceMapper, UnmappedRequest } from '../types.js';
 import { foreignAccount, resourceArn } from './support/arn.js';
 import { coverageOf, runOperation } from './support/operations.js';
@@ -37,9 +38,12 @@ export function functionArn(request: GatewayRequest, functionName: string, quali
   let account = request.accountId;
   let name: string | undefined;
   let inName: string | undefined;
-  if (parts[0] === 'arn' && parts.length >= 7 && parts[2] === 'lambda' && parts[5] === 'function') {
-    [region, account, name, inName] = [parts[3] as string, parts[4] as string, parts[6], parts[7]];
-    if (parts.length > 8) throw invalid(`Invalid function name: ${truncate(functionName)}`);
+  const arn = splitArn(functionName);
+  // `arn:aws:lambda:<region>:<account>:function:<name>[:<qualifier>]`
+  const fields = arn?.service === 'lambda' ? arn.resource.split(':') : [];
+  if (arn !== undefined && fields.length >= 2 && fields[0] === 'function') {
+    [region, account, name, inName] = [arn.region, arn.accountId, fields[1], fields[2]];
+    if (fields.length > 3) throw invalid(`Invalid function name: ${truncate(functionName)}`);
   } else if (parts.length >= 3 && parts[1] === 'function' && /^\d{12}$/.test(parts[0] ?? '')) {
     [account, name, inName] = [parts[0] as string, parts[2], parts[3]];
     if (parts.length > 4) throw invalid(`Invalid function name: ${truncate(functionName)}`);

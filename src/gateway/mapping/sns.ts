@@ -40,10 +40,12 @@ function snsArn(name: string, text: string): string {
 
 /** A subscription ARN's topic: `arn:aws:sns:<region>:<account>:<topic>:<subscription id>`. */
 function topicOfSubscription(subscriptionArn: string): string {
-  const arn = snsArn('SubscriptionArn', subscriptionArn);
-  const parts = arn.split(':');
-  if (parts.length !== 7) throw invalidParameter('SubscriptionArn', 'An ARN must have 7 elements');
-  return parts.slice(0, 6).join(':');
+  const arn = splitArn(snsArn('SubscriptionArn', subscriptionArn))!;
+  const [topic, subscription, ...more] = arn.resource.split(':');
+  if (subscription === undefined || more.length > 0) {
+    throw invalidParameter('SubscriptionArn', 'An ARN must have 7 elements');
+  }
+  return resourceArn({ partition: arn.partition, region: arn.region, accountId: arn.account }, 'sns', topic!);
 }
 
 function check(

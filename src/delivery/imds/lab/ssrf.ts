@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { signRequest, type SigningCredentials } from '../../launch/sign-request.js';
+import { signBodyRequest, type SigningCredentials } from '../../../sigv4/sign.js';
 import { startControlPlane, type RunningControlPlane } from '../../../server/start.js';
 import { startOpenProxy, type OpenProxy } from './open-proxy.js';
 import { redact, type LabReport, type LabScenario, type LabStep } from './report.js';
@@ -69,7 +69,7 @@ async function api(
 ): Promise<LabStep & { body: string }> {
   const body = new URLSearchParams(params).toString();
   const url = new URL(lab.plane.url);
-  const headers = signRequest(
+  const headers = signBodyRequest(
     { method: 'POST', url, body, contentType: 'application/x-www-form-urlencoded; charset=utf-8' },
     credentials,
     REGION,

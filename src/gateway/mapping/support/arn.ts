@@ -2,6 +2,7 @@
  * Resource ARNs the mappers build, and the account an ARN in a request names (so the proxy can tell
  * a cross-account resource from the caller's own).
  */
+import { splitArn as splitIamArn } from '../../../iam/arn.js';
 import type { GatewayRequest } from '../../types.js';
 
 /**
@@ -28,14 +29,16 @@ export interface ArnParts {
   resource: string;
 }
 
-/** The five fields of an ARN, or `undefined` when `text` is not one. */
+/**
+ * The five fields of an ARN, or `undefined` when `text` is not one (or names no partition or
+ * service). Lenient beyond that, as a request's ARN is: the backend, not the gateway, refuses a
+ * malformed one, and its account must still be seen.
+ */
 export function splitArn(text: string): ArnParts | undefined {
-  if (!text.startsWith('arn:')) return undefined;
-  const parts = text.split(':');
-  if (parts.length < 6) return undefined;
-  const [, partition, service, region, account] = parts as [string, string, string, string, string];
-  if (partition === '' || service === '') return undefined;
-  return { partition, service, region, account, resource: parts.slice(5).join(':') };
+  const arn = splitIamArn(text);
+  if (arn === undefined || arn.partition === '' || arn.service === '') return undefined;
+  const { partition, service, region, accountId: account, resource } = arn;
+  return { partition, service, region, account, resource };
 }
 
 /** The account `arn` belongs to when it is not the caller's (`AuthorizationCheck.resourceAccount`). */

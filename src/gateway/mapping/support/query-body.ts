@@ -4,10 +4,20 @@
  * (SNS) and the flattened `Name.N` (SQS).
  */
 import { AwsError } from '../../../errors.js';
+import { readQueryParameters, type QueryReadOptions } from '../../../protocol/query.js';
 import type { GatewayRequest } from '../../types.js';
 
 /** A bound that keeps a hostile body from costing more than a legitimate one. */
 const MAX_PARAMETERS = 2000;
+
+const GATEWAY_READ: QueryReadOptions = {
+  repeated: 'refuse',
+  maxParameters: MAX_PARAMETERS,
+  tooMany: () =>
+    new AwsError('MalformedQueryString', `The request has more than ${MAX_PARAMETERS} parameters.`, {
+      status: 400,
+    }),
+};
 
 export class QueryInput {
   constructor(private readonly values: ReadonlyMap<string, string>) {}
@@ -79,51 +89,10 @@ export function queryInput(request: GatewayRequest): QueryInput {
   // Read once per request: the mapper decides on it and the forwarder re-encodes the same values.
   const known = parsedRequests.get(request);
   if (known !== undefined) return known;
-  const values = new Map<string, string>();
-  const set = (name: string, value: string): void => {
-    const existing = values.get(name);
-    if (existing === undefined) values.set(name, value);
-    else if (existing !== value) {
-      throw new AwsError(
-        'MalformedQueryString',
-        `The parameter ${name.slice(0, 64)} is given more than once with different values.`,
-        { status: 400 },
-      );
-    }
-  };
-  for (const [name, value] of request.query) set(name, value);
-  if (request.body !== undefined && request.body.length > 0) {
-    let count = 0;
-    for (const pair of request.body.toString('utf8').split('&')) {
-      if (pair.length === 0) continue;
-      if (++count > MAX_PARAMETERS) {
-        throw new AwsError(
-          'MalformedQueryString',
-          `The request has more than ${MAX_PARAMETERS} parameters.`,
-          {
-            status: 400,
-          },
-        );
-      }
-      const eq = pair.indexOf('=');
-      const name = decodeFormComponent(eq === -1 ? pair : pair.slice(0, eq));
-      const value = eq === -1 ? '' : decodeFormComponent(pair.slice(eq + 1));
-      set(name, value);
-    }
-  }
-  const input = new QueryInput(values);
+  const body = request.body !== undefined && request.body.length > 0 ? request.body.toString('utf8') : '';
+  const input = new QueryInput(readQueryParameters(body, GATEWAY_READ, request.query).values);
   parsedRequests.set(request, input);
   return input;
 }
 
 const parsedRequests = new WeakMap<GatewayRequest, QueryInput>();
-
-function decodeFormComponent(text: string): string {
-  try {
-    return decodeURIComponent(text.replace(/\+/g, ' '));
-  } catch {
-    throw new AwsError('MalformedQueryString', 'The query string contains an invalid percent-encoding.', {
-      status: 400,
-    });
-  }
-}
