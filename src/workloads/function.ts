@@ -18,7 +18,7 @@ export const codeSourceSchema = z.union([
 ]);
 export type LambdaCodeSource = z.infer<typeof codeSourceSchema>;
 
-export const functionSettingsSchema = z.looseObject({
+export const functionSettingsSchema = z.object({
   ...ownershipShape,
   roleArn: z.string().optional(),
   handler: z.string().optional(),

@@ -3,10 +3,10 @@
  * out. Settings are parsed once, where the Store turns a row into a `Workload`
  * (`parseWorkloadSettings`); consumers read typed fields and never the raw JSON.
  *
- * Settings hold what the code writes (see each kind's module) and keep any other JSON keys as they
- * are, so a record written by an older or newer version still loads.
+ * Settings hold what the code writes (see each kind's module); other top-level JSON keys are kept
+ * as they are, so a record written by an older or newer version still loads.
  */
-import { z } from 'zod';
+import type { z } from 'zod';
 import { AwsError } from '../errors.js';
 import type { AccountId, ArnString, WorkloadKind } from '../iam/types.js';
 import { functionSettingsSchema, type FunctionSettings } from './function.js';
@@ -31,12 +31,16 @@ export interface WorkloadSettingsByKind {
   'eks-pod-identity': PodIdentitySettings;
 }
 
+/**
+ * Parsed `loose`: top-level keys no schema names are kept as stored (and written back by updates
+ * that spread the settings), while the types name only the known ones.
+ */
 const SCHEMAS: { [K in WorkloadKind]: z.ZodType<WorkloadSettingsByKind[K]> } = {
-  'ec2-instance': instanceSettingsSchema,
-  'ecs-task-definition': taskDefinitionSettingsSchema,
-  'lambda-function': functionSettingsSchema,
-  'eks-service-account': serviceAccountSettingsSchema,
-  'eks-pod-identity': podIdentitySettingsSchema,
+  'ec2-instance': instanceSettingsSchema.loose(),
+  'ecs-task-definition': taskDefinitionSettingsSchema.loose(),
+  'lambda-function': functionSettingsSchema.loose(),
+  'eks-service-account': serviceAccountSettingsSchema.loose(),
+  'eks-pod-identity': podIdentitySettingsSchema.loose(),
 };
 
 interface WorkloadOf<K extends WorkloadKind> {

@@ -10,7 +10,7 @@ import { ownershipShape, tagSchema, type Tag } from './common.js';
 const enabled = z.enum(['enabled', 'disabled']);
 
 /** `MetadataOptions` as stored: only what the launch or the last modification set. */
-export const storedMetadataOptionsSchema = z.looseObject({
+export const storedMetadataOptionsSchema = z.object({
   httpTokens: z.enum(['optional', 'required']).optional(),
   /** 1-64 (InstanceMetadataOptionsRequest, Amazon EC2 API Reference). */
   httpPutResponseHopLimit: z.number().int().min(1).max(64).optional(),
@@ -20,7 +20,7 @@ export const storedMetadataOptionsSchema = z.looseObject({
 });
 export type StoredMetadataOptions = z.infer<typeof storedMetadataOptionsSchema>;
 
-export const instanceSettingsSchema = z.looseObject({
+export const instanceSettingsSchema = z.object({
   ...ownershipShape,
   /** Assigned at launch (`i-` and 17 hex digits) and kept across updates. */
   instanceId: z.string().optional(),

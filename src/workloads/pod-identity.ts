@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { ownershipShape } from './common.js';
 
-export const podIdentitySettingsSchema = z.looseObject({
+export const podIdentitySettingsSchema = z.object({
   ...ownershipShape,
   clusterName: z.string().optional(),
   namespace: z.string().optional(),

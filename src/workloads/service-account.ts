@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 
-export const serviceAccountSettingsSchema = z.looseObject({
+export const serviceAccountSettingsSchema = z.object({
   clusterName: z.string().optional(),
   namespace: z.string().optional(),
   serviceAccount: z.string().optional(),

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { ownershipShape } from './common.js';
 
-export const containerSettingsSchema = z.looseObject({
+export const containerSettingsSchema = z.object({
   name: z.string().optional(),
   image: z.string().optional(),
   command: z.array(z.string()).optional(),
@@ -13,7 +13,7 @@ export const containerSettingsSchema = z.looseObject({
 });
 export type ContainerSettings = z.infer<typeof containerSettingsSchema>;
 
-export const taskDefinitionSettingsSchema = z.looseObject({
+export const taskDefinitionSettingsSchema = z.object({
   ...ownershipShape,
   taskRoleArn: z.string().optional(),
   executionRoleArn: z.string().optional(),
