@@ -6,8 +6,9 @@
  */
 import type { Finding } from './findings.js';
 import type { AnalysisData } from './data.js';
+import { isWorkloadOfKind, LOGICAL_ID_KEY } from '../workloads/index.js';
 
-const LOGICAL_ID = 'credplane:logical-id';
+const LOGICAL_ID = LOGICAL_ID_KEY;
 
 /** 1-based line and column of each resource's logical id under `Resources` (YAML or JSON). */
 export function resourceLines(text: string): Map<string, { line: number; column: number }> {
@@ -37,12 +38,10 @@ function logicalIdOf(f: Finding, data: AnalysisData): string | undefined {
     return role?.role.tags.find((t) => t.key === LOGICAL_ID)?.value;
   }
   if (f.subject.kind === 'instance') {
-    const instance = data.workloads.find(
-      (w) =>
-        w.kind === 'ec2-instance' && (w.settings.instanceId === f.subject.name || w.name === f.subject.name),
-    );
-    const id = instance?.settings[LOGICAL_ID];
-    return typeof id === 'string' ? id : undefined;
+    const instance = data.workloads
+      .filter((w) => isWorkloadOfKind(w, 'ec2-instance'))
+      .find((w) => w.settings.instanceId === f.subject.name || w.name === f.subject.name);
+    return instance?.settings[LOGICAL_ID_KEY];
   }
   return undefined;
 }

@@ -96,7 +96,8 @@ describe('applyTemplate: the demo stack', () => {
       [STACK_TAG]: 'demo',
       [LOGICAL_ID_TAG]: 'WebInstance',
     });
-    expect(byKind['ec2-instance']?.settings.instanceId).toMatch(/^i-[0-9a-f]{17}$/);
+    const instance = await store.getWorkload(ACCOUNT, 'ec2-instance', 'demo-WebInstance');
+    expect(instance.settings.instanceId).toMatch(/^i-[0-9a-f]{17}$/);
     expect(byKind['ecs-task-definition']).toMatchObject({
       name: 'demo-orders',
       roleName: 'demo-orders-task',

@@ -269,7 +269,7 @@ export async function readCurrentStack(store: Store, options: ReadCurrentOptions
     if (record === undefined) continue;
     if (!mine(record) && !wantedWorkloads.has(recordKey(record))) continue;
     state.workloads.push(record);
-    const ids = workloadIdentity(workload.settings);
+    const ids = workloadIdentity(workload);
     switch (record.kind) {
       case 'ec2-instance':
         if (ids.instanceId !== undefined) {

@@ -6,6 +6,9 @@
  */
 import type { Position, TemplateIssue } from './errors.js';
 import type { Value } from './intrinsics.js';
+import type { LambdaFunction, MetadataOptions } from '../workloads/index.js';
+
+export type { LambdaCodeSource, MetadataOptions } from '../workloads/index.js';
 
 /** A JSON policy document (trust or permissions), unparsed: the policy engine validates it. */
 export type PolicyDocument = { [key: string]: Value };
@@ -90,15 +93,6 @@ export interface OidcProviderRecord extends RecordSource {
   tags: Tag[];
 }
 
-/** IMDS options as EC2 applies them, with EC2's defaults filled in. */
-export interface MetadataOptions {
-  httpTokens: 'optional' | 'required';
-  httpPutResponseHopLimit: number;
-  httpEndpoint: 'enabled' | 'disabled';
-  httpProtocolIpv6: 'enabled' | 'disabled';
-  instanceMetadataTags: 'enabled' | 'disabled';
-}
-
 export interface Ec2InstanceRecord extends RecordSource {
   kind: 'ec2-instance';
   /** `<stack>-<logicalId>`: EC2 instances have no name of their own to key on. */
@@ -146,28 +140,11 @@ export interface EksPodIdentityRecord extends RecordSource {
   roleArn: string;
 }
 
-/** Where a function's code comes from; `path` is credplane's local-directory extension. */
-export type LambdaCodeSource =
-  | { path: string }
-  | { zipFile: string }
-  | { s3Bucket: string; s3Key: string; s3ObjectVersion?: string }
-  | { imageUri: string };
-
-export interface LambdaFunctionRecord extends RecordSource {
+/** A function as a template declares it; its configuration is the workload model's (`src/workloads/`). */
+export interface LambdaFunctionRecord extends RecordSource, LambdaFunction {
   kind: 'lambda-function';
   /** The function name. */
   name: string;
-  roleArn: string;
-  handler?: string;
-  runtime?: string;
-  code: LambdaCodeSource;
-  /** Seconds; Lambda's default is 3. */
-  timeout: number;
-  /** MB; Lambda's default is 128. */
-  memorySize: number;
-  environment: { [name: string]: string };
-  /** `ReservedConcurrentExecutions`: invocations running at once (unset: only the global limit). */
-  reservedConcurrentExecutions?: number;
 }
 
 export type WorkloadRecord =

@@ -22,7 +22,7 @@ import type {
 import type { PlanChange } from './diff.js';
 import { StackResourceError } from './errors.js';
 import { ownershipTags, policyTag, POLICY_TAG_PREFIX, readOwnership } from './ownership.js';
-import { workloadSettings, type WorkloadEnv } from './workload-settings.js';
+import { workloadInput, type WorkloadEnv } from './workload-settings.js';
 
 export interface ExecuteContext extends WorkloadEnv {
   stackName: string;
@@ -245,7 +245,12 @@ async function followProfile(tx: Store, ctx: ExecuteContext, profileName: string
   if (role === undefined) return;
   for (const w of await tx.listWorkloads(ctx.accountId, { kind: 'ec2-instance' })) {
     if (w.settings.instanceProfileName !== profileName || lower(w.roleName) === lower(role)) continue;
-    await tx.putWorkload(ctx.accountId, { kind: w.kind, name: w.name, roleName: role, settings: w.settings });
+    await tx.putWorkload(ctx.accountId, {
+      kind: 'ec2-instance',
+      name: w.name,
+      roleName: role,
+      settings: w.settings,
+    });
   }
 }
 
@@ -340,13 +345,9 @@ async function putWorkload(
   d: WorkloadRecord,
   update: boolean,
 ): Promise<void> {
-  const previous = update ? (await tx.getWorkload(ctx.accountId, d.kind, d.name)).settings : undefined;
-  await tx.putWorkload(ctx.accountId, {
-    kind: d.kind,
-    name: d.name,
-    roleName: await workloadRole(tx, ctx, d),
-    settings: workloadSettings({ ...d, stack: ctx.stackName }, ctx, previous),
-  });
+  const previous = update ? await tx.getWorkload(ctx.accountId, d.kind, d.name) : undefined;
+  const roleName = await workloadRole(tx, ctx, d);
+  await tx.putWorkload(ctx.accountId, workloadInput({ ...d, stack: ctx.stackName }, roleName, ctx, previous));
 }
 
 // ------------------------------------------------------------------------------------ entry

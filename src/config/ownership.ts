@@ -12,10 +12,11 @@
  * The `credplane:` tag prefix is reserved: templates may not use it, and the tags are never shown
  * as the resource's own (they are stripped before diffing).
  */
+import { LOGICAL_ID_KEY, STACK_KEY } from '../workloads/index.js';
 import type { Tag } from './desired.js';
 
-export const STACK_TAG = 'credplane:stack';
-export const LOGICAL_ID_TAG = 'credplane:logical-id';
+export const STACK_TAG = STACK_KEY;
+export const LOGICAL_ID_TAG = LOGICAL_ID_KEY;
 /** Followed by the inline policy's name; the value is `<stack>/<logicalId>`. */
 export const POLICY_TAG_PREFIX = 'credplane:policy:';
 const RESERVED_PREFIX = 'credplane:';

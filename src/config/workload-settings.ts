@@ -1,26 +1,30 @@
 /**
- * A stack's workload records as the Store keeps them: `putWorkload(kind, name, roleName, settings)`,
- * where `settings` holds the record's fields (camelCase, as in `desired.ts`), the ownership keys of
- * `ownership.ts`, and the identifiers AWS would assign at creation (`instanceId`; `revision` and
- * `taskDefinitionArn`; `associationId` and `associationArn`). Delivery agents read these settings
- * (IMDS options, task family, function handler and code, cluster/namespace/service account).
+ * A stack's workload records as the Store keeps them: `putWorkload({ kind, name, roleName, settings })`,
+ * where `settings` (typed per kind in `src/workloads/`) holds the record's fields (camelCase, as in
+ * `desired.ts`), the ownership keys of `ownership.ts`, and the identifiers AWS would assign at
+ * creation (`instanceId`; `revision` and `taskDefinitionArn`; `associationId` and `associationArn`).
+ * Delivery agents read these settings (IMDS options, task family, function handler and code,
+ * cluster/namespace/service account).
  */
 import { randomBytes } from 'node:crypto';
-import type { JsonValue, Workload } from '../iam/types.js';
+import {
+  isWorkloadOfKind,
+  lambdaFunctionOf,
+  LOGICAL_ID_KEY,
+  metadataOptionsOf,
+  STACK_KEY,
+  type Workload,
+  type WorkloadInput,
+} from '../workloads/index.js';
 import type {
   ContainerRecord,
   Ec2InstanceRecord,
   EcsTaskDefinitionRecord,
   EksPodIdentityRecord,
-  LambdaCodeSource,
   LambdaFunctionRecord,
-  MetadataOptions,
-  Tag,
   WorkloadRecord,
 } from './desired.js';
-import { LOGICAL_ID_TAG, STACK_TAG, type Ownership } from './ownership.js';
-
-export type WorkloadSettings = { [key: string]: JsonValue };
+import type { Ownership } from './ownership.js';
 
 /** Where the stack lives: ARNs of ECS and EKS name the region. */
 export interface WorkloadEnv {
@@ -28,11 +32,6 @@ export interface WorkloadEnv {
   accountId: string;
   region: string;
 }
-
-const SOURCE_KEYS = new Set(['kind', 'name', 'stack', 'logicalId', 'type', 'position', 'launchDefaulted']);
-
-/** The identifiers assigned when a workload is first written, kept across updates. */
-const IDENTITY_KEYS = ['instanceId', 'revision', 'taskDefinitionArn', 'associationId', 'associationArn'];
 
 function randomId(alphabet: string, length: number): string {
   const bytes = randomBytes(length);
@@ -42,87 +41,124 @@ function randomId(alphabet: string, length: number): string {
   return out;
 }
 
+/** `{ key: value }`, or `{}` when `value` is undefined (settings keep no undefined fields). */
+function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
+}
+
 /**
- * The settings to write for a record. `previous` is what the Store holds now (for an update):
- * EC2 keeps its instance id and EKS its association id; ECS registers a new revision, as
+ * What to write for a record. `previous` is what the Store holds now (for an update): EC2 keeps
+ * its instance id and EKS its association id; ECS registers a new revision, as
  * `RegisterTaskDefinition` does on every change.
  */
-export function workloadSettings(
+export function workloadInput(
   record: WorkloadRecord,
+  roleName: string,
   env: WorkloadEnv,
-  previous: WorkloadSettings | undefined,
-): WorkloadSettings {
-  const out: WorkloadSettings = {};
-  for (const [k, v] of Object.entries(record)) {
-    if (SOURCE_KEYS.has(k) || v === undefined) continue;
-    out[k] = structuredClone(v) as JsonValue;
-  }
-  if (record.stack !== undefined) out[STACK_TAG] = record.stack;
-  if (record.logicalId !== undefined) out[LOGICAL_ID_TAG] = record.logicalId;
+  previous: Workload | undefined,
+): WorkloadInput {
+  const owner = {
+    ...optional(STACK_KEY, record.stack),
+    ...optional(LOGICAL_ID_KEY, record.logicalId),
+  };
+  const base = { name: record.name, roleName };
   switch (record.kind) {
-    case 'ec2-instance':
-      out.instanceId =
-        typeof previous?.instanceId === 'string'
-          ? previous.instanceId
-          : `i-${randomId('0123456789abcdef', 17)}`;
-      break;
+    case 'ec2-instance': {
+      const kept = previous !== undefined && isWorkloadOfKind(previous, 'ec2-instance');
+      return {
+        kind: record.kind,
+        ...base,
+        settings: {
+          ...optional('imageId', record.imageId),
+          ...optional('instanceType', record.instanceType),
+          ...optional('instanceProfileName', record.instanceProfileName),
+          metadataOptions: { ...record.metadataOptions },
+          ...optional('userData', record.userData),
+          tags: structuredClone(record.tags),
+          ...owner,
+          instanceId:
+            (kept ? previous.settings.instanceId : undefined) ?? `i-${randomId('0123456789abcdef', 17)}`,
+        },
+      };
+    }
     case 'ecs-task-definition': {
-      const revision = typeof previous?.revision === 'number' ? previous.revision + 1 : 1;
-      out.revision = revision;
-      out.taskDefinitionArn = `arn:${env.partition}:ecs:${env.region}:${env.accountId}:task-definition/${record.name}:${revision}`;
-      break;
+      const before =
+        previous !== undefined && isWorkloadOfKind(previous, 'ecs-task-definition')
+          ? previous.settings.revision
+          : undefined;
+      const revision = before === undefined ? 1 : before + 1;
+      return {
+        kind: record.kind,
+        ...base,
+        settings: {
+          ...optional('taskRoleArn', record.taskRoleArn),
+          ...optional('executionRoleArn', record.executionRoleArn),
+          containers: structuredClone(record.containers),
+          ...owner,
+          revision,
+          taskDefinitionArn: `arn:${env.partition}:ecs:${env.region}:${env.accountId}:task-definition/${record.name}:${revision}`,
+        },
+      };
     }
     case 'eks-pod-identity': {
       const id =
-        typeof previous?.associationId === 'string'
-          ? previous.associationId
-          : `a-${randomId('abcdefghijklmnopqrstuvwxyz0123456789', 17)}`;
-      out.associationId = id;
-      out.associationArn = `arn:${env.partition}:eks:${env.region}:${env.accountId}:podidentityassociation/${record.clusterName}/${id}`;
-      break;
+        (previous !== undefined && isWorkloadOfKind(previous, 'eks-pod-identity')
+          ? previous.settings.associationId
+          : undefined) ?? `a-${randomId('abcdefghijklmnopqrstuvwxyz0123456789', 17)}`;
+      return {
+        kind: record.kind,
+        ...base,
+        settings: {
+          clusterName: record.clusterName,
+          namespace: record.namespace,
+          serviceAccount: record.serviceAccount,
+          roleArn: record.roleArn,
+          ...owner,
+          associationId: id,
+          associationArn: `arn:${env.partition}:eks:${env.region}:${env.accountId}:podidentityassociation/${record.clusterName}/${id}`,
+        },
+      };
     }
     case 'lambda-function':
-      break;
+      return {
+        kind: record.kind,
+        ...base,
+        settings: {
+          roleArn: record.roleArn,
+          ...optional('handler', record.handler),
+          ...optional('runtime', record.runtime),
+          code: structuredClone(record.code),
+          timeout: record.timeout,
+          memorySize: record.memorySize,
+          environment: { ...record.environment },
+          ...optional('reservedConcurrentExecutions', record.reservedConcurrentExecutions),
+          ...owner,
+        },
+      };
   }
-  return out;
 }
 
-/** Who owns a workload, as its settings say. */
-export function workloadOwnership(settings: WorkloadSettings): Ownership {
-  const out: Ownership = {};
-  const stack = settings[STACK_TAG];
-  const logicalId = settings[LOGICAL_ID_TAG];
-  if (typeof stack === 'string') out.stack = stack;
-  if (typeof logicalId === 'string') out.logicalId = logicalId;
-  return out;
+/** Who owns a workload, as its settings say (service accounts are never a stack's). */
+export function workloadOwnership(w: Workload): Ownership {
+  if (w.kind === 'eks-service-account') return {};
+  const stack = w.settings[STACK_KEY];
+  const logicalId = w.settings[LOGICAL_ID_KEY];
+  return { ...optional('stack', stack), ...optional('logicalId', logicalId) };
 }
 
 /** The identifiers of a workload (`instanceId`, `taskDefinitionArn`, ...), as strings. */
-export function workloadIdentity(settings: WorkloadSettings): Record<string, string> {
+export function workloadIdentity(w: Workload): Record<string, string> {
+  const ids: Record<string, string | number | undefined> =
+    w.kind === 'ec2-instance'
+      ? { instanceId: w.settings.instanceId }
+      : w.kind === 'ecs-task-definition'
+        ? { revision: w.settings.revision, taskDefinitionArn: w.settings.taskDefinitionArn }
+        : w.kind === 'eks-pod-identity'
+          ? { associationId: w.settings.associationId, associationArn: w.settings.associationArn }
+          : {};
   const out: Record<string, string> = {};
-  for (const k of IDENTITY_KEYS) {
-    const v = settings[k];
-    if (typeof v === 'string' || typeof v === 'number') out[k] = String(v);
-  }
+  for (const [k, v] of Object.entries(ids)) if (v !== undefined) out[k] = String(v);
   return out;
-}
-
-const str = (v: JsonValue | undefined): string | undefined => (typeof v === 'string' ? v : undefined);
-const num = (v: JsonValue | undefined, fallback: number): number => (typeof v === 'number' ? v : fallback);
-const obj = (v: JsonValue | undefined): { [k: string]: JsonValue } =>
-  v !== null && typeof v === 'object' && !Array.isArray(v) ? v : {};
-const list = (v: JsonValue | undefined): JsonValue[] => (Array.isArray(v) ? v : []);
-
-function tags(v: JsonValue | undefined): Tag[] {
-  return list(v).flatMap((t) => {
-    const o = obj(t);
-    const key = str(o.key);
-    return key === undefined ? [] : [{ key, value: str(o.value) ?? '' }];
-  });
-}
-
-function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
-  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
 }
 
 /**
@@ -131,51 +167,38 @@ function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]
  * by hand still compares sensibly.
  */
 export function workloadRecord(w: Workload, env: WorkloadEnv): WorkloadRecord | undefined {
-  const s = w.settings;
-  const owner = workloadOwnership(s);
+  const source = workloadOwnership(w);
   const roleArn = w.roleArn ?? `arn:${env.partition}:iam::${env.accountId}:role/${w.roleName}`;
-  const source = { ...owner };
   switch (w.kind) {
     case 'ec2-instance': {
-      const m = obj(s.metadataOptions);
+      const s = w.settings;
       const record: Ec2InstanceRecord = {
         kind: 'ec2-instance',
         ...source,
         name: w.name,
-        ...optional('imageId', str(s.imageId)),
-        ...optional('instanceType', str(s.instanceType)),
-        ...optional('instanceProfileName', str(s.instanceProfileName)),
-        metadataOptions: {
-          httpTokens: (str(m.httpTokens) ?? 'optional') as MetadataOptions['httpTokens'],
-          httpPutResponseHopLimit: num(m.httpPutResponseHopLimit, 1),
-          httpEndpoint: (str(m.httpEndpoint) ?? 'enabled') as MetadataOptions['httpEndpoint'],
-          httpProtocolIpv6: (str(m.httpProtocolIpv6) ?? 'disabled') as MetadataOptions['httpProtocolIpv6'],
-          instanceMetadataTags: (str(m.instanceMetadataTags) ??
-            'disabled') as MetadataOptions['instanceMetadataTags'],
-        },
-        ...optional('userData', str(s.userData)),
-        tags: tags(s.tags),
+        ...optional('imageId', s.imageId),
+        ...optional('instanceType', s.instanceType),
+        ...optional('instanceProfileName', s.instanceProfileName),
+        metadataOptions: metadataOptionsOf(s),
+        ...optional('userData', s.userData),
+        tags: (s.tags ?? []).map((t) => ({ key: t.key, value: t.value })),
       };
       return record;
     }
     case 'ecs-task-definition': {
+      const s = w.settings;
       const record: EcsTaskDefinitionRecord = {
         kind: 'ecs-task-definition',
         ...source,
         name: w.name,
-        ...optional('taskRoleArn', str(s.taskRoleArn) ?? roleArn),
-        ...optional('executionRoleArn', str(s.executionRoleArn)),
-        containers: list(s.containers).map((c) => {
-          const o = obj(c);
-          const command = Array.isArray(o.command) ? o.command.map(String) : undefined;
+        taskRoleArn: s.taskRoleArn ?? roleArn,
+        ...optional('executionRoleArn', s.executionRoleArn),
+        containers: (s.containers ?? []).map((c) => {
           const container: ContainerRecord = {
-            name: str(o.name) ?? '',
-            image: str(o.image) ?? '',
-            ...optional('command', command),
-            environment: list(o.environment).map((e) => ({
-              name: str(obj(e).name) ?? '',
-              value: str(obj(e).value) ?? '',
-            })),
+            name: c.name ?? '',
+            image: c.image ?? '',
+            ...optional('command', c.command),
+            environment: (c.environment ?? []).map((e) => ({ name: e.name, value: e.value })),
           };
           return container;
         }),
@@ -183,36 +206,25 @@ export function workloadRecord(w: Workload, env: WorkloadEnv): WorkloadRecord | 
       return record;
     }
     case 'eks-pod-identity': {
+      const s = w.settings;
       const [cluster = '', namespace = '', serviceAccount = ''] = w.name.split('/');
       const record: EksPodIdentityRecord = {
         kind: 'eks-pod-identity',
         ...source,
         name: w.name,
-        clusterName: str(s.clusterName) ?? cluster,
-        namespace: str(s.namespace) ?? namespace,
-        serviceAccount: str(s.serviceAccount) ?? serviceAccount,
-        roleArn: str(s.roleArn) ?? roleArn,
+        clusterName: s.clusterName ?? cluster,
+        namespace: s.namespace ?? namespace,
+        serviceAccount: s.serviceAccount ?? serviceAccount,
+        roleArn: s.roleArn ?? roleArn,
       };
       return record;
     }
     case 'lambda-function': {
-      const environment: { [name: string]: string } = {};
-      for (const [k, v] of Object.entries(obj(s.environment))) environment[k] = String(v);
       const record: LambdaFunctionRecord = {
         kind: 'lambda-function',
         ...source,
         name: w.name,
-        roleArn: str(s.roleArn) ?? roleArn,
-        ...optional('handler', str(s.handler)),
-        ...optional('runtime', str(s.runtime)),
-        code: obj(s.code) as unknown as LambdaCodeSource,
-        timeout: num(s.timeout, 3),
-        memorySize: num(s.memorySize, 128),
-        environment,
-        ...optional(
-          'reservedConcurrentExecutions',
-          typeof s.reservedConcurrentExecutions === 'number' ? s.reservedConcurrentExecutions : undefined,
-        ),
+        ...lambdaFunctionOf(w.settings, roleArn),
       };
       return record;
     }

@@ -10,8 +10,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { isAwsError } from '../errors.js';
-import type { InstanceProfile, JsonValue, Workload } from '../iam/types.js';
-import { instanceIdOf, metadataOptionsOf, privateIpOf } from '../delivery/imds/service.js';
+import type { InstanceProfile } from '../iam/types.js';
 import type { QueryParams } from '../protocol/query.js';
 import type { Store } from '../store/store.js';
 import {
@@ -25,6 +24,15 @@ import {
 } from './errors.js';
 import { launchMetadataOptions, readMetadataDefaults } from './metadata-defaults.js';
 import type { Ec2Node } from './xml.js';
+import {
+  instanceIdOf,
+  instanceTags,
+  metadataOptionsOf,
+  privateIpOf,
+  type InstanceSettings,
+  type InstanceWorkload,
+  type StoredMetadataOptions,
+} from '../workloads/index.js';
 
 export interface Ec2Context {
   store: Store;
@@ -42,10 +50,6 @@ export type Ec2Operation = (ctx: Ec2Context, params: QueryParams) => Promise<Ec2
 export const MAX_RUN_COUNT = 100;
 
 const INSTANCE_ID = /^i-[0-9a-f]{8}(?:[0-9a-f]{9})?$/;
-
-const str = (v: JsonValue | undefined): string | undefined => (typeof v === 'string' ? v : undefined);
-const obj = (v: JsonValue | undefined): { [k: string]: JsonValue } =>
-  v !== null && typeof v === 'object' && !Array.isArray(v) ? v : {};
 
 function instanceArn(ctx: Ec2Context, id: string): string {
   return `arn:${ctx.partition}:ec2:${ctx.region}:${ctx.accountId}:instance/${id}`;
@@ -70,16 +74,16 @@ function instanceIds(params: QueryParams): string[] {
   return ids;
 }
 
-async function instances(ctx: Ec2Context): Promise<Workload[]> {
+async function instances(ctx: Ec2Context): Promise<InstanceWorkload[]> {
   return ctx.store.listWorkloads(ctx.accountId, { kind: 'ec2-instance' });
 }
 
-async function findInstances(ctx: Ec2Context, ids: readonly string[]): Promise<Workload[]> {
+async function findInstances(ctx: Ec2Context, ids: readonly string[]): Promise<InstanceWorkload[]> {
   const all = await instances(ctx);
   const found = ids.map((id) => all.find((w) => instanceIdOf(w) === id));
   const missing = ids.filter((_, i) => found[i] === undefined);
   if (missing.length > 0) throw new InvalidInstanceIdNotFound(missing);
-  return found as Workload[];
+  return found as InstanceWorkload[];
 }
 
 async function profileOf(ctx: Ec2Context, params: QueryParams, prefix: string): Promise<InstanceProfile> {
@@ -126,9 +130,9 @@ const CHOICES: Record<string, readonly string[]> = {
 function metadataOptions(
   params: QueryParams,
   prefix: string,
-  base: { [k: string]: JsonValue },
-): { [k: string]: JsonValue } {
-  const out: { [k: string]: JsonValue } = { ...base };
+  base: StoredMetadataOptions,
+): StoredMetadataOptions {
+  const out: StoredMetadataOptions = { ...base };
   for (const [name, allowed] of Object.entries(CHOICES)) {
     const value = params.get(`${prefix}${name}`);
     if (value === undefined) continue;
@@ -137,7 +141,8 @@ function metadataOptions(
         `The value '${value.slice(0, 64)}' is not valid for ${name}. Valid values: ${allowed.join(', ')}`,
       );
     }
-    out[name[0]!.toLowerCase() + name.slice(1)] = value;
+    // Checked against CHOICES above, so the value fits the field's type.
+    Object.assign(out, { [name[0]!.toLowerCase() + name.slice(1)]: value });
   }
   const hop = params.get(`${prefix}HttpPutResponseHopLimit`);
   if (hop !== undefined) {
@@ -152,40 +157,31 @@ function metadataOptions(
   return out;
 }
 
-function metadataOptionsXml(settings: Workload['settings'], state: string): Ec2Node {
+function metadataOptionsXml(settings: InstanceSettings, state: string): Ec2Node {
   const m = metadataOptionsOf(settings);
-  const raw = obj(settings.metadataOptions);
   return {
     state,
     httpTokens: m.httpTokens,
     httpPutResponseHopLimit: m.httpPutResponseHopLimit,
     httpEndpoint: m.httpEndpoint,
-    httpProtocolIpv6: str(raw.httpProtocolIpv6) ?? 'disabled',
-    instanceMetadataTags: str(raw.instanceMetadataTags) ?? 'disabled',
+    httpProtocolIpv6: m.httpProtocolIpv6,
+    instanceMetadataTags: m.instanceMetadataTags,
   };
 }
 
-function tagsOf(settings: Workload['settings']): { key: string; value: string }[] {
-  const tags = Array.isArray(settings.tags) ? settings.tags : [];
-  return tags.flatMap((t) => {
-    const key = str(obj(t).key);
-    return key === undefined ? [] : [{ key, value: str(obj(t).value) ?? '' }];
-  });
-}
-
-function instanceXml(ctx: Ec2Context, w: Workload, profiles: Map<string, InstanceProfile>): Ec2Node {
+function instanceXml(ctx: Ec2Context, w: InstanceWorkload, profiles: Map<string, InstanceProfile>): Ec2Node {
   const id = instanceIdOf(w);
   const ip = privateIpOf(id);
-  const profile = profiles.get((str(w.settings.instanceProfileName) ?? '').toLowerCase());
-  const tags = tagsOf(w.settings);
+  const profile = profiles.get((w.settings.instanceProfileName ?? '').toLowerCase());
+  const tags = instanceTags(w.settings);
   return {
     instanceId: id,
-    imageId: str(w.settings.imageId) ?? 'ami-0123456789abcdef0',
+    imageId: w.settings.imageId ?? 'ami-0123456789abcdef0',
     instanceState: { code: 16, name: 'running' },
     privateDnsName: `ip-${ip.replaceAll('.', '-')}.ec2.internal`,
     dnsName: '',
     amiLaunchIndex: 0,
-    instanceType: str(w.settings.instanceType) ?? 't3.micro',
+    instanceType: w.settings.instanceType ?? 't3.micro',
     launchTime: w.createDate.toISOString(),
     placement: { availabilityZone: `${ctx.region}a`, tenancy: 'default' },
     privateIpAddress: ip,
@@ -257,7 +253,7 @@ const runInstances: Ec2Operation = async (ctx, params) => {
   );
   const tags = tagSpecifications(params);
   const userData = params.get('UserData');
-  const created: Workload[] = [];
+  const created: InstanceWorkload[] = [];
   for (let i = 0; i < Math.min(max, MAX_RUN_COUNT); i++) {
     const instanceId = `i-${randomBytes(9).toString('hex').slice(0, 17)}`;
     created.push(
@@ -299,7 +295,7 @@ function filters(params: QueryParams): { name: string; values: string[] }[] {
 }
 
 function matches(
-  w: Workload,
+  w: InstanceWorkload,
   filter: { name: string; values: string[] },
   profiles: Map<string, InstanceProfile>,
 ): boolean {
@@ -310,15 +306,15 @@ function matches(
     case 'instance-state-name':
       return any('running');
     case 'image-id':
-      return any(str(w.settings.imageId));
+      return any(w.settings.imageId);
     case 'iam-instance-profile.arn':
-      return any(profiles.get((str(w.settings.instanceProfileName) ?? '').toLowerCase())?.arn);
+      return any(profiles.get((w.settings.instanceProfileName ?? '').toLowerCase())?.arn);
     case 'metadata-options.http-tokens':
       return any(metadataOptionsOf(w.settings).httpTokens);
     default:
       if (filter.name.startsWith('tag:')) {
         const key = filter.name.slice(4);
-        return tagsOf(w.settings).some((t) => t.key === key && filter.values.includes(t.value));
+        return instanceTags(w.settings).some((t) => t.key === key && filter.values.includes(t.value));
       }
       throw new InvalidParameterValue(`The filter '${filter.name.slice(0, 64)}' is invalid`);
   }
@@ -367,7 +363,7 @@ const terminateInstances: Ec2Operation = async (ctx, params) => {
   };
 };
 
-async function oneInstance(ctx: Ec2Context, params: QueryParams, action: string): Promise<Workload> {
+async function oneInstance(ctx: Ec2Context, params: QueryParams, action: string): Promise<InstanceWorkload> {
   const id = params.get('InstanceId');
   if (id === undefined) throw new MissingParameter('InstanceId');
   if (!INSTANCE_ID.test(id)) throw new InvalidInstanceIdMalformed(id);
@@ -378,9 +374,9 @@ async function oneInstance(ctx: Ec2Context, params: QueryParams, action: string)
 
 const modifyInstanceMetadataOptions: Ec2Operation = async (ctx, params) => {
   const w = await oneInstance(ctx, params, 'ec2:ModifyInstanceMetadataOptions');
-  const settings = {
+  const settings: InstanceSettings = {
     ...w.settings,
-    metadataOptions: metadataOptions(params, '', obj(w.settings.metadataOptions)),
+    metadataOptions: metadataOptions(params, '', w.settings.metadataOptions ?? {}),
   };
   await ctx.store.putWorkload(ctx.accountId, { kind: w.kind, name: w.name, roleName: w.roleName, settings });
   return { instanceId: instanceIdOf(w), instanceMetadataOptions: metadataOptionsXml(settings, 'pending') };
@@ -390,7 +386,7 @@ function associationId(instanceId: string, profileName: string): string {
   return `iip-assoc-${hash(`${instanceId}\u0000${profileName.toLowerCase()}`, 17)}`;
 }
 
-async function associate(ctx: Ec2Context, params: QueryParams, w: Workload): Promise<Ec2Node> {
+async function associate(ctx: Ec2Context, params: QueryParams, w: InstanceWorkload): Promise<Ec2Node> {
   const profile = await profileOf(ctx, params, 'IamInstanceProfile');
   const roleName = roleOf(ctx, profile);
   await ctx.store.putWorkload(ctx.accountId, {
@@ -417,18 +413,18 @@ async function associate(ctx: Ec2Context, params: QueryParams, w: Workload): Pro
 const associateIamInstanceProfile: Ec2Operation = async (ctx, params) => {
   const w = await oneInstance(ctx, params, 'ec2:AssociateIamInstanceProfile');
   // One association per instance: changing it is ReplaceIamInstanceProfileAssociation's job.
-  if (str(w.settings.instanceProfileName) !== undefined) {
+  if (w.settings.instanceProfileName !== undefined) {
     throw new IncorrectState(`There is an existing association for instance ${instanceIdOf(w)}`);
   }
   return associate(ctx, params, w);
 };
 
 /** The instance holding association `AssociationId`; instances without a profile hold none. */
-async function byAssociation(ctx: Ec2Context, params: QueryParams): Promise<Workload> {
+async function byAssociation(ctx: Ec2Context, params: QueryParams): Promise<InstanceWorkload> {
   const id = params.get('AssociationId');
   if (id === undefined) throw new MissingParameter('AssociationId');
   const w = (await instances(ctx)).find((x) => {
-    const profileName = str(x.settings.instanceProfileName);
+    const profileName = x.settings.instanceProfileName;
     return profileName !== undefined && associationId(instanceIdOf(x), profileName) === id;
   });
   if (w === undefined) {
@@ -452,7 +448,7 @@ const disassociateIamInstanceProfile: Ec2Operation = async (ctx, params) => {
   const w = await byAssociation(ctx, params);
   const instanceId = instanceIdOf(w);
   ctx.authorize('ec2:DisassociateIamInstanceProfile', instanceArn(ctx, instanceId));
-  const profileName = str(w.settings.instanceProfileName)!;
+  const profileName = w.settings.instanceProfileName!;
   const profile = (await profileMap(ctx)).get(profileName.toLowerCase());
   const { instanceProfileName: _dropped, associatedAt: _since, ...settings } = w.settings;
   await ctx.store.putWorkload(ctx.accountId, { kind: w.kind, name: w.name, roleName: w.roleName, settings });
@@ -470,8 +466,8 @@ const disassociateIamInstanceProfile: Ec2Operation = async (ctx, params) => {
 };
 
 /** When the instance's profile was associated (recorded since associations became describable). */
-function associatedAt(w: Workload): string {
-  return str(w.settings.associatedAt) ?? w.createDate.toISOString();
+function associatedAt(w: InstanceWorkload): string {
+  return w.settings.associatedAt ?? w.createDate.toISOString();
 }
 
 /** `MaxResults` (5-1000) and `NextToken` (an offset this API handed out) of a Describe call. */
@@ -509,7 +505,7 @@ const describeIamInstanceProfileAssociations: Ec2Operation = async (ctx, params)
   }
   const profiles = await profileMap(ctx);
   const all = (await instances(ctx)).flatMap((w) => {
-    const profileName = str(w.settings.instanceProfileName);
+    const profileName = w.settings.instanceProfileName;
     if (profileName === undefined) return [];
     const instanceId = instanceIdOf(w);
     return [{ w, instanceId, profileName, associationId: associationId(instanceId, profileName) }];

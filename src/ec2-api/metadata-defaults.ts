@@ -13,6 +13,7 @@ import type { QueryParams } from '../protocol/query.js';
 import type { Store } from '../store/store.js';
 import { DryRunOperation, InvalidParameterValue, UnsupportedOperation } from './errors.js';
 import type { Ec2Operation } from './instances.js';
+import type { StoredMetadataOptions } from '../workloads/index.js';
 
 /** The account setting's name; shared with the posture analyzer. */
 export const METADATA_DEFAULTS_SETTING = 'ec2:instance-metadata-defaults';
@@ -72,7 +73,7 @@ export async function readMetadataDefaults(
  * launchMetadataOptions({ HttpTokens: 'required' });
  * // { httpTokens: 'required', httpPutResponseHopLimit: 1, httpEndpoint: 'enabled' }
  */
-export function launchMetadataOptions(defaults: InstanceMetadataDefaults): { [k: string]: JsonValue } {
+export function launchMetadataOptions(defaults: InstanceMetadataDefaults): StoredMetadataOptions {
   return {
     httpTokens: defaults.HttpTokens ?? 'optional',
     httpPutResponseHopLimit: defaults.HttpPutResponseHopLimit ?? 1,

@@ -134,18 +134,8 @@ export type WorkloadKind = (typeof WORKLOAD_KINDS)[number];
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 
 /** A workload bound to exactly one role; `settings` are the delivery channel's own options. */
-export interface Workload {
-  accountId: AccountId;
-  kind: WorkloadKind;
-  /** Unique per account and kind (instance name, task family, `namespace/serviceaccount`, function). */
-  name: string;
-  roleName: string;
-  /** The role's ARN; absent when the role has been deleted since (as on AWS, the link is by name). */
-  roleArn?: ArnString;
-  settings: { [key: string]: JsonValue };
-  createDate: Date;
-  updateDate: Date;
-}
+/** The workload model lives in `src/workloads/`; re-exported here for older import paths. */
+export type { Workload } from '../workloads/index.js';
 
 export type AccessKeyStatus = 'Active' | 'Inactive';
 

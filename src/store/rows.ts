@@ -8,16 +8,15 @@ import type {
   AccessKeyStatus,
   Account,
   InstanceProfile,
-  JsonValue,
   ManagedPolicy,
   OidcProvider,
   PolicyVersion,
   PolicyVersionId,
   Role,
   Tag,
-  Workload,
   WorkloadKind,
 } from '../iam/types.js';
+import { parseWorkloadSettings, type Workload } from '../workloads/index.js';
 import type {
   AccessKeysTable,
   AccountsTable,
@@ -147,16 +146,22 @@ export function toOidcProvider(row: Selectable<OidcProvidersTable>): OidcProvide
   };
 }
 
-export function toWorkload(row: Selectable<WorkloadsTable> & { role_arn: string | null }): Workload {
-  const workload: Workload = {
+/** The row as a typed workload; the Store asks for `K` only with a query that selected kind `K`. */
+export function toWorkload<K extends WorkloadKind = WorkloadKind>(
+  row: Selectable<WorkloadsTable> & { role_arn: string | null },
+): Workload<K> {
+  const kind = row.kind as WorkloadKind;
+  const where = { accountId: row.account_id, kind, name: row.name };
+  // Parsed once here, so every consumer reads typed settings (src/workloads/).
+  const workload = {
     accountId: row.account_id,
-    kind: row.kind as WorkloadKind,
+    kind,
     name: row.name,
     roleName: row.role_name,
-    settings: JSON.parse(row.settings) as { [key: string]: JsonValue },
+    settings: parseWorkloadSettings(where, JSON.parse(row.settings) as unknown),
     createDate: new Date(row.created_at),
     updateDate: new Date(row.updated_at),
-  };
+  } as Workload<K>;
   if (row.role_arn !== null) workload.roleArn = row.role_arn;
   return workload;
 }

@@ -1255,7 +1255,10 @@ class SqlStore implements Store {
       .select('r.arn as role_arn');
   }
 
-  async putWorkload(accountId: AccountId, input: PutWorkloadInput): Promise<Workload> {
+  async putWorkload<K extends WorkloadKind>(
+    accountId: AccountId,
+    input: PutWorkloadInput<K>,
+  ): Promise<Workload<K>> {
     return this.write(async (db, emit) => {
       const role = await this.lockRole(db, accountId, input.roleName);
       const now = this.now();
@@ -1292,30 +1295,34 @@ class SqlStore implements Store {
         accountId,
         key: `${input.kind}/${input.name}`,
       });
-      return toWorkload({ ...row, role_arn: role.arn });
+      return toWorkload<K>({ ...row, role_arn: role.arn });
     });
   }
 
-  async getWorkload(accountId: AccountId, kind: WorkloadKind, name: string): Promise<Workload> {
+  async getWorkload<K extends WorkloadKind>(
+    accountId: AccountId,
+    kind: K,
+    name: string,
+  ): Promise<Workload<K>> {
     const row = await this.workloadQuery(this.db)
       .where('w.account_id', '=', accountId)
       .where('w.kind', '=', kind)
       .where('w.name', '=', name)
       .executeTakeFirst();
     if (row === undefined) throw new NoSuchEntityError(`Workload ${kind}/${name} cannot be found.`);
-    return toWorkload(row);
+    return toWorkload<K>(row);
   }
 
-  async listWorkloads(
+  async listWorkloads<K extends WorkloadKind = WorkloadKind>(
     accountId: AccountId,
-    filter?: { kind?: WorkloadKind; roleName?: string },
-  ): Promise<Workload[]> {
+    filter?: { kind?: K; roleName?: string },
+  ): Promise<Workload<K>[]> {
     let q = this.workloadQuery(this.db).where('w.account_id', '=', accountId);
     if (filter?.kind !== undefined) q = q.where('w.kind', '=', filter.kind);
     if (filter?.roleName !== undefined)
       q = q.where(sql<string>`lower(w.role_name)`, '=', filter.roleName.toLowerCase());
     const rows = await q.orderBy('w.kind').orderBy('w.name').execute();
-    return rows.map(toWorkload);
+    return rows.map((row) => toWorkload<K>(row));
   }
 
   async deleteWorkload(accountId: AccountId, kind: WorkloadKind, name: string): Promise<void> {

@@ -31,10 +31,10 @@ import type {
   RoleId,
   RoleRevocation,
   Tag,
-  Workload,
   WorkloadKind,
   OidcProvider,
 } from '../iam/types.js';
+import type { Workload, WorkloadInput } from '../workloads/index.js';
 
 /** Pagination in IAM's style: pass back `marker` to get the next page. */
 export interface ListOptions {
@@ -113,13 +113,8 @@ export interface UpdateOidcProviderInput {
   thumbprints?: string[];
 }
 
-export interface PutWorkloadInput {
-  kind: WorkloadKind;
-  name: string;
-  /** A role of the same account; it must exist when the workload is written. */
-  roleName: string;
-  settings?: { [key: string]: JsonValue };
-}
+/** A kind, a name, a role and that kind's settings (`src/workloads/`). */
+export type PutWorkloadInput<K extends WorkloadKind = WorkloadKind> = WorkloadInput<K>;
 
 export interface CreateAccessKeyInput {
   accessKeyId: string;
@@ -348,13 +343,18 @@ export interface Store {
   deleteOidcProvider(arn: ArnString): Promise<void>;
 
   // Workloads
-  /** Creates or replaces the workload `(kind, name)`; `NoSuchEntity` if the role does not exist. */
-  putWorkload(accountId: AccountId, input: PutWorkloadInput): Promise<Workload>;
-  getWorkload(accountId: AccountId, kind: WorkloadKind, name: string): Promise<Workload>;
-  listWorkloads(
+  /**
+   * Creates or replaces the workload `(kind, name)`; `NoSuchEntity` if the role does not exist, a
+   * `WorkloadSettingsError` (nothing written) if the settings do not fit the kind.
+   */
+  putWorkload<K extends WorkloadKind>(accountId: AccountId, input: PutWorkloadInput<K>): Promise<Workload<K>>;
+  /** A `WorkloadSettingsError` naming the workload when its stored settings do not fit its kind. */
+  getWorkload<K extends WorkloadKind>(accountId: AccountId, kind: K, name: string): Promise<Workload<K>>;
+  /** Of one kind when `filter.kind` is given; a `WorkloadSettingsError` as `getWorkload`. */
+  listWorkloads<K extends WorkloadKind = WorkloadKind>(
     accountId: AccountId,
-    filter?: { kind?: WorkloadKind; roleName?: string },
-  ): Promise<Workload[]>;
+    filter?: { kind?: K; roleName?: string },
+  ): Promise<Workload<K>[]>;
   deleteWorkload(accountId: AccountId, kind: WorkloadKind, name: string): Promise<void>;
 
   // Admin access keys

@@ -12,10 +12,9 @@
  * `kubernetes.io/cluster/<name>`, `AmazonECSManaged`). Those instances need a hop limit of 2 for
  * their containers to reach IMDSv2, so they are not flagged.
  */
-import type { Workload } from '../../iam/types.js';
 import type { Finding } from '../findings.js';
 import type { AnalysisData, InstanceMetadataDefaults } from '../data.js';
-import { objectOf } from '../data.js';
+import { instanceTags, isWorkloadOfKind, type InstanceWorkload } from '../../workloads/index.js';
 import { postureFinding } from './finding.js';
 
 export interface EffectiveMetadataOptions {
@@ -28,10 +27,10 @@ export interface EffectiveMetadataOptions {
 
 /** The options an instance runs with (see the module comment for the order). */
 export function effectiveMetadataOptions(
-  instance: Workload,
+  instance: InstanceWorkload,
   defaults: InstanceMetadataDefaults | undefined,
 ): EffectiveMetadataOptions {
-  const m = objectOf(instance.settings.metadataOptions);
+  const m = instance.settings.metadataOptions ?? {};
   const tokens = m.httpTokens ?? defaults?.HttpTokens;
   const endpoint = m.httpEndpoint ?? defaults?.HttpEndpoint;
   const hop = m.httpPutResponseHopLimit ?? defaults?.HttpPutResponseHopLimit;
@@ -56,18 +55,15 @@ const CONTAINER_HOST_TAGS = [
 ];
 
 /** True when the instance's tags say it hosts containers (see the module comment). */
-export function hostsContainers(instance: Workload): boolean {
-  const tags = Array.isArray(instance.settings.tags) ? instance.settings.tags : [];
-  return tags.some((t) => {
-    const o = objectOf(t);
-    const key = typeof o.key === 'string' ? o.key : typeof o.Key === 'string' ? o.Key : undefined;
-    const value = typeof o.value === 'string' ? o.value : typeof o.Value === 'string' ? o.Value : '';
-    return key !== undefined && CONTAINER_HOST_TAGS.some((test) => test(key, value));
-  });
+export function hostsContainers(instance: InstanceWorkload): boolean {
+  return instanceTags(instance.settings).some((t) =>
+    CONTAINER_HOST_TAGS.some((test) => test(t.key, t.value)),
+  );
 }
 
-function instanceIdOf(w: Workload): string {
-  return typeof w.settings.instanceId === 'string' ? w.settings.instanceId : w.name;
+/** The instance id findings name: the stored one, else the workload's name. */
+function findingInstanceId(w: InstanceWorkload): string {
+  return w.settings.instanceId ?? w.name;
 }
 
 /**
@@ -90,10 +86,10 @@ export function imdsFindings(data: AnalysisData): Finding[] {
     );
   }
   for (const w of data.workloads) {
-    if (w.kind !== 'ec2-instance') continue;
+    if (!isWorkloadOfKind(w, 'ec2-instance')) continue;
     const options = effectiveMetadataOptions(w, defaults);
     if (options.httpEndpoint === 'disabled') continue;
-    const id = instanceIdOf(w);
+    const id = findingInstanceId(w);
     const subject = { kind: 'instance' as const, name: id };
     const details = {
       instanceId: id,

@@ -4,8 +4,8 @@
  * looked up the way `RunTask` accepts them: `family`, `family:revision` or the full ARN.
  */
 import { AwsError } from '../../errors.js';
-import type { JsonValue } from '../../iam/types.js';
 import type { Store } from '../../store/store.js';
+import type { ContainerSettings } from '../../workloads/index.js';
 import type { TaskContainer, TaskDefinition } from './tasks.js';
 
 /** ECS's answer for a task definition it cannot find: `400 ClientException`. */
@@ -17,23 +17,13 @@ export class TaskDefinitionNotFoundError extends AwsError {
   }
 }
 
-const obj = (v: JsonValue | undefined): { [k: string]: JsonValue } =>
-  v !== null && typeof v === 'object' && !Array.isArray(v) ? v : {};
-const str = (v: JsonValue | undefined): string | undefined => (typeof v === 'string' ? v : undefined);
-
-function containers(value: JsonValue | undefined): TaskContainer[] {
-  return (Array.isArray(value) ? value : []).map((c) => {
-    const o = obj(c);
-    return {
-      name: str(o.name) ?? 'main',
-      image: str(o.image) ?? '',
-      ...(Array.isArray(o.command) ? { command: o.command.map(String) } : {}),
-      environment: (Array.isArray(o.environment) ? o.environment : []).map((e) => ({
-        name: str(obj(e).name) ?? '',
-        value: str(obj(e).value) ?? '',
-      })),
-    };
-  });
+function containers(stored: ContainerSettings[] | undefined): TaskContainer[] {
+  return (stored ?? []).map((c) => ({
+    name: c.name ?? 'main',
+    image: c.image ?? '',
+    ...(c.command === undefined ? {} : { command: [...c.command] }),
+    environment: (c.environment ?? []).map((e) => ({ name: e.name, value: e.value })),
+  }));
 }
 
 /** `family`, `family:3` or `arn:…:task-definition/family:3` → family and optional revision. */
@@ -59,14 +49,14 @@ export async function findTaskDefinition(
   const { family, revision } = parseTaskDefinitionReference(reference);
   const workload = await store.getWorkload(accountId, 'ecs-task-definition', family).catch(() => undefined);
   if (workload === undefined) throw new TaskDefinitionNotFoundError(reference);
-  const current = typeof workload.settings.revision === 'number' ? workload.settings.revision : 1;
+  const current = workload.settings.revision ?? 1;
   if (revision !== undefined && revision !== current) throw new TaskDefinitionNotFoundError(reference);
   return {
     accountId,
     family,
     revision: current,
     taskDefinitionArn:
-      str(workload.settings.taskDefinitionArn) ?? `arn:aws:ecs:::task-definition/${family}:${current}`,
+      workload.settings.taskDefinitionArn ?? `arn:aws:ecs:::task-definition/${family}:${current}`,
     roleName: workload.roleName,
     containers: containers(workload.settings.containers),
   };

@@ -12,7 +12,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { KeyRing } from '../../crypto/index.js';
 import { AccessDeniedError } from '../../control/errors.js';
 import type { Snapshot } from '../../control/snapshot.js';
-import type { InstanceProfile, JsonValue, Workload } from '../../iam/types.js';
+import type { InstanceProfile } from '../../iam/types.js';
 import type { Store, StoreChange } from '../../store/store.js';
 import { RefreshingSource } from '../refreshing-source.js';
 import type { AccessLogSink } from '../../audit/types.js';
@@ -28,10 +28,17 @@ import {
 } from './server.js';
 import { ImdsTokens } from './tokens.js';
 import { identityDocument, instanceTree, type InstanceDescription, type RoleDelivery } from './tree.js';
+import {
+  instanceIdOf,
+  instanceTags,
+  metadataOptionsOf,
+  privateIpOf,
+  type InstanceWorkload,
+} from '../../workloads/index.js';
 
 export const EC2_SERVICE_PRINCIPAL = 'ec2.amazonaws.com';
 /** Where an instance's endpoint port is kept in its workload settings. */
-export const PORT_SETTING = 'imdsPort';
+export const PORT_SETTING = 'imdsPort' satisfies keyof InstanceWorkload['settings'];
 
 export interface ImdsServiceOptions {
   store: Store;
@@ -79,25 +86,14 @@ export interface ImdsService {
   stop(): Promise<void>;
 }
 
-const str = (v: JsonValue | undefined): string | undefined => (typeof v === 'string' ? v : undefined);
-const obj = (v: JsonValue | undefined): { [k: string]: JsonValue } =>
-  v !== null && typeof v === 'object' && !Array.isArray(v) ? v : {};
-
-/** The metadata options in a workload's settings, with EC2's defaults. */
-export function metadataOptionsOf(settings: Workload['settings']): MetadataOptions {
-  const m = obj(settings.metadataOptions);
-  const hop = m.httpPutResponseHopLimit;
+/** The options the endpoint enforces, from the instance's settings with EC2's defaults. */
+function endpointOptions(w: InstanceWorkload): MetadataOptions {
+  const m = metadataOptionsOf(w.settings);
   return {
-    httpTokens: m.httpTokens === 'required' ? 'required' : 'optional',
-    httpEndpoint: m.httpEndpoint === 'disabled' ? 'disabled' : 'enabled',
-    httpPutResponseHopLimit:
-      typeof hop === 'number' && Number.isInteger(hop) && hop >= 1 && hop <= 64 ? hop : 1,
+    httpTokens: m.httpTokens,
+    httpEndpoint: m.httpEndpoint,
+    httpPutResponseHopLimit: m.httpPutResponseHopLimit,
   };
-}
-
-/** The instance id a workload carries (template apply and RunInstances assign one). */
-export function instanceIdOf(w: Workload): string {
-  return str(w.settings.instanceId) ?? `i-${createHash('sha256').update(w.name).digest('hex').slice(0, 17)}`;
 }
 
 function digest(text: string): Buffer {
@@ -107,12 +103,6 @@ function digest(text: string): Buffer {
 /** A port derived from the instance id, so it stays the same across restarts even unrecorded. */
 export function derivedPort(instanceId: string, base: number, span: number): number {
   return base + (digest(instanceId).readUInt32BE(0) % span);
-}
-
-/** The private IPv4 address an instance reports, derived from its id (10.0.0.0/16). */
-export function privateIpOf(instanceId: string): string {
-  const h = digest(instanceId);
-  return `10.0.${h[4]!}.${(h[5]! % 254) + 1}`;
 }
 
 class Instance {
@@ -131,7 +121,7 @@ class Instance {
     private readonly service: ServiceContext,
   ) {}
 
-  update(w: Workload, profile: InstanceProfile | undefined): void {
+  update(w: InstanceWorkload, profile: InstanceProfile | undefined): void {
     const o = this.service.options;
     const settings = w.settings;
     const roleName = profile === undefined ? undefined : profile.roles[0]?.roleName;
@@ -142,15 +132,14 @@ class Instance {
           ? undefined
           : { '1.0': this.source(roleName, '1.0'), '2.0': this.source(roleName, '2.0') };
     }
-    const tagList = Array.isArray(settings.tags) ? settings.tags : [];
-    const m = obj(settings.metadataOptions);
+    const m = metadataOptionsOf(settings);
     const description: InstanceDescription = {
       instanceId: this.instanceId,
       accountId: o.accountId,
       region: o.region,
       availabilityZone: `${o.region}a`,
-      imageId: str(settings.imageId) ?? 'ami-0123456789abcdef0',
-      instanceType: str(settings.instanceType) ?? 't3.micro',
+      imageId: settings.imageId ?? 'ami-0123456789abcdef0',
+      instanceType: settings.instanceType ?? 't3.micro',
       privateIp: privateIpOf(this.instanceId),
       launchTime: w.createDate,
       ...(profile === undefined
@@ -162,13 +151,13 @@ class Instance {
               ...(roleName === undefined ? {} : { roleName }),
             },
           }),
-      ...(str(settings.userData) === undefined
-        ? {}
-        : { userData: Buffer.from(str(settings.userData)!, 'base64') }),
+      ...(settings.userData === undefined ? {} : { userData: Buffer.from(settings.userData, 'base64') }),
       ...(m.instanceMetadataTags === 'enabled'
         ? {
             tags: Object.fromEntries(
-              tagList.map((t) => [str(obj(t).key) ?? '', str(obj(t).value) ?? '']).filter(([k]) => k !== ''),
+              instanceTags(settings)
+                .filter((t) => t.key !== '')
+                .map((t) => [t.key, t.value]),
             ),
           }
         : {}),
@@ -177,7 +166,7 @@ class Instance {
     const now = (): Date => new Date(this.service.now());
     this.state = {
       binding: { instanceId: this.instanceId, generation: this.generation },
-      options: metadataOptionsOf(settings),
+      options: endpointOptions(w),
       tree: instanceTree(description, {
         credentials: (delivery, extended) => this.credentials(delivery, extended),
         iamInfo: () =>
@@ -343,24 +332,23 @@ export function createImdsService(options: ImdsServiceOptions): ImdsService {
       if (stopped) return;
       const id = instanceIdOf(w);
       seen.add(id);
-      const profileName = str(w.settings.instanceProfileName);
+      const profileName = w.settings.instanceProfileName;
       const profile = profileName === undefined ? undefined : profiles.get(profileName.toLowerCase());
       let instance = instances.get(id);
       if (instance === undefined) {
         instance = new Instance(id, context);
         instance.update(w, profile);
-        const stored = w.settings[PORT_SETTING];
-        instance.endpoint = await bind(instance, typeof stored === 'number' ? stored : undefined);
+        instance.endpoint = await bind(instance, w.settings.imdsPort);
         instances.set(id, instance);
       }
       instance.update(w, profile);
-      if (w.settings[PORT_SETTING] !== instance.endpoint!.port) {
+      if (w.settings.imdsPort !== instance.endpoint!.port) {
         // Record the port so it survives restarts and template re-applies that rewrite settings.
         await options.store.putWorkload(options.accountId, {
           kind: w.kind,
           name: w.name,
           roleName: w.roleName,
-          settings: { ...w.settings, [PORT_SETTING]: instance.endpoint!.port },
+          settings: { ...w.settings, imdsPort: instance.endpoint!.port },
         });
       }
     }

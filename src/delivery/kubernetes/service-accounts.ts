@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { parseAllDocuments } from 'yaml';
 import { ValidationError } from '../../errors.js';
 import { parseRoleArn } from '../../iam/arn.js';
-import type { JsonValue, Workload } from '../../iam/types.js';
+import type { ServiceAccountSettings, ServiceAccountWorkload } from '../../workloads/index.js';
 import type { Store } from '../../store/store.js';
 
 export const ANNOTATION_PREFIX = 'eks.amazonaws.com';
@@ -150,8 +150,8 @@ export async function applyServiceAccounts(
     const previous = await store
       .getWorkload(accountId, 'eks-service-account', workloadName)
       .catch(() => undefined);
-    const uid = typeof previous?.settings.uid === 'string' ? previous.settings.uid : randomUUID();
-    const settings: { [key: string]: JsonValue } = {
+    const uid = previous?.settings.uid ?? randomUUID();
+    const settings: ServiceAccountSettings = {
       clusterName: spec.cluster,
       namespace: spec.namespace,
       serviceAccount: spec.name,
@@ -175,20 +175,17 @@ export async function applyServiceAccounts(
 }
 
 /** The service account a stored workload describes. */
-export function serviceAccountOf(workload: Workload): ServiceAccount {
+export function serviceAccountOf(workload: ServiceAccountWorkload): ServiceAccount {
   const s = workload.settings;
   const [cluster = '', namespace = '', name = ''] = workload.name.split('/');
-  const str = (v: JsonValue | undefined, fallback: string): string => (typeof v === 'string' ? v : fallback);
   return {
-    cluster: str(s.clusterName, cluster),
-    namespace: str(s.namespace, namespace),
-    name: str(s.serviceAccount, name),
-    uid: str(s.uid, ''),
-    roleArn: str(s.roleArn, workload.roleArn ?? ''),
-    audience: str(s.audience, DEFAULT_AUDIENCE),
-    ...(typeof s.tokenExpirationSeconds === 'number'
-      ? { tokenExpirationSeconds: s.tokenExpirationSeconds }
-      : {}),
+    cluster: s.clusterName ?? cluster,
+    namespace: s.namespace ?? namespace,
+    name: s.serviceAccount ?? name,
+    uid: s.uid ?? '',
+    roleArn: s.roleArn ?? workload.roleArn ?? '',
+    audience: s.audience ?? DEFAULT_AUDIENCE,
+    ...(s.tokenExpirationSeconds === undefined ? {} : { tokenExpirationSeconds: s.tokenExpirationSeconds }),
     stsRegionalEndpoints: s.stsRegionalEndpoints === true,
   };
 }

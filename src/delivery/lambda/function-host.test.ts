@@ -144,7 +144,7 @@ describe('FunctionHost', () => {
   it("honours a function's reserved concurrency (0 throttles every invoke)", async () => {
     host = new FunctionHost({ region: 'us-east-1', endpointUrl: () => 'http://127.0.0.1:1' });
     const issued = { count: 0 };
-    const reserved = fn('index.sleeps', { reservedConcurrency: 1 });
+    const reserved = fn('index.sleeps', { reservedConcurrentExecutions: 1 });
     const outcomes = await Promise.allSettled([
       host.invoke(reserved, credentials(6 * 3600_000, issued), '{}'),
       host.invoke(reserved, credentials(6 * 3600_000, issued), '{}'),
@@ -155,7 +155,11 @@ describe('FunctionHost', () => {
       fields: { Reason: 'ReservedFunctionConcurrentInvocationLimitExceeded' },
     });
     await expect(
-      host.invoke(fn('index.callback', { reservedConcurrency: 0 }), credentials(6 * 3600_000, issued), '{}'),
+      host.invoke(
+        fn('index.callback', { reservedConcurrentExecutions: 0 }),
+        credentials(6 * 3600_000, issued),
+        '{}',
+      ),
     ).rejects.toMatchObject({ code: 'TooManyRequestsException', status: 429 });
     expect(issued.count).toBe(1);
   }, 20_000);

@@ -136,7 +136,7 @@ export class FunctionHost {
   /** Counts the invocation in, or throws Lambda's throttle: the function's reserved concurrency first. */
   private admit(fn: FunctionConfiguration): void {
     const mine = this.running.get(fn.functionArn) ?? 0;
-    if (fn.reservedConcurrency !== undefined && mine >= fn.reservedConcurrency) {
+    if (fn.reservedConcurrentExecutions !== undefined && mine >= fn.reservedConcurrentExecutions) {
       throw new TooManyRequestsError('ReservedFunctionConcurrentInvocationLimitExceeded');
     }
     if (this.runningTotal >= this.maxConcurrent) {

@@ -35,10 +35,10 @@ describe('findFunction', () => {
     const apply = (text: string) =>
       applyTemplate(store, text, { accountId: ACCOUNT, region: 'us-east-1', stackName: 's' });
     await apply(template(''));
-    expect((await findFunction(store, where, 'fn')).reservedConcurrency).toBeUndefined();
+    expect((await findFunction(store, where, 'fn')).reservedConcurrentExecutions).toBeUndefined();
     await apply(template('      ReservedConcurrentExecutions: 2\n'));
-    expect((await findFunction(store, where, 'fn')).reservedConcurrency).toBe(2);
+    expect((await findFunction(store, where, 'fn')).reservedConcurrentExecutions).toBe(2);
     await apply(template('      ReservedConcurrentExecutions: 0\n'));
-    expect((await findFunction(store, where, 'fn')).reservedConcurrency).toBe(0);
+    expect((await findFunction(store, where, 'fn')).reservedConcurrentExecutions).toBe(0);
   });
 });

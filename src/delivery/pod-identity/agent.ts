@@ -157,7 +157,7 @@ export function createPodIdentityAgentHandler(options: PodIdentityAgentOptions):
             servicePrincipal: POD_IDENTITY_AUDIENCE,
             sessionName: podSessionName(cluster.name, pod.podName),
             durationSeconds: POD_IDENTITY_SESSION_SECONDS,
-            ...(typeof associationArn === 'string' ? { sourceArn: associationArn } : {}),
+            ...(associationArn === undefined ? {} : { sourceArn: associationArn }),
             tags: [
               { key: 'eks-cluster-arn', value: clusterArn },
               { key: 'eks-cluster-name', value: cluster.name },

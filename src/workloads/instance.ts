@@ -1,0 +1,81 @@
+/**
+ * The `ec2-instance` workload: what `RunInstances`, `credplane apply` and the metadata service
+ * store for an instance, and the facts both the EC2 API (`src/ec2-api/`) and the metadata service
+ * (`src/delivery/imds/`) derive from it (instance id, private address, metadata options).
+ */
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import { ownershipShape, tagSchema, type Tag } from './common.js';
+
+const enabled = z.enum(['enabled', 'disabled']);
+
+/** `MetadataOptions` as stored: only what the launch or the last modification set. */
+export const storedMetadataOptionsSchema = z.object({
+  httpTokens: z.enum(['optional', 'required']).optional(),
+  /** 1-64 (InstanceMetadataOptionsRequest, Amazon EC2 API Reference). */
+  httpPutResponseHopLimit: z.number().int().min(1).max(64).optional(),
+  httpEndpoint: enabled.optional(),
+  httpProtocolIpv6: enabled.optional(),
+  instanceMetadataTags: enabled.optional(),
+});
+export type StoredMetadataOptions = z.infer<typeof storedMetadataOptionsSchema>;
+
+export const instanceSettingsSchema = z.object({
+  ...ownershipShape,
+  /** Assigned at launch (`i-` and 17 hex digits) and kept across updates. */
+  instanceId: z.string().optional(),
+  imageId: z.string().optional(),
+  instanceType: z.string().optional(),
+  /** The associated instance profile; absent when none is (`DisassociateIamInstanceProfile`). */
+  instanceProfileName: z.string().optional(),
+  /** ISO time of the profile's association, for `DescribeIamInstanceProfileAssociations`. */
+  associatedAt: z.string().optional(),
+  metadataOptions: storedMetadataOptionsSchema.optional(),
+  /** Base64 user data as given. */
+  userData: z.string().optional(),
+  tags: z.array(tagSchema).optional(),
+  /** The loopback port of the instance's metadata endpoint, recorded by the metadata service. */
+  imdsPort: z.number().int().optional(),
+});
+export type InstanceSettings = z.infer<typeof instanceSettingsSchema>;
+
+/** IMDS options as EC2 applies them, with EC2's defaults filled in. */
+export interface MetadataOptions {
+  httpTokens: 'optional' | 'required';
+  httpPutResponseHopLimit: number;
+  httpEndpoint: 'enabled' | 'disabled';
+  httpProtocolIpv6: 'enabled' | 'disabled';
+  instanceMetadataTags: 'enabled' | 'disabled';
+}
+
+/**
+ * The options an instance runs with: its stored ones over EC2's defaults (`HttpTokens=optional`,
+ * hop limit 1, endpoint enabled, IPv6 endpoint and tags in metadata disabled; "Configure the
+ * instance metadata options", Amazon EC2 User Guide).
+ */
+export function metadataOptionsOf(settings: InstanceSettings): MetadataOptions {
+  const m = settings.metadataOptions ?? {};
+  return {
+    httpTokens: m.httpTokens ?? 'optional',
+    httpPutResponseHopLimit: m.httpPutResponseHopLimit ?? 1,
+    httpEndpoint: m.httpEndpoint ?? 'enabled',
+    httpProtocolIpv6: m.httpProtocolIpv6 ?? 'disabled',
+    instanceMetadataTags: m.instanceMetadataTags ?? 'disabled',
+  };
+}
+
+/** The instance id a workload carries (template apply and RunInstances assign one). */
+export function instanceIdOf(w: { name: string; settings: InstanceSettings }): string {
+  return w.settings.instanceId ?? `i-${createHash('sha256').update(w.name).digest('hex').slice(0, 17)}`;
+}
+
+/** The private IPv4 address an instance reports, derived from its id (10.0.0.0/16). */
+export function privateIpOf(instanceId: string): string {
+  const h = createHash('sha256').update(instanceId).digest();
+  return `10.0.${h[4]!}.${(h[5]! % 254) + 1}`;
+}
+
+/** The instance's tags (`[]` when it has none). */
+export function instanceTags(settings: InstanceSettings): Tag[] {
+  return settings.tags ?? [];
+}
