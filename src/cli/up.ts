@@ -7,7 +7,7 @@ import path from 'node:path';
 import pino from 'pino';
 import { applyTemplate } from '../config/apply.js';
 import { templateGatewaySettings } from '../config/metadata.js';
-import { irsaBannerLines } from '../delivery/kubernetes/commands.js';
+import { irsaBannerLines } from './cluster.js';
 import {
   emptyGatewaySettings,
   mergeGatewaySettings,

@@ -12,10 +12,10 @@ import {
   instanceEnvironment,
   shellExports,
   type InstanceRef,
-} from './environment.js';
-import { readEndpointsFile, type EndpointsFile } from './files.js';
-import { runSsrfLab } from './lab/ssrf.js';
-import { formatLabReport } from './lab/report.js';
+} from '../delivery/imds/environment.js';
+import { readEndpointsFile, type EndpointsFile } from '../delivery/imds/files.js';
+import { runSsrfLab } from '../delivery/imds/lab/ssrf.js';
+import { formatLabReport } from '../delivery/imds/lab/report.js';
 
 const dataDirOption = (): Option =>
   new Option('--data-dir <dir>', 'the data directory of the running `credplane up`').default('.credplane');

@@ -11,17 +11,23 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { ClusterRegistry } from '../../oidc/cluster-registry.js';
-import { createCluster } from '../../oidc/create-cluster.js';
-import { loadMasterKey } from '../../server/master-key.js';
-import { openStore } from '../../store/open.js';
-import type { Store } from '../../store/store.js';
-import { runAsPod } from './run-as-pod.js';
-import { applyServiceAccounts, parseServiceAccountManifests } from './service-accounts.js';
-import { irsaTrustWarnings } from './posture.js';
-import { checkServiceAccountTrust } from './trust-check.js';
-import { ensureWebhookCertificates } from './webhook/certificates.js';
-import { mutatingWebhookConfiguration, startAdmissionWebhook } from './webhook/server.js';
+import { ClusterRegistry } from '../oidc/cluster-registry.js';
+import { createCluster } from '../oidc/create-cluster.js';
+import { loadMasterKey } from '../server/master-key.js';
+import { openStore } from '../store/open.js';
+import type { Store } from '../store/store.js';
+import { runAsPod } from '../delivery/kubernetes/run-as-pod.js';
+import {
+  applyServiceAccounts,
+  parseServiceAccountManifests,
+} from '../delivery/kubernetes/service-accounts.js';
+import { irsaTrustWarnings } from '../delivery/kubernetes/posture.js';
+import { checkServiceAccountTrust } from '../delivery/kubernetes/trust-check.js';
+import { ensureWebhookCertificates } from '../delivery/kubernetes/webhook/certificates.js';
+import {
+  mutatingWebhookConfiguration,
+  startAdmissionWebhook,
+} from '../delivery/kubernetes/webhook/server.js';
 
 const DEFAULT_ENDPOINT = 'http://127.0.0.1:7300';
 

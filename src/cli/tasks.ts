@@ -9,10 +9,10 @@
  */
 import fs from 'node:fs';
 import { InvalidArgumentError, type Command } from 'commander';
-import { invoke, runWithFunctionEnvironment } from '../lambda/invoke-command.js';
-import { MAX_TASKS_PER_CALL } from '../container/admin-routes.js';
-import { adminEndpoint } from './admin-client.js';
-import { listTasks, runTask, stopTask } from './run-task.js';
+import { invoke, runWithFunctionEnvironment } from '../delivery/lambda/invoke-command.js';
+import { MAX_TASKS_PER_CALL } from '../delivery/container/admin-routes.js';
+import { adminEndpoint } from '../delivery/launch/admin-client.js';
+import { listTasks, runTask, stopTask } from '../delivery/launch/run-task.js';
 
 interface DataDirOption {
   dataDir: string;
