@@ -21,7 +21,6 @@ import {
   applyServiceAccounts,
   parseServiceAccountManifests,
 } from '../delivery/kubernetes/service-accounts.js';
-import { irsaTrustWarnings } from '../delivery/kubernetes/posture.js';
 import { checkServiceAccountTrust } from '../delivery/kubernetes/trust-check.js';
 import { ensureWebhookCertificates } from '../delivery/kubernetes/webhook/certificates.js';
 import {
@@ -80,9 +79,9 @@ const out = (line: string): void => {
 
 /**
  * @example
- * registerKubernetesCommands(program);
+ * registerClusterCommands(program);
  */
-export function registerKubernetesCommands(program: Command): void {
+export function registerClusterCommands(program: Command): void {
   const cluster = program
     .command('cluster')
     .description('EKS clusters: OIDC issuers and IRSA service accounts');
@@ -207,22 +206,4 @@ export function registerKubernetesCommands(program: Command): void {
       );
       process.exitCode = code;
     });
-}
-
-/**
- * Lines for the `credplane up` banner: roles that trust every service account of a cluster.
- *
- * @example
- * lines.push(...(await irsaBannerLines(plane.store, dataDir, plane.accountId)));
- */
-export async function irsaBannerLines(store: Store, dataDir: string, accountId: string): Promise<string[]> {
-  try {
-    const registry = new ClusterRegistry({ dataDir, masterKey: loadMasterKey({ dataDir }).key });
-    const warnings = await irsaTrustWarnings(store, registry, accountId);
-    return warnings.length === 0
-      ? []
-      : ['IRSA trust warnings:', ...warnings.map((w) => `  warning: ${w}`), ''];
-  } catch (error) {
-    return [`IRSA trust check failed: ${error instanceof Error ? error.message : String(error)}`, ''];
-  }
 }

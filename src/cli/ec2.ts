@@ -1,6 +1,6 @@
 /**
  * The CLI of the EC2 channel: `credplane ec2 env|run <instance>`, `credplane run-instance` (and
- * `credplane env|run` where those names are free) and `credplane lab ssrf`.
+ * `credplane env|run` where those names are free).
  */
 import { spawn } from 'node:child_process';
 import path from 'node:path';
@@ -14,8 +14,6 @@ import {
   type InstanceRef,
 } from '../delivery/imds/environment.js';
 import { readEndpointsFile, type EndpointsFile } from '../delivery/imds/files.js';
-import { runSsrfLab } from '../delivery/imds/lab/ssrf.js';
-import { formatLabReport } from '../delivery/imds/lab/report.js';
 
 const dataDirOption = (): Option =>
   new Option('--data-dir <dir>', 'the data directory of the running `credplane up`').default('.credplane');
@@ -80,9 +78,9 @@ function addRun(parent: Command, name: string): void {
 
 /**
  * @example
- * registerImdsCommands(program);
+ * registerEc2Commands(program);
  */
-export function registerImdsCommands(program: Command): void {
+export function registerEc2Commands(program: Command): void {
   const ec2 = program.command('ec2').description('EC2 instances and their instance metadata service');
   addEnv(ec2, 'env');
   addRun(ec2, 'run');
@@ -91,20 +89,4 @@ export function registerImdsCommands(program: Command): void {
   if (!taken.has('run')) addRun(program, 'run');
   // Beside `run-task` and `run-function`: the name that is always free of the other channels.
   if (!taken.has('run-instance')) addRun(program, 'run-instance');
-
-  const lab =
-    program.commands.find((c) => c.name() === 'lab') ??
-    program.command('lab').description('runnable lessons');
-  lab
-    .command('ssrf')
-    .description(
-      'attack a deliberately vulnerable app through SSRF, scenario by scenario, and show what IMDSv2 stops',
-    )
-    .option('--json', 'print the report as JSON')
-    .option('--no-netns', 'skip the hop-limit scenario (network namespaces)')
-    .action(async (opts: { json?: boolean; netns: boolean }) => {
-      const report = await runSsrfLab({ netns: opts.netns });
-      process.stdout.write(opts.json ? `${JSON.stringify(report, null, 2)}\n` : formatLabReport(report));
-      if (!report.ok) process.exitCode = 1;
-    });
 }

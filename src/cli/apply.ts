@@ -1,0 +1,64 @@
+/**
+ * `credplane apply -f template.yaml`: apply a CloudFormation template to the store (no running
+ * server needed): print the plan, then make the changes.
+ */
+import fs from 'node:fs';
+import type { Command } from 'commander';
+import { applyTemplate } from '../config/apply.js';
+import { accountId, collect, DEFAULT_ACCOUNT, resolveAccountId } from './options.js';
+import { dataDirOption, openDataStore } from './store-option.js';
+
+/**
+ * @example
+ * registerApplyCommand(program);
+ */
+export function registerApplyCommand(program: Command): void {
+  program
+    .command('apply')
+    .description('apply a CloudFormation template to the store: print the plan, then make the changes')
+    .requiredOption('-f, --file <file>', 'template file (YAML or JSON)')
+    .option('--dry-run', 'print the plan only')
+    .addOption(dataDirOption())
+    .option('--store <url>', 'postgres://... or a SQLite file (default: <data-dir>/credplane.db)')
+    .option(
+      '--account-id <id>',
+      `the account id (default: the template's Metadata.Credplane.AccountId, else ${DEFAULT_ACCOUNT})`,
+      accountId,
+    )
+    .option('--region <region>', 'region for ARNs', 'us-east-1')
+    .option('--stack-name <name>', 'stack name', 'credplane')
+    .option('--parameter <Name=Value>', 'template parameter (repeatable)', collect, [])
+    .action(async (opts) => {
+      const account = resolveAccountId(opts.accountId, opts.file);
+      const store = await openDataStore(opts, account);
+      try {
+        const parameters = Object.fromEntries(
+          (opts.parameter as string[]).map((p) => [p.slice(0, p.indexOf('=')), p.slice(p.indexOf('=') + 1)]),
+        );
+        const text = fs.readFileSync(opts.file, 'utf8');
+        const print = (plan: string): void => {
+          process.stdout.write(plan.endsWith('\n') ? plan : `${plan}\n`);
+        };
+        let printed = false;
+        const result = await applyTemplate(store, text, {
+          accountId: account,
+          region: opts.region,
+          partition: 'aws',
+          stackName: opts.stackName,
+          parameters,
+          dryRun: Boolean(opts.dryRun),
+          // The plan is shown before the first write.
+          onPlan: (_plan, planText) => {
+            print(planText);
+            printed = true;
+          },
+        });
+        if (!printed) print(result.text);
+        process.stdout.write(
+          opts.dryRun ? 'dry run: nothing changed.\n' : result.applied ? 'applied.\n' : 'no changes.\n',
+        );
+      } finally {
+        await store.close();
+      }
+    });
+}
