@@ -5,7 +5,6 @@
  * per role instead.
  */
 import fs from 'node:fs';
-import path from 'node:path';
 import { InvalidArgumentError } from 'commander';
 import type { Command } from 'commander';
 import { analyze, CHECK_FAMILIES } from '../analyzer/analyze.js';
@@ -18,8 +17,14 @@ import { exitCodeFor, parseFailOn, renderFindings } from '../analyzer/report/ind
 import type { ReportFormat } from '../analyzer/report/index.js';
 import { DEFAULT_PERIOD, parsePeriod, serviceLastAccessed } from '../analyzer/unused/index.js';
 import type { ServiceLastAccessed } from '../analyzer/unused/index.js';
-import { openStore } from '../store/open.js';
 import type { Store } from '../store/store.js';
+import {
+  dataDirOption,
+  NoStoreError,
+  openCliStore,
+  storeOption,
+  type StoreLocation,
+} from './store-option.js';
 
 /** Exit code 2 for bad option values, as `credplane policy validate` (1 is the CI gate's). */
 const USAGE_EXIT = 2;
@@ -70,17 +75,14 @@ function accountId(value: string): string {
   return value;
 }
 
-/** The store to analyze, or `undefined` (with the reason on stderr) when there is none. */
-async function openExistingStore(opts: { store?: string; dataDir: string }): Promise<Store | undefined> {
-  if (opts.store !== undefined) return openStore(opts.store);
-  const file = path.join(opts.dataDir, 'credplane.db');
-  if (!fs.existsSync(file)) {
-    process.stderr.write(
-      `credplane analyze: no credplane store in ${opts.dataDir} (run credplane apply or up first)\n`,
-    );
-    return undefined;
+/** The store to analyze; none where `--data-dir` points is a usage error. */
+async function openExistingStore(opts: StoreLocation): Promise<Store> {
+  try {
+    return await openCliStore(opts, { create: false });
+  } catch (error) {
+    if (error instanceof NoStoreError) error.exitCode = USAGE_EXIT;
+    throw error;
   }
-  return openStore(file);
 }
 
 function renderLastAccessed(
@@ -140,15 +142,11 @@ export function registerAnalyzeCommand(program: Command): void {
       '--last-accessed',
       "print each role's service and action last-accessed report (Access Advisor) instead",
     )
-    .option('--data-dir <dir>', 'where state lives', '.credplane')
-    .option('--store <url>', 'postgres://... or a SQLite file (default: <data-dir>/credplane.db)')
+    .addOption(dataDirOption())
+    .addOption(storeOption())
     .option('--account-id <id>', 'only this account (default: every account in the store)', accountId)
     .action(async (opts) => {
       const store = await openExistingStore(opts);
-      if (store === undefined) {
-        process.exitCode = USAGE_EXIT;
-        return;
-      }
       try {
         const format = opts.format as ReportFormat;
         const accountIds: string[] | undefined = opts.accountId === undefined ? undefined : [opts.accountId];

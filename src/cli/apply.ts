@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import type { Command } from 'commander';
 import { applyTemplate } from '../config/apply.js';
 import { accountId, collect, DEFAULT_ACCOUNT, resolveAccountId } from './options.js';
-import { dataDirOption, openDataStore } from './store-option.js';
+import { dataDirOption, openCliStore, storeOption } from './store-option.js';
 
 /**
  * @example
@@ -19,7 +19,7 @@ export function registerApplyCommand(program: Command): void {
     .requiredOption('-f, --file <file>', 'template file (YAML or JSON)')
     .option('--dry-run', 'print the plan only')
     .addOption(dataDirOption())
-    .option('--store <url>', 'postgres://... or a SQLite file (default: <data-dir>/credplane.db)')
+    .addOption(storeOption())
     .option(
       '--account-id <id>',
       `the account id (default: the template's Metadata.Credplane.AccountId, else ${DEFAULT_ACCOUNT})`,
@@ -30,7 +30,7 @@ export function registerApplyCommand(program: Command): void {
     .option('--parameter <Name=Value>', 'template parameter (repeatable)', collect, [])
     .action(async (opts) => {
       const account = resolveAccountId(opts.accountId, opts.file);
-      const store = await openDataStore(opts, account);
+      const store = await openCliStore(opts, { create: true, accountId: account });
       try {
         const parameters = Object.fromEntries(
           (opts.parameter as string[]).map((p) => [p.slice(0, p.indexOf('=')), p.slice(p.indexOf('=') + 1)]),

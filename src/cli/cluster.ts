@@ -14,7 +14,6 @@ import type { Command } from 'commander';
 import { ClusterRegistry } from '../oidc/cluster-registry.js';
 import { createCluster } from '../oidc/create-cluster.js';
 import { loadMasterKey } from '../server/master-key.js';
-import { openStore } from '../store/open.js';
 import type { Store } from '../store/store.js';
 import { runAsPod } from '../delivery/kubernetes/run-as-pod.js';
 import {
@@ -27,12 +26,12 @@ import {
   mutatingWebhookConfiguration,
   startAdmissionWebhook,
 } from '../delivery/kubernetes/webhook/server.js';
+import { DEFAULT_ACCOUNT } from './options.js';
+import { withCliStore, withStoreOptions, type StoreLocation } from './store-option.js';
 
 const DEFAULT_ENDPOINT = 'http://127.0.0.1:7300';
 
-interface CommonOptions {
-  dataDir: string;
-  store?: string;
+interface CommonOptions extends StoreLocation {
   accountId: string;
   region: string;
 }
@@ -48,10 +47,8 @@ export function controlPlaneUrl(dataDir: string): string {
 }
 
 function common(command: Command): Command {
-  return command
-    .option('--data-dir <dir>', 'where state, keys and AWS config files live', '.credplane')
-    .option('--store <url>', 'postgres://... or a SQLite file (default: <data-dir>/credplane.db)')
-    .option('--account-id <id>', 'the account id', '123456789012')
+  return withStoreOptions(command)
+    .option('--account-id <id>', 'the account id', DEFAULT_ACCOUNT)
     .option('--region <region>', 'the region', 'us-east-1');
 }
 
@@ -62,15 +59,9 @@ async function withState<T>(
   const dataDir = path.resolve(opts.dataDir);
   fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const masterKey = loadMasterKey({ dataDir }).key;
-  const store = await openStore(opts.store ?? path.join(dataDir, 'credplane.db'));
-  try {
-    const accounts = await store.listAccounts();
-    if (!accounts.some((a) => a.accountId === opts.accountId))
-      await store.createAccount({ accountId: opts.accountId });
-    return await work(store, new ClusterRegistry({ dataDir, masterKey }), dataDir);
-  } finally {
-    await store.close();
-  }
+  return withCliStore({ ...opts, dataDir }, { create: true, accountId: opts.accountId }, (store) =>
+    work(store, new ClusterRegistry({ dataDir, masterKey }), dataDir),
+  );
 }
 
 const out = (line: string): void => {

@@ -4,7 +4,7 @@
  */
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { Option, type Command } from 'commander';
+import type { Command } from 'commander';
 import {
   childEnvironment,
   emptyAwsConfig,
@@ -14,9 +14,7 @@ import {
   type InstanceRef,
 } from '../delivery/imds/environment.js';
 import { readEndpointsFile, type EndpointsFile } from '../delivery/imds/files.js';
-
-const dataDirOption = (): Option =>
-  new Option('--data-dir <dir>', 'the data directory of the running `credplane up`').default('.credplane');
+import { dataDirOption, RUNNING_DATA_DIR_HELP } from './store-option.js';
 
 function resolve(
   dataDirArg: string,
@@ -42,7 +40,7 @@ function addEnv(parent: Command, name: string): void {
     .command(name)
     .description("print the shell exports that make an SDK use an instance's metadata service")
     .argument('<instance>', 'instance id or name')
-    .addOption(dataDirOption())
+    .addOption(dataDirOption(RUNNING_DATA_DIR_HELP))
     .action((key: string, opts: { dataDir: string }) => {
       const { endpoints, instance, dataDir } = resolve(opts.dataDir, key);
       process.stdout.write(
@@ -57,7 +55,7 @@ function addRun(parent: Command, name: string): void {
     .description('run a command as an EC2 instance: its role through its metadata service')
     .argument('<instance>', 'instance id or name')
     .argument('<command...>', 'the command (after --)')
-    .addOption(dataDirOption())
+    .addOption(dataDirOption(RUNNING_DATA_DIR_HELP))
     .action(async (key: string, command: string[], opts: { dataDir: string }) => {
       const { endpoints, instance, dataDir } = resolve(opts.dataDir, key);
       const env = childEnvironment(

@@ -7,6 +7,7 @@
 import fs from 'node:fs';
 import type { Command } from 'commander';
 import { adminEndpoint } from '../delivery/launch/admin-client.js';
+import { dataDirOption, RUNNING_DATA_DIR_HELP } from './store-option.js';
 import { invoke, runWithFunctionEnvironment } from '../delivery/lambda/invoke-command.js';
 
 interface DataDirOption {
@@ -14,7 +15,7 @@ interface DataDirOption {
 }
 
 function withDataDir(command: Command): Command {
-  return command.option('--data-dir <dir>', 'the data directory of the running credplane', '.credplane');
+  return command.addOption(dataDirOption(RUNNING_DATA_DIR_HELP));
 }
 
 const err = (line: string): void => {

@@ -15,6 +15,7 @@ import { registerLogsCommand } from './logs.js';
 import { registerPolicyCommands } from './policy.js';
 import { registerRevokeSessionsCommand } from './revoke-sessions.js';
 import { registerRunCommand } from './run.js';
+import { NoStoreError } from './store-option.js';
 import { registerTaskCommands } from './tasks.js';
 import { registerUpCommand } from './up.js';
 
@@ -42,5 +43,6 @@ program.parseAsync(process.argv).catch((error: unknown) => {
   } else {
     process.stderr.write(`credplane: ${error instanceof Error ? error.message : String(error)}\n`);
   }
-  process.exit(1);
+  // `credplane analyze` makes a missing store a usage error (exit 2).
+  process.exit(error instanceof NoStoreError ? error.exitCode : 1);
 });

@@ -4,7 +4,7 @@
  */
 import type { Command } from 'commander';
 import { accountId, DEFAULT_ACCOUNT } from './options.js';
-import { dataDirOption, openDataStore } from './store-option.js';
+import { dataDirOption, storeOption, withCliStore } from './store-option.js';
 
 /**
  * @example
@@ -16,18 +16,15 @@ export function registerRevokeSessionsCommand(program: Command): void {
     .description('invalidate every session of a role issued before now (AWS\'s "revoke active sessions")')
     .argument('<role-name>')
     .addOption(dataDirOption())
-    .option('--store <url>', 'postgres://... or a SQLite file (default: <data-dir>/credplane.db)')
+    .addOption(storeOption())
     .option('--account-id <id>', 'the account id', accountId, DEFAULT_ACCOUNT)
     .action(async (roleName: string, opts) => {
-      const store = await openDataStore(opts, opts.accountId);
-      try {
-        const revocation = await store.revokeRoleSessions(opts.accountId, roleName, new Date());
-        process.stdout.write(
-          `sessions of role ${roleName} issued before ${revocation.revokedBefore.toISOString()} are revoked ` +
-            '(a running credplane applies it to its next request)\n',
-        );
-      } finally {
-        await store.close();
-      }
+      const revocation = await withCliStore(opts, { create: true, accountId: opts.accountId }, (store) =>
+        store.revokeRoleSessions(opts.accountId, roleName, new Date()),
+      );
+      process.stdout.write(
+        `sessions of role ${roleName} issued before ${revocation.revokedBefore.toISOString()} are revoked ` +
+          '(a running credplane applies it to its next request)\n',
+      );
     });
 }

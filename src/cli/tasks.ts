@@ -8,6 +8,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { MAX_TASKS_PER_CALL } from '../delivery/container/admin-routes.js';
 import { adminEndpoint } from '../delivery/launch/admin-client.js';
+import { dataDirOption, RUNNING_DATA_DIR_HELP } from './store-option.js';
 import { listTasks, runTask, stopTask } from '../delivery/launch/run-task.js';
 
 interface DataDirOption {
@@ -15,7 +16,7 @@ interface DataDirOption {
 }
 
 function withDataDir(command: Command): Command {
-  return command.option('--data-dir <dir>', 'the data directory of the running credplane', '.credplane');
+  return command.addOption(dataDirOption(RUNNING_DATA_DIR_HELP));
 }
 
 function taskCount(value: string): number {

@@ -21,7 +21,7 @@ import { loadMasterKey } from '../server/master-key.js';
 import { startControlPlane, type RunningControlPlane } from '../server/start.js';
 import type { Store } from '../store/store.js';
 import { accountId, collect, DEFAULT_ACCOUNT, port, positiveInteger, resolveAccountId } from './options.js';
-import { dataDirOption } from './store-option.js';
+import { dataDirOption, storeOption } from './store-option.js';
 
 const DEFAULT_PORT = 7300;
 
@@ -36,7 +36,7 @@ export function registerUpCommand(program: Command): void {
     .option('-t, --template <file>', 'CloudFormation template (YAML or JSON) to apply on start')
     .addOption(dataDirOption())
     .option('-p, --port <n>', 'port on 127.0.0.1 (0 = any free port)', port, DEFAULT_PORT)
-    .option('--store <url>', 'postgres://... or a SQLite file (default: <data-dir>/credplane.db)')
+    .addOption(storeOption())
     .option(
       '--account-id <id>',
       `the account id (default: the template's Metadata.Credplane.AccountId, else ${DEFAULT_ACCOUNT})`,
