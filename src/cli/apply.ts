@@ -5,7 +5,8 @@
 import fs from 'node:fs';
 import type { Command } from 'commander';
 import { applyTemplate } from '../config/apply.js';
-import { accountId, collect, DEFAULT_ACCOUNT, resolveAccountId } from './options.js';
+import { accountId, DEFAULT_ACCOUNT, resolveAccountId } from './options.js';
+import { parameterOption, type TemplateParameters } from './parameters.js';
 import { dataDirOption, openCliStore, storeOption } from './store-option.js';
 
 /**
@@ -27,14 +28,11 @@ export function registerApplyCommand(program: Command): void {
     )
     .option('--region <region>', 'region for ARNs', 'us-east-1')
     .option('--stack-name <name>', 'stack name', 'credplane')
-    .option('--parameter <Name=Value>', 'template parameter (repeatable)', collect, [])
+    .addOption(parameterOption())
     .action(async (opts) => {
       const account = resolveAccountId(opts.accountId, opts.file);
       const store = await openCliStore(opts, { create: true, accountId: account });
       try {
-        const parameters = Object.fromEntries(
-          (opts.parameter as string[]).map((p) => [p.slice(0, p.indexOf('=')), p.slice(p.indexOf('=') + 1)]),
-        );
         const text = fs.readFileSync(opts.file, 'utf8');
         const print = (plan: string): void => {
           process.stdout.write(plan.endsWith('\n') ? plan : `${plan}\n`);
@@ -45,7 +43,7 @@ export function registerApplyCommand(program: Command): void {
           region: opts.region,
           partition: 'aws',
           stackName: opts.stackName,
-          parameters,
+          parameters: opts.parameter as TemplateParameters,
           dryRun: Boolean(opts.dryRun),
           // The plan is shown before the first write.
           onPlan: (_plan, planText) => {

@@ -21,6 +21,7 @@ import { loadMasterKey } from '../server/master-key.js';
 import { startControlPlane, type RunningControlPlane } from '../server/start.js';
 import type { Store } from '../store/store.js';
 import { accountId, collect, DEFAULT_ACCOUNT, port, positiveInteger, resolveAccountId } from './options.js';
+import { parameterOption, type TemplateParameters } from './parameters.js';
 import { dataDirOption, storeOption } from './store-option.js';
 
 const DEFAULT_PORT = 7300;
@@ -44,7 +45,7 @@ export function registerUpCommand(program: Command): void {
     )
     .option('--region <region>', 'the region clients sign for', 'us-east-1')
     .option('--stack-name <name>', 'stack name the template is applied as', 'credplane')
-    .option('--parameter <Name=Value>', 'template parameter (repeatable)', collect, [])
+    .addOption(parameterOption())
     .option('--log-level <level>', 'pino level for <data-dir>/credplane.log', 'info')
     .option(
       '--backend <service=url>',
@@ -85,7 +86,8 @@ export interface UpOptions {
   accountId: string;
   region: string;
   stackName: string;
-  parameter: string[];
+  /** `--parameter Key=Value` (see parameters.ts). */
+  parameter: TemplateParameters;
   logLevel: string;
   /** `--backend service=url` and `--gateway-mode service[:Operation]=mode`, over the template's. */
   backend?: string[];
@@ -138,7 +140,7 @@ export async function up(options: UpOptions): Promise<RunningControlPlane> {
         region: plane.region,
         partition: 'aws',
         stackName: options.stackName,
-        parameters: parseParameters(options.parameter),
+        parameters: options.parameter,
         dryRun: false,
       });
       planText = result.text;
@@ -177,16 +179,6 @@ export async function up(options: UpOptions): Promise<RunningControlPlane> {
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
   return plane;
-}
-
-function parseParameters(pairs: readonly string[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const pair of pairs) {
-    const eq = pair.indexOf('=');
-    if (eq <= 0) throw new Error(`--parameter must be Name=Value, got '${pair}'`);
-    out[pair.slice(0, eq)] = pair.slice(eq + 1);
-  }
-  return out;
 }
 
 /**
