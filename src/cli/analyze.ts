@@ -5,7 +5,7 @@
  * per role instead.
  */
 import fs from 'node:fs';
-import { InvalidArgumentError } from 'commander';
+import { InvalidArgumentError, Option } from 'commander';
 import type { Command } from 'commander';
 import { analyze, CHECK_FAMILIES } from '../analyzer/analyze.js';
 import type { CheckFamily } from '../analyzer/analyze.js';
@@ -119,11 +119,11 @@ export function registerAnalyzeCommand(program: Command): void {
     .description(
       'find unused access, posture problems and policy mistakes in the store (a CI gate with --fail-on)',
     )
-    .option(
-      '--period <d>',
-      'tracking period for unused access: 90d, 2h, 15m, ...',
-      period,
-      parsePeriod(DEFAULT_PERIOD),
+    // Defaults are shown as a person writes them (`90d`, not the milliseconds the parser makes).
+    .addOption(
+      new Option('--period <d>', 'tracking period for unused access: 90d, 2h, 15m, ...')
+        .argParser(period)
+        .default(parsePeriod(DEFAULT_PERIOD), DEFAULT_PERIOD),
     )
     .option('--role <name>', 'only this role and its policies')
     .option(
@@ -131,13 +131,19 @@ export function registerAnalyzeCommand(program: Command): void {
       'also check the policies of this CloudFormation template (for SARIF locations)',
     )
     .option('--format <format>', 'text, json or sarif (SARIF 2.1.0)', format, 'text' as ReportFormat)
-    .option(
-      '--fail-on <severity>',
-      'exit 1 when a finding is at least this severe: error, security_warning, warning, suggestion, none',
-      failOn,
-      'ERROR' as Severity | 'none',
+    .addOption(
+      new Option(
+        '--fail-on <severity>',
+        'exit 1 when a finding is at least this severe: error, security_warning, warning, suggestion, none',
+      )
+        .argParser(failOn)
+        .default('ERROR' satisfies Severity, 'error'),
     )
-    .option('--checks <list>', `comma-separated: ${CHECK_FAMILIES.join(',')}`, checks, [...CHECK_FAMILIES])
+    .addOption(
+      new Option('--checks <list>', `comma-separated: ${CHECK_FAMILIES.join(',')}`)
+        .argParser(checks)
+        .default([...CHECK_FAMILIES], CHECK_FAMILIES.join(',')),
+    )
     .option(
       '--last-accessed',
       "print each role's service and action last-accessed report (Access Advisor) instead",

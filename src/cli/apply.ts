@@ -43,7 +43,7 @@ export function registerApplyCommand(program: Command): void {
           region: opts.region,
           partition: 'aws',
           stackName: opts.stackName,
-          parameters: opts.parameter as TemplateParameters,
+          parameters: (opts.parameter as TemplateParameters | undefined) ?? {},
           dryRun: Boolean(opts.dryRun),
           // The plan is shown before the first write.
           onPlan: (_plan, planText) => {

@@ -26,7 +26,7 @@ import {
   mutatingWebhookConfiguration,
   startAdmissionWebhook,
 } from '../delivery/kubernetes/webhook/server.js';
-import { DEFAULT_ACCOUNT } from './options.js';
+import { DEFAULT_ACCOUNT, port } from './options.js';
 import { withCliStore, withStoreOptions, type StoreLocation } from './store-option.js';
 
 const DEFAULT_ENDPOINT = 'http://127.0.0.1:7300';
@@ -137,7 +137,7 @@ export function registerClusterCommands(program: Command): void {
     .description(
       'serve the IRSA mutating admission webhook over HTTPS and print its MutatingWebhookConfiguration',
     )
-    .option('--port <n>', 'port on 127.0.0.1 (0 = any free port)', '0')
+    .option('--port <n>', 'port on 127.0.0.1 (0 = any free port)', port, 0)
     .option(
       '--fail-open',
       'admit pods whose role would refuse them (with a warning) instead of rejecting them',
@@ -146,7 +146,7 @@ export function registerClusterCommands(program: Command): void {
     .action(
       async (
         name: string,
-        opts: CommonOptions & { port: string; failOpen?: boolean; injectRegion?: boolean },
+        opts: CommonOptions & { port: number; failOpen?: boolean; injectRegion?: boolean },
       ) => {
         await withState(opts, async (store, registry, dataDir) => {
           const tls = ensureWebhookCertificates(path.join(dataDir, 'oidc', 'webhook'));
@@ -154,7 +154,7 @@ export function registerClusterCommands(program: Command): void {
             cluster: registry.require(name),
             store,
             tls,
-            port: Number(opts.port),
+            port: opts.port,
             ...(opts.failOpen === true ? { failOpen: true } : {}),
             ...(opts.injectRegion === true ? { region: opts.region } : {}),
           });

@@ -25,9 +25,12 @@ export function accountId(value: string): string {
   return value;
 }
 
-/** A repeatable option's values, in the order given. */
-export function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
+/**
+ * A repeatable option's values, in the order given. Give such an option no default (it is
+ * `undefined` when absent) so that `--help` does not print a JavaScript `[]` as its default.
+ */
+export function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
 }
 
 /** `--account-id`, else the template's `Metadata.Credplane.AccountId`, else the default. */

@@ -57,8 +57,8 @@ describe('--parameter Key=Value', () => {
     await expect(parsedParameters(cmd, ['--parameter', '=prod'])).rejects.toThrow(/expected Key=Value/);
   });
 
-  it.each(both)('%s: no --parameter is no parameters', async (cmd) => {
-    expect(await parsedParameters(cmd, [])).toEqual({});
+  it.each(both)('%s: no --parameter is no value (no parameters)', async (cmd) => {
+    expect(await parsedParameters(cmd, [])).toBeUndefined();
   });
 
   it('does not change the parameters given before', () => {

@@ -21,11 +21,9 @@ export function addParameter(pair: string, previous: TemplateParameters | undefi
   return { ...previous, [pair.slice(0, eq)]: pair.slice(eq + 1) };
 }
 
-/** The `--parameter` option; its value is `{}` when none is given. */
+/** The `--parameter` option; its value is `undefined` when none is given (no parameters). */
 export const parameterOption = (): Option =>
   new Option(
     '--parameter <Key=Value>',
     'template parameter (repeatable; the value is what follows the first =, may be empty; a repeated key keeps the last value)',
-  )
-    .argParser(addParameter)
-    .default({}, 'none');
+  ).argParser(addParameter);

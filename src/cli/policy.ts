@@ -225,9 +225,9 @@ export function registerPolicyCommands(program: Command): void {
       '--role <name>',
       'the role whose session is simulated (or whose trust policy, with a principal)',
     )
-    .requiredOption('--action <actions>', 'action(s) to simulate, comma-separated (repeatable)', collect, [])
+    .requiredOption('--action <actions>', 'action(s) to simulate, comma-separated (repeatable)', collect)
     .option('--resource <arn>', 'the resource ARN (default: * ; the role ARN for trust simulation)')
-    .option('--context <key=value>', 'a condition key (repeat a key for a multivalued key)', collect, [])
+    .option('--context <key=value>', 'a condition key (repeat a key for a multivalued key)', collect)
     .option('--session-policy <file>', 'a session policy (JSON) the session was created with')
     .option('--resource-policy <file>', 'a resource-based policy (JSON) of the resource')
     .option(
@@ -243,7 +243,7 @@ export function registerPolicyCommands(program: Command): void {
           role: string;
           action: string[];
           resource?: string;
-          context: string[];
+          context?: string[];
           sessionPolicy?: string;
           resourcePolicy?: string;
           principal?: string;
@@ -257,7 +257,7 @@ export function registerPolicyCommands(program: Command): void {
           .map((a) => a.trim())
           .filter((a) => a !== '');
         const context: Record<string, string[]> = {};
-        for (const pair of opts.context) {
+        for (const pair of opts.context ?? []) {
           const eq = pair.indexOf('=');
           if (eq <= 0) throw new InvalidArgumentError(`--context ${pair}: expected key=value`);
           (context[pair.slice(0, eq)] ??= []).push(pair.slice(eq + 1));

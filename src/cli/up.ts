@@ -51,7 +51,6 @@ export function registerUpCommand(program: Command): void {
       '--backend <service=url>',
       "gateway backend per service, e.g. s3=http://127.0.0.1:5000 or '*=http://127.0.0.1:5000' (repeatable)",
       collect,
-      [],
     )
     .option(
       '--lambda-concurrency <n>',
@@ -62,7 +61,6 @@ export function registerUpCommand(program: Command): void {
       '--gateway-mode <service[:Operation]=mode>',
       'enforce (default) or audit: forward what policy denies and log it (repeatable)',
       collect,
-      [],
     )
     .action(async (opts) => {
       const plane = await up({ ...opts, accountId: resolveAccountId(opts.accountId, opts.template) });
@@ -87,7 +85,7 @@ export interface UpOptions {
   region: string;
   stackName: string;
   /** `--parameter Key=Value` (see parameters.ts). */
-  parameter: TemplateParameters;
+  parameter?: TemplateParameters;
   logLevel: string;
   /** `--backend service=url` and `--gateway-mode service[:Operation]=mode`, over the template's. */
   backend?: string[];
@@ -140,7 +138,7 @@ export async function up(options: UpOptions): Promise<RunningControlPlane> {
         region: plane.region,
         partition: 'aws',
         stackName: options.stackName,
-        parameters: options.parameter,
+        parameters: options.parameter ?? {},
         dryRun: false,
       });
       planText = result.text;
