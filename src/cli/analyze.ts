@@ -5,8 +5,7 @@
  * per role instead.
  */
 import fs from 'node:fs';
-import path from 'node:path';
-import { InvalidArgumentError } from 'commander';
+import { InvalidArgumentError, Option } from 'commander';
 import type { Command } from 'commander';
 import { analyze, CHECK_FAMILIES } from '../analyzer/analyze.js';
 import type { CheckFamily } from '../analyzer/analyze.js';
@@ -18,8 +17,14 @@ import { exitCodeFor, parseFailOn, renderFindings } from '../analyzer/report/ind
 import type { ReportFormat } from '../analyzer/report/index.js';
 import { DEFAULT_PERIOD, parsePeriod, serviceLastAccessed } from '../analyzer/unused/index.js';
 import type { ServiceLastAccessed } from '../analyzer/unused/index.js';
-import { openStore } from '../store/open.js';
 import type { Store } from '../store/store.js';
+import {
+  dataDirOption,
+  NoStoreError,
+  openCliStore,
+  storeOption,
+  type StoreLocation,
+} from './store-option.js';
 
 /** Exit code 2 for bad option values, as `credplane policy validate` (1 is the CI gate's). */
 const USAGE_EXIT = 2;
@@ -70,17 +75,14 @@ function accountId(value: string): string {
   return value;
 }
 
-/** The store to analyze, or `undefined` (with the reason on stderr) when there is none. */
-async function openExistingStore(opts: { store?: string; dataDir: string }): Promise<Store | undefined> {
-  if (opts.store !== undefined) return openStore(opts.store);
-  const file = path.join(opts.dataDir, 'credplane.db');
-  if (!fs.existsSync(file)) {
-    process.stderr.write(
-      `credplane analyze: no credplane store in ${opts.dataDir} (run credplane apply or up first)\n`,
-    );
-    return undefined;
+/** The store to analyze; none where `--data-dir` points is a usage error. */
+async function openExistingStore(opts: StoreLocation): Promise<Store> {
+  try {
+    return await openCliStore(opts, { create: false });
+  } catch (error) {
+    if (error instanceof NoStoreError) error.exitCode = USAGE_EXIT;
+    throw error;
   }
-  return openStore(file);
 }
 
 function renderLastAccessed(
@@ -117,11 +119,11 @@ export function registerAnalyzeCommand(program: Command): void {
     .description(
       'find unused access, posture problems and policy mistakes in the store (a CI gate with --fail-on)',
     )
-    .option(
-      '--period <d>',
-      'tracking period for unused access: 90d, 2h, 15m, ...',
-      period,
-      parsePeriod(DEFAULT_PERIOD),
+    // Defaults are shown as a person writes them (`90d`, not the milliseconds the parser makes).
+    .addOption(
+      new Option('--period <d>', 'tracking period for unused access: 90d, 2h, 15m, ...')
+        .argParser(period)
+        .default(parsePeriod(DEFAULT_PERIOD), DEFAULT_PERIOD),
     )
     .option('--role <name>', 'only this role and its policies')
     .option(
@@ -129,26 +131,28 @@ export function registerAnalyzeCommand(program: Command): void {
       'also check the policies of this CloudFormation template (for SARIF locations)',
     )
     .option('--format <format>', 'text, json or sarif (SARIF 2.1.0)', format, 'text' as ReportFormat)
-    .option(
-      '--fail-on <severity>',
-      'exit 1 when a finding is at least this severe: error, security_warning, warning, suggestion, none',
-      failOn,
-      'ERROR' as Severity | 'none',
+    .addOption(
+      new Option(
+        '--fail-on <severity>',
+        'exit 1 when a finding is at least this severe: error, security_warning, warning, suggestion, none',
+      )
+        .argParser(failOn)
+        .default('ERROR' satisfies Severity, 'error'),
     )
-    .option('--checks <list>', `comma-separated: ${CHECK_FAMILIES.join(',')}`, checks, [...CHECK_FAMILIES])
+    .addOption(
+      new Option('--checks <list>', `comma-separated: ${CHECK_FAMILIES.join(',')}`)
+        .argParser(checks)
+        .default([...CHECK_FAMILIES], CHECK_FAMILIES.join(',')),
+    )
     .option(
       '--last-accessed',
       "print each role's service and action last-accessed report (Access Advisor) instead",
     )
-    .option('--data-dir <dir>', 'where state lives', '.credplane')
-    .option('--store <url>', 'postgres://... or a SQLite file (default: <data-dir>/credplane.db)')
+    .addOption(dataDirOption())
+    .addOption(storeOption())
     .option('--account-id <id>', 'only this account (default: every account in the store)', accountId)
     .action(async (opts) => {
       const store = await openExistingStore(opts);
-      if (store === undefined) {
-        process.exitCode = USAGE_EXIT;
-        return;
-      }
       try {
         const format = opts.format as ReportFormat;
         const accountIds: string[] | undefined = opts.accountId === undefined ? undefined : [opts.accountId];

@@ -3,14 +3,13 @@
  * delivery) as a table, NDJSON CloudTrail records, or CloudTrail log-file documents; `--follow`
  * keeps polling until interrupted; `--prune-before` applies retention.
  */
-import fs from 'node:fs';
-import path from 'node:path';
 import { InvalidArgumentError, Option } from 'commander';
 import type { Command } from 'commander';
 import { cloudTrailDocument, jsonLine, parseTimeSpec, tableHeader, tableRow } from '../audit/format.js';
 import { AccessEventFollower, lastEvents, type EventFilter } from '../audit/tail.js';
-import { openStore } from '../store/open.js';
 import type { AccessEvent } from '../store/store.js';
+import { accountId } from './options.js';
+import { dataDirOption, openCliStore, storeOption, type StoreLocation } from './store-option.js';
 
 type Format = 'table' | 'json' | 'cloudtrail';
 
@@ -28,12 +27,7 @@ function positive(value: string): number {
   return n;
 }
 
-function accountId(value: string): string {
-  if (!/^\d{12}$/.test(value)) throw new InvalidArgumentError('must be 12 digits');
-  return value;
-}
-
-interface LogsOptions {
+interface LogsOptions extends StoreLocation {
   role?: string;
   since: Date;
   until?: Date;
@@ -42,8 +36,6 @@ interface LogsOptions {
   format: Format;
   limit: number;
   accountId?: string;
-  dataDir: string;
-  store?: string;
   pruneBefore?: Date;
   pollInterval: number;
 }
@@ -77,12 +69,7 @@ function interrupted(): { promise: Promise<void>; done: () => boolean } {
 }
 
 async function logs(opts: LogsOptions): Promise<void> {
-  const file = path.join(opts.dataDir, 'credplane.db');
-  // Reading the log must not create an empty store where the user mistyped the directory.
-  if (opts.store === undefined && !fs.existsSync(file)) {
-    throw new Error(`no credplane store at ${file} (pass the --data-dir of \`credplane up\`, or --store)`);
-  }
-  const store = await openStore(opts.store ?? file);
+  const store = await openCliStore(opts, { create: false });
   try {
     if (opts.pruneBefore !== undefined) {
       const deleted = await store.pruneAccessEvents(opts.pruneBefore);
@@ -161,10 +148,8 @@ export function registerLogsCommand(program: Command): void {
         .default(1000)
         .hideHelp(),
     )
-    .addOption(
-      new Option('--data-dir <dir>', 'where state, keys and AWS config files live').default('.credplane'),
-    )
-    .option('--store <url>', 'postgres://... or a SQLite file (default: <data-dir>/credplane.db)')
+    .addOption(dataDirOption())
+    .addOption(storeOption())
     .action(async (opts: Omit<LogsOptions, 'since'> & { since?: Date }) => {
       // Without --since: the last hour, as `aws logs tail` looks back a short while by default.
       await logs({ ...opts, since: opts.since ?? parseTimeSpec('1h') });

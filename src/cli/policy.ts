@@ -11,7 +11,6 @@
  *   credplane policy validate <file> ...   (src/cli/policy-validate.ts)
  */
 import fs from 'node:fs';
-import path from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { formatPlanJson, formatPlanText } from '../analyzer/generate/format.js';
 import { DEFAULT_PREFIX_THRESHOLD } from '../analyzer/generate/resources.js';
@@ -22,15 +21,12 @@ import { describeChange } from '../analyzer/tighten/changes.js';
 import { connectIam } from '../analyzer/tighten/connect.js';
 import { snapshotContent } from '../analyzer/tighten/snapshot.js';
 import { applyTighten, planPolicy, rollbackPolicies, type PolicyPlan } from '../analyzer/tighten/tighten.js';
-import { openStore } from '../store/open.js';
 import type { Store } from '../store/store.js';
+import { accountId, collect, DEFAULT_ACCOUNT } from './options.js';
 import { registerPolicyValidate } from './policy-validate.js';
+import { withCliStore, withStoreOptions, type StoreLocation } from './store-option.js';
 
-const DEFAULT_ACCOUNT = '123456789012';
-
-interface StoreOptions {
-  dataDir: string;
-  store?: string;
+interface StoreOptions extends StoreLocation {
   accountId: string;
 }
 
@@ -39,11 +35,6 @@ interface PlanCliOptions extends StoreOptions {
   includeDenied?: boolean;
   prefixThreshold: number;
   format: 'text' | 'json';
-}
-
-function accountId(value: string): string {
-  if (!/^\d{12}$/.test(value)) throw new InvalidArgumentError('must be 12 digits');
-  return value;
 }
 
 function since(value: string): string {
@@ -61,15 +52,8 @@ function threshold(value: string): number {
   return n;
 }
 
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
-}
-
 function withStore(command: Command): Command {
-  return command
-    .option('--data-dir <dir>', 'the data directory of credplane', '.credplane')
-    .option('--store <url>', 'postgres://... or a SQLite file (default: <data-dir>/credplane.db)')
-    .option('--account-id <id>', 'the account id', accountId, DEFAULT_ACCOUNT);
+  return withStoreOptions(command).option('--account-id <id>', 'the account id', accountId, DEFAULT_ACCOUNT);
 }
 
 function withPlanOptions(command: Command): Command {
@@ -93,21 +77,8 @@ function withPlanOptions(command: Command): Command {
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'));
 }
 
-async function openCliStore(opts: StoreOptions): Promise<Store> {
-  const file = path.join(opts.dataDir, 'credplane.db');
-  if (opts.store === undefined && !fs.existsSync(file)) {
-    throw new Error(`No credplane store at ${path.resolve(file)}: give --data-dir or --store`);
-  }
-  return openStore(opts.store ?? file);
-}
-
-async function withCliStore<T>(opts: StoreOptions, fn: (store: Store) => Promise<T>): Promise<T> {
-  const store = await openCliStore(opts);
-  try {
-    return await fn(store);
-  } finally {
-    await store.close();
-  }
+function withExistingStore<T>(opts: StoreOptions, fn: (store: Store) => Promise<T>): Promise<T> {
+  return withCliStore(opts, { create: false }, fn);
 }
 
 function plan(store: Store, roleName: string, opts: PlanCliOptions): Promise<PolicyPlan> {
@@ -143,7 +114,7 @@ export function registerPolicyCommands(program: Command): void {
     .description("a least-privilege policy from what the access log shows the role's sessions did")
     .argument('<role>', 'the role name')
     .action(async (roleName: string, opts: PlanCliOptions) => {
-      await withCliStore(opts, async (store) => {
+      await withExistingStore(opts, async (store) => {
         const p = await plan(store, roleName, opts);
         out(opts.format === 'json' ? formatPlanJson(p) : formatPlanText(p));
         if (hasErrors(p)) process.exitCode = 1;
@@ -156,7 +127,7 @@ export function registerPolicyCommands(program: Command): void {
     .option('--apply', 'make the change (default: print the plan)')
     .option('--allow-empty', 'apply even when the role used nothing in the period (removes every permission)')
     .action(async (roleName: string, opts: PlanCliOptions & { apply?: boolean; allowEmpty?: boolean }) => {
-      await withCliStore(opts, async (store) => {
+      await withExistingStore(opts, async (store) => {
         const p = await plan(store, roleName, opts);
         if (!opts.apply) {
           out(opts.format === 'json' ? formatPlanJson(p) : formatPlanText(p));
@@ -202,7 +173,7 @@ export function registerPolicyCommands(program: Command): void {
     .argument('<role>', 'the role name')
     .option('--snapshot <id>', 'the snapshot to restore (default: the newest)')
     .action(async (roleName: string, opts: StoreOptions & { snapshot?: string }) => {
-      await withCliStore(opts, async (store) => {
+      await withExistingStore(opts, async (store) => {
         const role = await store.getRole(opts.accountId, roleName);
         const via = await connectIam(opts.dataDir, role.roleName);
         const result = await rollbackPolicies(store, opts.accountId, role.roleName, via, opts.snapshot);
@@ -219,7 +190,7 @@ export function registerPolicyCommands(program: Command): void {
     .argument('<role>', 'the role name')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
     .action(async (roleName: string, opts: StoreOptions & { format: 'text' | 'json' }) => {
-      await withCliStore(opts, async (store) => {
+      await withExistingStore(opts, async (store) => {
         const role = await store.getRole(opts.accountId, roleName);
         const snapshots = await store.listRolePolicySnapshots(opts.accountId, role.roleName);
         if (opts.format === 'json') {
@@ -254,9 +225,9 @@ export function registerPolicyCommands(program: Command): void {
       '--role <name>',
       'the role whose session is simulated (or whose trust policy, with a principal)',
     )
-    .requiredOption('--action <actions>', 'action(s) to simulate, comma-separated (repeatable)', collect, [])
+    .requiredOption('--action <actions>', 'action(s) to simulate, comma-separated (repeatable)', collect)
     .option('--resource <arn>', 'the resource ARN (default: * ; the role ARN for trust simulation)')
-    .option('--context <key=value>', 'a condition key (repeat a key for a multivalued key)', collect, [])
+    .option('--context <key=value>', 'a condition key (repeat a key for a multivalued key)', collect)
     .option('--session-policy <file>', 'a session policy (JSON) the session was created with')
     .option('--resource-policy <file>', 'a resource-based policy (JSON) of the resource')
     .option(
@@ -272,7 +243,7 @@ export function registerPolicyCommands(program: Command): void {
           role: string;
           action: string[];
           resource?: string;
-          context: string[];
+          context?: string[];
           sessionPolicy?: string;
           resourcePolicy?: string;
           principal?: string;
@@ -286,7 +257,7 @@ export function registerPolicyCommands(program: Command): void {
           .map((a) => a.trim())
           .filter((a) => a !== '');
         const context: Record<string, string[]> = {};
-        for (const pair of opts.context) {
+        for (const pair of opts.context ?? []) {
           const eq = pair.indexOf('=');
           if (eq <= 0) throw new InvalidArgumentError(`--context ${pair}: expected key=value`);
           (context[pair.slice(0, eq)] ??= []).push(pair.slice(eq + 1));
@@ -305,7 +276,7 @@ export function registerPolicyCommands(program: Command): void {
             'give at most one of --principal, --principal-service, --web-identity-provider',
           );
         }
-        await withCliStore(opts, async (store) => {
+        await withExistingStore(opts, async (store) => {
           const results = await simulate(
             { store, ...simulationSnapshot(store), accountId: opts.accountId },
             {

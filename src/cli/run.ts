@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { findInstance } from '../delivery/imds/environment.js';
 import { readEndpointsFile } from '../delivery/imds/files.js';
+import { DEFAULT_DATA_DIR, dataDirOption, RUNNING_DATA_DIR_HELP } from './store-option.js';
 
 /** The channel command for `target`, given the data directory of the running server. */
 export function runTargetCommand(
@@ -48,10 +49,10 @@ function dataDirOf(args: readonly string[]): string {
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
     if (arg === '--') break;
-    if (arg === '--data-dir') return args[i + 1] ?? '.credplane';
+    if (arg === '--data-dir') return args[i + 1] ?? DEFAULT_DATA_DIR;
     if (arg.startsWith('--data-dir=')) return arg.slice('--data-dir='.length);
   }
-  return '.credplane';
+  return DEFAULT_DATA_DIR;
 }
 
 export function registerRunCommand(program: Command): void {
@@ -62,7 +63,7 @@ export function registerRunCommand(program: Command): void {
     )
     .argument('<target>', 'instance id or name, function name, or cluster/namespace/serviceaccount')
     .argument('<command...>', 'the command (after --)')
-    .option('--data-dir <dir>', 'the data directory of the running `credplane up`', '.credplane')
+    .addOption(dataDirOption(RUNNING_DATA_DIR_HELP))
     .allowUnknownOption()
     .helpOption(false)
     .action(async () => {

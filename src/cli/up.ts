@@ -4,18 +4,77 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import type { Command } from 'commander';
 import pino from 'pino';
 import { applyTemplate } from '../config/apply.js';
 import { templateGatewaySettings } from '../config/metadata.js';
-import { irsaBannerLines } from '../delivery/kubernetes/commands.js';
+import { irsaTrustWarnings } from '../delivery/kubernetes/posture.js';
 import {
   emptyGatewaySettings,
   mergeGatewaySettings,
   parseGatewayFlags,
   type GatewaySettings,
 } from '../gateway/config.js';
+import { ClusterRegistry } from '../oidc/cluster-registry.js';
 import { ADMIN_PROFILE } from '../server/admin.js';
+import { loadMasterKey } from '../server/master-key.js';
 import { startControlPlane, type RunningControlPlane } from '../server/start.js';
+import type { Store } from '../store/store.js';
+import { accountId, collect, DEFAULT_ACCOUNT, port, positiveInteger, resolveAccountId } from './options.js';
+import { parameterOption, type TemplateParameters } from './parameters.js';
+import { dataDirOption, storeOption } from './store-option.js';
+
+const DEFAULT_PORT = 7300;
+
+/**
+ * @example
+ * registerUpCommand(program);
+ */
+export function registerUpCommand(program: Command): void {
+  program
+    .command('up')
+    .description('start the control plane (STS and IAM on 127.0.0.1) and apply a template')
+    .option('-t, --template <file>', 'CloudFormation template (YAML or JSON) to apply on start')
+    .addOption(dataDirOption())
+    .option('-p, --port <n>', 'port on 127.0.0.1 (0 = any free port)', port, DEFAULT_PORT)
+    .addOption(storeOption())
+    .option(
+      '--account-id <id>',
+      `the account id (default: the template's Metadata.Credplane.AccountId, else ${DEFAULT_ACCOUNT})`,
+      accountId,
+    )
+    .option('--region <region>', 'the region clients sign for', 'us-east-1')
+    .option('--stack-name <name>', 'stack name the template is applied as', 'credplane')
+    .addOption(parameterOption())
+    .option('--log-level <level>', 'pino level for <data-dir>/credplane.log', 'info')
+    .option(
+      '--backend <service=url>',
+      "gateway backend per service, e.g. s3=http://127.0.0.1:5000 or '*=http://127.0.0.1:5000' (repeatable)",
+      collect,
+    )
+    .option(
+      '--lambda-concurrency <n>',
+      'Lambda invocations running at once across all functions; more are throttled (429)',
+      positiveInteger,
+    )
+    .option(
+      '--gateway-mode <service[:Operation]=mode>',
+      'enforce (default) or audit: forward what policy denies and log it (repeatable)',
+      collect,
+    )
+    .action(async (opts) => {
+      const plane = await up({ ...opts, accountId: resolveAccountId(opts.accountId, opts.template) });
+      const shutdown = (signal: string): void => {
+        process.stdout.write(`\n${signal}: stopping credplane...\n`);
+        plane.stop().then(
+          () => process.exit(0),
+          () => process.exit(1),
+        );
+      };
+      process.once('SIGINT', () => shutdown('SIGINT'));
+      process.once('SIGTERM', () => shutdown('SIGTERM'));
+    });
+}
 
 export interface UpOptions {
   template?: string;
@@ -25,7 +84,8 @@ export interface UpOptions {
   accountId: string;
   region: string;
   stackName: string;
-  parameter: string[];
+  /** `--parameter Key=Value` (see parameters.ts). */
+  parameter?: TemplateParameters;
   logLevel: string;
   /** `--backend service=url` and `--gateway-mode service[:Operation]=mode`, over the template's. */
   backend?: string[];
@@ -78,7 +138,7 @@ export async function up(options: UpOptions): Promise<RunningControlPlane> {
         region: plane.region,
         partition: 'aws',
         stackName: options.stackName,
-        parameters: parseParameters(options.parameter),
+        parameters: options.parameter ?? {},
         dryRun: false,
       });
       planText = result.text;
@@ -119,14 +179,22 @@ export async function up(options: UpOptions): Promise<RunningControlPlane> {
   return plane;
 }
 
-function parseParameters(pairs: readonly string[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const pair of pairs) {
-    const eq = pair.indexOf('=');
-    if (eq <= 0) throw new Error(`--parameter must be Name=Value, got '${pair}'`);
-    out[pair.slice(0, eq)] = pair.slice(eq + 1);
+/**
+ * Lines for the `credplane up` banner: roles that trust every service account of a cluster.
+ *
+ * @example
+ * lines.push(...(await irsaBannerLines(plane.store, dataDir, plane.accountId)));
+ */
+async function irsaBannerLines(store: Store, dataDir: string, account: string): Promise<string[]> {
+  try {
+    const registry = new ClusterRegistry({ dataDir, masterKey: loadMasterKey({ dataDir }).key });
+    const warnings = await irsaTrustWarnings(store, registry, account);
+    return warnings.length === 0
+      ? []
+      : ['IRSA trust warnings:', ...warnings.map((w) => `  warning: ${w}`), ''];
+  } catch (error) {
+    return [`IRSA trust check failed: ${error instanceof Error ? error.message : String(error)}`, ''];
   }
-  return out;
 }
 
 /** Testing aids: shorter instance credential lifetimes to watch rotation. */

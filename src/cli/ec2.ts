@@ -1,10 +1,10 @@
 /**
  * The CLI of the EC2 channel: `credplane ec2 env|run <instance>`, `credplane run-instance` (and
- * `credplane env|run` where those names are free) and `credplane lab ssrf`.
+ * `credplane env|run` where those names are free).
  */
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { Option, type Command } from 'commander';
+import type { Command } from 'commander';
 import {
   childEnvironment,
   emptyAwsConfig,
@@ -12,13 +12,9 @@ import {
   instanceEnvironment,
   shellExports,
   type InstanceRef,
-} from './environment.js';
-import { readEndpointsFile, type EndpointsFile } from './files.js';
-import { runSsrfLab } from './lab/ssrf.js';
-import { formatLabReport } from './lab/report.js';
-
-const dataDirOption = (): Option =>
-  new Option('--data-dir <dir>', 'the data directory of the running `credplane up`').default('.credplane');
+} from '../delivery/imds/environment.js';
+import { readEndpointsFile, type EndpointsFile } from '../delivery/imds/files.js';
+import { dataDirOption, RUNNING_DATA_DIR_HELP } from './store-option.js';
 
 function resolve(
   dataDirArg: string,
@@ -44,7 +40,7 @@ function addEnv(parent: Command, name: string): void {
     .command(name)
     .description("print the shell exports that make an SDK use an instance's metadata service")
     .argument('<instance>', 'instance id or name')
-    .addOption(dataDirOption())
+    .addOption(dataDirOption(RUNNING_DATA_DIR_HELP))
     .action((key: string, opts: { dataDir: string }) => {
       const { endpoints, instance, dataDir } = resolve(opts.dataDir, key);
       process.stdout.write(
@@ -59,7 +55,7 @@ function addRun(parent: Command, name: string): void {
     .description('run a command as an EC2 instance: its role through its metadata service')
     .argument('<instance>', 'instance id or name')
     .argument('<command...>', 'the command (after --)')
-    .addOption(dataDirOption())
+    .addOption(dataDirOption(RUNNING_DATA_DIR_HELP))
     .action(async (key: string, command: string[], opts: { dataDir: string }) => {
       const { endpoints, instance, dataDir } = resolve(opts.dataDir, key);
       const env = childEnvironment(
@@ -80,9 +76,9 @@ function addRun(parent: Command, name: string): void {
 
 /**
  * @example
- * registerImdsCommands(program);
+ * registerEc2Commands(program);
  */
-export function registerImdsCommands(program: Command): void {
+export function registerEc2Commands(program: Command): void {
   const ec2 = program.command('ec2').description('EC2 instances and their instance metadata service');
   addEnv(ec2, 'env');
   addRun(ec2, 'run');
@@ -91,20 +87,4 @@ export function registerImdsCommands(program: Command): void {
   if (!taken.has('run')) addRun(program, 'run');
   // Beside `run-task` and `run-function`: the name that is always free of the other channels.
   if (!taken.has('run-instance')) addRun(program, 'run-instance');
-
-  const lab =
-    program.commands.find((c) => c.name() === 'lab') ??
-    program.command('lab').description('runnable lessons');
-  lab
-    .command('ssrf')
-    .description(
-      'attack a deliberately vulnerable app through SSRF, scenario by scenario, and show what IMDSv2 stops',
-    )
-    .option('--json', 'print the report as JSON')
-    .option('--no-netns', 'skip the hop-limit scenario (network namespaces)')
-    .action(async (opts: { json?: boolean; netns: boolean }) => {
-      const report = await runSsrfLab({ netns: opts.netns });
-      process.stdout.write(opts.json ? `${JSON.stringify(report, null, 2)}\n` : formatLabReport(report));
-      if (!report.ok) process.exitCode = 1;
-    });
 }

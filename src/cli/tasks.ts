@@ -1,25 +1,22 @@
 /**
- * The workload launch commands of the `credplane` CLI (they talk to a running `credplane up`):
+ * The ECS task commands of the `credplane` CLI (they talk to a running `credplane up`):
  *
  *   credplane run-task <task-definition> [--count N] [--token-file] -- <command...>
  *   credplane list-tasks
  *   credplane stop-task <task-id|task-arn>
- *   credplane invoke <function> [--event FILE | --payload JSON]
- *   credplane run-function <function> -- <command...>
  */
-import fs from 'node:fs';
 import { InvalidArgumentError, type Command } from 'commander';
-import { invoke, runWithFunctionEnvironment } from '../lambda/invoke-command.js';
-import { MAX_TASKS_PER_CALL } from '../container/admin-routes.js';
-import { adminEndpoint } from './admin-client.js';
-import { listTasks, runTask, stopTask } from './run-task.js';
+import { MAX_TASKS_PER_CALL } from '../delivery/container/admin-routes.js';
+import { adminEndpoint } from '../delivery/launch/admin-client.js';
+import { dataDirOption, RUNNING_DATA_DIR_HELP } from './store-option.js';
+import { listTasks, runTask, stopTask } from '../delivery/launch/run-task.js';
 
 interface DataDirOption {
   dataDir: string;
 }
 
 function withDataDir(command: Command): Command {
-  return command.option('--data-dir <dir>', 'the data directory of the running credplane', '.credplane');
+  return command.addOption(dataDirOption(RUNNING_DATA_DIR_HELP));
 }
 
 function taskCount(value: string): number {
@@ -36,9 +33,9 @@ const err = (line: string): void => {
 
 /**
  * @example
- * registerLaunchCommands(program);
+ * registerTaskCommands(program);
  */
-export function registerLaunchCommands(program: Command): void {
+export function registerTaskCommands(program: Command): void {
   withDataDir(program.command('run-task'))
     .description(
       'start ECS tasks of a task definition and run a command as each (container credentials endpoint)',
@@ -78,36 +75,5 @@ export function registerLaunchCommands(program: Command): void {
     .action(async (task: string, opts: DataDirOption) => {
       const stopped = await stopTask(adminEndpoint(opts.dataDir), task);
       process.stdout.write(`${stopped.taskArn}\t${stopped.lastStatus}\n`);
-    });
-
-  withDataDir(program.command('invoke'))
-    .description(
-      'invoke a Lambda function: credplane runs its handler behind a Runtime API, reusing warm environments',
-    )
-    .argument('<function>', 'function name or ARN')
-    .option('--event <file>', 'event JSON file (default {})')
-    .option('--payload <json>', 'event JSON inline')
-    .action(async (fn: string, opts: DataDirOption & { event?: string; payload?: string }) => {
-      const event = opts.event !== undefined ? fs.readFileSync(opts.event, 'utf8') : (opts.payload ?? '{}');
-      const result = await invoke({ endpoint: adminEndpoint(opts.dataDir), function: fn, event });
-      if (result.logTail !== '') err(result.logTail);
-      process.stdout.write(`${result.payload}\n`);
-      if (result.functionError !== undefined) {
-        err(`credplane: FunctionError: ${result.functionError}`);
-        process.exitCode = 1;
-      }
-    });
-
-  withDataDir(program.command('run-function'))
-    .description("run a command with a Lambda function's environment (execution-role credentials)")
-    .argument('<function>', 'function name or ARN')
-    .argument('<command...>')
-    .action(async (fn: string, command: string[], opts: DataDirOption) => {
-      process.exitCode = await runWithFunctionEnvironment(
-        adminEndpoint(opts.dataDir),
-        fn,
-        command,
-        process.cwd(),
-      );
     });
 }

@@ -11,23 +11,27 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { ClusterRegistry } from '../../oidc/cluster-registry.js';
-import { createCluster } from '../../oidc/create-cluster.js';
-import { loadMasterKey } from '../../server/master-key.js';
-import { openStore } from '../../store/open.js';
-import type { Store } from '../../store/store.js';
-import { runAsPod } from './run-as-pod.js';
-import { applyServiceAccounts, parseServiceAccountManifests } from './service-accounts.js';
-import { irsaTrustWarnings } from './posture.js';
-import { checkServiceAccountTrust } from './trust-check.js';
-import { ensureWebhookCertificates } from './webhook/certificates.js';
-import { mutatingWebhookConfiguration, startAdmissionWebhook } from './webhook/server.js';
+import { ClusterRegistry } from '../oidc/cluster-registry.js';
+import { createCluster } from '../oidc/create-cluster.js';
+import { loadMasterKey } from '../server/master-key.js';
+import type { Store } from '../store/store.js';
+import { runAsPod } from '../delivery/kubernetes/run-as-pod.js';
+import {
+  applyServiceAccounts,
+  parseServiceAccountManifests,
+} from '../delivery/kubernetes/service-accounts.js';
+import { checkServiceAccountTrust } from '../delivery/kubernetes/trust-check.js';
+import { ensureWebhookCertificates } from '../delivery/kubernetes/webhook/certificates.js';
+import {
+  mutatingWebhookConfiguration,
+  startAdmissionWebhook,
+} from '../delivery/kubernetes/webhook/server.js';
+import { DEFAULT_ACCOUNT, port } from './options.js';
+import { withCliStore, withStoreOptions, type StoreLocation } from './store-option.js';
 
 const DEFAULT_ENDPOINT = 'http://127.0.0.1:7300';
 
-interface CommonOptions {
-  dataDir: string;
-  store?: string;
+interface CommonOptions extends StoreLocation {
   accountId: string;
   region: string;
 }
@@ -43,10 +47,8 @@ export function controlPlaneUrl(dataDir: string): string {
 }
 
 function common(command: Command): Command {
-  return command
-    .option('--data-dir <dir>', 'where state, keys and AWS config files live', '.credplane')
-    .option('--store <url>', 'postgres://... or a SQLite file (default: <data-dir>/credplane.db)')
-    .option('--account-id <id>', 'the account id', '123456789012')
+  return withStoreOptions(command)
+    .option('--account-id <id>', 'the account id', DEFAULT_ACCOUNT)
     .option('--region <region>', 'the region', 'us-east-1');
 }
 
@@ -57,15 +59,9 @@ async function withState<T>(
   const dataDir = path.resolve(opts.dataDir);
   fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const masterKey = loadMasterKey({ dataDir }).key;
-  const store = await openStore(opts.store ?? path.join(dataDir, 'credplane.db'));
-  try {
-    const accounts = await store.listAccounts();
-    if (!accounts.some((a) => a.accountId === opts.accountId))
-      await store.createAccount({ accountId: opts.accountId });
-    return await work(store, new ClusterRegistry({ dataDir, masterKey }), dataDir);
-  } finally {
-    await store.close();
-  }
+  return withCliStore({ ...opts, dataDir }, { create: true, accountId: opts.accountId }, (store) =>
+    work(store, new ClusterRegistry({ dataDir, masterKey }), dataDir),
+  );
 }
 
 const out = (line: string): void => {
@@ -74,9 +70,9 @@ const out = (line: string): void => {
 
 /**
  * @example
- * registerKubernetesCommands(program);
+ * registerClusterCommands(program);
  */
-export function registerKubernetesCommands(program: Command): void {
+export function registerClusterCommands(program: Command): void {
   const cluster = program
     .command('cluster')
     .description('EKS clusters: OIDC issuers and IRSA service accounts');
@@ -141,7 +137,7 @@ export function registerKubernetesCommands(program: Command): void {
     .description(
       'serve the IRSA mutating admission webhook over HTTPS and print its MutatingWebhookConfiguration',
     )
-    .option('--port <n>', 'port on 127.0.0.1 (0 = any free port)', '0')
+    .option('--port <n>', 'port on 127.0.0.1 (0 = any free port)', port, 0)
     .option(
       '--fail-open',
       'admit pods whose role would refuse them (with a warning) instead of rejecting them',
@@ -150,7 +146,7 @@ export function registerKubernetesCommands(program: Command): void {
     .action(
       async (
         name: string,
-        opts: CommonOptions & { port: string; failOpen?: boolean; injectRegion?: boolean },
+        opts: CommonOptions & { port: number; failOpen?: boolean; injectRegion?: boolean },
       ) => {
         await withState(opts, async (store, registry, dataDir) => {
           const tls = ensureWebhookCertificates(path.join(dataDir, 'oidc', 'webhook'));
@@ -158,7 +154,7 @@ export function registerKubernetesCommands(program: Command): void {
             cluster: registry.require(name),
             store,
             tls,
-            port: Number(opts.port),
+            port: opts.port,
             ...(opts.failOpen === true ? { failOpen: true } : {}),
             ...(opts.injectRegion === true ? { region: opts.region } : {}),
           });
@@ -201,22 +197,4 @@ export function registerKubernetesCommands(program: Command): void {
       );
       process.exitCode = code;
     });
-}
-
-/**
- * Lines for the `credplane up` banner: roles that trust every service account of a cluster.
- *
- * @example
- * lines.push(...(await irsaBannerLines(plane.store, dataDir, plane.accountId)));
- */
-export async function irsaBannerLines(store: Store, dataDir: string, accountId: string): Promise<string[]> {
-  try {
-    const registry = new ClusterRegistry({ dataDir, masterKey: loadMasterKey({ dataDir }).key });
-    const warnings = await irsaTrustWarnings(store, registry, accountId);
-    return warnings.length === 0
-      ? []
-      : ['IRSA trust warnings:', ...warnings.map((w) => `  warning: ${w}`), ''];
-  } catch (error) {
-    return [`IRSA trust check failed: ${error instanceof Error ? error.message : String(error)}`, ''];
-  }
 }
