@@ -5,6 +5,7 @@
 import type { Command } from 'commander';
 import { formatLabReport } from '../delivery/imds/lab/report.js';
 import { runSsrfLab } from '../delivery/imds/lab/ssrf.js';
+import { startControlPlane } from '../server/start.js';
 
 /**
  * @example
@@ -22,7 +23,7 @@ export function registerLabCommands(program: Command): void {
     .option('--json', 'print the report as JSON')
     .option('--no-netns', 'skip the hop-limit scenario (network namespaces)')
     .action(async (opts: { json?: boolean; netns: boolean }) => {
-      const report = await runSsrfLab({ netns: opts.netns });
+      const report = await runSsrfLab({ startPlane: startControlPlane, netns: opts.netns });
       process.stdout.write(opts.json ? `${JSON.stringify(report, null, 2)}\n` : formatLabReport(report));
       if (!report.ok) process.exitCode = 1;
     });

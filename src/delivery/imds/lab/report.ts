@@ -35,7 +35,7 @@ export function redact(text: string): string {
 
 /**
  * @example
- * process.stdout.write(formatLabReport(await runSsrfLab()));
+ * process.stdout.write(formatLabReport(await runSsrfLab({ startPlane: startControlPlane })));
  */
 export function formatLabReport(report: LabReport): string {
   const lines: string[] = ['credplane lab ssrf — why IMDSv2 stops SSRF credential theft', ''];

@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { formatLabReport, redact } from './report.js';
+import { startControlPlane } from '../../../server/start.js';
 import { runSsrfLab } from './ssrf.js';
 import { startVulnerableApp } from './vulnerable-app.js';
 
 describe('credplane lab ssrf', () => {
   it('runs scenarios 1-5 as described, skips 6 when asked, and shortens every secret', async () => {
-    const report = await runSsrfLab({ netns: false });
+    const report = await runSsrfLab({ startPlane: startControlPlane, netns: false });
     expect(report.scenarios.map((s) => [s.id, s.behaved, s.skipped])).toEqual([
       [1, true, undefined],
       [2, true, undefined],

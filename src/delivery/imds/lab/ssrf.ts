@@ -9,7 +9,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { signBodyRequest, type SigningCredentials } from '../../../sigv4/sign.js';
-import { startControlPlane, type RunningControlPlane } from '../../../server/start.js';
+import type { Store } from '../../../store/store.js';
+import type { ImdsService } from '../service.js';
 import { startOpenProxy, type OpenProxy } from './open-proxy.js';
 import { redact, type LabReport, type LabScenario, type LabStep } from './report.js';
 import { runHopLimitScenario } from './hop-limit.js';
@@ -20,13 +21,35 @@ const REGION = 'us-east-1';
 const ROLE = 'ssrf-lab-web';
 const INSTANCE_NAME = 'ssrf-lab-web';
 
+/** What the lab uses of a running control plane. */
+export interface LabPlane {
+  url: string;
+  store: Store;
+  admin: SigningCredentials;
+  imds: Pick<ImdsService, 'reconcile' | 'find'>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts a private control plane for the lab: `server/start.ts`'s `startControlPlane`, handed in
+ * by the CLI (the lab is a service; start-up sits above it).
+ */
+export type StartLabPlane = (settings: {
+  dataDir: string;
+  port: number;
+  accountId: string;
+  region: string;
+  env: Record<string, string>;
+}) => Promise<LabPlane>;
+
 export interface SsrfLabOptions {
+  startPlane: StartLabPlane;
   /** Try the hop-limit scenario in network namespaces (Linux, root); true by default. */
   netns?: boolean;
 }
 
 interface Lab {
-  plane: RunningControlPlane;
+  plane: LabPlane;
   app: VulnerableApp;
   imdsUrl: string;
   instanceId: string;
@@ -114,8 +137,8 @@ async function setHttpTokens(lab: Lab, httpTokens: 'optional' | 'required'): Pro
   return { sent: `${step.sent} (HttpTokens=${httpTokens})`, status: step.status, received: step.received };
 }
 
-async function setUp(dataDir: string): Promise<Lab> {
-  const plane = await startControlPlane({ dataDir, port: 0, accountId: ACCOUNT, region: REGION, env: {} });
+async function setUp(dataDir: string, startPlane: StartLabPlane): Promise<Lab> {
+  const plane = await startPlane({ dataDir, port: 0, accountId: ACCOUNT, region: REGION, env: {} });
   try {
     const store = plane.store;
     await store.createRole(ACCOUNT, {
@@ -347,15 +370,15 @@ async function scenario5(lab: Lab): Promise<LabScenario> {
  * Run every scenario and clean up.
  *
  * @example
- * const report = await runSsrfLab();
+ * const report = await runSsrfLab({ startPlane: startControlPlane });
  * if (!report.ok) process.exitCode = 1;
  */
-export async function runSsrfLab(options: SsrfLabOptions = {}): Promise<LabReport> {
+export async function runSsrfLab(options: SsrfLabOptions): Promise<LabReport> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'credplane-lab-ssrf-'));
   let lab: Lab | undefined;
   let proxy: OpenProxy | undefined;
   try {
-    lab = await setUp(dataDir);
+    lab = await setUp(dataDir, options.startPlane);
     const scenarios: LabScenario[] = [];
     const first = await scenario1(lab);
     scenarios.push(first.scenario);
