@@ -2,7 +2,16 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { deliveryRecord } from '../../audit/delivery-record.js';
 import { buildAccessEvent } from '../../audit/record.js';
 import type { Store } from '../../store/store.js';
-import { ACCT, allow, event, load, memoryStore, policy, role, trustService } from '../test-support/fixtures.js';
+import {
+  ACCT,
+  allow,
+  event,
+  load,
+  memoryStore,
+  policy,
+  role,
+  trustService,
+} from '../test-support/fixtures.js';
 import { adminAccessFindings } from './admin-access.js';
 import { sessionDurationFindings } from './session-duration.js';
 import { roleSharingFindings } from './shared-roles.js';

@@ -387,7 +387,9 @@ export function createImdsService(options: ImdsServiceOptions): ImdsService {
       await reconcile();
       const pollMs = options.pollMs ?? 5000;
       if (pollMs > 0) {
-        timer = setInterval(() => reconcile().catch((error: unknown) => options.onError?.(error)), pollMs);
+        timer = setInterval(() => {
+          reconcile().catch((error: unknown) => options.onError?.(error));
+        }, pollMs);
         timer.unref();
       }
     },
