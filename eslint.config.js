@@ -48,7 +48,7 @@ function layering() {
     { name: 'auth and audit', dirs: ['control', 'audit'] },
     {
       name: 'an API or service',
-      dirs: ['sts', 'iam-api', 'ec2-api', 'oidc', 'gateway', 'delivery', 'analyzer', 'config'],
+      dirs: ['sts', 'iam-api', 'ec2-api', 'oidc', 'gateway', 'delivery', 'analyzer', 'stacks'],
     },
     { name: 'the composition root', dirs: ['composition', 'server'] },
     { name: 'the CLI', dirs: ['cli'] },

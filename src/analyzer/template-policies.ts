@@ -16,10 +16,10 @@
  * `AWS::NoValue`; `!Ref AWS::NoValue` removes the element.
  */
 import { readFile } from 'node:fs/promises';
-import { parseTemplateText } from '../config/load.js';
-import { TemplateError } from '../config/errors.js';
-import type { Position } from '../config/errors.js';
-import type { MapNode, TemplateNode } from '../config/node.js';
+import { parseTemplateText } from '../stacks/load.js';
+import { TemplateError } from '../stacks/errors.js';
+import type { Position } from '../stacks/errors.js';
+import type { MapNode, TemplateNode } from '../stacks/node.js';
 import { itemPath, memberPath } from '../policy/json-source.js';
 import type { IdentityAttachment } from '../policy/validate.js';
 import type { Finding, FindingSubjectKind } from './findings.js';

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KeyRingService } from '../control/key-ring-service.js';
 import { PolicyCache } from '../control/policy-cache.js';
 import { createRouter } from '../composition/routes.js';
-import { createQueryApiHandler } from '../server/control-plane.js';
+import { createQueryApiHandler } from '../server/query-api.js';
 import { createIdentitySigner } from '../delivery/imds/identity.js';
 import { createImdsService, type ImdsService } from '../delivery/imds/service.js';
 import { ACCOUNT, createTestPlane, xmlValue, type TestPlane } from '../server/test-support/plane.js';

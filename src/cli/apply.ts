@@ -4,7 +4,7 @@
  */
 import fs from 'node:fs';
 import type { Command } from 'commander';
-import { applyTemplate } from '../config/apply.js';
+import { applyTemplate } from '../stacks/apply.js';
 import { accountId, DEFAULT_ACCOUNT, resolveAccountId } from './options.js';
 import { parameterOption, type TemplateParameters } from './parameters.js';
 import { dataDirOption, openCliStore, storeOption } from './store-option.js';

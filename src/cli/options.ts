@@ -4,7 +4,7 @@
  */
 import fs from 'node:fs';
 import { InvalidArgumentError } from 'commander';
-import { templateAccountId } from '../config/metadata.js';
+import { templateAccountId } from '../stacks/metadata.js';
 
 export const DEFAULT_ACCOUNT = '123456789012';
 

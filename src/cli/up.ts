@@ -6,8 +6,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import pino from 'pino';
-import { applyTemplate } from '../config/apply.js';
-import { templateGatewaySettings } from '../config/metadata.js';
+import { applyTemplate } from '../stacks/apply.js';
+import { templateGatewaySettings } from '../stacks/metadata.js';
 import { irsaTrustWarnings } from '../delivery/kubernetes/posture.js';
 import {
   emptyGatewaySettings,

@@ -23,7 +23,7 @@ import { mapperForSigningName } from '../gateway/mapping/index.js';
 import { createGateway, type Gateway } from '../gateway/server.js';
 import { createOidcService } from '../oidc/service.js';
 import type { WebIdentityVerifier } from '../oidc/verify-web-identity-token.js';
-import { createQueryApiHandler } from '../server/control-plane.js';
+import { createQueryApiHandler } from '../server/query-api.js';
 import type { Store } from '../store/store.js';
 import { createRouter, type RouteHandlers } from './routes.js';
 

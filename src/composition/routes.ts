@@ -20,7 +20,7 @@ import type { HttpServerOptions } from '../http/server.js';
 import type { Gateway } from '../gateway/server.js';
 import type { ApiHandler, ApiRequest, ApiResponse } from '../http/types.js';
 import { ISSUER_PATH_PREFIX } from '../oidc/issuer-handler.js';
-import type { QueryApiHandler } from '../server/control-plane.js';
+import type { QueryApiHandler } from '../server/query-api.js';
 import { claimedScope } from '../sigv4/claimed-scope.js';
 
 /** Who handles a request. */
@@ -33,7 +33,7 @@ export type HandlerName =
   | 'health'
   /** credplane's own EKS cluster OIDC issuers (`oidc/issuer-handler.ts`). */
   | 'oidc-issuer'
-  /** The STS, IAM and EC2 Query APIs: authentication and the access log (`server/control-plane.ts`). */
+  /** The STS, IAM and EC2 Query APIs: authentication and the access log (`server/query-api.ts`). */
   | 'query';
 
 /** What a row matches on: the request's method, path (without the query) and claimed signing service. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { templateGatewaySettings } from '../config/metadata.js';
+import { templateGatewaySettings } from '../stacks/metadata.js';
 import { backendFor, mergeGatewaySettings, modeFor, parseGatewayFlags } from './config.js';
 
 describe('gateway settings', () => {

@@ -6,7 +6,7 @@
  * User Guide.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { applyTemplate, type ApplyOptions } from '../../src/config/apply.js';
+import { applyTemplate, type ApplyOptions } from '../../src/stacks/apply.js';
 import { openStore } from '../../src/store/open.js';
 import type { Store, StoreChange } from '../../src/store/store.js';
 

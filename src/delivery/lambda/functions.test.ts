@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { applyTemplate } from '../../config/apply.js';
+import { applyTemplate } from '../../stacks/apply.js';
 import { openStore } from '../../store/open.js';
 import type { Store } from '../../store/store.js';
 import { findFunction } from './functions.js';
