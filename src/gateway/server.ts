@@ -48,6 +48,7 @@ import { requestErrorShape } from './mapping/index.js';
 import { forwardedRequest, type ForwardedRequest } from './forwarded-request.js';
 import { DigestGuard, isSha256Hex } from './payload.js';
 import { planPerItem } from './per-item.js';
+import { assertResourcesInRegion } from './region-scope.js';
 import { createResourceResolver, NameNotFoundError, type ResourceResolver } from './resolve/resolver.js';
 import { createResigner, EMPTY_SHA256, formatQuery, sha256Hex } from './resign.js';
 import { MalformedTargetError, parseTarget, type RequestTarget } from './target.js';
@@ -373,6 +374,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     try {
       // Other names for a resource (aliases, secret names) become the resource the backend acts on.
       mapped = mapper.map(await resolver.resolve(mapper, request, (done) => res.once('close', done)));
+      if (!('unmapped' in mapped)) assertResourcesInRegion(mapped, request.region);
     } catch (error) {
       if (!isAwsError(error)) throw error;
       if (!(error instanceof NameNotFoundError)) return refuse(recordBase, undefined, error, fail, shape);

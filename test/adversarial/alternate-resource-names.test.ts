@@ -111,6 +111,10 @@ beforeAll(async () => {
       Condition: { StringEquals: { 'kms:RequestAlias': 'alias/moving' } },
     },
   ]);
+  roles['kms-encrypt-denied-key'] = await lab.roleSession('kms-encrypt-denied-key', [
+    { Effect: 'Allow', Action: 'kms:Encrypt', Resource: '*' },
+    { Effect: 'Deny', Action: 'kms:Encrypt', Resource: KEY_ARN(keyA) },
+  ]);
   roles['kms-admin'] = await lab.roleSession('kms-admin', [
     { Effect: 'Allow', Action: 'kms:*', Resource: '*' },
   ]);
@@ -177,6 +181,20 @@ describe('KMS: cryptographic operations are authorized on the key an alias point
     expect(moved.message).toContain(`kms:Encrypt on resource: ${KEY_ARN(keyB)}`);
   });
 
+  it('an ARN of another region is no way round a Deny on the key (the backend looks names up in its own)', async () => {
+    const kms = new KMSClient(via('kms-encrypt-denied-key'));
+    for (const KeyId of [
+      `arn:aws:kms:us-west-2:${ACCOUNT}:alias/app`,
+      `arn:aws:kms:us-west-2:${ACCOUNT}:key/${keyA}`,
+    ]) {
+      const error = await failure(kms.send(new EncryptCommand({ KeyId, Plaintext: Buffer.from('x') })));
+      expect(error.name).toBe('NotFoundException');
+    }
+    expect(
+      (await failure(kms.send(new EncryptCommand({ KeyId: 'alias/app', Plaintext: Buffer.from('x') })))).name,
+    ).toBe('AccessDeniedException');
+  });
+
   it('an alias that does not exist is NotFoundException, not forwarded', async () => {
     const kms = new KMSClient(via('kms-admin'));
     const error = await failure(
@@ -198,6 +216,13 @@ describe('Secrets Manager: every name of a secret is authorized on its full ARN'
     }
     const other = await sm.send(new GetSecretValueCommand({ SecretId: 'other' }));
     expect(other.SecretString).toBe('other-value');
+  });
+
+  it('a partial ARN of another region is no way round a Deny on the secret', async () => {
+    const sm = new SecretsManagerClient(via('secret-denied'));
+    const SecretId = `arn:aws:secretsmanager:us-west-2:${ACCOUNT}:secret:db`;
+    const error = await failure(sm.send(new GetSecretValueCommand({ SecretId })));
+    expect(error.name).toBe('ResourceNotFoundException');
   });
 
   it('an Allow on the full ARN allows the name and the partial ARN, and nothing else', async () => {

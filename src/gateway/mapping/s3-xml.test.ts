@@ -100,3 +100,29 @@ describe('S3 request documents', () => {
     expect(() => parseTaggingHeader('a=%ZZ')).toThrow(expect.objectContaining({ code: 'InvalidArgument' }));
   });
 });
+
+describe('one reading for every backend (found by attacker review)', () => {
+  it('refuses an encoding other than UTF-8: expat would read other characters from the same bytes', () => {
+    const latin1 = Buffer.concat([
+      Buffer.from('<?xml version="1.0" encoding="ISO-8859-1"?><Delete><Object><Key>'),
+      Buffer.from([0xc3, 0xa9]),
+      Buffer.from('-secret</Key></Object></Delete>'),
+    ]);
+    expect(() => parseXml(latin1)).toThrow(expect.objectContaining({ code: 'MalformedXML' }));
+    expect(parseXml('<?xml version="1.0" encoding="utf-8"?><Delete/>').name).toBe('Delete');
+    expect(parseXml("<?xml version='1.0' encoding='UTF-8'?><Delete/>").name).toBe('Delete');
+  });
+
+  it('reads CRLF and a lone CR as LF, as XML parsers do; a CR written as &#13; stays', () => {
+    const root = parseXml('<Delete><Object><Key>x\r\ny\rz&#13;w</Key></Object></Delete>');
+    expect(root.children[0]!.children[0]!.text).toBe('x\ny\nz\rw');
+  });
+
+  it('refuses a value with leading or trailing whitespace (some backends strip it)', () => {
+    const tagging = (key: string) =>
+      Buffer.from(`<Tagging><TagSet><Tag><Key>${key}</Key><Value>me</Value></Tag></TagSet></Tagging>`);
+    expect(() => readTagging(tagging(' owner'))).toThrow(expect.objectContaining({ code: 'MalformedXML' }));
+    expect(() => readTagging(tagging('owner\n'))).toThrow(expect.objectContaining({ code: 'MalformedXML' }));
+    expect(readTagging(tagging('owner'))).toEqual([{ key: 'owner', value: 'me' }]);
+  });
+});

@@ -41,6 +41,13 @@ export function malformedXml(): AwsError {
 export function parseXml(body: Buffer | string): XmlElement {
   let text = typeof body === 'string' ? body : body.toString('utf8');
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  // Read as UTF-8 only: a parser that follows an `encoding` declaration (expat, under moto's
+  // xmltodict) would read other characters from the same bytes than the ones authorized.
+  const declared = /^\s*<\?xml[^>]*?\bencoding\s*=\s*["']([^"']*)["']/.exec(text)?.[1];
+  if (declared !== undefined && !/^utf-?8$/i.test(declared)) throw malformedXml();
+  // XML 1.0 §2.11 end-of-line handling, as every conforming parser applies it: CRLF and a lone CR
+  // are read as LF (a key written `&#13;` keeps its CR, as the SDKs write it).
+  text = text.replace(/\r\n?/g, '\n');
   const reader = new Reader(text);
   reader.skipProlog();
   const root = reader.element(0);
@@ -61,9 +68,14 @@ export function optionalChild(parent: XmlElement, name: string): XmlElement | un
   return found[0];
 }
 
-/** The text of a value element, which must not contain elements. */
+/**
+ * The text of a value element, which must not contain elements, nor begin or end with whitespace:
+ * some backends strip it (moto's xmltodict does) and others keep it, so a tag key ` owner` could
+ * be authorized as one key and stored as another.
+ */
 export function leafText(element: XmlElement): string {
   if (element.children.length > 0) throw malformedXml();
+  if (/^\s|\s$/.test(element.text)) throw malformedXml();
   return element.text;
 }
 
