@@ -54,7 +54,7 @@ import type {
   WorkloadKind,
 } from '../iam/types.js';
 import { withDatabaseErrors } from './database-errors.js';
-import { markerKey, resolveMaxItems, toPage } from './pagination.js';
+import { pageOf } from './pagination.js';
 import {
   bytesFrom,
   bytesToText,
@@ -406,17 +406,18 @@ class SqlStore implements Store {
   }
 
   async listRoles(accountId: AccountId, options?: PathListOptions): Promise<Page<Role>> {
-    const max = resolveMaxItems(options);
-    const after = markerKey(options);
-    const filter = pathFilter(options?.pathPrefix);
-    let q = this.db.selectFrom('roles').selectAll().where('account_id', '=', accountId);
-    if (filter !== undefined) q = q.where(filter);
-    if (after !== undefined) q = q.where('name_key', '>', after);
-    const rows = await q
-      .orderBy('name_key')
-      .limit(max + 1)
-      .execute();
-    return toPage(rows, max, (r) => r.name_key, toRole);
+    return pageOf(
+      options,
+      async (after, limit) => {
+        const filter = pathFilter(options?.pathPrefix);
+        let q = this.db.selectFrom('roles').selectAll().where('account_id', '=', accountId);
+        if (filter !== undefined) q = q.where(filter);
+        if (after !== undefined) q = q.where('name_key', '>', after);
+        return q.orderBy('name_key').limit(limit).execute();
+      },
+      (r) => r.name_key,
+      toRole,
+    );
   }
 
   async updateRole(accountId: AccountId, roleName: string, changes: UpdateRoleInput): Promise<Role> {
@@ -500,15 +501,14 @@ class SqlStore implements Store {
   }
 
   async listRoleTags(accountId: AccountId, roleName: string, options?: ListOptions): Promise<Page<Tag>> {
-    const max = resolveMaxItems(options);
-    const after = markerKey(options);
-    const role = await this.getRole(accountId, roleName);
-    // Tags keep insertion order, as IAM lists them; the marker is a position in that order.
-    const start = after === undefined ? 0 : Number.parseInt(after, 10) || 0;
-    const rows = role.tags.slice(start, start + max + 1).map((tag, i) => ({ tag, pos: start + i + 1 }));
-    return toPage(
-      rows,
-      max,
+    return pageOf(
+      options,
+      async (after, limit) => {
+        const role = await this.getRole(accountId, roleName);
+        // Tags keep insertion order, as IAM lists them; the marker is a position in that order.
+        const start = after === undefined ? 0 : Number.parseInt(after, 10) || 0;
+        return role.tags.slice(start, start + limit).map((tag, i) => ({ tag, pos: start + i + 1 }));
+      },
       (r) => String(r.pos),
       (r) => r.tag,
     );
@@ -597,20 +597,20 @@ class SqlStore implements Store {
     roleName: string,
     options?: ListOptions,
   ): Promise<Page<InlinePolicy>> {
-    const max = resolveMaxItems(options);
-    const after = markerKey(options);
-    const role = await this.getRole(accountId, roleName);
-    let q = this.db.selectFrom('role_policies').selectAll().where('role_id', '=', role.roleId);
-    if (after !== undefined) q = q.where('name_key', '>', after);
-    const rows = await q
-      .orderBy('name_key')
-      .limit(max + 1)
-      .execute();
-    return toPage(
-      rows,
-      max,
-      (r) => r.name_key,
-      (r) => ({ accountId, roleName: role.roleName, policyName: r.policy_name, document: r.document }),
+    return pageOf(
+      options,
+      async (after, limit) => {
+        const role = await this.getRole(accountId, roleName);
+        let q = this.db.selectFrom('role_policies').selectAll().where('role_id', '=', role.roleId);
+        if (after !== undefined) q = q.where('name_key', '>', after);
+        const rows = await q.orderBy('name_key').limit(limit).execute();
+        return rows.map((r) => ({
+          key: r.name_key,
+          policy: { accountId, roleName: role.roleName, policyName: r.policy_name, document: r.document },
+        }));
+      },
+      (r) => r.key,
+      (r): InlinePolicy => r.policy,
     );
   }
 
@@ -743,28 +743,29 @@ class SqlStore implements Store {
   }
 
   async listPolicies(accountId: AccountId, options?: ListPoliciesOptions): Promise<Page<ManagedPolicy>> {
-    const max = resolveMaxItems(options);
-    const after = markerKey(options);
-    const prefix = options?.pathPrefix;
-    let q = this.policyQuery(this.db).where('p.account_id', '=', accountId);
-    if (prefix !== undefined && prefix !== '/')
-      q = q.where(sql<boolean>`substr(p.path, 1, ${prefix.length}) = ${prefix}`);
-    if (after !== undefined) q = q.where('p.name_key', '>', after);
-    if (options?.onlyAttached === true) {
-      q = q.where((eb) =>
-        eb.exists(
-          eb
-            .selectFrom('role_attachments as a')
-            .select('a.role_id')
-            .whereRef('a.policy_id', '=', 'p.policy_id'),
-        ),
-      );
-    }
-    const rows = (await q
-      .orderBy('p.name_key')
-      .limit(max + 1)
-      .execute()) as PolicyRow[];
-    return toPage(rows, max, (r) => r.name_key, toPolicy);
+    return pageOf(
+      options,
+      async (after, limit) => {
+        const prefix = options?.pathPrefix;
+        let q = this.policyQuery(this.db).where('p.account_id', '=', accountId);
+        if (prefix !== undefined && prefix !== '/')
+          q = q.where(sql<boolean>`substr(p.path, 1, ${prefix.length}) = ${prefix}`);
+        if (after !== undefined) q = q.where('p.name_key', '>', after);
+        if (options?.onlyAttached === true) {
+          q = q.where((eb) =>
+            eb.exists(
+              eb
+                .selectFrom('role_attachments as a')
+                .select('a.role_id')
+                .whereRef('a.policy_id', '=', 'p.policy_id'),
+            ),
+          );
+        }
+        return (await q.orderBy('p.name_key').limit(limit).execute()) as PolicyRow[];
+      },
+      (r) => r.name_key,
+      toPolicy,
+    );
   }
 
   async deletePolicy(policyArn: string): Promise<void> {
@@ -953,18 +954,14 @@ class SqlStore implements Store {
     roleName: string,
     options?: ListOptions,
   ): Promise<Page<AttachedPolicy>> {
-    const max = resolveMaxItems(options);
-    const after = markerKey(options);
-    const role = await this.getRole(accountId, roleName);
-    let q = this.db.selectFrom('role_attachments').selectAll().where('role_id', '=', role.roleId);
-    if (after !== undefined) q = q.where('policy_arn', '>', after);
-    const rows = await q
-      .orderBy('policy_arn')
-      .limit(max + 1)
-      .execute();
-    return toPage(
-      rows,
-      max,
+    return pageOf(
+      options,
+      async (after, limit) => {
+        const role = await this.getRole(accountId, roleName);
+        let q = this.db.selectFrom('role_attachments').selectAll().where('role_id', '=', role.roleId);
+        if (after !== undefined) q = q.where('policy_arn', '>', after);
+        return q.orderBy('policy_arn').limit(limit).execute();
+      },
       (r) => r.policy_arn,
       (r) => ({ policyName: r.policy_name, policyArn: r.policy_arn }),
     );
@@ -1050,19 +1047,15 @@ class SqlStore implements Store {
     accountId: AccountId,
     options?: PathListOptions,
   ): Promise<Page<InstanceProfile>> {
-    const max = resolveMaxItems(options);
-    const after = markerKey(options);
-    const filter = pathFilter(options?.pathPrefix);
-    let q = this.db.selectFrom('instance_profiles').selectAll().where('account_id', '=', accountId);
-    if (filter !== undefined) q = q.where(filter);
-    if (after !== undefined) q = q.where('name_key', '>', after);
-    const rows = await q
-      .orderBy('name_key')
-      .limit(max + 1)
-      .execute();
-    const page = toPage(
-      rows,
-      max,
+    const page = await pageOf(
+      options,
+      async (after, limit) => {
+        const filter = pathFilter(options?.pathPrefix);
+        let q = this.db.selectFrom('instance_profiles').selectAll().where('account_id', '=', accountId);
+        if (filter !== undefined) q = q.where(filter);
+        if (after !== undefined) q = q.where('name_key', '>', after);
+        return q.orderBy('name_key').limit(limit).execute();
+      },
       (r) => r.name_key,
       (r) => r,
     );
@@ -1074,21 +1067,18 @@ class SqlStore implements Store {
     roleName: string,
     options?: ListOptions,
   ): Promise<Page<InstanceProfile>> {
-    const max = resolveMaxItems(options);
-    const after = markerKey(options);
-    const role = await this.roleRow(this.db, accountId, roleName);
-    if (role === undefined) throw new NoSuchEntityError(msg.noRole(roleName));
-    let q = this.db.selectFrom('instance_profiles').selectAll().where('role_id', '=', role.role_id);
-    if (after !== undefined) q = q.where('name_key', '>', after);
-    const rows = await q
-      .orderBy('name_key')
-      .limit(max + 1)
-      .execute();
-    return toPage(
-      rows,
-      max,
-      (r) => r.name_key,
-      (r) => toInstanceProfile(r, toRole(role)),
+    return pageOf(
+      options,
+      async (after, limit) => {
+        const role = await this.roleRow(this.db, accountId, roleName);
+        if (role === undefined) throw new NoSuchEntityError(msg.noRole(roleName));
+        let q = this.db.selectFrom('instance_profiles').selectAll().where('role_id', '=', role.role_id);
+        if (after !== undefined) q = q.where('name_key', '>', after);
+        const rows = await q.orderBy('name_key').limit(limit).execute();
+        return rows.map((r) => ({ key: r.name_key, profile: toInstanceProfile(r, toRole(role)) }));
+      },
+      (r) => r.key,
+      (r) => r.profile,
     );
   }
 
