@@ -58,3 +58,23 @@ export function toPage<Row, T>(
   if (isTruncated && last !== undefined) page.marker = Buffer.from(keyOf(last), 'utf8').toString('base64url');
   return page;
 }
+
+/**
+ * One page of a keyset-ordered list: checks `maxItems` and the marker (before any lookup, as IAM
+ * validates parameters first), asks `fetchRows` for up to `limit` rows whose key sorts after
+ * `after`, and turns them into a page.
+ *
+ * @example
+ * pageOf(options, (after, limit) => selectRoles(after, limit), (r) => r.name_key, toRole);
+ */
+export async function pageOf<Row, T>(
+  options: ListOptions | undefined,
+  fetchRows: (after: string | undefined, limit: number) => Promise<Row[]>,
+  keyOf: (row: Row) => string,
+  map: (row: Row) => T,
+): Promise<Page<T>> {
+  const maxItems = resolveMaxItems(options);
+  const after = markerKey(options);
+  const rows = await fetchRows(after, maxItems + 1);
+  return toPage(rows, maxItems, keyOf, map);
+}

@@ -230,20 +230,23 @@ export interface StoreChange {
 
 export type ChangeListener = (change: StoreChange) => void;
 
-export interface Store {
-  /** The partition the store writes into the ARNs it creates (`aws` by default). */
-  readonly partition: string;
-
-  // Accounts
+/** Accounts: the tenants every other entity belongs to. */
+export interface AccountStore {
   createAccount(input: CreateAccountInput): Promise<Account>;
   getAccount(accountId: AccountId): Promise<Account>;
   listAccounts(): Promise<Account[]>;
+}
 
+/** Account-level settings, JSON values by name. */
+export interface SettingsStore {
   /** An account-level setting (e.g. `ec2:instance-metadata-defaults`), or `undefined`. */
   getAccountSetting(accountId: AccountId, name: string): Promise<JsonValue | undefined>;
   /** Writes the setting; `undefined` deletes it. Fires `account-setting` with the name as key. */
   putAccountSetting(accountId: AccountId, name: string, value: JsonValue | undefined): Promise<void>;
+}
 
+/** Roles and policies: roles, inline and managed policies, attachments, instance profiles, OIDC providers. */
+export interface RoleStore {
   // Roles
   createRole(accountId: AccountId, input: CreateRoleInput): Promise<Role>;
   getRole(accountId: AccountId, roleName: string): Promise<Role>;
@@ -341,8 +344,10 @@ export interface Store {
   listOidcProviders(accountId: AccountId): Promise<OidcProvider[]>;
   updateOidcProvider(arn: ArnString, changes: UpdateOidcProviderInput): Promise<OidcProvider>;
   deleteOidcProvider(arn: ArnString): Promise<void>;
+}
 
-  // Workloads
+/** Workloads: the identities credplane delivers role credentials to. */
+export interface WorkloadStore {
   /**
    * Creates or replaces the workload `(kind, name)`; `NoSuchEntity` if the role does not exist, a
    * `WorkloadSettingsError` (nothing written) if the settings do not fit the kind.
@@ -356,7 +361,10 @@ export interface Store {
     filter?: { kind?: K; roleName?: string },
   ): Promise<Workload<K>[]>;
   deleteWorkload(accountId: AccountId, kind: WorkloadKind, name: string): Promise<void>;
+}
 
+/** Keys: admin access keys, the sealed key ring, role session revocation. */
+export interface KeyStore {
   // Admin access keys
   createAccessKey(input: CreateAccessKeyInput): Promise<AccessKey>;
   getAccessKey(accessKeyId: string): Promise<AccessKey>;
@@ -380,8 +388,11 @@ export interface Store {
    */
   revokeRoleSessions(accountId: AccountId, roleName: string, issuedBefore: Date): Promise<RoleRevocation>;
   getRoleRevocation(roleId: RoleId): Promise<RoleRevocation | undefined>;
+}
 
-  // Access log (no change events: it is written on the request path, in batches)
+/** The access log. */
+export interface AccessLogStore {
+  // No change events: it is written on the request path, in batches.
   /**
    * Appends the events and folds their `accesses` into the last-accessed aggregates, all in one
    * transaction. An event id already stored is skipped (a retried batch is not counted twice),
@@ -397,8 +408,10 @@ export interface Store {
   ): Promise<LastAccessed[]>;
   /** Deletes events older than `before` (aggregates stay); resolves how many were deleted. */
   pruneAccessEvents(before: Date): Promise<number>;
+}
 
-  // Role policy snapshots
+/** Role policy snapshots. */
+export interface RolePolicySnapshotStore {
   saveRolePolicySnapshot(
     accountId: AccountId,
     roleName: string,
@@ -408,6 +421,20 @@ export interface Store {
   /** Newest first. */
   listRolePolicySnapshots(accountId: AccountId, roleName: string): Promise<RolePolicySnapshot[]>;
   deleteRolePolicySnapshot(snapshotId: string): Promise<void>;
+}
+
+/** The whole store: every entity's methods, plus transactions, change events and lifecycle. */
+export interface Store
+  extends
+    AccountStore,
+    SettingsStore,
+    RoleStore,
+    WorkloadStore,
+    KeyStore,
+    AccessLogStore,
+    RolePolicySnapshotStore {
+  /** The partition the store writes into the ARNs it creates (`aws` by default). */
+  readonly partition: string;
 
   /**
    * Runs `fn` against a transactional view of the store: all its writes commit together or none

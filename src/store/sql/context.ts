@@ -1,0 +1,193 @@
+/**
+ * What every entity module of the SQL store shares: the database handle (the root, a
+ * transaction or a savepoint), the `write()` transaction helper that publishes changes and
+ * advances the store generation, the clock and id source, and the row lookups several
+ * entities lock or check (account, role, policy a role may reference).
+ */
+import type { EventEmitter } from 'node:events';
+import { CompiledQuery, sql, type ControlledTransaction, type Kysely } from 'kysely';
+import type { UniqueIdPrefix } from '../../crypto/ids.js';
+import { AWS_MANAGED_ACCOUNT, parsePolicyArn } from '../../iam/arn.js';
+import { NoSuchEntityError } from '../../iam/errors.js';
+import type { AccountId } from '../../iam/types.js';
+import type { Database } from '../schema.js';
+import type { StoreChange } from '../store.js';
+
+export type Db = Kysely<Database>;
+export type Emit = (change: StoreChange) => void;
+
+export interface SqlStoreOptions {
+  /** Partition written into new ARNs; `aws` by default. */
+  partition?: string;
+  /** Unique id source (tests pin it); `newUniqueId` from the CSPRNG by default. */
+  newId?: (prefix: UniqueIdPrefix) => string;
+  /** Clock; `new Date()` by default. */
+  now?: () => Date;
+}
+
+export interface Shared {
+  root: Db;
+  events: EventEmitter;
+  partition: string;
+  newId: (prefix: UniqueIdPrefix) => string;
+  now: () => Date;
+  close: () => Promise<void>;
+}
+
+export interface TxState {
+  trx: ControlledTransaction<Database>;
+  events: StoreChange[];
+  savepoints: number;
+}
+
+export const CHANGE = 'change';
+
+export const msg = {
+  noRole: (name: string) => `The role with name ${name} cannot be found.`,
+  noPolicy: (arn: string) => `Policy ${arn} does not exist or is not attachable.`,
+  noVersion: (arn: string, v: string) => `Policy ${arn} version ${v} does not exist or is not attachable.`,
+  noProfile: (name: string) => `Instance Profile ${name} cannot be found.`,
+  noProvider: (arn: string) => `OpenIDConnect Provider not found for arn ${arn}`,
+};
+
+export function isUniqueViolation(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+}
+
+/** `select generation from store_generation where id = 1`, in the form both dialects accept. */
+export const GENERATION_QUERY: CompiledQuery<{ generation: number | string }> = CompiledQuery.raw(
+  'select generation from store_generation where id = 1',
+);
+
+/**
+ * Advances the store generation inside the writing transaction, last, so that the row lock it
+ * takes on PostgreSQL is held only until the commit that follows (writers of the model queue
+ * there, briefly; they take no other lock after it, so no deadlock). Returns the new generation.
+ */
+export async function advanceGeneration(db: Db): Promise<number> {
+  const row = await db
+    .updateTable('store_generation')
+    .set({ generation: sql`generation + 1` })
+    .where('id', '=', 1)
+    .returning('generation')
+    .executeTakeFirstOrThrow();
+  return Number(row.generation);
+}
+
+/** Page-fetch helpers: the keyset condition and order for `name_key`-ordered tables. */
+export function pathFilter(prefix: string | undefined) {
+  return prefix === undefined || prefix === '/'
+    ? undefined
+    : sql<boolean>`substr(path, 1, ${prefix.length}) = ${prefix}`;
+}
+
+/** Base of every entity module: the handle and transaction state one `Store` instance works on. */
+export class SqlContext {
+  readonly partition: string;
+
+  constructor(
+    protected readonly db: Db,
+    protected readonly shared: Shared,
+    protected readonly tx?: TxState,
+  ) {
+    this.partition = shared.partition;
+  }
+
+  protected now(): string {
+    return this.shared.now().toISOString();
+  }
+
+  protected publish(changes: StoreChange[], generation: number | undefined): void {
+    for (const change of changes) {
+      try {
+        this.shared.events.emit(CHANGE, generation === undefined ? change : { ...change, generation });
+      } catch (error) {
+        // The write is committed; a listener's failure must not turn it into a reported failure.
+        process.emitWarning(`store change listener failed: ${(error as Error).message}`);
+      }
+    }
+  }
+
+  protected async write<T>(fn: (db: Db, emit: Emit) => Promise<T>): Promise<T> {
+    const changes: StoreChange[] = [];
+    const emit: Emit = (c) => changes.push(c);
+    const tx = this.tx;
+    if (tx !== undefined) {
+      const name = `sp${++tx.savepoints}`;
+      const sp = await tx.trx.savepoint(name).execute();
+      try {
+        const result = await fn(sp, emit);
+        await sp.releaseSavepoint(name).execute();
+        tx.events.push(...changes);
+        return result;
+      } catch (error) {
+        await sp.rollbackToSavepoint(name).execute();
+        throw error;
+      }
+    }
+    let generation: number | undefined;
+    const result = await this.db.transaction().execute(async (trx) => {
+      const out = await fn(trx, emit);
+      if (changes.length > 0) generation = await advanceGeneration(trx);
+      return out;
+    });
+    this.publish(changes, generation);
+    return result;
+  }
+
+  protected async requireAccount(db: Db, accountId: AccountId): Promise<void> {
+    const row = await db
+      .selectFrom('accounts')
+      .select('account_id')
+      .where('account_id', '=', accountId)
+      .executeTakeFirst();
+    if (row === undefined) throw new NoSuchEntityError(`Account ${accountId} cannot be found.`);
+  }
+
+  protected roleRow(db: Db, accountId: AccountId, roleName: string) {
+    return db
+      .selectFrom('roles')
+      .selectAll()
+      .where('account_id', '=', accountId)
+      .where('name_key', '=', roleName.toLowerCase())
+      .executeTakeFirst();
+  }
+
+  /** Locks the role row for the rest of the transaction and returns it. */
+  protected async lockRole(db: Db, accountId: AccountId, roleName: string) {
+    const row = await db
+      .updateTable('roles')
+      .set((eb) => ({ name_key: eb.ref('name_key') }))
+      .where('account_id', '=', accountId)
+      .where('name_key', '=', roleName.toLowerCase())
+      .returningAll()
+      .executeTakeFirst();
+    if (row === undefined) throw new NoSuchEntityError(msg.noRole(roleName));
+    return row;
+  }
+
+  /**
+   * A policy a role of `accountId` may reference: a customer managed policy of the same account
+   * (which must exist) or an AWS managed policy (which the store does not hold; the API layer
+   * checks those against the AWS catalog). Resolves the customer policy's id, if any, and name.
+   */
+  protected async requirePolicyForRole(
+    db: Db,
+    accountId: AccountId,
+    arn: string,
+  ): Promise<{ id: string | null; name: string }> {
+    const parts = parsePolicyArn(arn);
+    if (parts.accountId === AWS_MANAGED_ACCOUNT) return { id: null, name: parts.policyName };
+    const row =
+      parts.accountId === accountId
+        ? await db
+            .selectFrom('managed_policies')
+            .select(['policy_id', 'policy_name'])
+            .where('arn', '=', arn)
+            .executeTakeFirst()
+        : undefined;
+    if (row === undefined) throw new NoSuchEntityError(msg.noPolicy(arn));
+    return { id: row.policy_id, name: row.policy_name };
+  }
+}
