@@ -22,6 +22,12 @@ const DOC = READ_LOGS;
  * Every operation with valid parameters, the action and resource it must authorize first, and
  * (for the few the fixture makes fail once allowed) the error IAM answers then.
  */
+/** An identity policy for the simulator rows. */
+const READ_ANY = JSON.stringify({
+  Version: '2012-10-17',
+  Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: '*' }],
+});
+
 const TABLE: [string, Record<string, string>, string, string, string?][] = [
   ['CreateRole', { RoleName: 'new', AssumeRolePolicyDocument: TRUST_EC2 }, 'iam:CreateRole', `${A}:role/new`],
   ['GetRole', { RoleName: 'web' }, 'iam:GetRole', ROLE],
@@ -91,6 +97,30 @@ const TABLE: [string, Record<string, string>, string, string, string?][] = [
     `${A}:oidc-provider/new.example.com`,
   ],
   ['GetOpenIDConnectProvider', { OpenIDConnectProviderArn: OIDC }, 'iam:GetOpenIDConnectProvider', OIDC],
+  [
+    'SimulatePrincipalPolicy',
+    { PolicySourceArn: ROLE, 'ActionNames.member.1': 's3:GetObject' },
+    'iam:SimulatePrincipalPolicy',
+    ROLE,
+  ],
+  [
+    'SimulateCustomPolicy',
+    { 'PolicyInputList.member.1': READ_ANY, 'ActionNames.member.1': 's3:GetObject' },
+    'iam:SimulateCustomPolicy',
+    '*',
+  ],
+  [
+    'GetContextKeysForPrincipalPolicy',
+    { PolicySourceArn: ROLE },
+    'iam:GetContextKeysForPrincipalPolicy',
+    ROLE,
+  ],
+  [
+    'GetContextKeysForCustomPolicy',
+    { 'PolicyInputList.member.1': READ_ANY },
+    'iam:GetContextKeysForCustomPolicy',
+    '*',
+  ],
   ['ListOpenIDConnectProviders', {}, 'iam:ListOpenIDConnectProviders', `${A}:oidc-provider/`],
   [
     'DeleteOpenIDConnectProvider',

@@ -13,6 +13,7 @@ import { oidcProviderOperations } from './oidc-providers.js';
 import type { IamOperation } from './operation.js';
 import { rolePolicyOperations } from './role-policies.js';
 import { roleOperations } from './roles.js';
+import { simulationOperations } from './simulation.js';
 import { IAM_NAMESPACE, IAM_VERSION } from './serialize.js';
 import { tagOperations } from './tags.js';
 
@@ -25,6 +26,7 @@ const OPERATIONS: ReadonlyMap<string, IamOperation> = new Map(
     ...attachmentOperations,
     ...instanceProfileOperations,
     ...oidcProviderOperations,
+    ...simulationOperations,
   }),
 );
 

@@ -42,6 +42,12 @@ export interface CompiledStatement {
   matchesResource(resource: ParsedArn, vars: VariableSource): boolean;
   /** All condition entries hold. */
   matchesConditions(context: RequestContext): boolean;
+  /**
+   * The condition keys the statement tests, as written, first occurrence of each (keys compare
+   * case-insensitively): what IAM's policy simulator reports as `MissingContextValues` when the
+   * caller did not supply them.
+   */
+  readonly conditionKeys: readonly string[];
 }
 
 /**
@@ -185,6 +191,16 @@ function compileStatement(
     return true;
   };
 
+  const seen = new Set<string>();
+  const conditionKeys: string[] = [];
+  for (const c of s.conditions) {
+    const lower = c.key.value.toLowerCase();
+    if (!seen.has(lower)) {
+      seen.add(lower);
+      conditionKeys.push(c.key.value);
+    }
+  }
+
   return {
     ref,
     deny: s.effect.value === 'Deny',
@@ -194,6 +210,7 @@ function compileStatement(
     matchesAction,
     matchesResource,
     matchesConditions,
+    conditionKeys,
   };
 }
 

@@ -19,8 +19,16 @@ export function escapeXml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ESCAPES[c] ?? c);
 }
 
+/**
+ * A Query-protocol map (non-flattened): `<entry><key>k</key><value>v</value></entry>` per pair, as
+ * botocore's query parser reads a `map` shape.
+ */
+export class XmlMap {
+  constructor(readonly entries: readonly (readonly [string, XmlValue])[]) {}
+}
+
 /** An XML fragment: either already-serialized markup or a value to be escaped. */
-export type XmlValue = string | number | boolean | undefined | null | XmlNode | XmlValue[];
+export type XmlValue = string | number | boolean | undefined | null | XmlNode | XmlMap | XmlValue[];
 export interface XmlNode {
   readonly [name: string]: XmlValue;
 }
@@ -41,6 +49,11 @@ export function toXml(node: XmlNode): string {
 function valueXml(value: XmlValue): string {
   if (value === undefined || value === null) return '';
   if (Array.isArray(value)) return value.map((v) => `<member>${valueXml(v)}</member>`).join('');
+  if (value instanceof XmlMap) {
+    return value.entries
+      .map(([k, v]) => `<entry><key>${escapeXml(k)}</key><value>${valueXml(v)}</value></entry>`)
+      .join('');
+  }
   if (typeof value === 'object') return toXml(value);
   return escapeXml(String(value));
 }

@@ -1,0 +1,456 @@
+/**
+ * The IAM policy simulator API through real clients: `@aws-sdk/client-iam` and the `aws` CLI
+ * against a loopback server running the production IAM handler. The CLI's own documented examples
+ * (awscli/examples/iam/simulate-custom-policy.rst) are replayed and must answer as AWS did there.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import {
+  CreateRoleCommand,
+  GetContextKeysForCustomPolicyCommand,
+  GetContextKeysForPrincipalPolicyCommand,
+  IAMClient,
+  InvalidInputException,
+  NoSuchEntityException,
+  PutRolePolicyCommand,
+  PutRolePermissionsBoundaryCommand,
+  CreatePolicyCommand,
+  SimulateCustomPolicyCommand,
+  SimulatePrincipalPolicyCommand,
+  paginateSimulatePrincipalPolicy,
+} from '@aws-sdk/client-iam';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { isAwsError } from '../errors.js';
+import { listen, type RunningServer } from '../http/server.js';
+import { parseQuery } from '../protocol/query.js';
+import { queryError } from '../protocol/xml.js';
+import { handleIamAction } from './dispatch.js';
+import { IAM_NAMESPACE } from './serialize.js';
+import { ACCOUNT, TRUST_EC2, fakeContext, type FakeContext } from './test-support/context.js';
+
+const run = promisify(execFile);
+const ROLE_ARN = `arn:aws:iam::${ACCOUNT}:role/app`;
+
+let server: RunningServer;
+let ctx: FakeContext;
+let client: IAMClient;
+let dir: string;
+let cliEnv: NodeJS.ProcessEnv;
+
+const APP_POLICY = JSON.stringify(
+  {
+    Version: '2012-10-17',
+    Statement: [
+      { Sid: 'Read', Effect: 'Allow', Action: 's3:GetObject', Resource: 'arn:aws:s3:::docs/*' },
+      {
+        Sid: 'NoSecrets',
+        Effect: 'Deny',
+        Action: 's3:GetObject',
+        Resource: 'arn:aws:s3:::docs/secret/*',
+      },
+      {
+        Sid: 'TaggedOnly',
+        Effect: 'Allow',
+        Action: 'ec2:StartInstances',
+        Resource: '*',
+        Condition: { StringEquals: { 'aws:ResourceTag/team': 'web' } },
+      },
+    ],
+  },
+  null,
+  2,
+);
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'credplane-iam-sim-'));
+  writeFileSync(join(dir, 'config'), '');
+  writeFileSync(join(dir, 'credentials'), '');
+  process.env.AWS_CONFIG_FILE = join(dir, 'config');
+  process.env.AWS_SHARED_CREDENTIALS_FILE = join(dir, 'credentials');
+  process.env.AWS_EC2_METADATA_DISABLED = 'true';
+  ctx = await fakeContext();
+  server = await listen(
+    {
+      handler: async (request) => {
+        const c = { ...ctx, requestId: request.requestId };
+        try {
+          return await handleIamAction(c, parseQuery(request.body.toString('utf8')));
+        } catch (error) {
+          if (isAwsError(error)) return queryError(error, IAM_NAMESPACE, request.requestId);
+          throw error;
+        }
+      },
+    },
+    0,
+  );
+  client = new IAMClient({
+    endpoint: server.url,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'x' },
+    maxAttempts: 1,
+  });
+  cliEnv = {
+    PATH: process.env.PATH,
+    HOME: dir,
+    AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
+    AWS_SECRET_ACCESS_KEY: 'x',
+    AWS_EC2_METADATA_DISABLED: 'true',
+    AWS_CONFIG_FILE: join(dir, 'config'),
+    AWS_SHARED_CREDENTIALS_FILE: join(dir, 'credentials'),
+    AWS_DEFAULT_REGION: 'us-east-1',
+    AWS_MAX_ATTEMPTS: '1',
+  };
+  await client.send(new CreateRoleCommand({ RoleName: 'app', AssumeRolePolicyDocument: TRUST_EC2 }));
+  await client.send(
+    new PutRolePolicyCommand({ RoleName: 'app', PolicyName: 'app-access', PolicyDocument: APP_POLICY }),
+  );
+});
+
+beforeEach(() => {
+  ctx.calls = [];
+  ctx.deny = () => false;
+});
+
+afterAll(async () => {
+  client?.destroy();
+  await server?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function cli(args: string[]): Promise<Record<string, unknown>> {
+  const { stdout } = await run('aws', ['--endpoint-url', server.url, '--output', 'json', ...args], {
+    env: cliEnv,
+  });
+  return JSON.parse(stdout) as Record<string, unknown>;
+}
+
+describe('the AWS CLI documented examples (simulate-custom-policy)', () => {
+  const policy =
+    '{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"dynamodb:*","Resource":"*","Condition":{"DateGreaterThan":{"aws:CurrentTime":"2018-08-16T12:00:00Z"}}}}';
+
+  it('example 1: allowed, with the statement located as AWS located it (1:38 to 1:167)', async () => {
+    const out = await cli([
+      'iam',
+      'simulate-custom-policy',
+      '--policy-input-list',
+      policy,
+      '--action-names',
+      'dynamodb:CreateBackup',
+      '--context-entries',
+      "ContextKeyName='aws:CurrentTime',ContextKeyValues='2019-04-25T11:00:00Z',ContextKeyType=date",
+    ]);
+    expect(out).toEqual({
+      EvaluationResults: [
+        {
+          EvalActionName: 'dynamodb:CreateBackup',
+          EvalResourceName: '*',
+          EvalDecision: 'allowed',
+          MatchedStatements: [
+            {
+              SourcePolicyId: 'PolicyInputList.1',
+              SourcePolicyType: 'none',
+              StartPosition: { Line: 1, Column: 38 },
+              EndPosition: { Line: 1, Column: 167 },
+            },
+          ],
+          MissingContextValues: [],
+        },
+      ],
+    });
+  });
+
+  it('example 2: an earlier date is an implicit deny with no matched statement', async () => {
+    const out = await cli([
+      'iam',
+      'simulate-custom-policy',
+      '--policy-input-list',
+      policy,
+      '--action-names',
+      'dynamodb:CreateBackup',
+      '--context-entries',
+      "ContextKeyName='aws:CurrentTime',ContextKeyValues='2014-04-25T11:00:00Z',ContextKeyType=date",
+    ]);
+    expect(out).toEqual({
+      EvaluationResults: [
+        {
+          EvalActionName: 'dynamodb:CreateBackup',
+          EvalResourceName: '*',
+          EvalDecision: 'implicitDeny',
+          MatchedStatements: [],
+          MissingContextValues: [],
+        },
+      ],
+    });
+  });
+
+  it('without the context entry, the key the condition needs is reported missing', async () => {
+    const out = await cli([
+      'iam',
+      'simulate-custom-policy',
+      '--policy-input-list',
+      policy,
+      '--action-names',
+      'dynamodb:CreateBackup',
+    ]);
+    const [r] = out.EvaluationResults as Record<string, unknown>[];
+    expect(r).toMatchObject({ EvalDecision: 'implicitDeny', MissingContextValues: ['aws:CurrentTime'] });
+  });
+});
+
+describe('SimulatePrincipalPolicy on a stored role (JS SDK)', () => {
+  it('decides each resource, aggregates to the most restrictive, and names the deciding statements', async () => {
+    const out = await client.send(
+      new SimulatePrincipalPolicyCommand({
+        PolicySourceArn: ROLE_ARN,
+        ActionNames: ['s3:GetObject'],
+        ResourceArns: ['arn:aws:s3:::docs/a.txt', 'arn:aws:s3:::docs/secret/k', 'arn:aws:s3:::other/x'],
+      }),
+    );
+    expect(ctx.calls).toEqual([
+      { action: 'iam:SimulatePrincipalPolicy', resource: ROLE_ARN, extra: undefined },
+    ]);
+    const [r] = out.EvaluationResults ?? [];
+    expect(out.EvaluationResults).toHaveLength(1);
+    expect(r?.EvalDecision).toBe('explicitDeny');
+    expect(r?.MatchedStatements?.map((m) => [m.SourcePolicyId, m.SourcePolicyType])).toEqual([
+      ['app-access', 'role'],
+    ]);
+    expect(r?.ResourceSpecificResults?.map((x) => [x.EvalResourceName, x.EvalResourceDecision])).toEqual([
+      ['arn:aws:s3:::docs/a.txt', 'allowed'],
+      ['arn:aws:s3:::docs/secret/k', 'explicitDeny'],
+      ['arn:aws:s3:::other/x', 'implicitDeny'],
+    ]);
+    // The Deny statement is the second of the pretty-printed document: it starts on line 10.
+    const deny = r?.ResourceSpecificResults?.[1]?.MatchedStatements?.[0];
+    expect(deny?.StartPosition?.Line).toBe(10);
+    expect(deny?.EndPosition?.Line).toBe(15);
+  });
+
+  it('lists missing context keys at the top for *, and per resource when resources are given', async () => {
+    const star = await client.send(
+      new SimulatePrincipalPolicyCommand({ PolicySourceArn: ROLE_ARN, ActionNames: ['ec2:StartInstances'] }),
+    );
+    expect(star.EvaluationResults?.[0]).toMatchObject({
+      EvalDecision: 'implicitDeny',
+      MissingContextValues: ['aws:ResourceTag/team'],
+    });
+    const tagged = await client.send(
+      new SimulatePrincipalPolicyCommand({
+        PolicySourceArn: ROLE_ARN,
+        ActionNames: ['ec2:StartInstances'],
+        ResourceArns: [`arn:aws:ec2:us-east-1:${ACCOUNT}:instance/i-0abc`],
+        ContextEntries: [
+          { ContextKeyName: 'aws:ResourceTag/team', ContextKeyValues: ['web'], ContextKeyType: 'string' },
+        ],
+      }),
+    );
+    expect(tagged.EvaluationResults?.[0]?.EvalDecision).toBe('allowed');
+    expect(tagged.EvaluationResults?.[0]?.ResourceSpecificResults?.[0]?.MissingContextValues).toEqual([]);
+  });
+
+  it('applies a permissions boundary and says whether it allowed', async () => {
+    const boundary = await client.send(
+      new CreatePolicyCommand({
+        PolicyName: 'only-ec2',
+        PolicyDocument: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Action: 'ec2:*', Resource: '*' }],
+        }),
+      }),
+    );
+    await client.send(new CreateRoleCommand({ RoleName: 'bounded', AssumeRolePolicyDocument: TRUST_EC2 }));
+    await client.send(
+      new PutRolePolicyCommand({ RoleName: 'bounded', PolicyName: 'p', PolicyDocument: APP_POLICY }),
+    );
+    await client.send(
+      new PutRolePermissionsBoundaryCommand({
+        RoleName: 'bounded',
+        PermissionsBoundary: boundary.Policy?.Arn,
+      }),
+    );
+    const out = await client.send(
+      new SimulatePrincipalPolicyCommand({
+        PolicySourceArn: `arn:aws:iam::${ACCOUNT}:role/bounded`,
+        ActionNames: ['s3:GetObject'],
+        ResourceArns: ['arn:aws:s3:::docs/a.txt'],
+      }),
+    );
+    expect(out.EvaluationResults?.[0]).toMatchObject({
+      EvalDecision: 'implicitDeny',
+      PermissionsBoundaryDecisionDetail: { AllowedByPermissionsBoundary: false },
+    });
+  });
+
+  it('pages by action with MaxItems and Marker (the SDK paginator reads them)', async () => {
+    const actions = ['s3:GetObject', 's3:PutObject', 'ec2:StartInstances'];
+    const first = await client.send(
+      new SimulatePrincipalPolicyCommand({ PolicySourceArn: ROLE_ARN, ActionNames: actions, MaxItems: 2 }),
+    );
+    expect(first.IsTruncated).toBe(true);
+    expect(first.EvaluationResults).toHaveLength(2);
+    const names: string[] = [];
+    for await (const page of paginateSimulatePrincipalPolicy(
+      { client, pageSize: 1 },
+      { PolicySourceArn: ROLE_ARN, ActionNames: actions },
+    )) {
+      names.push(...(page.EvaluationResults ?? []).map((r) => r.EvalActionName ?? ''));
+    }
+    expect(names).toEqual(actions);
+  });
+
+  it('reports cross-account decisions per policy type when a resource policy takes part', async () => {
+    const out = await client.send(
+      new SimulateCustomPolicyCommand({
+        PolicyInputList: [
+          JSON.stringify({
+            Version: '2012-10-17',
+            Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: '*' }],
+          }),
+        ],
+        ActionNames: ['s3:GetObject'],
+        ResourceArns: ['arn:aws:s3:::shared/k'],
+        ResourceOwner: '444455556666',
+        CallerArn: `arn:aws:iam::${ACCOUNT}:user/alice`,
+        ResourcePolicy: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [
+            {
+              Effect: 'Allow',
+              Principal: { AWS: `arn:aws:iam::${ACCOUNT}:user/alice` },
+              Action: 's3:GetObject',
+              Resource: '*',
+            },
+          ],
+        }),
+      }),
+    );
+    const r = out.EvaluationResults?.[0];
+    expect(r?.EvalDecision).toBe('allowed');
+    expect(r?.ResourceSpecificResults?.[0]?.EvalDecisionDetails).toEqual({
+      'IAM Policy': 'allowed',
+      'Resource Policy': 'allowed',
+    });
+  });
+});
+
+describe('refusals', () => {
+  it('a caller not allowed iam:SimulatePrincipalPolicy on the role learns nothing about it', async () => {
+    ctx.deny = (c) => c.action === 'iam:SimulatePrincipalPolicy';
+    const error = await client
+      .send(new SimulatePrincipalPolicyCommand({ PolicySourceArn: ROLE_ARN, ActionNames: ['s3:GetObject'] }))
+      .catch((e: unknown) => e);
+    expect((error as { name?: string }).name).toBe('AccessDenied');
+    expect(String((error as Error).message)).not.toContain('docs');
+  });
+
+  it('an unknown role, a user and a role of another account are NoSuchEntity', async () => {
+    for (const arn of [
+      `arn:aws:iam::${ACCOUNT}:role/nope`,
+      `arn:aws:iam::${ACCOUNT}:user/bob`,
+      'arn:aws:iam::444455556666:role/app',
+    ]) {
+      await expect(
+        client.send(
+          new SimulatePrincipalPolicyCommand({ PolicySourceArn: arn, ActionNames: ['s3:GetObject'] }),
+        ),
+      ).rejects.toBeInstanceOf(NoSuchEntityException);
+    }
+  });
+
+  it('InvalidInput: a resource policy without a caller, an invalid input policy, a garbage Marker, a bad context value', async () => {
+    const allowAll = JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }],
+    });
+    const cases = [
+      new SimulateCustomPolicyCommand({
+        PolicyInputList: [allowAll],
+        ActionNames: ['s3:GetObject'],
+        ResourcePolicy: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: '*' }],
+        }),
+      }),
+      new SimulateCustomPolicyCommand({
+        PolicyInputList: ['{"Statement":[{"Effect":"Maybe"}]}'],
+        ActionNames: ['s3:GetObject'],
+      }),
+      new SimulateCustomPolicyCommand({
+        PolicyInputList: [allowAll],
+        ActionNames: ['s3:GetObject'],
+        Marker: 'garbage',
+      }),
+      new SimulateCustomPolicyCommand({
+        PolicyInputList: [allowAll],
+        ActionNames: ['s3:GetObject'],
+        ContextEntries: [
+          {
+            ContextKeyName: 'aws:MultiFactorAuthPresent',
+            ContextKeyValues: ['yes'],
+            ContextKeyType: 'boolean',
+          },
+        ],
+      }),
+    ];
+    for (const command of cases) {
+      await expect(client.send(command)).rejects.toBeInstanceOf(InvalidInputException);
+    }
+  });
+
+  it('hostile resource names are escaped and come back as sent', async () => {
+    const hostile = 'arn:aws:s3:::b/<x>&"\']]></EvalResourceName><EvalDecision>allowed';
+    const out = await client.send(
+      new SimulateCustomPolicyCommand({
+        PolicyInputList: [
+          JSON.stringify({
+            Version: '2012-10-17',
+            Statement: [{ Effect: 'Deny', Action: '*', Resource: '*' }],
+          }),
+        ],
+        ActionNames: ['s3:GetObject'],
+        ResourceArns: [hostile],
+      }),
+    );
+    expect(out.EvaluationResults?.[0]?.EvalResourceName).toBe(hostile);
+    expect(out.EvaluationResults?.[0]?.EvalDecision).toBe('explicitDeny');
+  });
+});
+
+describe('GetContextKeysFor*Policy', () => {
+  it('lists the condition keys of the role and of given policies, once each', async () => {
+    const principal = await client.send(
+      new GetContextKeysForPrincipalPolicyCommand({ PolicySourceArn: ROLE_ARN }),
+    );
+    expect(principal.ContextKeyNames).toEqual(['aws:ResourceTag/team']);
+    const custom = await client.send(
+      new GetContextKeysForCustomPolicyCommand({
+        PolicyInputList: [
+          JSON.stringify({
+            Version: '2012-10-17',
+            Statement: [
+              {
+                Effect: 'Allow',
+                Action: '*',
+                Resource: '*',
+                Condition: {
+                  Bool: { 'aws:MultiFactorAuthPresent': 'true' },
+                  IpAddress: { 'aws:SourceIp': '10.0.0.0/8' },
+                },
+              },
+              {
+                Effect: 'Deny',
+                Action: '*',
+                Resource: '*',
+                Condition: { Bool: { 'AWS:MultiFactorAuthPresent': 'false' } },
+              },
+            ],
+          }),
+        ],
+      }),
+    );
+    expect(custom.ContextKeyNames).toEqual(['aws:MultiFactorAuthPresent', 'aws:SourceIp']);
+  });
+});

@@ -1,0 +1,285 @@
+/**
+ * The IAM policy simulator API: SimulatePrincipalPolicy, SimulateCustomPolicy,
+ * GetContextKeysForPrincipalPolicy, GetContextKeysForCustomPolicy — served by the same policy
+ * engine that authorizes every request (`simulate-policies.ts`).
+ *
+ * A principal is a role (credplane's IAM has roles, not users or groups): a user or group ARN is
+ * `NoSuchEntity`, as IAM answers for one that does not exist. The role's policies are the ones its
+ * sessions are authorized with (`control/snapshot.ts`): inline, attached managed, and the
+ * permissions boundary.
+ *
+ * https://docs.aws.amazon.com/IAM/latest/APIReference/API_SimulatePrincipalPolicy.html
+ * https://docs.aws.amazon.com/IAM/latest/APIReference/API_SimulateCustomPolicy.html
+ */
+import { simulationSnapshot } from '../analyzer/simulate/simulate.js';
+import type { OperationContext } from '../control/operation.js';
+import { parseIamArn, type IamArn } from '../iam/arn.js';
+import { InvalidInputError, NoSuchEntityError } from '../iam/errors.js';
+import {
+  MalformedPolicyDocumentError,
+  compilePolicyStrict,
+  type CompiledPolicy,
+  type PolicyType,
+  type RequestPrincipal,
+} from '../policy/index.js';
+import type { XmlNode } from '../protocol/xml.js';
+import type { IamOperation } from './operation.js';
+import { IamParams, TEXT_RULES, checkText } from './params.js';
+
+/** `ResourceNameType` of the IAM model. */
+const ARN_TEXT = { min: 1, max: 2048 };
+import {
+  contextKeysOf,
+  simulatePolicies,
+  type SimulatedPolicy,
+  type SimulationSetup,
+} from './simulate-policies.js';
+import { readActionNames, readContextEntries, readPolicyList, readResourceArns } from './simulation-input.js';
+
+const RESOURCE_HANDLING = [
+  'EC2-VPC-InstanceStore',
+  'EC2-VPC-InstanceStore-Subnet',
+  'EC2-VPC-EBS',
+  'EC2-VPC-EBS-Subnet',
+] as const;
+
+/** Compiles `PolicyInputList.N`-style documents; a document that is not a valid policy is `InvalidInput`. */
+function compileInputs(
+  texts: readonly string[],
+  listName: string,
+  kind: PolicyType,
+  sourceType: SimulatedPolicy['sourceType'],
+): SimulatedPolicy[] {
+  return texts.map((text, i) => {
+    const sourceId = `${listName}.${i + 1}`;
+    try {
+      const policy = compilePolicyStrict(text, { id: sourceId, name: sourceId, kind });
+      return { policy, sourceId, sourceType };
+    } catch (e) {
+      if (e instanceof MalformedPolicyDocumentError) {
+        throw new InvalidInputError(`${sourceId} is not a valid policy: ${e.message}`);
+      }
+      throw e;
+    }
+  });
+}
+
+function parseArnOrInvalid(text: string, what: string): IamArn {
+  try {
+    return parseIamArn(text);
+  } catch {
+    throw new InvalidInputError(`Invalid ARN ${text} for ${what}.`);
+  }
+}
+
+/** `CallerArn`: IAM accepts only an IAM user's ARN. */
+function callerPrincipal(callerArn: string): RequestPrincipal {
+  const parsed = parseArnOrInvalid(callerArn, 'CallerArn');
+  if (parsed.kind !== 'user') {
+    throw new InvalidInputError(`CallerArn must be the ARN of an IAM user; got ${callerArn}.`);
+  }
+  return { type: 'User', arn: callerArn, account: parsed.accountId, userName: parsed.userName };
+}
+
+/** The paging of `EvaluationResults` (by action): `Marker` is the index of the next action. */
+function page(results: XmlNode[], marker: string | undefined, maxItems: number | undefined): XmlNode {
+  let start = 0;
+  if (marker !== undefined) {
+    const decoded = /^sim-(\d{1,6})$/.exec(Buffer.from(marker, 'base64url').toString('latin1'));
+    start = decoded === null ? -1 : Number(decoded[1]);
+    if (start < 0 || start > results.length) throw new InvalidInputError('Invalid Marker.');
+  }
+  const end = maxItems === undefined ? results.length : Math.min(results.length, start + maxItems);
+  const truncated = end < results.length;
+  return {
+    EvaluationResults: results.slice(start, end),
+    IsTruncated: truncated,
+    Marker: truncated ? Buffer.from(`sim-${end}`, 'latin1').toString('base64url') : undefined,
+  };
+}
+
+interface PrincipalPolicies {
+  principal: RequestPrincipal;
+  identity: SimulatedPolicy[];
+  boundary?: SimulatedPolicy;
+}
+
+/** The stored policies of the role `PolicySourceArn` names, with how the simulator names each. */
+async function principalPolicies(ctx: OperationContext, source: string): Promise<PrincipalPolicies> {
+  const parsed = parseArnOrInvalid(source, 'PolicySourceArn');
+  if (parsed.kind === 'user' || parsed.kind === 'role') {
+    const name = parsed.kind === 'user' ? parsed.userName : parsed.roleName;
+    const role =
+      parsed.kind === 'role' && parsed.accountId === ctx.accountId
+        ? await simulationSnapshot(ctx.store).snapshot.role(ctx.accountId, parsed.roleName)
+        : undefined;
+    if (role === undefined) {
+      throw new NoSuchEntityError(`The ${parsed.kind} with name ${name} cannot be found.`);
+    }
+    const describe = (p: CompiledPolicy): SimulatedPolicy => {
+      const managed = p.id.startsWith('arn:');
+      return {
+        policy: p,
+        sourceId: p.name,
+        sourceType: managed ? (p.id.split(':')[4] === 'aws' ? 'aws-managed' : 'user-managed') : 'role',
+      };
+    };
+    const r = role.role;
+    return {
+      principal: {
+        type: 'AssumedRole',
+        arn: `arn:${ctx.partition}:sts::${r.accountId}:assumed-role/${r.roleName}/SimulatePrincipalPolicy`,
+        account: r.accountId,
+        roleArn: r.arn,
+        roleId: r.roleId,
+      },
+      identity: role.identity.map(describe),
+      ...(role.boundary === undefined ? {} : { boundary: describe(role.boundary) }),
+    };
+  }
+  throw new InvalidInputError(`PolicySourceArn must name a user, group or role; got ${source}.`);
+}
+
+/** What both Simulate operations read besides the policies. */
+function readScenario(input: IamParams, params: Parameters<IamOperation>[1]) {
+  const actions = readActionNames(input);
+  const resources = readResourceArns(input);
+  const resourcePolicy = input.optional('ResourcePolicy', 'resourcePolicy', (v, f) =>
+    checkText(v, f, TEXT_RULES.policyDocument),
+  );
+  const resourceOwner = input.optional('ResourceOwner', 'resourceOwner', (v, f) => checkText(v, f, ARN_TEXT));
+  const callerArn = input.optional('CallerArn', 'callerArn', (v, f) => checkText(v, f, ARN_TEXT));
+  input.enumeration('ResourceHandlingOption', 'resourceHandlingOption', RESOURCE_HANDLING);
+  const context = readContextEntries(input, params);
+  const paging = input.paging();
+  return { actions, resources, resourcePolicy, resourceOwner, callerArn, context, paging };
+}
+
+function resourcePolicyOf(text: string | undefined): SimulatedPolicy | undefined {
+  if (text === undefined) return undefined;
+  return compileInputs([text], 'ResourcePolicy', 'resource', 'resource').map((p) => ({
+    ...p,
+    sourceId: 'ResourcePolicy',
+  }))[0];
+}
+
+/** `ResourceOwner` is an account id, or an ARN whose account field is used (as IAM's model allows). */
+function ownerAccount(owner: string | undefined, fallback: string): string {
+  if (owner === undefined) return fallback;
+  if (/^\d{12}$/.test(owner)) return owner;
+  const account = owner.split(':')[4];
+  if (account !== undefined && /^\d{12}$/.test(account)) return account;
+  throw new InvalidInputError(`ResourceOwner must be an account id or an ARN that names one; got ${owner}.`);
+}
+
+const simulatePrincipalPolicy: IamOperation = async (ctx, params) => {
+  const input = new IamParams(params);
+  const source = input.arn('PolicySourceArn', 'policySourceArn');
+  const extra = readPolicyList(input, 'PolicyInputList', 'policyInputList');
+  const boundaryInput = readPolicyList(
+    input,
+    'PermissionsBoundaryPolicyInputList',
+    'permissionsBoundaryPolicyInputList',
+  );
+  const scenario = readScenario(input, params);
+  input.done();
+  ctx.authorize('iam:SimulatePrincipalPolicy', source);
+  if (boundaryInput.length > 1)
+    throw new InvalidInputError('Only one permissions boundary policy may be given.');
+  const stored = await principalPolicies(ctx, source);
+  const given = compileInputs(extra, 'PolicyInputList', 'identity', 'none');
+  const boundary = compileInputs(boundaryInput, 'PermissionsBoundaryPolicyInputList', 'boundary', 'none')[0];
+  const resourcePolicy = resourcePolicyOf(scenario.resourcePolicy);
+  if (resourcePolicy !== undefined && scenario.callerArn === undefined) {
+    throw new InvalidInputError(
+      'CallerArn is required with a ResourcePolicy when PolicySourceArn is not an IAM user.',
+    );
+  }
+  const principal = scenario.callerArn === undefined ? stored.principal : callerPrincipal(scenario.callerArn);
+  const setup: SimulationSetup = {
+    principal,
+    identity: [...stored.identity, ...given],
+    ...((boundary ?? stored.boundary) === undefined ? {} : { boundary: boundary ?? stored.boundary }),
+    ...(resourcePolicy === undefined ? {} : { resourcePolicy }),
+    resourceOwner: ownerAccount(scenario.resourceOwner, ctx.accountId),
+    context: scenario.context,
+  };
+  return page(
+    simulatePolicies(setup, scenario.actions, scenario.resources),
+    scenario.paging.marker,
+    scenario.paging.maxItems,
+  );
+};
+
+const simulateCustomPolicy: IamOperation = async (ctx, params) => {
+  const input = new IamParams(params);
+  input.requireSent('PolicyInputList', 'policyInputList');
+  const texts = readPolicyList(input, 'PolicyInputList', 'policyInputList');
+  const boundaryInput = readPolicyList(
+    input,
+    'PermissionsBoundaryPolicyInputList',
+    'permissionsBoundaryPolicyInputList',
+  );
+  const scenario = readScenario(input, params);
+  input.done();
+  ctx.authorize('iam:SimulateCustomPolicy', '*');
+  if (boundaryInput.length > 1)
+    throw new InvalidInputError('Only one permissions boundary policy may be given.');
+  const resourcePolicy = resourcePolicyOf(scenario.resourcePolicy);
+  if (resourcePolicy !== undefined && scenario.callerArn === undefined) {
+    throw new InvalidInputError('CallerArn is required when a ResourcePolicy is given.');
+  }
+  const boundary = compileInputs(boundaryInput, 'PermissionsBoundaryPolicyInputList', 'boundary', 'none')[0];
+  // Without a CallerArn nothing names the caller (no resource policy needs to): the simulation is
+  // of "a principal of this account" with the given policies.
+  const principal: RequestPrincipal =
+    scenario.callerArn === undefined
+      ? {
+          type: 'User',
+          arn: `arn:${ctx.partition}:iam::${ctx.accountId}:user/SimulateCustomPolicy`,
+          account: ctx.accountId,
+        }
+      : callerPrincipal(scenario.callerArn);
+  const setup: SimulationSetup = {
+    principal,
+    identity: compileInputs(texts, 'PolicyInputList', 'identity', 'none'),
+    ...(boundary === undefined ? {} : { boundary }),
+    ...(resourcePolicy === undefined ? {} : { resourcePolicy }),
+    resourceOwner: ownerAccount(scenario.resourceOwner, ctx.accountId),
+    context: scenario.context,
+  };
+  return page(
+    simulatePolicies(setup, scenario.actions, scenario.resources),
+    scenario.paging.marker,
+    scenario.paging.maxItems,
+  );
+};
+
+const getContextKeysForPrincipalPolicy: IamOperation = async (ctx, params) => {
+  const input = new IamParams(params);
+  const source = input.arn('PolicySourceArn', 'policySourceArn');
+  const extra = readPolicyList(input, 'PolicyInputList', 'policyInputList');
+  input.done();
+  ctx.authorize('iam:GetContextKeysForPrincipalPolicy', source);
+  const stored = await principalPolicies(ctx, source);
+  const given = compileInputs(extra, 'PolicyInputList', 'identity', 'none');
+  const all = [...stored.identity, ...(stored.boundary === undefined ? [] : [stored.boundary]), ...given];
+  return { ContextKeyNames: contextKeysOf(all.map((p) => p.policy)) };
+};
+
+const getContextKeysForCustomPolicy: IamOperation = async (ctx, params) => {
+  const input = new IamParams(params);
+  input.requireSent('PolicyInputList', 'policyInputList');
+  const texts = readPolicyList(input, 'PolicyInputList', 'policyInputList');
+  input.done();
+  ctx.authorize('iam:GetContextKeysForCustomPolicy', '*');
+  const policies = compileInputs(texts, 'PolicyInputList', 'identity', 'none');
+  return { ContextKeyNames: contextKeysOf(policies.map((p) => p.policy)) };
+};
+
+export const simulationOperations: Record<string, IamOperation> = {
+  SimulatePrincipalPolicy: simulatePrincipalPolicy,
+  SimulateCustomPolicy: simulateCustomPolicy,
+  GetContextKeysForPrincipalPolicy: getContextKeysForPrincipalPolicy,
+  GetContextKeysForCustomPolicy: getContextKeysForCustomPolicy,
+};
