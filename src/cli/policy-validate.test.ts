@@ -65,7 +65,7 @@ describe('validatePolicyFile', () => {
     );
     expect(codes).toContain('ALLOW_ANY_PRINCIPAL_WITHOUT_CONDITION');
     const asIdentity = await validatePolicyFile(trust, { kind: 'identity', format: 'json' });
-    expect(asIdentity.stdout).toContain('PRINCIPAL_NOT_ALLOWED');
+    expect(asIdentity.stdout).toContain('UNSUPPORTED_PRINCIPAL');
     expect(asIdentity.exitCode).toBe(1);
   });
 

@@ -11,10 +11,12 @@ import type { IdentityAttachment } from '../../policy/validate.js';
 import { validatePolicy } from '../../policy/validate.js';
 import { SEVERITIES } from '../findings.js';
 import type { Finding } from '../findings.js';
+import { checkActionConditionKeys } from './action-condition-keys.js';
 import { checkActions } from './actions.js';
 import { checkBroadAccess } from './broad-access.js';
 import { POLICY_CHECK_CODES, titleFor } from './codes.js';
 import { checkConditionKeys } from './condition-keys.js';
+import { checkConditionValues } from './condition-values.js';
 import type { CheckContext, PolicyCheckKind, Report } from './context.js';
 import { actionEntryCache } from './context.js';
 import { UNRESOLVED } from './patterns.js';
@@ -22,6 +24,7 @@ import { checkRedundancy } from './redundancy.js';
 import { checkResources } from './resources.js';
 import { checkSensitiveActions } from './sensitive-actions.js';
 import { checkTrust } from './trust.js';
+import { checkTrustActions } from './trust-actions.js';
 
 export interface CheckPolicyOptions {
   kind: PolicyCheckKind;
@@ -34,11 +37,14 @@ export interface CheckPolicyOptions {
 const FAMILIES: ((ctx: CheckContext) => Promise<void>)[] = [
   checkActions,
   checkConditionKeys,
+  checkConditionValues,
+  checkActionConditionKeys,
   checkResources,
   checkSensitiveActions,
   checkBroadAccess,
   checkRedundancy,
   checkTrust,
+  checkTrustActions,
 ];
 
 /**
@@ -115,7 +121,7 @@ export async function checkPolicy(text: string, options: CheckPolicyOptions): Pr
       }
       continue;
     }
-    findings.push(toFinding(f.code, f.severity, f.message, f.loc));
+    findings.push(toFinding(accessAnalyzerCode(f.code), f.severity, f.message, f.loc));
   }
   if (document !== undefined) {
     const report: Report = (code, message, loc, extra) => {
@@ -131,6 +137,33 @@ export async function checkPolicy(text: string, options: CheckPolicyOptions): Pr
     for (const family of FAMILIES) await family(ctx);
   }
   return sortFindings(findings);
+}
+
+/**
+ * The grammar (`policy/validate.ts`, shared with the IAM API's `MalformedPolicyDocument`) names
+ * some problems in its own words; findings carry IAM Access Analyzer's issue code for them, so
+ * that tools written for ValidatePolicy's output read credplane's (IAM User Guide, "IAM policy
+ * validation check reference").
+ */
+const ACCESS_ANALYZER_CODES: Readonly<Record<string, string>> = {
+  UNKNOWN_ELEMENT: 'INVALID_POLICY_ELEMENT',
+  INVALID_ELEMENT_TYPE: 'DATA_TYPE_MISMATCH',
+  EMPTY_SID: 'EMPTY_SID_VALUE',
+  DUPLICATE_SID: 'UNIQUE_SIDS_REQUIRED',
+  ACTION_AND_NOT_ACTION: 'UNSUPPORTED_ELEMENT_COMBINATION',
+  RESOURCE_AND_NOT_RESOURCE: 'UNSUPPORTED_ELEMENT_COMBINATION',
+  PRINCIPAL_AND_NOT_PRINCIPAL: 'UNSUPPORTED_ELEMENT_COMBINATION',
+  PRINCIPAL_NOT_ALLOWED: 'UNSUPPORTED_PRINCIPAL',
+  UNKNOWN_CONDITION_OPERATOR: 'INVALID_CONDITION_OPERATOR',
+  INVALID_SET_OPERATOR: 'INVALID_CONDITION_OPERATOR',
+  INVALID_ARN: 'MISSING_ARN_FIELD',
+  NOT_PRINCIPAL_NOT_ALLOWED: 'ROLE_TRUST_POLICY_SYNTAX_ERROR_NOTPRINCIPAL',
+  RESOURCE_NOT_ALLOWED: 'ROLE_TRUST_POLICY_SYNTAX_ERROR_RESOURCE',
+};
+
+/** Access Analyzer's issue code for a grammar code. @example accessAnalyzerCode('EMPTY_SID') // 'EMPTY_SID_VALUE' */
+export function accessAnalyzerCode(code: string): string {
+  return ACCESS_ANALYZER_CODES[code] ?? code;
 }
 
 /** Most severe first, then by position (line, column, path). */

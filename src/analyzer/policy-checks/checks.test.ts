@@ -431,10 +431,151 @@ const CASES: Case[] = [
     severity: 'SECURITY_WARNING',
   },
   {
-    code: 'PRINCIPAL_NOT_ALLOWED',
+    code: 'UNSUPPORTED_PRINCIPAL',
     trigger: allow({ Principal: '*', Action: 's3:GetObject', Resource: '*' }),
     clean: allow({ Action: 's3:GetObject', Resource: '*' }),
     path: 'Statement[0].Principal',
+    severity: 'ERROR',
+  },
+  {
+    code: 'UNSUPPORTED_ACTION_FOR_CONDITION_KEY',
+    trigger: allow({
+      Action: ['s3:ListBucket', 's3:GetObject'],
+      Resource: '*',
+      Condition: { StringLike: { 's3:prefix': 'home/*' } },
+    }),
+    clean: allow({
+      Action: 's3:ListBucket',
+      Resource: '*',
+      Condition: { StringLike: { 's3:prefix': 'home/*' } },
+    }),
+    path: 'Statement[0].Condition.StringLike.s3:prefix',
+    severity: 'ERROR',
+  },
+  {
+    code: 'WILDCARD_WITHOUT_LIKE_OPERATOR',
+    trigger: allow({
+      Action: 's3:GetObject',
+      Resource: '*',
+      Condition: { StringEquals: { 'aws:PrincipalTag/team': 'web-*' } },
+    }),
+    clean: allow({
+      Action: 's3:GetObject',
+      Resource: '*',
+      Condition: { StringLike: { 'aws:PrincipalTag/team': 'web-*' } },
+    }),
+    path: 'Statement[0].Condition.StringEquals.aws:PrincipalTag/team',
+    severity: 'WARNING',
+  },
+  {
+    code: 'TYPE_MISMATCH',
+    trigger: allow({
+      Action: 's3:GetObject',
+      Resource: '*',
+      Condition: { StringEquals: { 'aws:MultiFactorAuthPresent': 'true' } },
+    }),
+    clean: allow({
+      Action: 's3:GetObject',
+      Resource: '*',
+      Condition: { Bool: { 'aws:MultiFactorAuthPresent': 'true' } },
+    }),
+    path: 'Statement[0].Condition.StringEquals',
+    severity: 'WARNING',
+  },
+  {
+    code: 'TYPE_MISMATCH_BOOLEAN',
+    trigger: allow({
+      Action: 's3:GetObject',
+      Resource: '*',
+      Condition: { Bool: { 'aws:SecureTransport': 'yes' } },
+    }),
+    clean: allow({
+      Action: 's3:GetObject',
+      Resource: '*',
+      Condition: { Bool: { 'aws:SecureTransport': 'true' } },
+    }),
+    path: 'Statement[0].Condition.Bool.aws:SecureTransport',
+  },
+  {
+    code: 'TYPE_MISMATCH_NUMBER',
+    trigger: allow({
+      Action: 's3:GetObject',
+      Resource: '*',
+      Condition: { NumericLessThan: { 'aws:MultiFactorAuthAge': 'an hour' } },
+    }),
+    clean: allow({
+      Action: 's3:GetObject',
+      Resource: '*',
+      Condition: { NumericLessThan: { 'aws:MultiFactorAuthAge': '3600' } },
+    }),
+    path: 'Statement[0].Condition.NumericLessThan.aws:MultiFactorAuthAge',
+  },
+  {
+    code: 'TYPE_MISMATCH_DATE',
+    trigger: allow({
+      Action: 's3:GetObject',
+      Resource: '*',
+      Condition: { DateLessThan: { 'aws:CurrentTime': 'next tuesday' } },
+    }),
+    clean: allow({
+      Action: 's3:GetObject',
+      Resource: '*',
+      Condition: { DateLessThan: { 'aws:CurrentTime': '2027-01-01T00:00:00Z' } },
+    }),
+    path: 'Statement[0].Condition.DateLessThan.aws:CurrentTime',
+  },
+  {
+    code: 'TYPE_MISMATCH_IP_RANGE',
+    trigger: allow({
+      Action: 's3:GetObject',
+      Resource: '*',
+      Condition: { IpAddress: { 'aws:SourceIp': '10.0.0.0/33' } },
+    }),
+    clean: allow({
+      Action: 's3:GetObject',
+      Resource: '*',
+      Condition: { IpAddress: { 'aws:SourceIp': ['10.0.0.0/8', '2001:db8::/32'] } },
+    }),
+    path: 'Statement[0].Condition.IpAddress.aws:SourceIp',
+  },
+  {
+    code: 'ARN_REGION_NOT_ALLOWED',
+    trigger: allow({ Action: 'iam:GetRole', Resource: 'arn:aws:iam:us-east-1:123456789012:role/web' }),
+    clean: allow({ Action: 'iam:GetRole', Resource: 'arn:aws:iam::123456789012:role/web' }),
+    path: 'Statement[0].Resource',
+    severity: 'ERROR',
+  },
+  {
+    code: 'ARN_ACCOUNT_NOT_ALLOWED',
+    trigger: allow({ Action: 's3:GetObject', Resource: 'arn:aws:s3::123456789012:docs/*' }),
+    clean: allow({ Action: 's3:GetObject', Resource: 'arn:aws:s3:::docs/*' }),
+    path: 'Statement[0].Resource',
+    severity: 'ERROR',
+  },
+  {
+    code: 'MISMATCHED_ACTION_FOR_PRINCIPAL',
+    kind: 'trust',
+    trigger: trust({
+      Principal: { Federated: GITHUB },
+      Action: 'sts:AssumeRole',
+      Condition: {
+        StringEquals: {
+          'token.actions.githubusercontent.com:sub': 'repo:o/r:ref:refs/heads/main',
+          'token.actions.githubusercontent.com:aud': 'sts.amazonaws.com',
+        },
+      },
+    }),
+    clean: trust({
+      Principal: { Federated: GITHUB },
+      Action: 'sts:AssumeRoleWithWebIdentity',
+      Condition: {
+        StringEquals: {
+          'token.actions.githubusercontent.com:sub': 'repo:o/r:ref:refs/heads/main',
+          'token.actions.githubusercontent.com:aud': 'sts.amazonaws.com',
+        },
+      },
+    }),
+    path: 'Statement[0].Action',
     severity: 'ERROR',
   },
 ];
@@ -496,7 +637,9 @@ describe('checkPolicy', () => {
         allow({
           Action: ['s3:GetObject', 's3:PutObject'],
           Resource: 'arn:aws:s3:::bucket/${aws:username}/*',
-          Condition: { StringEquals: { 'aws:ResourceTag/team': 'a', 's3:x-amz-acl': 'private' } },
+          Condition: {
+            StringEquals: { 'aws:ResourceTag/team': 'a', 's3:signatureversion': 'AWS4-HMAC-SHA256' },
+          },
         }),
       ),
       { kind: 'identity' },

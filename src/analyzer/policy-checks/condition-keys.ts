@@ -53,7 +53,7 @@ export function serviceKey(service: CatalogService, key: string): CatalogConditi
 }
 
 /** The type of a global key (`String`, `ArrayOfString`, ...), if the catalogue knows it. */
-function globalKeyType(key: string): string | undefined {
+export function globalKeyType(key: string): string | undefined {
   const byName = getGlobalConditionKeyByName(key);
   if (byName !== undefined) return byName.type;
   const slash = key.indexOf('/');

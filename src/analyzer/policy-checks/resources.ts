@@ -16,6 +16,7 @@ import { checkResourceArn, splitArn } from '../../policy/arn-syntax.js';
 import type { Located, Statement } from '../../policy/ast.js';
 import type { Severity } from '../findings.js';
 import type { ActionEntry, CheckContext } from './context.js';
+import { wildcardMatches } from './context.js';
 import { arnTemplateTokens, isUnresolved, overlaps, policyPatternTokens, shown } from './patterns.js';
 
 type Tokens = ReturnType<typeof policyPatternTokens>;
@@ -150,6 +151,10 @@ async function checkArnTypes(ctx: CheckContext, resources: Resource[]): Promise<
     if (parts === undefined || isUnresolved(parts[2])) continue;
     const service = await loadService(parts[2]);
     if (service === undefined || service.resourceTypes.size === 0) continue;
+    if (fieldNotAllowed(ctx, resource, parts, service)) {
+      invalid.add(resource);
+      continue;
+    }
     const templates = [...serviceTemplates(service).values()];
     if (templates.some((t) => overlaps(resource.tokens, t))) continue;
     invalid.add(resource);
@@ -161,4 +166,48 @@ async function checkArnTypes(ctx: CheckContext, resources: Resource[]): Promise<
     );
   }
   return invalid;
+}
+
+/**
+ * A Region or account in the ARN of a service none of whose resource types has one (IAM Access
+ * Analyzer's `ARN_REGION_NOT_ALLOWED` and `ARN_ACCOUNT_NOT_ALLOWED`): S3 buckets have neither, IAM
+ * resources have no Region. Such an ARN matches no resource, so the statement does nothing for it.
+ */
+function fieldNotAllowed(
+  ctx: CheckContext,
+  resource: Resource,
+  parts: readonly string[],
+  service: { key: string; resourceTypes: ReadonlyMap<string, { arn: string }> },
+): boolean {
+  // The resource types the ARN's resource part can be: judged on those only (S3 access points have
+  // a Region and an account, buckets and objects do not).
+  const resourcePart = parts.slice(5).join(':');
+  const formats = [...service.resourceTypes.values()]
+    .map((rt) => rt.arn.split(':'))
+    .filter((f) => wildcardMatches(f.slice(5).join(':').replace(/\$\{[^}]*\}/g, '*'), resourcePart));
+  const given = (i: number): boolean => {
+    const v = parts[i] ?? '';
+    return v !== '' && v !== '*' && !isUnresolved(v) && !v.includes('${');
+  };
+  const never = (i: number): boolean => formats.length > 0 && formats.every((f) => (f[i] ?? '') === '');
+  const value = resource.value.value;
+  if (given(3) && never(3)) {
+    ctx.report(
+      'ARN_REGION_NOT_ALLOWED',
+      `The service ${service.key} does not support specifying a Region in the resource ARN ("${shown(value)}").`,
+      resource.value.loc,
+      { details: { resource: value, service: service.key } },
+    );
+    return true;
+  }
+  if (given(4) && never(4)) {
+    ctx.report(
+      'ARN_ACCOUNT_NOT_ALLOWED',
+      `The service ${service.key} does not support specifying an account ID in the resource ARN ("${shown(value)}").`,
+      resource.value.loc,
+      { details: { resource: value, service: service.key } },
+    );
+    return true;
+  }
+  return false;
 }
