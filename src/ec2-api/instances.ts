@@ -90,9 +90,7 @@ async function profileOf(ctx: Ec2Context, params: QueryParams, prefix: string): 
   const arn = params.get(`${prefix}.Arn`);
   const name = params.get(`${prefix}.Name`) ?? arn?.slice(arn.lastIndexOf('/') + 1);
   if (name === undefined || name === '') {
-    throw new InvalidInstanceProfile(
-      'credplane instances take their credentials from an instance profile: give IamInstanceProfile.Name or .Arn',
-    );
+    throw new InvalidInstanceProfile('Give IamInstanceProfile.Name or IamInstanceProfile.Arn');
   }
   const profile = await ctx.store.getInstanceProfile(ctx.accountId, name).catch((error: unknown) => {
     if (isAwsError(error) && error.code === 'NoSuchEntity') return undefined;
@@ -243,8 +241,12 @@ const runInstances: Ec2Operation = async (ctx, params) => {
     );
   }
   ctx.authorize('ec2:RunInstances', instanceArn(ctx, '*'));
-  const profile = await profileOf(ctx, params, 'IamInstanceProfile');
-  const roleName = roleOf(ctx, profile);
+  // The profile is optional, as on EC2: an instance without one has no role and its metadata
+  // service serves no `iam/` tree.
+  const withProfile =
+    params.get('IamInstanceProfile.Name') !== undefined || params.get('IamInstanceProfile.Arn') !== undefined;
+  const profile = withProfile ? await profileOf(ctx, params, 'IamInstanceProfile') : undefined;
+  const roleName = profile === undefined ? '' : roleOf(ctx, profile);
   // Per option: the request's MetadataOptions > the account defaults > EC2's defaults.
   const options = metadataOptions(
     params,
@@ -265,8 +267,9 @@ const runInstances: Ec2Operation = async (ctx, params) => {
           instanceId,
           imageId,
           instanceType: params.get('InstanceType') ?? 'm1.small',
-          instanceProfileName: profile.instanceProfileName,
-          associatedAt: new Date().toISOString(),
+          ...(profile === undefined
+            ? {}
+            : { instanceProfileName: profile.instanceProfileName, associatedAt: new Date().toISOString() }),
           metadataOptions: options,
           ...(userData === undefined ? {} : { userData }),
           tags,
@@ -274,7 +277,9 @@ const runInstances: Ec2Operation = async (ctx, params) => {
       }),
     );
   }
-  const profiles = new Map([[profile.instanceProfileName.toLowerCase(), profile]]);
+  const profiles = new Map(
+    profile === undefined ? [] : [[profile.instanceProfileName.toLowerCase(), profile]],
+  );
   return {
     reservationId: `r-${hash(instanceIdOf(created[0]!), 17)}`,
     ownerId: ctx.accountId,
@@ -282,6 +287,10 @@ const runInstances: Ec2Operation = async (ctx, params) => {
     instancesSet: created.map((w) => ({
       ...instanceXml(ctx, w, profiles),
       instanceState: { code: 0, name: 'pending' },
+      // EC2 answers a launch with the options still `pending`; DescribeInstances says `applied`
+      // once the instance serves them (Amazon EC2 API Reference, InstanceMetadataOptionsResponse:
+      // State), which for credplane is as soon as the launch is stored.
+      metadataOptions: metadataOptionsXml(w.settings, 'pending'),
     })),
   };
 };
