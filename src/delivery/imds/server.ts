@@ -201,7 +201,7 @@ export async function createImdsServer(
   const address = server.address() as AddressInfo;
   return {
     port: address.port,
-    url: `http://${host}:${address.port}/`,
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${address.port}/`,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
