@@ -140,6 +140,7 @@ class Instance {
       instanceId: this.instanceId,
       accountId: o.accountId,
       region: o.region,
+      partition: o.partition,
       availabilityZone: `${o.region}a`,
       imageId: settings.imageId ?? 'ami-0123456789abcdef0',
       instanceType: settings.instanceType ?? 't3.micro',
