@@ -2,6 +2,7 @@
 import type { InstanceProfile } from '../iam/types.js';
 import {
   instanceIdOf,
+  instanceNetworkOf,
   instanceTags,
   metadataOptionsOf,
   privateIpOf,
@@ -32,6 +33,9 @@ export function instanceXml(
   const ip = privateIpOf(id);
   const profile = profiles.get((w.settings.instanceProfileName ?? '').toLowerCase());
   const tags = instanceTags(w.settings);
+  // The same derived network the instance's metadata serves (`network/interfaces/macs/<mac>/`).
+  const net = instanceNetworkOf(id, ctx.accountId, ctx.region);
+  const groups = [{ groupId: net.securityGroupId, groupName: net.securityGroupName }];
   return {
     instanceId: id,
     imageId: w.settings.imageId ?? 'ami-0123456789abcdef0',
@@ -41,14 +45,32 @@ export function instanceXml(
     amiLaunchIndex: 0,
     instanceType: w.settings.instanceType ?? 't3.micro',
     launchTime: w.createDate.toISOString(),
-    placement: { availabilityZone: `${ctx.region}a`, tenancy: 'default' },
+    placement: { availabilityZone: net.availabilityZone, tenancy: 'default' },
+    subnetId: net.subnetId,
+    vpcId: net.vpcId,
     privateIpAddress: ip,
+    groupSet: groups,
     architecture: 'x86_64',
     rootDeviceType: 'ebs',
     ...(profile === undefined
       ? {}
       : { iamInstanceProfile: { arn: profile.arn, id: profile.instanceProfileId } }),
     ...(tags.length === 0 ? {} : { tagSet: tags }),
+    networkInterfaceSet: [
+      {
+        networkInterfaceId: net.interfaceId,
+        subnetId: net.subnetId,
+        vpcId: net.vpcId,
+        ownerId: ctx.accountId,
+        status: 'in-use',
+        macAddress: net.mac,
+        privateIpAddress: ip,
+        privateDnsName: `ip-${ip.replaceAll('.', '-')}.ec2.internal`,
+        sourceDestCheck: true,
+        groupSet: groups,
+        attachment: { deviceIndex: 0, status: 'attached', deleteOnTermination: true },
+      },
+    ],
     metadataOptions: metadataOptionsXml(w.settings, 'applied'),
   };
 }

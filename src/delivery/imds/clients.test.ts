@@ -198,6 +198,21 @@ describe('a cloud-init-like crawl', () => {
       'local-ipv4s': meta['local-ipv4'],
     });
     expect((meta.iam as Record<string, unknown>)['security-credentials']).toHaveProperty('web');
+    // DescribeInstances tells the same network.
+    const described = await plane.call('ec2', plane.admin, {
+      Version: '2016-11-15',
+      Action: 'DescribeInstances',
+      'InstanceId.1': ids.withRole,
+    });
+    const nic = meta.network.interfaces.macs[mac] as Record<string, string>;
+    expect(xmlValue(described.text, 'subnetId')).toBe(nic['subnet-id']);
+    expect(xmlValue(described.text, 'vpcId')).toBe(nic['vpc-id']);
+    expect(xmlValue(described.text, 'macAddress')).toBe(mac);
+    expect(xmlValue(described.text, 'networkInterfaceId')).toBe(nic['interface-id']);
+    expect(xmlValue(described.text, 'groupId')).toBe(nic['security-group-ids']);
+    expect(xmlValue(described.text, 'availabilityZone')).toBe(
+      (meta.placement as Record<string, string>)['availability-zone'],
+    );
     expect(document).toMatchObject({
       accountId: ACCOUNT,
       instanceId: ids.withRole,
