@@ -15,6 +15,7 @@ import { PolicyCache } from '../control/policy-cache.js';
 import { Snapshot } from '../control/snapshot.js';
 import { openSecret, type MasterKey } from '../crypto/index.js';
 import type { IdentitySigner } from '../delivery/imds/identity.js';
+import type { SetSocketTtl } from '../delivery/imds/server.js';
 import { createImdsService, type ImdsService } from '../delivery/imds/service.js';
 import { createLaunchService, type LaunchService } from '../delivery/launch/service.js';
 import { createEc2Handler } from '../ec2-api/dispatch.js';
@@ -49,7 +50,12 @@ export interface PlaneConfig {
   /** The key that signs EC2 instance identity documents; without it, no certificate row and no IMDS. */
   identity?: IdentitySigner;
   /** The EC2 instances' metadata endpoints (built, not started: `imds.start()` listens). */
-  imds?: { credentialSeconds?: number; refreshBeforeSeconds?: number };
+  imds?: {
+    credentialSeconds?: number;
+    refreshBeforeSeconds?: number;
+    setSocketTtl?: SetSocketTtl;
+    host?: string;
+  };
   /** The gateway's backends and modes; without it, no gateway row. */
   gateway?: GatewaySettings;
   /**

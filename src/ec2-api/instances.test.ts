@@ -302,7 +302,6 @@ describe('EC2 Query API', () => {
         },
         'InvalidParameterValue',
       ],
-      [{ Action: 'RunInstances', ImageId: 'ami-1', MinCount: '1', MaxCount: '1' }, 'InvalidParameterValue'],
       [
         {
           Action: 'RunInstances',
@@ -429,6 +428,53 @@ describe('DisassociateIamInstanceProfile', () => {
       expect((await metadata(id, path)).status, path).toBe(404);
     }
     expect((await metadata(id, 'instance-id')).status).toBe(200);
+  });
+
+  it('RunInstances without an instance profile: no role, no iam/ tree, options pending then applied', async () => {
+    const res = await call(plane.admin, {
+      Action: 'RunInstances',
+      ImageId: 'ami-0abcdef1234567890',
+      MinCount: '1',
+      MaxCount: '1',
+      'MetadataOptions.HttpTokens': 'required',
+    });
+    expect(res.status).toBe(200);
+    const id = xmlValue(res.text, 'instanceId')!;
+    expect(res.text).not.toContain('<iamInstanceProfile>');
+    expect(res.text).toContain('<metadataOptions><state>pending</state><httpTokens>required</httpTokens>');
+    const w = await plane.store.getWorkload(ACCOUNT, 'ec2-instance', id);
+    expect([w.roleName, w.roleArn, w.settings.instanceProfileName]).toEqual(['', undefined, undefined]);
+    const described = await call(plane.admin, { Action: 'DescribeInstances', 'InstanceId.1': id });
+    expect(described.text).toContain('<metadataOptions><state>applied</state>');
+    expect(described.text).not.toContain('<iamInstanceProfile>');
+
+    await imds.reconcile();
+    expect(imds.find(id)!.roleName).toBeUndefined();
+    const token = await (
+      await fetch(`${imds.find(id)!.url}latest/api/token`, {
+        method: 'PUT',
+        headers: { 'x-aws-ec2-metadata-token-ttl-seconds': '60' },
+      })
+    ).text();
+    const get = (path: string): Promise<Response> =>
+      fetch(`${imds.find(id)!.url}latest/meta-data/${path}`, {
+        headers: { 'x-aws-ec2-metadata-token': token },
+      });
+    expect(await (await get('')).text()).not.toMatch(/^iam\/$/m);
+    for (const path of ['iam/', 'iam/info', 'iam/security-credentials/', 'iam/security-credentials/web']) {
+      expect((await get(path)).status, path).toBe(404);
+    }
+    expect(await (await get('instance-id')).text()).toBe(id);
+
+    // A profile associated later brings the role and the iam/ tree.
+    const associated = await call(plane.admin, {
+      Action: 'AssociateIamInstanceProfile',
+      InstanceId: id,
+      'IamInstanceProfile.Name': 'web-profile',
+    });
+    expect(associated.status).toBe(200);
+    await imds.reconcile();
+    expect(await (await get('iam/security-credentials/')).text()).toBe('web');
   });
 
   it('refuses an association that no longer exists, or none at all', async () => {

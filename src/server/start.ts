@@ -12,6 +12,7 @@ import type { Logger } from 'pino';
 import { AccessLogQueue } from '../audit/queue.js';
 import { buildPlane } from '../composition/plane.js';
 import { loadIdentitySigner, removeEndpointsFile, writeEndpointsFile } from '../delivery/imds/files.js';
+import { socketTtlHelper } from '../delivery/imds/socket-ttl.js';
 import type { ImdsService } from '../delivery/imds/service.js';
 import { emptyGatewaySettings, type GatewaySettings } from '../gateway/config.js';
 import { listen } from '../http/server.js';
@@ -39,7 +40,12 @@ export interface ControlPlaneSettings {
   /** The gateway's backends and modes (`--backend`, `--gateway-mode`, `Metadata.Credplane.Gateway`). */
   gateway?: GatewaySettings;
   /** Instance credential lifetime and refresh margin (testing aids; 6 h and 30 min by default). */
-  imds?: { credentialSeconds?: number; refreshBeforeSeconds?: number };
+  imds?: {
+    credentialSeconds?: number;
+    refreshBeforeSeconds?: number;
+    /** Where the instances' endpoints listen; 127.0.0.1 by default (tests in their own network namespaces). */
+    host?: string;
+  };
   /** Lambda invocations running at once across all functions (the function host's default). */
   lambdaConcurrency?: number;
 }
@@ -81,6 +87,12 @@ export async function startControlPlane(settings: ControlPlaneSettings): Promise
     }
     const admin = await ensureAdminKey(store, settings.accountId, master.key, settings.env);
 
+    // Token responses leave with IP TTL = the instance's hop limit (docs/imds.md, Hop limit). The
+    // helper is compiled once into the data directory; without it the hop limit is not enforced,
+    // and start-up says so.
+    const socketTtl = socketTtlHelper(path.join(settings.dataDir, 'imds'));
+    if ('reason' in socketTtl)
+      settings.logger?.warn(`IMDS hop limit not enforced on sockets: ${socketTtl.reason}`);
     const plane = await buildPlane({
       store,
       masterKey: master.key,
@@ -92,7 +104,7 @@ export async function startControlPlane(settings: ControlPlaneSettings): Promise
       accessLog,
       oidcDataDir: settings.dataDir,
       identity: loadIdentitySigner(settings.dataDir),
-      imds: settings.imds ?? {},
+      imds: { ...settings.imds, ...('reason' in socketTtl ? {} : { setSocketTtl: socketTtl.set }) },
       gateway: settings.gateway ?? emptyGatewaySettings(),
       launch:
         settings.lambdaConcurrency === undefined ? {} : { lambdaConcurrency: settings.lambdaConcurrency },

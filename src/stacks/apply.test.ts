@@ -615,3 +615,35 @@ describe('applyTemplate: EC2 instance metadata defaults of the account', () => {
     expect(stored.settings).not.toHaveProperty('launchDefaulted');
   });
 });
+
+describe('an instance without an instance profile', () => {
+  it('applies, bound to no role, and gets one when a profile is added later', async () => {
+    const bare = `
+Resources:
+  Box:
+    Type: AWS::EC2::Instance
+    Properties: { ImageId: ami-0123456789abcdef0 }
+`;
+    await apply(bare);
+    const box = await store.getWorkload(ACCOUNT, 'ec2-instance', 'demo-Box');
+    expect([box.roleName, box.settings.instanceProfileName]).toEqual(['', undefined]);
+    expect(box.settings.instanceId).toMatch(/^i-[0-9a-f]{17}$/);
+
+    await apply(
+      roleTemplate(
+        'box-role',
+        '',
+        `  Profile:
+    Type: AWS::IAM::InstanceProfile
+    Properties: { Roles: [!Ref AppRole] }
+  Box:
+    Type: AWS::EC2::Instance
+    Properties: { ImageId: ami-0123456789abcdef0, IamInstanceProfile: !Ref Profile }
+`,
+      ),
+    );
+    const withRole = await store.getWorkload(ACCOUNT, 'ec2-instance', 'demo-Box');
+    expect(withRole.roleName).toBe('box-role');
+    expect(withRole.settings.instanceId).toBe(box.settings.instanceId);
+  });
+});

@@ -322,7 +322,9 @@ async function updateOidcProvider(
 async function workloadRole(tx: Store, ctx: ExecuteContext, d: WorkloadRecord): Promise<string> {
   switch (d.kind) {
     case 'ec2-instance': {
-      const profile = await tx.getInstanceProfile(ctx.accountId, d.instanceProfileName ?? '');
+      // An instance without IamInstanceProfile runs with no role, as EC2 allows.
+      if (d.instanceProfileName === undefined) return '';
+      const profile = await tx.getInstanceProfile(ctx.accountId, d.instanceProfileName);
       const role = profile.roles[0]?.roleName;
       if (role === undefined) {
         throw new AwsError(

@@ -311,14 +311,7 @@ export async function checkDesiredState(store: Store, desired: DesiredState): Pr
         checkRecordTags(record, record.tags, false);
         break;
       case 'ec2-instance':
-        if (record.instanceProfileName === undefined) {
-          fail(
-            record,
-            ['instanceProfileName'],
-            'ValidationError',
-            'credplane needs the instance profile to know the instance role',
-          );
-        }
+        // IamInstanceProfile is optional, as on EC2: without it the instance has no role.
         if (record.tags.some((t) => isReservedTagKey(t.key))) checkRecordTags(record, record.tags, false);
         break;
       case 'ecs-task-definition':

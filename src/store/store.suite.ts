@@ -563,6 +563,18 @@ export function describeStore(name: string, options: StoreSuiteOptions): void {
         expect(await store.listWorkloads(acct)).toEqual([]);
       });
 
+      it('binds an EC2 instance launched without a profile to no role; other kinds need one', async () => {
+        const acct = await newAccount();
+        const w = await store.putWorkload(acct, { kind: 'ec2-instance', name: 'bare', roleName: '' });
+        expect([w.roleName, w.roleArn]).toEqual(['', undefined]);
+        expect(await store.getWorkload(acct, 'ec2-instance', 'bare')).toEqual(w);
+        await expectAwsError(
+          store.putWorkload(acct, { kind: 'lambda-function', name: 'f', roleName: '' }),
+          'NoSuchEntity',
+          404,
+        );
+      });
+
       it('upserts by (kind, name), links to an existing role and keeps settings JSON', async () => {
         const acct = await newAccount();
         const r = await role(acct, 'fn-role', { path: '/lambda/' });

@@ -73,7 +73,10 @@ export type WorkloadInput<K extends WorkloadKind = WorkloadKind> = {
   [P in K]: {
     kind: P;
     name: string;
-    /** A role of the same account; it must exist when the workload is written. */
+    /**
+     * A role of the same account; it must exist when the workload is written. `''` for an EC2
+     * instance launched without an instance profile (bound to no role).
+     */
     roleName: string;
     settings?: WorkloadSettingsByKind[P];
   };

@@ -79,3 +79,62 @@ export function privateIpOf(instanceId: string): string {
 export function instanceTags(settings: InstanceSettings): Tag[] {
   return settings.tags ?? [];
 }
+
+/** The network an instance is placed in: one interface in one subnet of the account's VPC. */
+export interface InstanceNetwork {
+  mac: string;
+  interfaceId: string;
+  subnetId: string;
+  vpcId: string;
+  securityGroupId: string;
+  /** The group's name: every instance is in its VPC's `default` group. */
+  securityGroupName: string;
+  subnetCidr: string;
+  vpcCidr: string;
+  availabilityZone: string;
+  /** AWS's zone id (`use1-az1`): the region's short form and the zone's number. */
+  availabilityZoneId: string;
+}
+
+function hex(text: string, length: number): string {
+  return createHash('sha256').update(text).digest('hex').slice(0, length);
+}
+
+/** `us-east-1` → `use1`, `ap-southeast-2` → `apse2`, as AWS writes zone ids. */
+function regionShortForm(region: string): string {
+  const match = /^([a-z]+)-([a-z]+)-(\d+)$/.exec(region);
+  if (match === null) return region.replaceAll('-', '');
+  const [, area, direction, n] = match;
+  const short = direction!
+    .replace('north', 'n')
+    .replace('south', 's')
+    .replace('east', 'e')
+    .replace('west', 'w')
+    .replace('central', 'c');
+  return `${area}${short}${n}`;
+}
+
+/**
+ * Derived, stable network facts of an instance (credplane runs no VPC): the private address of
+ * `privateIpOf` in subnet 10.0.0.0/16 of one VPC per account and region, a locally administered
+ * MAC and an interface id from the instance id.
+ *
+ * @example
+ * instanceNetworkOf('i-0123456789abcdef0', '123456789012', 'us-east-1').availabilityZoneId; // 'use1-az1'
+ */
+export function instanceNetworkOf(instanceId: string, accountId: string, region: string): InstanceNetwork {
+  const mac = hex(`mac\0${instanceId}`, 10).replace(/(..)(?!$)/g, '$1:');
+  const place = `${accountId}\0${region}`;
+  return {
+    mac: `0e:${mac}`,
+    interfaceId: `eni-${hex(`eni\0${instanceId}`, 17)}`,
+    subnetId: `subnet-${hex(`subnet\0${place}`, 17)}`,
+    vpcId: `vpc-${hex(`vpc\0${place}`, 17)}`,
+    securityGroupId: `sg-${hex(`sg\0${place}`, 17)}`,
+    securityGroupName: 'default',
+    subnetCidr: '10.0.0.0/16',
+    vpcCidr: '10.0.0.0/16',
+    availabilityZone: `${region}a`,
+    availabilityZoneId: `${regionShortForm(region)}-az1`,
+  };
+}

@@ -104,7 +104,9 @@ export function imdsFindings(data: AnalysisData): Finding[] {
         postureFinding(
           'IMDSV1_ALLOWED',
           subject,
-          `Instance ${id} (${w.name}) answers IMDSv1 requests, so an SSRF in it can read role ${w.roleName}'s credentials: set HttpTokens=required.`,
+          w.roleName === ''
+            ? `Instance ${id} (${w.name}) answers IMDSv1 requests, so an SSRF in it can read its metadata (and the credentials of any role associated later): set HttpTokens=required.`
+            : `Instance ${id} (${w.name}) answers IMDSv1 requests, so an SSRF in it can read role ${w.roleName}'s credentials: set HttpTokens=required.`,
           details,
         ),
       );

@@ -162,15 +162,42 @@ describe('metadata GET', () => {
     expect(res.status).toBe(403);
   });
 
-  it('404 for unknown paths; HEAD answers without a body', async () => {
-    expect((await handleImdsRequest(state(), tokens, get('/latest/meta-data/nothing'), T0)).status).toBe(404);
-    const head = await handleImdsRequest(
-      state(),
-      tokens,
-      { method: 'HEAD', url: '/latest/meta-data/instance-id', headers: {} },
-      T0,
+  it('errors are EC2’s XHTML pages (text/html), titled with the status', async () => {
+    const missing = await handleImdsRequest(state(), tokens, get('/latest/meta-data/nothing'), T0);
+    expect(missing.status).toBe(404);
+    expect(missing.headers['content-type']).toBe('text/html');
+    expect(missing.body).toBe(
+      '<?xml version="1.0" encoding="iso-8859-1"?>\n' +
+        '<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Transitional//EN"\n' +
+        '\t\t "http://www.w3.org/TR/xhtml1/DTD/xhtml1-transitional.dtd">\n' +
+        '<html xmlns="http://www.w3.org/1999/xhtml" xml:lang="en" lang="en">\n' +
+        ' <head>\n  <title>404 - Not Found</title>\n </head>\n' +
+        ' <body>\n  <h1>404 - Not Found</h1>\n </body>\n' +
+        '</html>\n',
     );
-    expect([head.status, head.body]).toEqual([200, '']);
+    const cases: [ImdsState, ReturnType<typeof get>, string][] = [
+      [state({ httpTokens: 'required' }), get('/latest/meta-data/'), '401 - Unauthorized'],
+      [state({ httpEndpoint: 'disabled' }), get('/latest/meta-data/'), '403 - Forbidden'],
+      [state(), { method: 'POST', url: '/latest/meta-data/', headers: {} }, '405 - Method Not Allowed'],
+      [state(), put({}), '400 - Bad Request'],
+    ];
+    for (const [s, request, title] of cases) {
+      const res = await handleImdsRequest(s, tokens, request, T0);
+      expect(res.headers['content-type'], title).toBe('text/html');
+      expect(String(res.body)).toContain(`<title>${title}</title>\n </head>\n <body>\n  <h1>${title}</h1>`);
+    }
+  });
+
+  it('HEAD answers with the GET’s status and real Content-Length, without a body', async () => {
+    const head = (url: string) =>
+      handleImdsRequest(state(), tokens, { method: 'HEAD', url, headers: {} }, T0);
+    const leaf = await head('/latest/meta-data/instance-id');
+    expect([leaf.status, leaf.body, leaf.headers['content-length']]).toEqual([200, '', '19']);
+    const missing = await head('/latest/meta-data/nothing');
+    expect([missing.status, missing.body]).toEqual([404, '']);
+    expect(Number(missing.headers['content-length'])).toBe(
+      Buffer.byteLength(String((await handleImdsRequest(state(), tokens, get('/nothing'), T0)).body)),
+    );
   });
 });
 
@@ -201,6 +228,14 @@ describe('createImdsServer over HTTP', () => {
     expect((await fetch(`${endpoint.url}latest/meta-data/instance-id`)).status).toBe(401);
     current = state({ httpEndpoint: 'disabled' });
     expect((await fetch(`${endpoint.url}latest/meta-data/instance-id`)).status).toBe(403);
+  });
+
+  it('HEAD over HTTP: Content-Length of the body it leaves out', async () => {
+    current = state();
+    const res = await fetch(`${endpoint.url}latest/meta-data/instance-id`, { method: 'HEAD' });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-length')).toBe('19');
+    expect(await res.text()).toBe('');
   });
 
   it('answers 500 (not a crash) when a leaf fails', async () => {

@@ -67,8 +67,38 @@ function plain(status: number, body: string | Buffer, extra: Record<string, stri
   return { status, headers: { 'content-type': 'text/plain', server: 'EC2ws', ...extra }, body };
 }
 
+/**
+ * An error as EC2's metadata service writes it: a small XHTML page titled `<status> - <reason>`,
+ * `text/html` (as captured from EC2 instances; SDKs read only the status).
+ */
+export function errorPage(status: number): string {
+  const title = `${status} - ${STATUS_TEXT[status] ?? 'Error'}`;
+  return (
+    '<?xml version="1.0" encoding="iso-8859-1"?>\n' +
+    '<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Transitional//EN"\n' +
+    '\t\t "http://www.w3.org/TR/xhtml1/DTD/xhtml1-transitional.dtd">\n' +
+    '<html xmlns="http://www.w3.org/1999/xhtml" xml:lang="en" lang="en">\n' +
+    ` <head>\n  <title>${title}</title>\n </head>\n` +
+    ` <body>\n  <h1>${title}</h1>\n </body>\n` +
+    '</html>\n'
+  );
+}
+
 function failure(status: number, extra: Record<string, string> = {}): ImdsResponse {
-  return plain(status, `${status} - ${STATUS_TEXT[status] ?? 'Error'}`, extra);
+  return {
+    status,
+    headers: { 'content-type': 'text/html', server: 'EC2ws', ...extra },
+    body: errorPage(status),
+  };
+}
+
+/** A HEAD answer: the GET's headers, its length, no body (RFC 9110, HEAD). */
+function headOf(response: ImdsResponse): ImdsResponse {
+  return {
+    ...response,
+    headers: { ...response.headers, 'content-length': String(Buffer.byteLength(response.body)) },
+    body: '',
+  };
 }
 
 const TOKEN_PATH = /^\/([^/]+)\/api\/token\/?$/;
@@ -81,6 +111,16 @@ const TOKEN_PATH = /^\/([^/]+)\/api\/token\/?$/;
  *   headers: { 'x-aws-ec2-metadata-token-ttl-seconds': '21600' } }, Date.now());
  */
 export async function handleImdsRequest(
+  state: ImdsState,
+  tokens: ImdsTokens,
+  request: ImdsRequest,
+  nowMs: number,
+): Promise<ImdsResponse> {
+  const response = await answer(state, tokens, request, nowMs);
+  return request.method === 'HEAD' ? headOf(response) : response;
+}
+
+async function answer(
   state: ImdsState,
   tokens: ImdsTokens,
   request: ImdsRequest,
@@ -126,7 +166,7 @@ export async function handleImdsRequest(
       : typeof found.value === 'function'
         ? await found.value(delivery)
         : found.value;
-  return plain(200, request.method === 'HEAD' ? '' : body);
+  return plain(200, body);
 }
 
 /** Sets a socket's IP TTL (an optional native helper); `undefined` where the platform has none. */
@@ -175,8 +215,9 @@ export async function createImdsServer(
       .then((response) => {
         const limited = response.hopLimit !== undefined && options.setSocketTtl !== undefined;
         const headers: Record<string, string> = {
-          ...response.headers,
           'content-length': String(Buffer.byteLength(response.body)),
+          // A HEAD answer carries the length of the body it leaves out.
+          ...response.headers,
         };
         if (limited) {
           // The TTL must stay on the socket until every segment (retransmissions too) has left, so
@@ -201,7 +242,7 @@ export async function createImdsServer(
   const address = server.address() as AddressInfo;
   return {
     port: address.port,
-    url: `http://${host}:${address.port}/`,
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${address.port}/`,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

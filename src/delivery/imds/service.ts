@@ -58,7 +58,10 @@ export interface ImdsServiceOptions {
   portSpan?: number;
   /** How often to re-read the Store for changes made by other processes; 5000 ms. 0 = never. */
   pollMs?: number;
+  /** Sets the IP TTL of token responses to the instance's hop limit (`socket-ttl.ts`); none = not enforced. */
   setSocketTtl?: SetSocketTtl;
+  /** The address every endpoint listens on; `127.0.0.1` by default. */
+  host?: string;
   onError?: (error: unknown) => void;
   /** Each credential set issued or refreshed (not each metadata read) is an access-log event. */
   accessLog?: AccessLogSink;
@@ -137,6 +140,7 @@ class Instance {
       instanceId: this.instanceId,
       accountId: o.accountId,
       region: o.region,
+      partition: o.partition,
       availabilityZone: `${o.region}a`,
       imageId: settings.imageId ?? 'ami-0123456789abcdef0',
       instanceType: settings.instanceType ?? 't3.micro',
@@ -306,6 +310,7 @@ export function createImdsService(options: ImdsServiceOptions): ImdsService {
             ...(options.onError === undefined ? {} : { onError: options.onError }),
           },
           port,
+          options.host,
         );
       } catch (error) {
         last = error;

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { identityDocument, instanceTree, lookup, type InstanceDescription } from './tree.js';
+import {
+  identityDocument,
+  instanceTree,
+  lookup,
+  METADATA_VERSIONS,
+  type InstanceDescription,
+} from './tree.js';
 
 const description: InstanceDescription = {
   instanceId: 'i-0123456789abcdef0',
@@ -27,24 +33,93 @@ const tree = instanceTree(description, {
 
 describe('metadata tree', () => {
   it('lists directories one entry a line, sub-directories with /, no trailing newline', () => {
-    expect(lookup(tree, '/')).toEqual({ kind: 'listing', body: 'latest/' });
     expect(lookup(tree, '/latest/')).toEqual({ kind: 'listing', body: 'dynamic/\nmeta-data/\nuser-data' });
     const meta = lookup(tree, '/latest/meta-data/');
     expect(meta.kind === 'listing' && meta.body.split('\n')).toEqual([
       'ami-id',
       'ami-launch-index',
+      'ami-manifest-path',
+      'block-device-mapping/',
+      'events/',
       'hostname',
       'iam/',
+      'instance-action',
       'instance-id',
+      'instance-life-cycle',
       'instance-type',
       'local-hostname',
       'local-ipv4',
+      'mac',
+      'network/',
       'placement/',
+      'reservation-id',
+      'security-groups',
+      'services/',
     ]);
     expect(lookup(tree, '/latest/meta-data/iam/')).toEqual({
       kind: 'listing',
       body: 'info\nsecurity-credentials/\nsecurity-credentials-extended/',
     });
+  });
+
+  it('the root lists EC2’s versions (no `/`), each serving the same tree', () => {
+    const root = lookup(tree, '/');
+    expect(root.kind === 'listing' && root.body.split('\n')).toEqual([...METADATA_VERSIONS]);
+    expect(METADATA_VERSIONS.slice(0, 3)).toEqual(['1.0', '2007-01-19', '2007-03-01']);
+    expect(METADATA_VERSIONS).toContain('2009-04-04');
+    expect(METADATA_VERSIONS.at(-1)).toBe('latest');
+    for (const version of METADATA_VERSIONS) {
+      expect(lookup(tree, `/${version}/meta-data/instance-id`)).toEqual({
+        kind: 'leaf',
+        value: 'i-0123456789abcdef0',
+      });
+    }
+    expect(lookup(tree, '/2006-01-01/meta-data/instance-id')).toEqual({ kind: 'missing' });
+  });
+
+  it('network, placement, services and events as EC2 lays them out', () => {
+    const leaf = (path: string): unknown => {
+      const found = lookup(tree, path);
+      return found.kind === 'leaf' ? found.value : found;
+    };
+    const mac = leaf('/latest/meta-data/mac') as string;
+    expect(mac).toMatch(/^0e(:[0-9a-f]{2}){5}$/);
+    expect(lookup(tree, '/latest/meta-data/network/interfaces/macs/')).toEqual({
+      kind: 'listing',
+      body: `${mac}/`,
+    });
+    const nic = `/latest/meta-data/network/interfaces/macs/${mac}/`;
+    const listing = lookup(tree, nic);
+    expect(listing.kind === 'listing' && listing.body.split('\n')).toEqual([
+      'device-number',
+      'interface-id',
+      'local-hostname',
+      'local-ipv4s',
+      'mac',
+      'owner-id',
+      'security-group-ids',
+      'security-groups',
+      'subnet-id',
+      'subnet-ipv4-cidr-block',
+      'vpc-id',
+      'vpc-ipv4-cidr-block',
+      'vpc-ipv4-cidr-blocks',
+    ]);
+    expect(leaf(`${nic}device-number`)).toBe('0');
+    expect(leaf(`${nic}mac`)).toBe(mac);
+    expect(leaf(`${nic}local-ipv4s`)).toBe('10.0.0.12');
+    expect(leaf(`${nic}owner-id`)).toBe('123456789012');
+    expect(leaf(`${nic}interface-id`)).toMatch(/^eni-[0-9a-f]{17}$/);
+    expect(leaf(`${nic}subnet-id`)).toMatch(/^subnet-[0-9a-f]{17}$/);
+    expect(leaf(`${nic}vpc-id`)).toMatch(/^vpc-[0-9a-f]{17}$/);
+    expect(leaf(`${nic}security-group-ids`)).toMatch(/^sg-[0-9a-f]{17}$/);
+    expect(leaf('/latest/meta-data/placement/availability-zone')).toBe('us-east-1a');
+    expect(leaf('/latest/meta-data/placement/availability-zone-id')).toBe('use1-az1');
+    expect(leaf('/latest/meta-data/placement/region')).toBe('us-east-1');
+    expect(leaf('/latest/meta-data/services/domain')).toBe('amazonaws.com');
+    expect(leaf('/latest/meta-data/services/partition')).toBe('aws');
+    expect(leaf('/latest/meta-data/events/maintenance/scheduled')).toBe('[]');
+    expect(leaf('/latest/meta-data/events/maintenance/history')).toBe('[]');
   });
 
   it('lists exactly the role name for the role list, with or without the trailing slash', () => {

@@ -8,6 +8,7 @@
  * leaf answers with its value; anything else is 404. A trailing `/` on a leaf, or its absence on a
  * directory, does not change the answer (IMDS and AEMM both ignore it).
  */
+import { instanceNetworkOf, type InstanceNetwork } from '../../workloads/instance.js';
 
 /** How the request was made: IMDSv1 (no token) or IMDSv2 (valid token) — `ec2:RoleDelivery`. */
 export type RoleDelivery = '1.0' | '2.0';
@@ -40,6 +41,9 @@ export function listing(directory: MetadataDirectory): string {
  * lookup(tree, '/latest/meta-data/iam/security-credentials/'); // { kind: 'listing', body: 'web-role' }
  */
 export function lookup(root: MetadataDirectory, path: string): Lookup {
+  // The root lists the versions, names without `/` although each is a directory (as EC2 does).
+  if (path.split('/').every((segment) => segment === ''))
+    return { kind: 'listing', body: Object.keys(root).join('\n') };
   let node: MetadataNode = root;
   const segments = path.split('/');
   for (let i = 0; i < segments.length; i++) {
@@ -68,6 +72,8 @@ export interface InstanceDescription {
   userData?: Buffer;
   /** Instance tags, served under `tags/instance/` when `InstanceMetadataTags=enabled`. */
   tags?: Record<string, string>;
+  /** `services/partition` (and `services/domain`); `aws` by default. */
+  partition?: string;
 }
 
 export interface TreeSources {
@@ -111,12 +117,78 @@ export function identityDocument(d: InstanceDescription): string {
   return `{\n${body}\n}`;
 }
 
-/** The whole tree of one instance. */
+/**
+ * The versions EC2 lists at the root (Amazon EC2 User Guide, Retrieve instance metadata: "Get the
+ * available versions of the instance metadata"). Tools pin one (cloud-init reads `2009-04-04` and
+ * newer); every version serves the same tree here, `latest`'s.
+ */
+export const METADATA_VERSIONS = [
+  '1.0',
+  '2007-01-19',
+  '2007-03-01',
+  '2007-08-29',
+  '2007-10-10',
+  '2007-12-15',
+  '2008-02-01',
+  '2008-09-01',
+  '2009-04-04',
+  '2011-01-01',
+  '2011-05-01',
+  '2012-01-12',
+  '2014-02-25',
+  '2014-11-05',
+  '2015-10-20',
+  '2016-04-19',
+  '2016-06-30',
+  '2016-09-02',
+  '2018-03-28',
+  '2018-08-17',
+  '2018-09-24',
+  '2019-10-01',
+  '2020-10-27',
+  '2021-01-03',
+  '2021-03-23',
+  '2021-07-15',
+  '2022-09-24',
+  'latest',
+] as const;
+
+/** `services/domain` per partition (Amazon EC2 User Guide, Instance metadata categories). */
+function serviceDomain(partition: string): string {
+  return partition === 'aws-cn' ? 'amazonaws.com.cn' : 'amazonaws.com';
+}
+
+/** `network/interfaces/macs/<mac>/`: the instance's one interface. */
+function interfaceTree(d: InstanceDescription, hostname: string, n: InstanceNetwork): MetadataDirectory {
+  return {
+    'device-number': '0',
+    'interface-id': n.interfaceId,
+    'local-hostname': hostname,
+    'local-ipv4s': d.privateIp,
+    mac: n.mac,
+    'owner-id': d.accountId,
+    'security-group-ids': n.securityGroupId,
+    'security-groups': n.securityGroupName,
+    'subnet-id': n.subnetId,
+    'subnet-ipv4-cidr-block': n.subnetCidr,
+    'vpc-id': n.vpcId,
+    'vpc-ipv4-cidr-block': n.vpcCidr,
+    'vpc-ipv4-cidr-blocks': n.vpcCidr,
+  };
+}
+
+/** The whole tree of one instance, under every version of `METADATA_VERSIONS`. */
 export function instanceTree(d: InstanceDescription, sources: TreeSources): MetadataDirectory {
   const hostname = `ip-${d.privateIp.replaceAll('.', '-')}.ec2.internal`;
+  const network = instanceNetworkOf(d.instanceId, d.accountId, d.region);
+  // Entries in EC2's (alphabetical) order.
   const metaData: Record<string, MetadataNode> = {
     'ami-id': d.imageId,
     'ami-launch-index': '0',
+    'ami-manifest-path': '(unknown)',
+    'block-device-mapping': { ami: 'xvda', root: '/dev/xvda' },
+    // Nothing is ever scheduled for a credplane instance; both lists are empty JSON arrays.
+    events: { maintenance: { history: '[]', scheduled: '[]' } },
     hostname,
   };
   const profile = d.instanceProfile;
@@ -131,14 +203,22 @@ export function instanceTree(d: InstanceDescription, sources: TreeSources): Meta
     };
   }
   Object.assign(metaData, {
+    'instance-action': 'none',
     'instance-id': d.instanceId,
+    'instance-life-cycle': 'on-demand',
     'instance-type': d.instanceType,
     'local-hostname': hostname,
     'local-ipv4': d.privateIp,
+    mac: network.mac,
+    network: { interfaces: { macs: { [network.mac]: interfaceTree(d, hostname, network) } } },
     placement: {
       'availability-zone': d.availabilityZone,
+      'availability-zone-id': network.availabilityZoneId,
       region: d.region,
     },
+    'reservation-id': `r-${network.interfaceId.slice(4)}`,
+    'security-groups': network.securityGroupName,
+    services: { domain: serviceDomain(d.partition ?? 'aws'), partition: d.partition ?? 'aws' },
   });
   if (d.tags !== undefined) metaData.tags = { instance: { ...d.tags } };
   const latest: Record<string, MetadataNode> = {
@@ -156,5 +236,5 @@ export function instanceTree(d: InstanceDescription, sources: TreeSources): Meta
     'meta-data': metaData,
   };
   if (d.userData !== undefined) latest['user-data'] = d.userData;
-  return { latest };
+  return Object.fromEntries(METADATA_VERSIONS.map((version) => [version, latest]));
 }

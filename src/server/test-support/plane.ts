@@ -38,7 +38,7 @@ export interface TestPlane {
   admin: AdminKey;
   clock: { now: number };
   call(
-    service: 'sts' | 'iam',
+    service: 'sts' | 'iam' | 'ec2',
     credentials: Credentials | undefined,
     params: Record<string, string>,
     /** When the caller signs (epoch ms); the plane's clock by default. */
@@ -75,7 +75,7 @@ export async function createTestPlane(
   const { handler } = plane.router;
 
   async function call(
-    service: 'sts' | 'iam',
+    service: 'sts' | 'iam' | 'ec2',
     credentials: Credentials | undefined,
     params: Record<string, string>,
     signedAt: number = clock.now,

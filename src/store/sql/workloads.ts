@@ -26,7 +26,11 @@ export class WorkloadsSql extends SqlContext {
     input: PutWorkloadInput<K>,
   ): Promise<Workload<K>> {
     return this.write(async (db, emit) => {
-      const role = await this.lockRole(db, accountId, input.roleName);
+      // An EC2 instance may run without an instance profile, as EC2 allows; it is bound to no role.
+      const role =
+        input.kind === 'ec2-instance' && input.roleName === ''
+          ? { role_name: '', arn: null }
+          : await this.lockRole(db, accountId, input.roleName);
       const now = this.now();
       const existing = await db
         .selectFrom('workloads')

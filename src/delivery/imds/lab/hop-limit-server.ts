@@ -5,10 +5,10 @@
  */
 import { createImdsServer } from '../server.js';
 import { ImdsTokens } from '../tokens.js';
-import { loadIpTtl } from './ip-ttl.js';
+import { loadSocketTtl } from '../socket-ttl.js';
 
 const [addon = '', hop = '1'] = process.argv.slice(2);
-const setSocketTtl = loadIpTtl(addon);
+const setSocketTtl = loadSocketTtl(addon).set;
 const tokens = new ImdsTokens();
 const state = {
   binding: { instanceId: 'i-0000000000000000a', generation: 'lab' },

@@ -15,7 +15,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildIpTtlAddon } from './ip-ttl.js';
+import { buildSocketTtlAddon } from '../socket-ttl.js';
 import type { LabScenario, LabStep } from './report.js';
 
 const TITLE = 'Hop limit: a container one routed hop away cannot get a token with hop limit 1';
@@ -122,7 +122,7 @@ export async function runHopLimitScenario(options: { enabled: boolean }): Promis
   const ns = { imds: `cpl-imds-${id}`, instance: `cpl-inst-${id}`, container: `cpl-ctr-${id}` };
   const created: string[] = [];
   try {
-    const addon = buildIpTtlAddon(tmp);
+    const addon = buildSocketTtlAddon(tmp);
     if ('reason' in addon) return skipped(addon.reason);
     try {
       for (const name of Object.values(ns)) {

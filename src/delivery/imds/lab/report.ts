@@ -28,6 +28,9 @@ export interface LabReport {
 
 /** Shorten secret values (`SecretAccessKey`, `Token`, IMDS tokens) to a recognisable prefix. */
 export function redact(text: string): string {
+  // EC2's error pages are XHTML documents; the report shows their title (`401 - Unauthorized`).
+  const page = /^<\?xml[\s\S]*<title>([^<]*)<\/title>/.exec(text);
+  if (page !== null) return `${page[1]} (error page)`;
   return text
     .replace(/("(?:SecretAccessKey|Token)"\s*:\s*")([^"]{0,6})[^"]*"/g, '$1$2…(redacted)"')
     .replace(/\bv1\.\d+\.[\w-]+\.[\w-]+/g, (t) => `${t.slice(0, 12)}…(token)`);

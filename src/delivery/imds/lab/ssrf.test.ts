@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { errorPage } from '../server.js';
 import { formatLabReport, redact } from './report.js';
 import { startControlPlane } from '../../../server/start.js';
 import { runSsrfLab } from './ssrf.js';
@@ -34,6 +35,7 @@ describe('credplane lab ssrf', () => {
     expect(redact(doc)).toBe(
       '{ "SecretAccessKey" : "abcdef…(redacted)", "Token" : "ZZZZZZ…(redacted)", "AccessKeyId" : "ASIA" }',
     );
+    expect(redact(errorPage(401))).toBe('401 - Unauthorized (error page)');
     expect(redact('v1.1795952991809.hWJOmp8P1T-JmKL1.boTY3jXQ2iMD2Rj6ET48uku8fB6')).toBe(
       'v1.179595299…(token)',
     );

@@ -250,7 +250,7 @@ async function scenario3(lab: Lab): Promise<{ scenario: LabScenario; proxy: Open
     {
       sent: `PUT ${proxy.url}latest/api/token (through the open proxy, which adds X-Forwarded-For)`,
       status: viaProxy.status,
-      received: viaProxy.body,
+      received: redact(viaProxy.body),
     },
     {
       sent: `PUT ${lab.imdsUrl}latest/api/token (on the instance, no proxy)`,
