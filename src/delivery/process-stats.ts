@@ -61,12 +61,12 @@ export function processCpu(pid: number): ProcessCpu | undefined {
 }
 
 /**
- * The processes whose environment holds `entry` exactly (`NAME=value`): a task's processes and
+ * The processes with an environment entry (`NAME=value`) that `matches`: a task's processes and
  * their children, which inherit it. Processes of other users are unreadable and never match.
  *
- * @example processesWithEnvironment(`ECS_CONTAINER_METADATA_URI_V4=${uri}`)
+ * @example processesWithEnvironment((entry) => entry === `ECS_CONTAINER_METADATA_URI_V4=${uri}`)
  */
-export function processesWithEnvironment(entry: string): number[] {
+export function processesWithEnvironment(matches: (entry: string) => boolean): number[] {
   let names: string[];
   try {
     names = fs.readdirSync('/proc');
@@ -77,7 +77,7 @@ export function processesWithEnvironment(entry: string): number[] {
   for (const name of names) {
     if (!/^\d+$/.test(name)) continue;
     const environ = read(`/proc/${name}/environ`);
-    if (environ !== undefined && environ.split('\0').includes(entry)) out.push(Number(name));
+    if (environ !== undefined && environ.split('\0').some(matches)) out.push(Number(name));
   }
   return out;
 }
