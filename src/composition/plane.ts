@@ -16,6 +16,7 @@ import { Snapshot } from '../control/snapshot.js';
 import { openSecret, type MasterKey } from '../crypto/index.js';
 import type { IdentitySigner } from '../delivery/imds/identity.js';
 import { createImdsService, type ImdsService } from '../delivery/imds/service.js';
+import type { CredentialLifetime } from '../delivery/refreshing-source.js';
 import { createLaunchService, type LaunchService } from '../delivery/launch/service.js';
 import { createEc2Handler } from '../ec2-api/dispatch.js';
 import type { GatewaySettings } from '../gateway/config.js';
@@ -56,7 +57,7 @@ export interface PlaneConfig {
    * ECS tasks and Lambda functions (the `/credplane/` admin API). Its container endpoint opens its
    * own loopback port when built.
    */
-  launch?: { lambdaConcurrency?: number };
+  launch?: { lambdaConcurrency?: number; ecs?: CredentialLifetime; lambda?: CredentialLifetime };
 }
 
 export interface Plane {
@@ -118,6 +119,8 @@ export async function buildPlane(config: PlaneConfig): Promise<Plane> {
             ...(config.launch.lambdaConcurrency === undefined
               ? {}
               : { maxConcurrentInvocations: config.launch.lambdaConcurrency }),
+            ...(config.launch.ecs === undefined ? {} : { ecsLifetime: config.launch.ecs }),
+            ...(config.launch.lambda === undefined ? {} : { lambdaLifetime: config.launch.lambda }),
             ...accessLog,
           });
     if (launch !== undefined) cleanup.push(() => launch.close());

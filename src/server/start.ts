@@ -13,6 +13,7 @@ import { AccessLogQueue } from '../audit/queue.js';
 import { buildPlane } from '../composition/plane.js';
 import { loadIdentitySigner, removeEndpointsFile, writeEndpointsFile } from '../delivery/imds/files.js';
 import type { ImdsService } from '../delivery/imds/service.js';
+import type { CredentialLifetime } from '../delivery/refreshing-source.js';
 import { emptyGatewaySettings, type GatewaySettings } from '../gateway/config.js';
 import { listen } from '../http/server.js';
 import { openStore } from '../store/open.js';
@@ -42,6 +43,10 @@ export interface ControlPlaneSettings {
   imds?: { credentialSeconds?: number; refreshBeforeSeconds?: number };
   /** Lambda invocations running at once across all functions (the function host's default). */
   lambdaConcurrency?: number;
+  /** Task credential lifetime and refresh margin (testing aids; 6 h and 30 min by default). */
+  ecs?: CredentialLifetime;
+  /** Function execution-role credential lifetime and refresh margin (likewise). */
+  lambda?: CredentialLifetime;
 }
 
 export interface RunningControlPlane {
@@ -94,8 +99,11 @@ export async function startControlPlane(settings: ControlPlaneSettings): Promise
       identity: loadIdentitySigner(settings.dataDir),
       imds: settings.imds ?? {},
       gateway: settings.gateway ?? emptyGatewaySettings(),
-      launch:
-        settings.lambdaConcurrency === undefined ? {} : { lambdaConcurrency: settings.lambdaConcurrency },
+      launch: {
+        ...(settings.lambdaConcurrency === undefined ? {} : { lambdaConcurrency: settings.lambdaConcurrency }),
+        ...(settings.ecs === undefined ? {} : { ecs: settings.ecs }),
+        ...(settings.lambda === undefined ? {} : { lambda: settings.lambda }),
+      },
     });
     cleanup.push(() => plane.close());
     const { imds, launch } = plane;
