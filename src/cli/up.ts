@@ -126,6 +126,7 @@ export async function up(options: UpOptions): Promise<RunningControlPlane> {
     imds: imdsSettings(process.env),
     ecs: credentialLifetime(process.env, 'ECS'),
     lambda: credentialLifetime(process.env, 'LAMBDA'),
+    irsa: credentialLifetime(process.env, 'IRSA'),
     ...(options.lambdaConcurrency === undefined ? {} : { lambdaConcurrency: options.lambdaConcurrency }),
   });
   logger.info(

@@ -42,6 +42,8 @@ export interface PlaneConfig {
   accessLog?: AccessLogSink;
   /** Verifies `AssumeRoleWithWebIdentity` tokens; by default credplane's own issuers, then the Store's providers over HTTP(S). */
   webIdentity?: WebIdentityVerifier;
+  /** `AssumeRoleWithWebIdentity` sessions without `DurationSeconds` (IRSA): STS's 3600 s by default. */
+  webIdentityDefaultSeconds?: number;
   /**
    * Where credplane's own EKS clusters' issuer keys live (`oidc/cluster-registry.ts`, read when a
    * request needs them). Without it no issuer is served.
@@ -165,6 +167,9 @@ export async function buildPlane(config: PlaneConfig): Promise<Plane> {
       ...logger,
       ...accessLog,
       region: config.region,
+      ...(config.webIdentityDefaultSeconds === undefined
+        ? {}
+        : { webIdentityDefaultSeconds: config.webIdentityDefaultSeconds }),
     });
 
     if (config.gateway !== undefined && config.accessLog === undefined) {

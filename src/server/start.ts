@@ -47,6 +47,8 @@ export interface ControlPlaneSettings {
   ecs?: CredentialLifetime;
   /** Function execution-role credential lifetime and refresh margin (likewise). */
   lambda?: CredentialLifetime;
+  /** IRSA: `AssumeRoleWithWebIdentity` sessions without `DurationSeconds` (STS's 3600 s by default). */
+  irsa?: CredentialLifetime;
 }
 
 export interface RunningControlPlane {
@@ -98,6 +100,9 @@ export async function startControlPlane(settings: ControlPlaneSettings): Promise
       oidcDataDir: settings.dataDir,
       identity: loadIdentitySigner(settings.dataDir),
       imds: settings.imds ?? {},
+      ...(settings.irsa?.credentialSeconds === undefined
+        ? {}
+        : { webIdentityDefaultSeconds: settings.irsa.credentialSeconds }),
       gateway: settings.gateway ?? emptyGatewaySettings(),
       launch: {
         ...(settings.lambdaConcurrency === undefined ? {} : { lambdaConcurrency: settings.lambdaConcurrency }),
