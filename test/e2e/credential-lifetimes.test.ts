@@ -80,7 +80,7 @@ beforeAll(async () => {
       CREDPLANE_LAMBDA_REFRESH_BEFORE_SECONDS: '100',
     },
   });
-}, 60_000);
+}, 120_000);
 
 afterAll(async () => {
   await plane?.stop();
@@ -105,7 +105,7 @@ describe('credential lifetime settings', () => {
     const [only] = Object.values(result.stats);
     expect(only?.pids_stats.current).toBeGreaterThanOrEqual(1);
     expect(only?.memory_stats.usage).toBeGreaterThan(10 * 1024 * 1024);
-  }, 40_000);
+  }, 120_000);
 
   it('botocore (aws CLI) in a task sees the configured lifetime too', async () => {
     const script =
@@ -118,7 +118,7 @@ describe('credential lifetime settings', () => {
     const left = Number(out.stdout.trim());
     expect(left).toBeGreaterThan(60);
     expect(left).toBeLessThanOrEqual(120);
-  }, 40_000);
+  }, 120_000);
 
   it('every invoke of a function is a cold start: the environment cannot outlive its short credentials', async () => {
     const first = await cli(['invoke', 'short']);
@@ -133,5 +133,5 @@ describe('credential lifetime settings', () => {
     expect(first.stderr).toMatch(/\tInit Duration: \d+\.\d\d ms/);
     expect(second.stderr).toMatch(/\tInit Duration: \d+\.\d\d ms/);
     expect(first.stderr).toMatch(/\tMax Memory Used: [1-9]\d* MB/);
-  }, 60_000);
+  }, 120_000);
 });
