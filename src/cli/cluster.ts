@@ -28,6 +28,7 @@ import {
 } from '../delivery/kubernetes/webhook/server.js';
 import { DEFAULT_ACCOUNT, port } from './options.js';
 import { withCliStore, withStoreOptions, type StoreLocation } from './store-option.js';
+import { credentialLifetime } from './credential-lifetime.js';
 
 const DEFAULT_ENDPOINT = 'http://127.0.0.1:7300';
 
@@ -193,6 +194,7 @@ export function registerClusterCommands(program: Command): void {
           target,
           command,
           log: (line) => process.stderr.write(`credplane: ${line}\n`),
+          podIdentityLifetime: credentialLifetime(process.env, 'POD_IDENTITY'),
         }),
       );
       process.exitCode = code;

@@ -23,6 +23,7 @@ import type { Store } from '../store/store.js';
 import { accountId, collect, DEFAULT_ACCOUNT, port, positiveInteger, resolveAccountId } from './options.js';
 import { parameterOption, type TemplateParameters } from './parameters.js';
 import { dataDirOption, storeOption } from './store-option.js';
+import { credentialLifetime } from './credential-lifetime.js';
 
 const DEFAULT_PORT = 7300;
 
@@ -123,6 +124,9 @@ export async function up(options: UpOptions): Promise<RunningControlPlane> {
       ? { clockOffsetSeconds: Number(process.env.CREDPLANE_CLOCK_OFFSET_SECONDS) }
       : {}),
     imds: imdsSettings(process.env),
+    ecs: credentialLifetime(process.env, 'ECS'),
+    lambda: credentialLifetime(process.env, 'LAMBDA'),
+    irsa: credentialLifetime(process.env, 'IRSA'),
     ...(options.lambdaConcurrency === undefined ? {} : { lambdaConcurrency: options.lambdaConcurrency }),
   });
   logger.info(

@@ -17,6 +17,7 @@ import { openSecret, type MasterKey } from '../crypto/index.js';
 import type { IdentitySigner } from '../delivery/imds/identity.js';
 import type { SetSocketTtl } from '../delivery/imds/server.js';
 import { createImdsService, type ImdsService } from '../delivery/imds/service.js';
+import type { CredentialLifetime } from '../delivery/refreshing-source.js';
 import { createLaunchService, type LaunchService } from '../delivery/launch/service.js';
 import { createEc2Handler } from '../ec2-api/dispatch.js';
 import type { GatewaySettings } from '../gateway/config.js';
@@ -42,6 +43,8 @@ export interface PlaneConfig {
   accessLog?: AccessLogSink;
   /** Verifies `AssumeRoleWithWebIdentity` tokens; by default credplane's own issuers, then the Store's providers over HTTP(S). */
   webIdentity?: WebIdentityVerifier;
+  /** `AssumeRoleWithWebIdentity` sessions without `DurationSeconds` (IRSA): STS's 3600 s by default. */
+  webIdentityDefaultSeconds?: number;
   /**
    * Where credplane's own EKS clusters' issuer keys live (`oidc/cluster-registry.ts`, read when a
    * request needs them). Without it no issuer is served.
@@ -62,7 +65,7 @@ export interface PlaneConfig {
    * ECS tasks and Lambda functions (the `/credplane/` admin API). Its container endpoint opens its
    * own loopback port when built.
    */
-  launch?: { lambdaConcurrency?: number };
+  launch?: { lambdaConcurrency?: number; ecs?: CredentialLifetime; lambda?: CredentialLifetime };
 }
 
 export interface Plane {
@@ -124,6 +127,8 @@ export async function buildPlane(config: PlaneConfig): Promise<Plane> {
             ...(config.launch.lambdaConcurrency === undefined
               ? {}
               : { maxConcurrentInvocations: config.launch.lambdaConcurrency }),
+            ...(config.launch.ecs === undefined ? {} : { ecsLifetime: config.launch.ecs }),
+            ...(config.launch.lambda === undefined ? {} : { lambdaLifetime: config.launch.lambda }),
             ...accessLog,
           });
     if (launch !== undefined) cleanup.push(() => launch.close());
@@ -168,6 +173,9 @@ export async function buildPlane(config: PlaneConfig): Promise<Plane> {
       ...logger,
       ...accessLog,
       region: config.region,
+      ...(config.webIdentityDefaultSeconds === undefined
+        ? {}
+        : { webIdentityDefaultSeconds: config.webIdentityDefaultSeconds }),
     });
 
     if (config.gateway !== undefined && config.accessLog === undefined) {

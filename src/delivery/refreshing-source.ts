@@ -14,6 +14,31 @@ export interface ExpiringCredentials {
   expiration: Date;
 }
 
+/**
+ * How long a channel's credentials live and when they are replaced: credplane's knob for watching
+ * rotation without a clock shim (`credplane up` reads it from `CREDPLANE_<CHANNEL>_CREDENTIAL_SECONDS`
+ * and `CREDPLANE_<CHANNEL>_REFRESH_BEFORE_SECONDS`). Absent fields keep each channel's default.
+ */
+export interface CredentialLifetime {
+  /** Lifetime of issued credentials. */
+  credentialSeconds?: number;
+  /** Replace credentials once fewer than this many seconds remain. */
+  refreshBeforeSeconds?: number;
+}
+
+/** The source options and issue request fields a lifetime sets. */
+export function lifetimeOptions(lifetime: CredentialLifetime | undefined): {
+  durationSeconds?: number;
+  refreshBeforeSeconds?: number;
+} {
+  return {
+    ...(lifetime?.credentialSeconds === undefined ? {} : { durationSeconds: lifetime.credentialSeconds }),
+    ...(lifetime?.refreshBeforeSeconds === undefined
+      ? {}
+      : { refreshBeforeSeconds: lifetime.refreshBeforeSeconds }),
+  };
+}
+
 export interface RefreshingSourceOptions<T extends ExpiringCredentials> {
   issue: () => Promise<T>;
   /** Replace credentials once fewer than this many seconds remain; 30 minutes by default. */

@@ -54,6 +54,8 @@ export interface ControlPlaneDeps {
   region?: string;
   /** How many events unauthenticated calls (unverified web identities) may add to the log. */
   unauthenticatedBudget?: UnauthenticatedBudget;
+  /** `AssumeRoleWithWebIdentity` sessions without `DurationSeconds` (IRSA): STS's 3600 s by default. */
+  webIdentityDefaultSeconds?: number;
 }
 
 const NAMESPACES: Record<string, string> = { sts: STS_NAMESPACE, iam: IAM_NAMESPACE };
@@ -228,6 +230,9 @@ export function createQueryApiHandler(deps: ControlPlaneDeps): QueryApiHandler {
             partition: deps.partition,
             requestId: request.requestId,
             now,
+            ...(deps.webIdentityDefaultSeconds === undefined
+              ? {}
+              : { defaultDurationSeconds: deps.webIdentityDefaultSeconds }),
             verifyWebIdentity: async (token, accountId) => {
               const verified = await verifyWebIdentity(token, accountId);
               webIdentityUser = {

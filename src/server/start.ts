@@ -14,6 +14,7 @@ import { buildPlane } from '../composition/plane.js';
 import { loadIdentitySigner, removeEndpointsFile, writeEndpointsFile } from '../delivery/imds/files.js';
 import { socketTtlHelper } from '../delivery/imds/socket-ttl.js';
 import type { ImdsService } from '../delivery/imds/service.js';
+import type { CredentialLifetime } from '../delivery/refreshing-source.js';
 import { emptyGatewaySettings, type GatewaySettings } from '../gateway/config.js';
 import { listen } from '../http/server.js';
 import { openStore } from '../store/open.js';
@@ -48,6 +49,12 @@ export interface ControlPlaneSettings {
   };
   /** Lambda invocations running at once across all functions (the function host's default). */
   lambdaConcurrency?: number;
+  /** Task credential lifetime and refresh margin (testing aids; 6 h and 30 min by default). */
+  ecs?: CredentialLifetime;
+  /** Function execution-role credential lifetime and refresh margin (likewise). */
+  lambda?: CredentialLifetime;
+  /** IRSA: `AssumeRoleWithWebIdentity` sessions without `DurationSeconds` (STS's 3600 s by default). */
+  irsa?: CredentialLifetime;
 }
 
 export interface RunningControlPlane {
@@ -105,9 +112,17 @@ export async function startControlPlane(settings: ControlPlaneSettings): Promise
       oidcDataDir: settings.dataDir,
       identity: loadIdentitySigner(settings.dataDir),
       imds: { ...settings.imds, ...('reason' in socketTtl ? {} : { setSocketTtl: socketTtl.set }) },
+      ...(settings.irsa?.credentialSeconds === undefined
+        ? {}
+        : { webIdentityDefaultSeconds: settings.irsa.credentialSeconds }),
       gateway: settings.gateway ?? emptyGatewaySettings(),
-      launch:
-        settings.lambdaConcurrency === undefined ? {} : { lambdaConcurrency: settings.lambdaConcurrency },
+      launch: {
+        ...(settings.lambdaConcurrency === undefined
+          ? {}
+          : { lambdaConcurrency: settings.lambdaConcurrency }),
+        ...(settings.ecs === undefined ? {} : { ecs: settings.ecs }),
+        ...(settings.lambda === undefined ? {} : { lambda: settings.lambda }),
+      },
     });
     cleanup.push(() => plane.close());
     const { imds, launch } = plane;

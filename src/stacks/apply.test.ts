@@ -647,3 +647,54 @@ Resources:
     expect(withRole.settings.instanceId).toBe(box.settings.instanceId);
   });
 });
+
+describe("applyTemplate: Lambda's CreateFunction check on the execution role", () => {
+  function functionStack(trust: string, functionName = 'fn-report'): string {
+    return `Resources:
+  FnRole:
+    Type: AWS::IAM::Role
+    Properties:
+      RoleName: fn-role
+      AssumeRolePolicyDocument: ${trust}
+  Fn:
+    Type: AWS::Lambda::Function
+    Properties:
+      FunctionName: ${functionName}
+      Role: !GetAtt FnRole.Arn
+      Runtime: nodejs20.x
+      Handler: index.handler
+      Code: { ZipFile: 'exports.handler = async () => 1;' }
+`;
+  }
+  const statement = (principal: string, condition = '') =>
+    `{ Version: '2012-10-17', Statement: [{ Effect: Allow, Principal: { Service: ${principal} }, Action: sts:AssumeRole${condition} }] }`;
+
+  it('refuses a function whose role does not trust lambda.amazonaws.com, writing nothing', async () => {
+    const error = await rejection(apply(functionStack(statement('ec2.amazonaws.com'))));
+    expect(error).toBeInstanceOf(StackResourceError);
+    expect(error.code).toBe('InvalidParameterValueException');
+    expect(error.message).toContain('The role defined for the function cannot be assumed by Lambda.');
+    expect(error.logicalId).toBe('Fn');
+    expect(await roleNames()).toEqual([]);
+    expect(await store.listWorkloads(ACCOUNT)).toEqual([]);
+  });
+
+  it("decides with the trust policy's conditions: a SourceArn naming another function is refused", async () => {
+    const other = `, Condition: { ArnLike: { 'aws:SourceArn': 'arn:aws:lambda:${REGION}:${ACCOUNT}:function:other' } }`;
+    expect((await rejection(apply(functionStack(statement('lambda.amazonaws.com', other))))).code).toBe(
+      'InvalidParameterValueException',
+    );
+    const mine = `, Condition: { ArnLike: { 'aws:SourceArn': 'arn:aws:lambda:${REGION}:${ACCOUNT}:function:fn-*' } }`;
+    expect((await apply(functionStack(statement('lambda.amazonaws.com', mine)))).applied).toBe(true);
+  });
+
+  it('accepts a role that trusts Lambda, and refuses an update that takes the trust away', async () => {
+    expect((await apply(functionStack(statement('lambda.amazonaws.com')))).applied).toBe(true);
+    // The role's trust changes before the function is replaced (a new name), as CloudFormation orders it.
+    const error = await rejection(apply(functionStack(statement('ecs-tasks.amazonaws.com'), 'fn-renamed')));
+    expect(error.code).toBe('InvalidParameterValueException');
+    expect(JSON.parse((await store.getRole(ACCOUNT, 'fn-role')).assumeRolePolicyDocument)).toMatchObject({
+      Statement: [{ Principal: { Service: 'lambda.amazonaws.com' } }],
+    });
+  });
+});

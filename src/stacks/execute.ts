@@ -23,6 +23,7 @@ import type { PlanChange } from './diff.js';
 import { StackResourceError } from './errors.js';
 import { ownershipTags, policyTag, POLICY_TAG_PREFIX, readOwnership } from './ownership.js';
 import { workloadInput, type WorkloadEnv } from './workload-settings.js';
+import { checkLambdaCanAssumeRole } from './function-role.js';
 
 export interface ExecuteContext extends WorkloadEnv {
   stackName: string;
@@ -349,6 +350,7 @@ async function putWorkload(
 ): Promise<void> {
   const previous = update ? await tx.getWorkload(ctx.accountId, d.kind, d.name) : undefined;
   const roleName = await workloadRole(tx, ctx, d);
+  if (d.kind === 'lambda-function') await checkLambdaCanAssumeRole(tx, ctx, roleName, d.name);
   await tx.putWorkload(ctx.accountId, workloadInput({ ...d, stack: ctx.stackName }, roleName, ctx, previous));
 }
 

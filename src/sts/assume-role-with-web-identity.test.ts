@@ -20,6 +20,9 @@ import { createWebIdentityVerifier, type WebIdentityVerifier } from '../oidc/ver
 import { mintServiceAccountToken } from '../oidc/service-account-token.js';
 import { activeSigningKey, generateSigningKey, type SigningKey } from '../oidc/signing-keys.js';
 import { listen, type RunningServer } from '../http/server.js';
+import { parseQuery } from '../protocol/query.js';
+import { toXml, type XmlNode } from '../protocol/xml.js';
+import { assumeRoleWithWebIdentity } from './assume-role-with-web-identity.js';
 import {
   ACCOUNT,
   createTestPlane,
@@ -125,6 +128,37 @@ function errorOf(response: { status: number; text: string }) {
 }
 
 describe('AssumeRoleWithWebIdentity', () => {
+  it('honours a configured default lifetime when the request names no DurationSeconds (IRSA rotation aid)', async () => {
+    const ctx = {
+      snapshot: plane.snapshot,
+      keyRing: plane.keyRing,
+      partition: 'aws',
+      requestId: 'r-1',
+      now: () => new Date(plane.clock.now),
+      verifyWebIdentity: verifier,
+      defaultDurationSeconds: 120,
+    };
+    const params = (extra: Record<string, string> = {}) =>
+      parseQuery(
+        new URLSearchParams({
+          Action: 'AssumeRoleWithWebIdentity',
+          RoleArn: ROLE_ARN,
+          RoleSessionName: 'irsa-session',
+          ...extra,
+        }).toString(),
+      );
+    const expiration = (xml: XmlNode) => Date.parse(/<Expiration>([^<]+)</.exec(toXml(xml))?.[1] ?? '');
+    const token = await podToken();
+    const short = await assumeRoleWithWebIdentity(ctx, params({ WebIdentityToken: token }));
+    expect(expiration(short) - Math.floor(plane.clock.now / 1000) * 1000).toBe(120_000);
+    // A request's own DurationSeconds still rules, with STS's bounds.
+    const asked = await assumeRoleWithWebIdentity(ctx, params({ WebIdentityToken: token, DurationSeconds: '900' }));
+    expect(expiration(asked) - Math.floor(plane.clock.now / 1000) * 1000).toBe(900_000);
+    await expect(
+      assumeRoleWithWebIdentity(ctx, params({ WebIdentityToken: token, DurationSeconds: '120' })),
+    ).rejects.toMatchObject({ code: 'ValidationError' });
+  });
+
   it('exchanges the pod token for role credentials (unsigned), with the documented response shape', async () => {
     const response = await assume(await podToken());
     expect(response.status).toBe(200);

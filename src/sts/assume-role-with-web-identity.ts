@@ -25,6 +25,11 @@ export interface WebIdentityStsContext {
   requestId: string;
   now: () => Date;
   verifyWebIdentity: WebIdentityVerifier;
+  /**
+   * The session lifetime when the request names no `DurationSeconds` (STS's is 3600): a testing
+   * aid (`CREDPLANE_IRSA_CREDENTIAL_SECONDS`) to watch IRSA rotation, since SDKs send none.
+   */
+  defaultDurationSeconds?: number;
 }
 
 function webIdentityToken(params: QueryParams): string {
@@ -48,7 +53,11 @@ export async function assumeRoleWithWebIdentity(
   const roleArn = p.roleArn(params);
   const sessionName = p.roleSessionName(params);
   const token = webIdentityToken(params);
-  const duration = p.durationSeconds(params, 3600, 900, 43_200);
+  // The configured default is the server's choice, not the caller's, so STS's 900 s floor is not applied to it.
+  const duration =
+    params.get('DurationSeconds') === undefined && ctx.defaultDurationSeconds !== undefined
+      ? ctx.defaultDurationSeconds
+      : p.durationSeconds(params, 3600, 900, 43_200);
   const sessionPolicy = p.sessionPolicy(params);
   const policyArns = p.policyArns(params);
   if (params.get('ProviderId') !== undefined) {

@@ -22,6 +22,8 @@ export interface StartedTask extends TaskSummary {
   credentialsFullUri: string;
   authorizationToken: string;
   metadataUri: string;
+  /** `ECS_CONTAINER_METADATA_URI`: the same task's metadata, version 3. */
+  metadataUriV3: string;
   /** The first container's `Environment` from the task definition. */
   environment: Record<string, string>;
 }
@@ -81,6 +83,7 @@ export function taskRoutes(deps: TaskRoutesDeps): AdminRoute[] {
           credentialsFullUri: base + t.credentialsPath,
           authorizationToken: t.authorizationToken,
           metadataUri: `${base}/v4/${t.metadataId}`,
+          metadataUriV3: `${base}/v3/${t.metadataId}`,
           environment: Object.fromEntries(
             (definition.containers[0]?.environment ?? [])
               .filter((e) => e.name !== '')

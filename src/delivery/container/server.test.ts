@@ -1,10 +1,13 @@
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ACCOUNT, createTestPlane, xmlValue, type TestPlane } from '../../server/test-support/plane.js';
 import type { ApiHandler, ApiResponse } from '../../http/types.js';
 import { WorkloadIssuer } from '../workload-issuer.js';
 import { createContainerCredentialsHandler, createContainerCredentialsServer } from './server.js';
 import { TaskRegistry, type TaskDefinition } from './tasks.js';
+import type { ContainerStats } from './task-stats.js';
 
 let plane: TestPlane;
 let registry: TaskRegistry;
@@ -190,7 +193,79 @@ describe('container credentials endpoint', () => {
     });
     expect(task.taskArn).toMatch(new RegExp(`^arn:aws:ecs:us-east-1:${ACCOUNT}:task/default/[0-9a-f]{32}$`));
     expect((doc.json.Containers as unknown[]).length).toBe(1);
+    // AWS's container ARN: container/<cluster>/<task id>/<container id as a UUID>.
+    expect(container.json.ContainerARN).toMatch(
+      new RegExp(
+        `^arn:aws:ecs:us-east-1:${ACCOUNT}:container/default/${task.taskId}/[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`,
+      ),
+    );
+    // Version 3 serves the same documents.
+    expect((await get(`/v3/${task.metadataId}`)).json).toEqual(container.json);
+    expect((await get(`/v3/${task.metadataId}/task`)).json).toEqual(doc.json);
   });
+
+  it("serves /stats and /task/stats in Docker's shape with the task process's real CPU and memory", async () => {
+    const task = registry.start(definition());
+    // The task's process, as run-task starts it: it carries the task's metadata URIs. It holds
+    // about 64 MB and uses 300 ms of CPU time (measured in CPU time, so a loaded machine only slows it).
+    const child = spawn(
+      process.execPath,
+      [
+        '-e',
+        "const keep = Buffer.alloc(64 * 1024 * 1024, 1); const busy = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; }; while (busy() < 300); process.stdout.write('ready\\n'); setInterval(() => keep.length, 1000);",
+      ],
+      {
+        env: {
+          PATH: process.env.PATH ?? '',
+          ECS_CONTAINER_METADATA_URI_V4: `http://127.0.0.1:1/v4/${task.metadataId}`,
+          ECS_CONTAINER_METADATA_URI: `http://127.0.0.1:1/v3/${task.metadataId}`,
+        },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
+    try {
+      await once(child.stdout!, 'data');
+      const first = await get(`/v4/${task.metadataId}/stats`);
+      expect(first.status).toBe(200);
+      const stats = first.json as unknown as ContainerStats;
+      expect(stats).toMatchObject({
+        id: (await get(`/v4/${task.metadataId}`)).json.DockerId,
+        name: 'worker',
+        preread: '0001-01-01T00:00:00Z',
+        pids_stats: { current: 1 },
+        network_rate_stats: { rx_bytes_per_sec: 0, tx_bytes_per_sec: 0 },
+      });
+      expect(stats.memory_stats.usage).toBeGreaterThan(64 * 1024 * 1024);
+      expect(stats.memory_stats.max_usage).toBeGreaterThanOrEqual(stats.memory_stats.usage);
+      expect(stats.cpu_stats.cpu_usage.total_usage).toBeGreaterThanOrEqual(250_000_000); // ≥ 0.25 s of CPU
+      expect(stats.cpu_stats.cpu_usage.total_usage).toBe(
+        stats.cpu_stats.cpu_usage.usage_in_usermode + stats.cpu_stats.cpu_usage.usage_in_kernelmode,
+      );
+      expect(stats.cpu_stats.system_cpu_usage).toBeGreaterThan(stats.cpu_stats.cpu_usage.total_usage);
+      expect(stats.cpu_stats.online_cpus).toBeGreaterThan(0);
+      expect(stats.precpu_stats.cpu_usage.total_usage).toBe(0);
+      // A second reading carries the first as its previous one.
+      const second = (await get(`/v4/${task.metadataId}/stats`)).json as unknown as ContainerStats;
+      expect(second.preread).toBe(stats.read);
+      expect(second.precpu_stats).toEqual(stats.cpu_stats);
+      const byId = (await get(`/v4/${task.metadataId}/task/stats`)).json as Record<string, ContainerStats>;
+      expect(Object.keys(byId)).toEqual([stats.id]);
+      expect(byId[stats.id]?.pids_stats.current).toBe(1);
+      // Version 3: the same Docker stats without v4's network rates.
+      const v3 = (await get(`/v3/${task.metadataId}/stats`)).json as unknown as ContainerStats;
+      expect(v3.pids_stats.current).toBe(1);
+      expect(v3.network_rate_stats).toBeUndefined();
+      // Another task sees none of this task's processes.
+      const other = registry.start(definition());
+      expect(((await get(`/v4/${other.metadataId}/stats`)).json as unknown as ContainerStats).pids_stats).toEqual(
+        { current: 0 },
+      );
+      registry.stop(task.taskId);
+      expect((await get(`/v4/${task.metadataId}/stats`)).json).toBeNull();
+    } finally {
+      child.kill('SIGKILL');
+    }
+  }, 20_000);
 
   it('serves over HTTP on 127.0.0.1', async () => {
     const server = await createContainerCredentialsServer({ registry, region: 'us-east-1' });

@@ -1,7 +1,8 @@
 /**
  * The ECS container credentials endpoint on 127.0.0.1: `GET /v2/credentials/<id>` with the task's
- * token in `Authorization` answers the task role's credentials; `GET /v4/<id>` and
- * `GET /v4/<id>/task` answer the task metadata documents.
+ * token in `Authorization` answers the task role's credentials; `GET /v4/<id>`, `/v4/<id>/task`,
+ * `/v4/<id>/stats` and `/v4/<id>/task/stats` (and the same under `/v3/`) answer the task metadata
+ * documents.
  *
  * Order of checks on a credentials path: a token must be present (401), the path must name a known
  * task (400 `InvalidIdInRequest`, as the ECS agent answers), the token must be that task's (403,
@@ -22,10 +23,12 @@ import {
   PathNotFoundError,
 } from './protocol.js';
 import { containerMetadata, taskMetadata } from './task-metadata.js';
+import { TaskStats } from './task-stats.js';
 import type { TaskRegistry } from './tasks.js';
 
 const CREDENTIALS_PREFIX = '/v2/credentials';
-const METADATA_PREFIX = '/v4/';
+/** Task metadata v4 (`ECS_CONTAINER_METADATA_URI_V4`) and v3 (`ECS_CONTAINER_METADATA_URI`). */
+const METADATA_PREFIXES = ['/v4/', '/v3/'] as const;
 
 /** `400 NoIdInRequest` (the ECS agent's code): a credentials path without an id. */
 export class NoIdInRequestError extends AwsError {
@@ -38,6 +41,8 @@ export interface ContainerCredentialsOptions {
   registry: TaskRegistry;
   region: string;
   logger?: Logger;
+  /** Keeps the previous CPU reading per task for `precpu_stats`; one per endpoint by default. */
+  stats?: TaskStats;
 }
 
 async function credentials(
@@ -61,15 +66,24 @@ async function credentials(
   return credentialsResponse(creds);
 }
 
-function metadata(path: string, options: ContainerCredentialsOptions): ApiResponse {
-  const rest = path.slice(METADATA_PREFIX.length);
+function metadata(
+  prefix: (typeof METADATA_PREFIXES)[number],
+  path: string,
+  options: ContainerCredentialsOptions,
+  stats: TaskStats,
+): ApiResponse {
+  const rest = path.slice(prefix.length);
   const slash = rest.indexOf('/');
   const id = slash === -1 ? rest : rest.slice(0, slash);
-  const sub = slash === -1 ? '' : rest.slice(slash);
+  const sub = (slash === -1 ? '' : rest.slice(slash)).replace(/\/$/, '');
   const task = options.registry.findByMetadataId(id);
   if (task === undefined) throw new PathNotFoundError();
-  if (sub === '' || sub === '/') return jsonResponse(containerMetadata(task));
-  if (sub === '/task' || sub === '/task/') return jsonResponse(taskMetadata(task, options.region));
+  // v4 adds the network rate stats to v3's Docker stats.
+  const rates = prefix === '/v4/';
+  if (sub === '') return jsonResponse(containerMetadata(task));
+  if (sub === '/task') return jsonResponse(taskMetadata(task, options.region));
+  if (sub === '/stats') return jsonResponse(stats.container(task, undefined, rates));
+  if (sub === '/task/stats') return jsonResponse(stats.task(task, rates));
   throw new PathNotFoundError();
 }
 
@@ -81,6 +95,7 @@ function metadata(path: string, options: ContainerCredentialsOptions): ApiRespon
  * const res = await handler(request); // GET /v2/credentials/<id>, Authorization: <token>
  */
 export function createContainerCredentialsHandler(options: ContainerCredentialsOptions): ApiHandler {
+  const stats = options.stats ?? new TaskStats();
   return async (request) => {
     try {
       if (request.method !== 'GET') throw new MethodNotAllowedError();
@@ -88,7 +103,8 @@ export function createContainerCredentialsHandler(options: ContainerCredentialsO
       if (path === CREDENTIALS_PREFIX || path.startsWith(`${CREDENTIALS_PREFIX}/`)) {
         return await credentials(path, request, options);
       }
-      if (path.startsWith(METADATA_PREFIX)) return metadata(path, options);
+      const prefix = METADATA_PREFIXES.find((p) => path.startsWith(p));
+      if (prefix !== undefined) return metadata(prefix, path, options, stats);
       throw new PathNotFoundError();
     } catch (error) {
       if (!(error instanceof AwsError)) {

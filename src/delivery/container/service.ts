@@ -9,6 +9,7 @@ import type { Store } from '../../store/store.js';
 import type { AdminRoute } from '../launch/admin-api.js';
 import type { AccessLogSink } from '../../audit/types.js';
 import { WorkloadIssuer } from '../workload-issuer.js';
+import type { CredentialLifetime } from '../refreshing-source.js';
 import { taskRoutes } from './admin-routes.js';
 import { createContainerCredentialsServer } from './server.js';
 import { TaskRegistry } from './tasks.js';
@@ -25,6 +26,8 @@ export interface ContainerServiceOptions {
   port?: number;
   /** Each credential set issued for a task is an access-log event. */
   accessLog?: AccessLogSink;
+  /** Task credentials' lifetime and refresh point. */
+  lifetime?: CredentialLifetime;
 }
 
 export interface ContainerService {
@@ -52,6 +55,7 @@ export async function createContainerService(options: ContainerServiceOptions): 
     partition: options.partition,
     region: options.region,
     ...(options.now === undefined ? {} : { now: options.now }),
+    ...(options.lifetime === undefined ? {} : { lifetime: options.lifetime }),
   });
   const server = await createContainerCredentialsServer({
     registry,

@@ -1,5 +1,5 @@
 /**
- * The task metadata endpoint v4 documents (`${ECS_CONTAINER_METADATA_URI_V4}` for the container,
+ * The task metadata endpoint documents (v4, and v3 with the same fields) (`${ECS_CONTAINER_METADATA_URI_V4}` for the container,
  * `${ECS_CONTAINER_METADATA_URI_V4}/task` for the task), with the fields tools read: task ARN,
  * family, revision, statuses, containers and their labels. Values AWS would take from Docker
  * (ids, image digests, networks) are derived from the task so that they are stable per task.
@@ -48,6 +48,21 @@ function status(task: Task): string {
 }
 
 /**
+ * `arn:aws:ecs:<region>:<account>:container/<cluster>/<task id>/<container id>`, the form ECS gives
+ * (Amazon ECS Developer Guide, Amazon resource names: the container id is a UUID). Derived from the
+ * task and container name, so it is stable for the task.
+ *
+ * @example containerArn(task, 'web'); // arn:aws:ecs:us-east-1:111122223333:container/default/<32 hex>/<uuid>
+ */
+export function containerArn(task: Task, containerName: string): string {
+  const h = digest('container-id', task.taskId, containerName);
+  // A version-4-shaped UUID: the version nibble 4 and the variant bits 10xx.
+  const variant = ((parseInt(h.slice(16, 17), 16) & 0x3) | 0x8).toString(16);
+  const uuid = `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+  return `${task.taskArn.replace(':task/', ':container/')}/${uuid}`;
+}
+
+/**
  * The container document for `container` of `task` (the first container when omitted).
  *
  * @example
@@ -76,7 +91,7 @@ export function containerMetadata(task: Task, container?: TaskContainer): Contai
     CreatedAt: started,
     StartedAt: started,
     Type: 'NORMAL',
-    ContainerARN: `${task.taskArn.replace(':task/', ':container/')}/${digest(task.taskId, c.name).slice(0, 36)}`,
+    ContainerARN: containerArn(task, c.name),
     Networks: [{ NetworkMode: 'awsvpc', IPv4Addresses: ['127.0.0.1'] }],
   };
 }

@@ -8,7 +8,7 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { AwsError } from '../../errors.js';
-import { RefreshingSource } from '../refreshing-source.js';
+import { lifetimeOptions, RefreshingSource, type CredentialLifetime } from '../refreshing-source.js';
 import type { WorkloadCredentials, WorkloadIssuer } from '../workload-issuer.js';
 import { newAuthorizationToken } from './protocol.js';
 
@@ -82,6 +82,8 @@ export interface TaskRegistryOptions {
   now?: () => number;
   /** How many stopped tasks are remembered (to answer "stopped" rather than "unknown"). */
   maxStopped?: number;
+  /** Task credentials' lifetime and refresh point (6 h and 30 min by default). */
+  lifetime?: CredentialLifetime;
 }
 
 const TASK_ID_BYTES = 16;
@@ -111,6 +113,7 @@ export class TaskRegistry {
     const prefix = `arn:${this.options.partition}:ecs:${this.options.region}:${definition.accountId}`;
     const taskArn = `${prefix}:task/${cluster}/${taskId}`;
     const issuer = this.options.issuer;
+    const { durationSeconds, refreshBeforeSeconds } = lifetimeOptions(this.options.lifetime);
     const task: Task = {
       taskId,
       taskArn,
@@ -127,8 +130,10 @@ export class TaskRegistry {
             servicePrincipal: ECS_TASKS_SERVICE,
             sessionName: taskId,
             sourceArn: taskArn,
+            ...(durationSeconds === undefined ? {} : { durationSeconds }),
           }),
         now: this.now,
+        ...(refreshBeforeSeconds === undefined ? {} : { refreshBeforeSeconds }),
       }),
       createdAt: new Date(this.now()),
       status: 'RUNNING',

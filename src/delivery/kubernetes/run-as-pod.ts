@@ -33,6 +33,7 @@ import {
 } from '../pod-identity/agent.js';
 import { AccessLogQueue } from '../../audit/queue.js';
 import { WorkloadIssuer } from '../workload-issuer.js';
+import type { CredentialLifetime } from '../refreshing-source.js';
 import { podEnvironment, podIdentityEnvironment } from './pod-environment.js';
 import { serviceAccountOf, serviceAccountWorkloadName, type ServiceAccount } from './service-accounts.js';
 import { checkServiceAccountTrust } from './trust-check.js';
@@ -152,6 +153,8 @@ export interface RunAsPodOptions {
   command: string[];
   env?: Readonly<Record<string, string | undefined>>;
   log?: (line: string) => void;
+  /** The Pod Identity agent's session lifetime and refresh point (testing aid). */
+  podIdentityLifetime?: CredentialLifetime;
 }
 
 /**
@@ -271,6 +274,7 @@ async function startPodIdentityAgent(
       registry,
       store: options.store,
       issuer: new WorkloadIssuer({ snapshot, keyRing: keyRing.current, accessLog, region: options.region }),
+      ...(options.podIdentityLifetime === undefined ? {} : { lifetime: options.podIdentityLifetime }),
     });
     return {
       server,

@@ -10,7 +10,7 @@
 import { AwsError, ValidationError } from '../../errors.js';
 import type { Store } from '../../store/store.js';
 import { stringField, type AdminRoute } from '../launch/admin-api.js';
-import { RefreshingSource } from '../refreshing-source.js';
+import { lifetimeOptions, RefreshingSource, type CredentialLifetime } from '../refreshing-source.js';
 import type { WorkloadCredentials, WorkloadIssuer } from '../workload-issuer.js';
 import { containerCredentialsDocument, type ContainerCredentialsDocument } from '../container/protocol.js';
 import type { FunctionHost, HostedInvokeResult } from './function-host.js';
@@ -29,6 +29,8 @@ export interface FunctionRoutesDeps {
   /** Runs `invoke` in execution environments kept warm by the server. */
   host: FunctionHost;
   now?: () => number;
+  /** Execution-role credentials' lifetime and refresh point (6 h and 30 min by default). */
+  lifetime?: CredentialLifetime;
 }
 
 /** What `/credplane/lambda/invoke` answers (Lambda's `Invoke`: payload, function error, log tail). */
@@ -65,6 +67,7 @@ export function functionRoutes(deps: FunctionRoutesDeps): AdminRoute[] {
     const key = `${accountId}\0${fn.functionName}\0${fn.roleName}`;
     let source = sources.get(key);
     if (source === undefined) {
+      const { durationSeconds, refreshBeforeSeconds } = lifetimeOptions(deps.lifetime);
       source = new RefreshingSource({
         issue: () =>
           deps.issuer.issue({
@@ -74,8 +77,10 @@ export function functionRoutes(deps: FunctionRoutesDeps): AdminRoute[] {
             sessionName: fn.functionName,
             sourceArn: fn.functionArn,
             deliveryContext: { 'lambda:SourceFunctionArn': fn.functionArn },
+            ...(durationSeconds === undefined ? {} : { durationSeconds }),
           }),
         ...(deps.now === undefined ? {} : { now: deps.now }),
+        ...(refreshBeforeSeconds === undefined ? {} : { refreshBeforeSeconds }),
       });
       sources.set(key, source);
     }

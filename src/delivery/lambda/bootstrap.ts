@@ -11,6 +11,7 @@
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
+import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 
 type Handler = (
@@ -71,52 +72,96 @@ function call(
   });
 }
 
+/**
+ * The error document the Runtime API receives, for handler and init errors alike
+ * (`errorType`, `errorMessage`, `trace`), as the Node.js runtime interface client builds it: an
+ * error's name, message and stack lines; anything else thrown is named by its `typeof`.
+ */
 function errorDocument(error: unknown): { errorType: string; errorMessage: string; trace: string[] } {
   if (error instanceof Error) {
     return { errorType: error.name, errorMessage: error.message, trace: (error.stack ?? '').split('\n') };
   }
-  return { errorType: 'Error', errorMessage: String(error), trace: [] };
+  return { errorType: typeof error, errorMessage: String(error), trace: [] };
 }
 
+/** The runtime's own failures, named `Runtime.<Kind>` in the payload as Lambda names them. */
 class RuntimeError extends Error {
-  constructor(name: string, message: string) {
+  constructor(kind: string, message: string) {
     super(message);
-    this.name = name;
+    this.name = `Runtime.${kind}`;
+    const stack = (this.stack ?? '').split('\n').slice(1);
+    this.stack = [`${this.name}: ${message}`, ...stack].join('\n');
   }
 }
 
+/**
+ * `_HANDLER` as Lambda reads it: an optional directory (`src/index.handler`), then the module name
+ * up to the first dot and the rest as a property path (`index.handlers.main` is
+ * `require('./index').handlers.main`).
+ */
+function parseHandler(spec: string): { moduleDir: string; moduleName: string; propertyPath: string[] } {
+  if (spec.includes('..')) {
+    throw new RuntimeError(
+      'MalformedHandlerName',
+      `'${spec}' is not a valid handler name. Use absolute paths when specifying root directories in handler names.`,
+    );
+  }
+  const base = path.basename(spec);
+  const moduleDir = spec.slice(0, spec.length - base.length);
+  const dot = base.indexOf('.');
+  if (dot <= 0 || dot === base.length - 1) throw new RuntimeError('MalformedHandlerName', 'Bad handler');
+  return { moduleDir, moduleName: base.slice(0, dot), propertyPath: base.slice(dot + 1).split('.') };
+}
+
+/** The module's file beside the task root, else a package `require` would find from there. */
+function locateModule(root: string, moduleDir: string, moduleName: string): string {
+  const stem = path.resolve(root, moduleDir, moduleName);
+  const file = ['.js', '.mjs', '.cjs'].map((ext) => stem + ext).find((f) => fs.existsSync(f));
+  if (file !== undefined) return file;
+  try {
+    return createRequire(path.join(root, moduleDir, 'noop.js')).resolve(moduleName);
+  } catch (error) {
+    throw new RuntimeError('ImportModuleError', String(error));
+  }
+}
+
+function walk(from: unknown, propertyPath: readonly string[]): unknown {
+  let at = from;
+  for (const key of propertyPath) {
+    if (at === null || at === undefined) return undefined;
+    at = (at as Record<string, unknown>)[key];
+  }
+  return at;
+}
+
+/**
+ * Load the handler or throw what Lambda reports at init: `Runtime.UserCodeSyntaxError` for a
+ * module that does not parse, `Runtime.ImportModuleError` for a module (or one it imports) that
+ * cannot be found, `Runtime.HandlerNotFound` for a property path that is not a function, and any
+ * other error thrown while the module loads as itself.
+ */
 async function loadHandler(): Promise<Handler> {
   const spec = process.env._HANDLER ?? '';
-  const dot = spec.lastIndexOf('.');
-  if (dot <= 0)
-    throw new RuntimeError(
-      'Runtime.MalformedHandlerName',
-      `Bad handler ${spec}: missing module or function name`,
-    );
-  const moduleName = spec.slice(0, dot);
-  const functionName = spec.slice(dot + 1);
+  const { moduleDir, moduleName, propertyPath } = parseHandler(spec);
   const root = process.env.LAMBDA_TASK_ROOT ?? process.cwd();
-  const file = ['.js', '.mjs', '.cjs']
-    .map((ext) => path.resolve(root, moduleName + ext))
-    .find((f) => fs.existsSync(f));
-  if (file === undefined) {
-    throw new RuntimeError('Runtime.ImportModuleError', `Error: Cannot find module '${moduleName}'`);
-  }
+  const file = locateModule(root, moduleDir, moduleName);
   let loaded: Record<string, unknown>;
   try {
     loaded = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
   } catch (error) {
-    const doc = errorDocument(error);
-    throw new RuntimeError('Runtime.ImportModuleError', `${doc.errorType}: ${doc.errorMessage}`);
+    if (error instanceof SyntaxError) throw new RuntimeError('UserCodeSyntaxError', String(error));
+    const code = (error as { code?: unknown } | null)?.code;
+    if (code === 'MODULE_NOT_FOUND' || code === 'ERR_MODULE_NOT_FOUND') {
+      throw new RuntimeError('ImportModuleError', String(error));
+    }
+    throw error;
   }
-  const fromDefault = (loaded.default as Record<string, unknown> | undefined)?.[functionName];
-  const handler = loaded[functionName] ?? fromDefault;
-  if (typeof handler !== 'function') {
-    throw new RuntimeError(
-      'Runtime.HandlerNotFound',
-      `${moduleName}.${functionName} is undefined or not exported`,
-    );
+  // A CommonJS module's exports are the namespace's `default`; named exports are found either way.
+  const handler = walk(loaded, propertyPath) ?? walk(loaded.default, propertyPath);
+  if (handler === undefined || handler === null) {
+    throw new RuntimeError('HandlerNotFound', `${spec} is undefined or not exported`);
   }
+  if (typeof handler !== 'function') throw new RuntimeError('HandlerNotFound', `${spec} is not a function`);
   return handler as Handler;
 }
 
@@ -158,7 +203,7 @@ async function main(): Promise<void> {
     await call(
       'POST',
       '/init/error',
-      JSON.stringify({ errorType: doc.errorType, errorMessage: doc.errorMessage, stackTrace: [] }),
+      JSON.stringify(doc),
       {
         'content-type': 'application/json',
         'lambda-runtime-function-error-type': doc.errorType,

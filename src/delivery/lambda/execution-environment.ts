@@ -5,13 +5,18 @@
  * handler errors, init errors, timeouts and runtime exits.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
+import type TypeScript from 'typescript';
 import { fileURLToPath } from 'node:url';
 import { lambdaEnvironment, type ExecutionRoleCredentials } from './environment.js';
 import type { FunctionConfiguration } from './functions.js';
 import { RuntimeApi, type InvocationOutcome } from './runtime-api.js';
+import { processMemory } from '../process-stats.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -25,6 +30,8 @@ export interface InvokeResult {
   functionError?: 'Unhandled';
   payload: string;
   durationMs: number;
+  /** On the environment's first invocation (a cold start): how long the runtime took to initialise. */
+  initDurationMs?: number;
 }
 
 export interface ExecutionEnvironmentOptions {
@@ -42,22 +49,37 @@ export interface ExecutionEnvironmentOptions {
 
 /**
  * How to run the bootstrap: the compiled `bootstrap.js` beside this module, or (when running from
- * the TypeScript sources, as in unit tests) `bootstrap.ts` through tsx's loader.
+ * the TypeScript sources, as in unit tests) `bootstrap.ts` transpiled once into the temporary
+ * directory. Not through a TypeScript loader: a loader would also transform the function's own
+ * modules, and a syntax error in them must reach the bootstrap as Node.js reports it.
  */
 export function bootstrapCommand(): { command: string; args: string[] } {
   const js = path.join(here, 'bootstrap.js');
   if (fs.existsSync(js)) return { command: process.execPath, args: [js] };
-  const loader = findUp(here, path.join('node_modules', 'tsx', 'dist', 'loader.mjs'));
-  if (loader === undefined)
-    throw new Error('credplane: the Lambda bootstrap is missing (build with npm run build)');
-  return {
-    command: process.execPath,
-    args: ['--import', pathToHref(loader), path.join(here, 'bootstrap.ts')],
-  };
-}
-
-function pathToHref(file: string): string {
-  return new URL(`file://${file}`).href;
+  const source = fs.readFileSync(path.join(here, 'bootstrap.ts'), 'utf8');
+  const out = path.join(
+    os.tmpdir(),
+    `credplane-bootstrap-${createHash('sha256').update(source).digest('hex').slice(0, 16)}.mjs`,
+  );
+  if (!fs.existsSync(out)) {
+    let typescript: typeof TypeScript;
+    try {
+      typescript = createRequire(import.meta.url)('typescript') as typeof TypeScript;
+    } catch {
+      throw new Error('credplane: the Lambda bootstrap is missing (build with npm run build)');
+    }
+    const { outputText } = typescript.transpileModule(source, {
+      compilerOptions: {
+        module: typescript.ModuleKind.ESNext,
+        target: typescript.ScriptTarget.ES2022,
+      },
+    });
+    // Written whole and renamed, so that concurrent test workers never run half a file.
+    const partial = `${out}.${process.pid}.tmp`;
+    fs.writeFileSync(partial, outputText);
+    fs.renameSync(partial, out);
+  }
+  return { command: process.execPath, args: [out] };
 }
 
 function findUp(from: string, relative: string): string | undefined {
@@ -78,13 +100,46 @@ function errorPayload(errorType: string, errorMessage: string): string {
   return JSON.stringify({ errorType, errorMessage });
 }
 
+/**
+ * Lambda's REPORT line (AWS Lambda Developer Guide, Monitoring and troubleshooting Lambda
+ * functions: the fields are tab-separated and `Init Duration` is present on cold starts only).
+ * Since 1 August 2025 Lambda bills the INIT phase of on-demand functions too, so the billed
+ * duration of a cold start counts it.
+ */
+export function reportLine(
+  requestId: string,
+  durationMs: number,
+  memorySizeMb: number,
+  maxMemoryUsedMb: number,
+  initDurationMs?: number,
+): string {
+  const billed = Math.max(1, Math.ceil(durationMs + (initDurationMs ?? 0)));
+  const fields = [
+    `REPORT RequestId: ${requestId}`,
+    `Duration: ${durationMs.toFixed(2)} ms`,
+    `Billed Duration: ${billed} ms`,
+    `Memory Size: ${memorySizeMb} MB`,
+    `Max Memory Used: ${maxMemoryUsedMb} MB`,
+    ...(initDurationMs === undefined ? [] : [`Init Duration: ${initDurationMs.toFixed(2)} ms`]),
+  ];
+  return fields.join('\t');
+}
+
 export class ExecutionEnvironment {
+  /** When the runtime finished initialising (epoch ms), once it has. */
+  private initializedAt: number | undefined;
+  /** Whether an invocation has already reported the cold start's `Init Duration`. */
+  private initReported = false;
+
   private constructor(
     private readonly options: ExecutionEnvironmentOptions,
     private readonly api: RuntimeApi,
     private readonly child: ChildProcess,
     private readonly exited: Promise<number | null>,
-  ) {}
+    private readonly spawnedAt: number,
+  ) {
+    void api.initialized.then((at) => (this.initializedAt = at));
+  }
 
   /**
    * Start the runtime (cold start): Runtime API, then the bootstrap child.
@@ -110,6 +165,7 @@ export class ExecutionEnvironment {
       }),
     };
     const { command, args } = bootstrapCommand();
+    const spawnedAt = Date.now();
     const child = spawn(command, args, { cwd: options.taskRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
     const log = options.log ?? (() => undefined);
     for (const stream of [child.stdout, child.stderr]) {
@@ -119,7 +175,7 @@ export class ExecutionEnvironment {
       child.once('exit', (code) => resolve(code));
       child.once('error', () => resolve(-1));
     });
-    return new ExecutionEnvironment(options, api, child, exited);
+    return new ExecutionEnvironment(options, api, child, exited, spawnedAt);
   }
 
   /** Invoke once; never throws for function failures (they are in the result, as on Lambda). */
@@ -140,13 +196,27 @@ export class ExecutionEnvironment {
     const exit = this.exited.then((code) => ({ exit: code }));
     const first = await Promise.race([outcome, timedOut, exit]);
     clearTimeout(timer);
-    const durationMs = Date.now() - started;
+    const ended = Date.now();
+    // Duration counts from when the runtime could take the event: after init on a cold start.
+    const durationMs = ended - Math.max(started, Math.min(this.initializedAt ?? started, ended));
+    let initDurationMs: number | undefined;
+    if (!this.initReported && this.initializedAt !== undefined) {
+      initDurationMs = this.initializedAt - this.spawnedAt;
+      this.initReported = true;
+    }
     const result = this.result(requestId, first, durationMs);
     log(`END RequestId: ${requestId}`);
+    const peak = this.child.pid === undefined ? undefined : processMemory(this.child.pid)?.peakRssBytes;
     log(
-      `REPORT RequestId: ${requestId}\tDuration: ${durationMs.toFixed(2)} ms\tBilled Duration: ${Math.max(1, Math.ceil(durationMs))} ms\tMemory Size: ${fn.memorySize} MB`,
+      reportLine(
+        requestId,
+        durationMs,
+        fn.memorySize,
+        peak === undefined ? 0 : Math.ceil(peak / (1024 * 1024)),
+        initDurationMs,
+      ),
     );
-    return result;
+    return initDurationMs === undefined ? result : { ...result, initDurationMs };
   }
 
   private result(

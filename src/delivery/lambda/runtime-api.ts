@@ -61,6 +61,12 @@ export class RuntimeApi {
   private readonly inFlight = new Map<string, Pending>();
   private initError: InvocationOutcome | undefined;
   private server: RunningServer | undefined;
+  private initEnded: ((at: number) => void) | undefined;
+  /**
+   * When the runtime finished initialising: its first `GET /invocation/next` or its
+   * `/init/error` (epoch ms). Lambda's `Init Duration` ends here.
+   */
+  readonly initialized: Promise<number> = new Promise((resolve) => (this.initEnded = resolve));
 
   /** The Runtime API as an in-process handler. */
   readonly handler: ApiHandler = (request) => this.route(request);
@@ -127,6 +133,7 @@ export class RuntimeApi {
     const rest = path.slice(BASE.length);
     if (rest === '/invocation/next') {
       if (request.method !== 'GET') return errorBody(405, 'MethodNotAllowed', 'Use GET');
+      this.initEnded?.(Date.now());
       const next = await this.next();
       this.inFlight.set(next.requestId, next);
       return {
@@ -140,6 +147,7 @@ export class RuntimeApi {
     if (request.method !== 'POST') return errorBody(405, 'MethodNotAllowed', 'Use POST');
     const errorType = headerOf(request, 'lambda-runtime-function-error-type');
     if (match === null) {
+      this.initEnded?.(Date.now());
       this.initError = { kind: 'init-error', payload: request.body, ...(errorType ? { errorType } : {}) };
       for (const p of [...this.inFlight.values(), ...this.queue.splice(0)]) p.settle(this.initError);
       return accepted();

@@ -39,6 +39,7 @@ export function taskEnvironment(
       ? { AWS_CONTAINER_AUTHORIZATION_TOKEN: task.authorizationToken }
       : { AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: tokenFile }),
     ECS_CONTAINER_METADATA_URI_V4: task.metadataUri,
+    ECS_CONTAINER_METADATA_URI: task.metadataUriV3,
     AWS_ENDPOINT_URL: endpoint.url,
     AWS_REGION: endpoint.region,
     AWS_DEFAULT_REGION: endpoint.region,

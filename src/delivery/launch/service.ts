@@ -14,6 +14,7 @@ import { functionRoutes } from '../lambda/admin-routes.js';
 import { FunctionHost } from '../lambda/function-host.js';
 import type { AccessLogSink } from '../../audit/types.js';
 import { WorkloadIssuer } from '../workload-issuer.js';
+import type { CredentialLifetime } from '../refreshing-source.js';
 import { errorResponse } from '../container/protocol.js';
 import { createAdminApi, UnknownOperationError } from './admin-api.js';
 
@@ -32,6 +33,10 @@ export interface LaunchServiceOptions {
   accessLog?: AccessLogSink;
   /** Lambda invocations running at once across all functions. */
   maxConcurrentInvocations?: number;
+  /** Task credentials' lifetime and refresh point. */
+  ecsLifetime?: CredentialLifetime;
+  /** Function execution-role credentials' lifetime and refresh point. */
+  lambdaLifetime?: CredentialLifetime;
 }
 
 export interface LaunchService {
@@ -61,6 +66,7 @@ export async function createLaunchService(options: LaunchServiceOptions): Promis
     ...(options.logger === undefined ? {} : { logger: options.logger }),
     ...(options.containerPort === undefined ? {} : { port: options.containerPort }),
     ...accessLog,
+    ...(options.ecsLifetime === undefined ? {} : { lifetime: options.ecsLifetime }),
   });
   const issuer = new WorkloadIssuer({
     snapshot: options.snapshot,
@@ -97,6 +103,7 @@ export async function createLaunchService(options: LaunchServiceOptions): Promis
         partition: options.partition,
         region: options.region,
         ...now,
+        ...(options.lambdaLifetime === undefined ? {} : { lifetime: options.lambdaLifetime }),
       }),
     ],
   );

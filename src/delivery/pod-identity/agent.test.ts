@@ -180,6 +180,41 @@ describe('EKS Pod Identity agent', () => {
     expect(b.AccessKeyId).toBe(a.AccessKeyId);
   });
 
+  it('issues sessions of the configured lifetime and rotates them past the refresh point', async () => {
+    const short = createPodIdentityAgentHandler({
+      registry,
+      store: plane.store,
+      issuer: new WorkloadIssuer({ snapshot: plane.snapshot, keyRing: plane.keyRing, now: () => plane.clock.now }),
+      now: () => plane.clock.now,
+      lifetime: { credentialSeconds: 120, refreshBeforeSeconds: 100 },
+    });
+    const ask = async () => {
+      const response = await short({
+        method: 'GET',
+        url: '/v1/credentials',
+        rawHeaders: [],
+        headers: { authorization: await token() },
+        body: Buffer.alloc(0),
+        remoteAddress: '127.0.0.1',
+        requestId: randomUUID(),
+        receivedAt: plane.clock.now,
+      });
+      return JSON.parse(String(response.body)) as Record<string, string>;
+    };
+    const start = plane.clock.now;
+    const first = await ask();
+    // The document's Expiration has whole seconds.
+    expect(Date.parse(first.Expiration!) - start).toBeGreaterThan(118_000);
+    expect(Date.parse(first.Expiration!) - start).toBeLessThanOrEqual(120_000);
+    expect((await ask()).AccessKeyId).toBe(first.AccessKeyId);
+    plane.clock.now = start + 21_000;
+    try {
+      expect((await ask()).AccessKeyId).not.toBe(first.AccessKeyId);
+    } finally {
+      plane.clock.now = start;
+    }
+  });
+
   it('answers as the agent does for empty, unparsable and expired tokens', async () => {
     expect(await get(undefined)).toMatchObject({
       status: 400,

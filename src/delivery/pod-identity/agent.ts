@@ -22,7 +22,7 @@ import type { Store } from '../../store/store.js';
 import { listen, type RunningServer } from '../../http/server.js';
 import type { ApiHandler, ApiRequest, ApiResponse } from '../../http/types.js';
 import { credentialsResponse } from '../container/protocol.js';
-import { RefreshingSource } from '../refreshing-source.js';
+import { RefreshingSource, type CredentialLifetime } from '../refreshing-source.js';
 import type { WorkloadCredentials, WorkloadIssuer } from '../workload-issuer.js';
 
 export const POD_IDENTITY_AUDIENCE = 'pods.eks.amazonaws.com';
@@ -41,6 +41,8 @@ export interface PodIdentityAgentOptions {
   issuer: WorkloadIssuer;
   partition?: string;
   now?: () => number;
+  /** Session lifetime and refresh point ({@link POD_IDENTITY_SESSION_SECONDS} and 30 min by default). */
+  lifetime?: CredentialLifetime;
 }
 
 function text(status: number, body: string): ApiResponse {
@@ -150,13 +152,16 @@ export function createPodIdentityAgentHandler(options: PodIdentityAgentOptions):
       const associationArn = association.settings.associationArn;
       source = new RefreshingSource({
         now,
+        ...(options.lifetime?.refreshBeforeSeconds === undefined
+          ? {}
+          : { refreshBeforeSeconds: options.lifetime.refreshBeforeSeconds }),
         issue: () =>
           options.issuer.issue({
             accountId: cluster.accountId,
             roleName: association.roleName,
             servicePrincipal: POD_IDENTITY_AUDIENCE,
             sessionName: podSessionName(cluster.name, pod.podName),
-            durationSeconds: POD_IDENTITY_SESSION_SECONDS,
+            durationSeconds: options.lifetime?.credentialSeconds ?? POD_IDENTITY_SESSION_SECONDS,
             ...(associationArn === undefined ? {} : { sourceArn: associationArn }),
             tags: [
               { key: 'eks-cluster-arn', value: clusterArn },
