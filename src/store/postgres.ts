@@ -63,6 +63,13 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   // drops that connection and opens a new one for the next query; a query caught on it fails with
   // ServiceUnavailable (database-errors.ts), which the clients retry.
   pool.on('error', (error) => options.onConnectionError?.(error));
+  // The pool listens on idle connections only. A connection checked out between two queries (a
+  // transaction in progress) that the server closes (`pg_ctl stop -m fast` sends every backend a
+  // FATAL 57P01) emits 'error' with nobody listening, which would end the process too. Listen for
+  // good: its next query fails "not queryable" (ServiceUnavailable), and the pool discards it.
+  pool.on('connect', (client) => {
+    client.on('error', (error) => options.onConnectionError?.(error));
+  });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   try {
     await sql`create schema if not exists ${sql.id(schema)}`.execute(db);

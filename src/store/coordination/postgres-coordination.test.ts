@@ -112,6 +112,33 @@ describe('PostgreSQL generation feed', () => {
   });
 });
 
+describe('a PostgreSQL connection closed by the server', () => {
+  it('in the middle of a transaction fails that transaction with ServiceUnavailable, and the process lives on', async () => {
+    const app = `credplane_coord_${runId}_tx`;
+    const store = await open(freshSchema(), app);
+    await store.createAccount({ accountId: '111122223333' });
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const transaction = store.transaction(async (tx) => {
+      await tx.putAccountSetting('111122223333', 'probe', 1);
+      // The connection is checked out and idle in the transaction while the server closes it.
+      await held;
+      await tx.putAccountSetting('111122223333', 'probe', 2);
+    });
+    const outcome = transaction.then(
+      () => 'committed',
+      (error: { code?: string }) => error.code,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await terminate(app);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    release();
+    expect(await outcome).toBe('ServiceUnavailable');
+    // The pool opens a new connection: nothing of the transaction was written.
+    expect(await store.getAccountSetting('111122223333', 'probe')).toBeUndefined();
+  });
+});
+
 describe('PostgreSQL leadership', () => {
   it('has one leader per schema; a lost session is lost leadership, and another replica takes over', async () => {
     const schema = freshSchema();
