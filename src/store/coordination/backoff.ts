@@ -16,7 +16,11 @@ export const DEFAULT_BACKOFF: BackoffPolicy = { initialMs: 100, maxMs: 5000 };
  * @example
  * backoffDelay(3, { initialMs: 100, maxMs: 5000 }, () => 1) // 800
  */
-export function backoffDelay(attempt: number, policy: BackoffPolicy, random: () => number = Math.random): number {
+export function backoffDelay(
+  attempt: number,
+  policy: BackoffPolicy,
+  random: () => number = Math.random,
+): number {
   const ceiling = Math.min(policy.maxMs, policy.initialMs * 2 ** Math.min(attempt, 30));
   return Math.max(policy.initialMs / 2, Math.round(ceiling * random()));
 }

@@ -32,7 +32,12 @@ function freshSchema(): string {
 }
 
 async function open(schema: string, applicationName: string): Promise<Store> {
-  const store = await openPostgresStore({ url: BASE_URL, schema, applicationName, leadershipCheckEveryMs: 200 });
+  const store = await openPostgresStore({
+    url: BASE_URL,
+    schema,
+    applicationName,
+    leadershipCheckEveryMs: 200,
+  });
   stores.push(store);
   return store;
 }
@@ -95,7 +100,12 @@ describe('PostgreSQL generation feed', () => {
     const schema = freshSchema();
     const app = `credplane_coord_${runId}_feed`;
     const writer = await open(schema, `credplane_coord_${runId}_w2`);
-    const reader = await openPostgresStore({ url: BASE_URL, schema, applicationName: app, feedCheckEveryMs: 0 });
+    const reader = await openPostgresStore({
+      url: BASE_URL,
+      schema,
+      applicationName: app,
+      feedCheckEveryMs: 0,
+    });
     stores.push(reader);
     const feed = (await reader.generationFeed())!;
     const heard: number[] = [];
