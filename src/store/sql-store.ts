@@ -12,6 +12,7 @@ import { EventEmitter } from 'node:events';
 import { newUniqueId } from '../crypto/ids.js';
 import { withDatabaseErrors } from './database-errors.js';
 import type { ChangeListener, Store } from './store.js';
+import type { GenerationFeed, Leadership } from './coordination/types.js';
 import { AccountsSql } from './sql/accounts.js';
 import { RolesSql } from './sql/roles.js';
 import { ManagedPoliciesSql } from './sql/managed-policies.js';
@@ -31,8 +32,10 @@ import {
   SqlContext,
   type Db,
   type SqlStoreOptions,
+  type StoreCoordination,
   type TxState,
 } from './sql/context.js';
+import { SOLE_LEADER } from './coordination/types.js';
 
 export { mergeTags } from './sql/tags.js';
 export type { SqlStoreOptions } from './sql/context.js';
@@ -43,7 +46,14 @@ export type { SqlStoreOptions } from './sql/context.js';
  * @example
  * const store = createSqlStore(db, { close: () => db.destroy() });
  */
-export function createSqlStore(db: Db, options: SqlStoreOptions & { close: () => Promise<void> }): Store {
+export function createSqlStore(
+  db: Db,
+  options: SqlStoreOptions & {
+    close: () => Promise<void>;
+    notifySchema?: string;
+    coordination?: StoreCoordination;
+  },
+): Store {
   const events = new EventEmitter();
   events.setMaxListeners(0);
   return withDatabaseErrors(
@@ -54,9 +64,17 @@ export function createSqlStore(db: Db, options: SqlStoreOptions & { close: () =>
       newId: options.newId ?? newUniqueId,
       now: options.now ?? (() => new Date()),
       close: options.close,
+      ...(options.notifySchema === undefined ? {} : { notifySchema: options.notifySchema }),
+      coordination: options.coordination ?? ALONE,
     }),
   );
 }
+
+/** One host, one server (SQLite): no feed (the per-request generation read suffices) and always the leader. */
+const ALONE: StoreCoordination = {
+  generationFeed: () => Promise.resolve(undefined),
+  leadership: () => Promise.resolve(SOLE_LEADER),
+};
 
 /** The `Store`: each entity's methods come from its module under `sql/`, all over one handle. */
 class SqlStore extends SqlContext implements Store {
@@ -208,7 +226,7 @@ class SqlStore extends SqlContext implements Store {
     let generation: number | undefined;
     try {
       result = await fn(withDatabaseErrors(new SqlStore(trx, this.shared, state)));
-      if (state.events.length > 0) generation = await advanceGeneration(trx);
+      if (state.events.length > 0) generation = await advanceGeneration(trx, this.shared.notifySchema);
     } catch (error) {
       // A failed rollback (e.g. a dropped connection) must not hide why the transaction failed.
       await trx
@@ -233,6 +251,14 @@ class SqlStore extends SqlContext implements Store {
     const row = result.rows[0];
     if (row === undefined) throw new Error('store_generation has no row');
     return Number(row.generation);
+  }
+
+  generationFeed(): Promise<GenerationFeed | undefined> {
+    return this.shared.coordination.generationFeed();
+  }
+
+  leadership(): Promise<Leadership> {
+    return this.shared.coordination.leadership();
   }
 
   async close(): Promise<void> {

@@ -35,6 +35,9 @@ import type {
   OidcProvider,
 } from '../iam/types.js';
 import type { Workload, WorkloadInput } from '../workloads/index.js';
+import type { GenerationFeed, Leadership } from './coordination/types.js';
+
+export type { GenerationFeed, Leadership } from './coordination/types.js';
 
 /** Pagination in IAM's style: pass back `marker` to get the next page. */
 export interface ListOptions {
@@ -458,6 +461,20 @@ export interface Store
    * mean no such write happened in between; a cache of the model is current while it holds.
    */
   generation(): Promise<number>;
+
+  /**
+   * Other processes' writes as they commit (PostgreSQL: LISTEN/NOTIFY on a dedicated session, plus
+   * a check every second), or `undefined` where the store has no such feed (SQLite, one host: read
+   * `generation()` instead). Started on the first call, shared by later ones, ended by `close()`.
+   */
+  generationFeed(): Promise<GenerationFeed | undefined>;
+
+  /**
+   * Who among the processes sharing this store runs periodic work that must run once (key-ring
+   * rotation): on PostgreSQL the holder of an advisory lock on a dedicated session; on SQLite
+   * always this process. Started on the first call, shared by later ones, ended by `close()`.
+   */
+  leadership(): Promise<Leadership>;
 
   /** Closes the database connection(s). */
   close(): Promise<void>;

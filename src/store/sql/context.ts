@@ -12,6 +12,7 @@ import { NoSuchEntityError } from '../../iam/errors.js';
 import type { AccountId } from '../../iam/types.js';
 import type { Database } from '../schema.js';
 import type { StoreChange } from '../store.js';
+import type { GenerationFeed, Leadership } from '../coordination/types.js';
 
 export type Db = Kysely<Database>;
 export type Emit = (change: StoreChange) => void;
@@ -32,6 +33,15 @@ export interface Shared {
   newId: (prefix: UniqueIdPrefix) => string;
   now: () => Date;
   close: () => Promise<void>;
+  /** PostgreSQL: the schema whose generation changes are `NOTIFY`ed (`coordination/postgres-feed.ts`). */
+  notifySchema?: string;
+  /** How the processes sharing the store coordinate; see `Store.generationFeed`, `Store.leadership`. */
+  coordination: StoreCoordination;
+}
+
+export interface StoreCoordination {
+  generationFeed(): Promise<GenerationFeed | undefined>;
+  leadership(): Promise<Leadership>;
 }
 
 export interface TxState {
@@ -64,14 +74,27 @@ export const GENERATION_QUERY: CompiledQuery<{ generation: number | string }> = 
  * Advances the store generation inside the writing transaction, last, so that the row lock it
  * takes on PostgreSQL is held only until the commit that follows (writers of the model queue
  * there, briefly; they take no other lock after it, so no deadlock). Returns the new generation.
+ *
+ * With `notifySchema` (PostgreSQL), the same statement `NOTIFY`s the new generation on
+ * `credplane_generation` as `<schema>:<generation>`: part of the transaction, so it is sent at
+ * commit, never for a write that rolled back (`coordination/postgres-feed.ts` listens).
  */
-export async function advanceGeneration(db: Db): Promise<number> {
-  const row = await db
+export async function advanceGeneration(db: Db, notifySchema?: string): Promise<number> {
+  const update = db
     .updateTable('store_generation')
     .set({ generation: sql`generation + 1` })
-    .where('id', '=', 1)
-    .returning('generation')
-    .executeTakeFirstOrThrow();
+    .where('id', '=', 1);
+  const row =
+    notifySchema === undefined
+      ? await update.returning('generation').executeTakeFirstOrThrow()
+      : await update
+          .returning([
+            'generation',
+            sql<string>`pg_notify('credplane_generation', ${`${notifySchema}:`} || generation::text)::text`.as(
+              'notified',
+            ),
+          ])
+          .executeTakeFirstOrThrow();
   return Number(row.generation);
 }
 
@@ -129,7 +152,7 @@ export class SqlContext {
     let generation: number | undefined;
     const result = await this.db.transaction().execute(async (trx) => {
       const out = await fn(trx, emit);
-      if (changes.length > 0) generation = await advanceGeneration(trx);
+      if (changes.length > 0) generation = await advanceGeneration(trx, this.shared.notifySchema);
       return out;
     });
     this.publish(changes, generation);
