@@ -148,14 +148,39 @@ describe('service accounts in the store, trust checks and preparing a pod', () =
   });
 
   it('evaluates trust as STS will: allowed, not allowed, and allowed for any subject (no :sub)', async () => {
-    const [api, worker] = parseServiceAccountManifests(MANIFESTS, 'demo');
+    const [api] = parseServiceAccountManifests(MANIFESTS, 'demo');
     expect(await checkServiceAccountTrust(store, cluster, api!)).toEqual({ ok: true, anySubject: false });
-    expect(await checkServiceAccountTrust(store, cluster, worker!)).toEqual({ ok: true, anySubject: true });
     const other = await checkServiceAccountTrust(store, cluster, { ...api!, name: 'intruder' });
     expect(other.ok).toBe(false);
     expect(!other.ok && other.reason).toMatch(
       /does not allow sts:AssumeRoleWithWebIdentity for system:serviceaccount:payments:intruder/,
     );
+  });
+
+  it("refuses an audience that is not one of the provider's client ids, as STS would (Incorrect token audience)", async () => {
+    const [, worker] = parseServiceAccountManifests(MANIFESTS, 'demo');
+    // The trust policy admits aud custom-aud, but STS refuses the token before evaluating it.
+    const refused = await checkServiceAccountTrust(store, cluster, worker!);
+    expect(refused.ok).toBe(false);
+    expect(!refused.ok && refused.reason).toMatch(
+      /Incorrect token audience.*custom-aud is not a client id of arn:aws:iam::123456789012:oidc-provider\/.*\(sts\.amazonaws\.com\)/,
+    );
+    await store.updateOidcProvider(cluster.providerArn, { clientIds: ['sts.amazonaws.com', 'custom-aud'] });
+    expect(await checkServiceAccountTrust(store, cluster, worker!)).toEqual({ ok: true, anySubject: true });
+  });
+
+  it('refuses when the cluster has no IAM OIDC provider (deleted)', async () => {
+    const [api] = parseServiceAccountManifests(MANIFESTS, 'demo');
+    const other = await createCluster(store, registry, {
+      name: 'gone',
+      accountId: ACCOUNT,
+      region: 'us-east-1',
+      partition: 'aws',
+      issuerBaseUrl: 'http://127.0.0.1:7300',
+    });
+    await store.deleteOidcProvider(other.providerArn);
+    const verdict = await checkServiceAccountTrust(store, other, { ...api!, cluster: 'gone' });
+    expect(!verdict.ok && verdict.reason).toMatch(/no IAM OIDC provider .* is registered/);
   });
 
   it('preparePod refuses an undeclared service account and one its role does not trust; warns on no :sub', async () => {
