@@ -216,6 +216,9 @@ describe('podEnvironment', () => {
         AWS_SECRET_ACCESS_KEY: 's',
         AWS_PROFILE: 'admin',
         AWS_CONTAINER_CREDENTIALS_FULL_URI: 'x',
+        HOME: '/home/operator',
+        AWS_ENDPOINT_URL: 'https://elsewhere.example',
+        AWS_ENDPOINT_URL_S3: 'https://s3.elsewhere.example',
       },
       {
         roleArn: 'arn:aws:iam::123456789012:role/r',
@@ -224,10 +227,13 @@ describe('podEnvironment', () => {
         region: 'eu-west-1',
         stsRegionalEndpoints: true,
         emptyAwsConfigFile: '/t/empty',
+        home: '/t/home',
       },
     );
     expect(env).toEqual({
       PATH: '/bin',
+      HOME: '/t/home',
+      AWS_ENDPOINT_URL: 'http://127.0.0.1:7300',
       AWS_ROLE_ARN: 'arn:aws:iam::123456789012:role/r',
       AWS_WEB_IDENTITY_TOKEN_FILE: '/t/token',
       AWS_ENDPOINT_URL_STS: 'http://127.0.0.1:7300',
@@ -247,6 +253,7 @@ describe('podEnvironment', () => {
         region: 'eu-west-1',
         stsRegionalEndpoints: false,
         emptyAwsConfigFile: 'f',
+        home: 'h',
       },
     );
     expect(keep.AWS_REGION).toBe('us-west-2');
@@ -258,16 +265,25 @@ describe('podEnvironment', () => {
 describe('podIdentityEnvironment', () => {
   it('sets the container-credentials variables the Pod Identity webhook injects, and no web identity', () => {
     const env = podIdentityEnvironment(
-      { AWS_ROLE_ARN: 'r', AWS_WEB_IDENTITY_TOKEN_FILE: 't', AWS_ACCESS_KEY_ID: 'AKIA' },
+      {
+        AWS_ROLE_ARN: 'r',
+        AWS_WEB_IDENTITY_TOKEN_FILE: 't',
+        AWS_ACCESS_KEY_ID: 'AKIA',
+        HOME: '/home/operator',
+        AWS_ENDPOINT_URL_STS: 'https://sts.elsewhere.example',
+      },
       {
         credentialsUri: 'http://127.0.0.1:4000/v1/credentials',
         tokenFile: '/t/eks-pod-identity-token',
         stsEndpoint: 'http://127.0.0.1:7300',
         region: 'us-east-1',
         emptyAwsConfigFile: '/t/empty',
+        home: '/t/home',
       },
     );
     expect(env).toEqual({
+      HOME: '/t/home',
+      AWS_ENDPOINT_URL: 'http://127.0.0.1:7300',
       AWS_CONTAINER_CREDENTIALS_FULL_URI: 'http://127.0.0.1:4000/v1/credentials',
       AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: '/t/eks-pod-identity-token',
       AWS_ENDPOINT_URL_STS: 'http://127.0.0.1:7300',
