@@ -107,11 +107,14 @@ export function issuerHttpsGet(
   const hostname = url.hostname.replace(/^\[(.*)\]$/, '$1');
   return new Promise((resolve, reject) => {
     let settled = false;
+    let tlsSocket: tls.TLSSocket | undefined;
     const fail = (message: string): void => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
       request.destroy();
+      // A connection still being judged is not the request's yet: close it too.
+      tlsSocket?.destroy();
       reject(new IssuerGetError(message));
     };
     const requestOptions: https.RequestOptions = {
@@ -124,13 +127,13 @@ export function issuerHttpsGet(
         _options: unknown,
         oncreate: (error: Error | null, socket?: Socket) => void,
       ) => {
-        const socket = tls.connect({
+        const socket = (tlsSocket = tls.connect({
           host: hostname,
           port: Number(url.port || 443),
           ...(isIP(hostname) === 0 ? { servername: hostname } : {}),
           rejectUnauthorized: false,
           ALPNProtocols: ['http/1.1'],
-        });
+        }));
         socket.once('error', (error) => oncreate(error));
         socket.once('secureConnect', () => {
           const problem = judgeConnection(socket, hostname, options);
