@@ -38,6 +38,11 @@ export interface Delivery {
   durationSeconds: number;
   /** `aws:SourceArn` of the trust decision: the instance, task or function. */
   sourceArn?: string;
+  /**
+   * The session tags the service set (EKS Pod Identity's `eks-cluster-arn`, `kubernetes-namespace`,
+   * …), recorded as `requestParameters.tags` the way an `AssumeRole` call's `Tags` are.
+   */
+  tags?: readonly { key: string; value: string }[];
   region: string;
   eventTime: Date;
   /** The trust-policy decisions (`sts:AssumeRole`, `sts:TagSession`). */
@@ -71,6 +76,9 @@ export function deliveryRecord(delivery: Delivery): AccessRecordInput {
       roleSessionName: delivery.sessionName,
       durationSeconds: delivery.durationSeconds,
       ...(delivery.sourceArn === undefined ? {} : { sourceArn: delivery.sourceArn }),
+      ...(delivery.tags === undefined || delivery.tags.length === 0
+        ? {}
+        : { tags: delivery.tags.map((t) => ({ key: t.key, value: t.value })) }),
     },
     ...(issued === undefined
       ? {}

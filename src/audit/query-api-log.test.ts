@@ -143,7 +143,7 @@ describe('Query API access-log events', () => {
     expect(event.errorCode).toBe('AccessDenied');
     expect(event.errorMessage).toBe(xmlValue(res.text, 'Message'));
     expect(event.errorMessage).toMatch(
-      /^User: arn:aws:sts::\d+:assumed-role\/locked\/nobody is not authorized to perform: iam:DeleteRole on resource: arn:aws:iam::\d+:role\/apps\/locked because no identity-based policy allows the iam:DeleteRole action Encoded authorization failure message: /,
+      /^User: arn:aws:sts::\d+:assumed-role\/locked\/nobody is not authorized to perform: iam:DeleteRole on resource: role locked because no identity-based policy allows the iam:DeleteRole action Encoded authorization failure message: /,
     );
     expect(event.responseElements).toBeNull();
   });

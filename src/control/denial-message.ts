@@ -34,7 +34,8 @@ export interface DenialMessage {
  * throw new AccessDeniedError(message);
  */
 export function denialMessage(denied: DeniedRequest, options: DenialMessageOptions = {}): DenialMessage {
-  const resource = options.quoteResource === true ? `"${denied.resource}"` : denied.resource;
+  const named = iamMessageResource(denied.action, denied.resource);
+  const resource = options.quoteResource === true ? `"${named}"` : named;
   const sentence =
     accessDeniedMessage(
       { principal: denied.auth.principal, action: denied.action, resource },
@@ -46,4 +47,22 @@ export function denialMessage(denied: DeniedRequest, options: DenialMessageOptio
     sentence,
     message: `${sentence}${separator}Encoded authorization failure message: ${encodeDenial(denied, options.ring)}`,
   };
+}
+
+const IAM_RESOURCE = /^arn:[a-z-]+:iam::\d{12}:(role|user|policy)\/(?:[^/]*\/)*([^/]+)$/;
+
+/**
+ * How IAM names its own resources in an AccessDenied sentence: `role <name>`, `user <name>` and
+ * `policy <arn>` ("… is not authorized to perform: iam:DeleteRole on resource: role app because
+ * …"); any other resource, and every other service's, keeps its ARN.
+ *
+ * @example
+ * iamMessageResource('iam:GetRole', 'arn:aws:iam::123456789012:role/ci/deploy'); // 'role deploy'
+ */
+export function iamMessageResource(action: string, resource: string): string {
+  if (!action.toLowerCase().startsWith('iam:')) return resource;
+  const match = IAM_RESOURCE.exec(resource);
+  if (match === null) return resource;
+  const [, type, name] = match;
+  return type === 'policy' ? `policy ${resource}` : `${type!} ${name!}`;
 }

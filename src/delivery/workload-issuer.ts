@@ -83,6 +83,7 @@ export class WorkloadIssuer {
             sessionName: request.sessionName,
             durationSeconds: request.durationSeconds ?? DEFAULT_WORKLOAD_SESSION_SECONDS,
             ...(request.sourceArn === undefined ? {} : { sourceArn: request.sourceArn }),
+            ...(request.tags === undefined ? {} : { tags: request.tags }),
             region: this.options.region ?? 'us-east-1',
             eventTime,
             decisions,

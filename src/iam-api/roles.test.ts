@@ -256,6 +256,19 @@ describe('ListRoles', () => {
     expect((await callError(ctx, 'ListRoles', { MaxItems: 1001 })).code).toBe('ValidationError');
     expect((await callError(ctx, 'ListRoles', { Marker: 'not a marker!' })).code).toBe('ValidationError');
   });
+
+  it('refuses a garbage Marker, even one of base64url characters, and an edited one', async () => {
+    const first = await call(ctx, 'ListRoles', { MaxItems: 1 });
+    const marker = first.Marker as string;
+    const edited = `${marker.slice(0, -1)}${marker.endsWith('A') ? 'B' : 'A'}`;
+    for (const bad of ['garbage', 'cm9sZS9i', edited, marker.slice(0, 4)]) {
+      const error = await callError(ctx, 'ListRoles', { MaxItems: 1, Marker: bad });
+      expect(error.code).toBe('ValidationError');
+      expect(error.message).toContain(`Value '${bad}' at 'marker' failed to satisfy constraint`);
+    }
+    const second = await call(ctx, 'ListRoles', { MaxItems: 1, Marker: marker });
+    expect(members(second.Roles).map((r) => r.RoleName)).toEqual(['b']);
+  });
 });
 
 describe('UpdateRole, UpdateRoleDescription, UpdateAssumeRolePolicy', () => {

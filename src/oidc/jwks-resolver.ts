@@ -7,12 +7,17 @@
 import type { JSONWebKeySet } from 'jose';
 import { DISCOVERY_PATH } from './discovery.js';
 import { IdpCommunicationError } from './errors.js';
+import { issuerHttpsGet, IssuerGetError } from './issuer-https-get.js';
 
-/**
- * The JWKS of `issuer`. `refresh` asks for a fresh copy (the token names a key id the cached set
- * lacks: the issuer may have rotated).
- */
-export type JwksResolver = (issuer: string, options?: { refresh?: boolean }) => Promise<JSONWebKeySet>;
+export interface JwksRequest {
+  /** A fresh copy is wanted: the token names a key id the cached set lacks (the issuer may have rotated). */
+  refresh?: boolean;
+  /** The IAM OIDC provider's thumbprint list, used when the issuer's certificate has no trusted root. */
+  thumbprints?: readonly string[];
+}
+
+/** The JWKS of `issuer`. */
+export type JwksResolver = (issuer: string, options?: JwksRequest) => Promise<JSONWebKeySet>;
 
 /** Local issuers first, then `fallback`. */
 export function chainJwksResolvers(
@@ -27,10 +32,17 @@ export interface HttpJwksResolverOptions {
   timeoutMs?: number;
   /** How long a fetched JWKS serves; 600 s by default. */
   cacheSeconds?: number;
-  /** A forced refresh happens at most this often per issuer; 30 s by default. */
-  minRefreshSeconds?: number;
+  /**
+   * Refetches (an unknown `kid`, or a retry after a failure) are rate limited per issuer by a token
+   * bucket: `refetchBurst` at once (3 by default), then one per `refetchIntervalSeconds` (10 s by
+   * default). A newly published key is picked up on first sight of its `kid`; a flood of tokens with
+   * made-up key ids costs the issuer at most the bucket's rate.
+   */
+  refetchBurst?: number;
+  refetchIntervalSeconds?: number;
   /** Largest discovery document or JWKS accepted; 64 KiB by default. */
   maxBytes?: number;
+  /** Instead of credplane's own HTTPS client (which honours provider thumbprints): for unit tests. */
   fetch?: typeof fetch;
   now?: () => number;
 }
@@ -63,53 +75,85 @@ export function checkFetchableUrl(text: string, what: string): URL {
 export function createHttpJwksResolver(options: HttpJwksResolverOptions = {}): JwksResolver {
   const timeoutMs = options.timeoutMs ?? 3000;
   const cacheMs = (options.cacheSeconds ?? 600) * 1000;
-  const minRefreshMs = (options.minRefreshSeconds ?? 30) * 1000;
+  const burst = options.refetchBurst ?? 3;
+  const intervalMs = (options.refetchIntervalSeconds ?? 10) * 1000;
   const maxBytes = options.maxBytes ?? 64 * 1024;
-  const doFetch = options.fetch ?? fetch;
   const now = options.now ?? Date.now;
-  const cache = new Map<string, { jwks: Promise<JSONWebKeySet>; at: number }>();
+  /** Keyed by issuer and thumbprint list: one account's thumbprints never vouch for another's keys. */
+  const cache = new Map<
+    string,
+    { jwks: Promise<JSONWebKeySet>; at: number; settled: boolean; ok: boolean }
+  >();
+  const buckets = new Map<string, { tokens: number; at: number }>();
 
-  async function getJson(url: URL, what: string): Promise<unknown> {
-    let response: Response;
-    try {
-      response = await doFetch(url, {
-        redirect: 'error',
-        signal: AbortSignal.timeout(timeoutMs),
-        headers: { accept: 'application/json' },
-      });
-    } catch (error) {
-      const reason = error instanceof Error && error.name === 'TimeoutError' ? 'timed out' : 'failed';
-      throw new IdpCommunicationError(
-        `Couldn't retrieve the ${what} from ${url.href}: the request ${reason}`,
-      );
+  /** Takes one refetch from the issuer's bucket, if any is left. */
+  function takeRefetch(issuer: string): boolean {
+    const t = now();
+    const bucket = buckets.get(issuer) ?? { tokens: burst, at: t };
+    const refill = intervalMs > 0 ? Math.floor((t - bucket.at) / intervalMs) : burst;
+    if (refill > 0) {
+      bucket.tokens = Math.min(burst, bucket.tokens + refill);
+      bucket.at = bucket.tokens === burst ? t : bucket.at + refill * intervalMs;
     }
+    buckets.set(issuer, bucket);
+    if (bucket.tokens < 1) return false;
+    bucket.tokens -= 1;
+    return true;
+  }
+
+  async function get(url: URL, thumbprints: readonly string[]): Promise<{ status: number; body: string }> {
+    if (options.fetch === undefined) return issuerHttpsGet(url, { timeoutMs, maxBytes, thumbprints, now });
+    const response = await options.fetch(url, {
+      redirect: 'error',
+      signal: AbortSignal.timeout(timeoutMs),
+      headers: { accept: 'application/json' },
+    });
     if (response.status !== 200) {
       await response.body?.cancel();
-      throw new IdpCommunicationError(
-        `Couldn't retrieve the ${what} from ${url.href}: HTTP ${response.status}`,
-      );
+      return { status: response.status, body: '' };
     }
     const declared = Number(response.headers.get('content-length'));
     if (Number.isFinite(declared) && declared > maxBytes) {
       await response.body?.cancel();
-      throw new IdpCommunicationError(`The ${what} at ${url.href} is larger than ${maxBytes} bytes`);
+      throw new IssuerGetError(`the response is larger than ${maxBytes} bytes`);
     }
-    const text = await response.text();
-    if (text.length > maxBytes) {
+    return { status: 200, body: await response.text() };
+  }
+
+  async function getJson(url: URL, what: string, thumbprints: readonly string[]): Promise<unknown> {
+    let response: { status: number; body: string };
+    try {
+      response = await get(url, thumbprints);
+    } catch (error) {
+      const reason =
+        error instanceof IssuerGetError
+          ? error.message
+          : error instanceof Error && error.name === 'TimeoutError'
+            ? 'the request timed out'
+            : 'the request failed';
+      throw new IdpCommunicationError(`Couldn't retrieve the ${what} from ${url.href}: ${reason}`);
+    }
+    if (response.status !== 200) {
+      throw new IdpCommunicationError(
+        `Couldn't retrieve the ${what} from ${url.href}: HTTP ${response.status}`,
+      );
+    }
+    if (response.body.length > maxBytes) {
       throw new IdpCommunicationError(`The ${what} at ${url.href} is larger than ${maxBytes} bytes`);
     }
     try {
-      return JSON.parse(text) as unknown;
+      return JSON.parse(response.body) as unknown;
     } catch {
       throw new IdpCommunicationError(`The ${what} at ${url.href} is not JSON`);
     }
   }
 
-  async function load(issuer: string): Promise<JSONWebKeySet> {
+  async function load(issuer: string, thumbprints: readonly string[]): Promise<JSONWebKeySet> {
     const base = checkFetchableUrl(issuer, 'issuer');
     const discovery = await getJson(
       new URL(`${base.href.replace(/\/+$/, '')}${DISCOVERY_PATH}`),
       'OpenID Connect discovery document',
+      thumbprints,
     );
     const doc = (typeof discovery === 'object' && discovery !== null ? discovery : {}) as Record<
       string,
@@ -124,7 +168,7 @@ export function createHttpJwksResolver(options: HttpJwksResolverOptions = {}): J
     if (typeof doc.jwks_uri !== 'string') {
       throw new IdpCommunicationError(`The discovery document of ${issuer} has no jwks_uri`);
     }
-    const jwks = await getJson(checkFetchableUrl(doc.jwks_uri, 'jwks_uri'), 'JWKS');
+    const jwks = await getJson(checkFetchableUrl(doc.jwks_uri, 'jwks_uri'), 'JWKS', thumbprints);
     const keys = (jwks as { keys?: unknown } | null)?.keys;
     if (!Array.isArray(keys) || !keys.every((k) => typeof k === 'object' && k !== null)) {
       throw new IdpCommunicationError(`The JWKS of ${issuer} has no "keys" array`);
@@ -133,16 +177,41 @@ export function createHttpJwksResolver(options: HttpJwksResolverOptions = {}): J
   }
 
   return (issuer, request) => {
-    const hit = cache.get(issuer);
-    const age = hit === undefined ? Infinity : now() - hit.at;
-    const stale = age > cacheMs || (request?.refresh === true && age > minRefreshMs);
-    if (hit !== undefined && !stale) return hit.jwks;
-    const entry = { jwks: load(issuer), at: now() };
-    cache.set(issuer, entry);
-    // A failure must not be cached: the next token tries again.
-    entry.jwks.catch(() => {
-      if (cache.get(issuer) === entry) cache.delete(issuer);
-    });
+    const thumbprints = [...(request?.thumbprints ?? [])].map((t) => t.toLowerCase()).sort();
+    const key = `${issuer}\n${thumbprints.join(',')}`;
+    const hit = cache.get(key);
+    // A fetch under way answers everyone who asks meanwhile, refresh or not.
+    if (hit !== undefined && !hit.settled) return hit.jwks;
+    const fresh = hit !== undefined && hit.ok && now() - hit.at <= cacheMs;
+    if (fresh && request?.refresh !== true) return hit.jwks;
+    // The first fetch and the 10-minute refresh are free; anything else (a refresh for an unknown
+    // kid, a retry after a failure) is a refetch and must fit the issuer's rate.
+    const isRefetch = fresh || (hit === undefined ? buckets.has(issuer) : !hit.ok);
+    if (isRefetch && !takeRefetch(issuer)) {
+      if (fresh) return hit.jwks;
+      return Promise.reject(
+        new IdpCommunicationError(
+          `The keys of ${issuer} were fetched too often; try again in ${Math.ceil(intervalMs / 1000)} s`,
+        ),
+      );
+    }
+    if (!isRefetch) buckets.set(issuer, buckets.get(issuer) ?? { tokens: burst, at: now() });
+    const entry = { jwks: load(issuer, thumbprints), at: now(), settled: false, ok: false };
+    cache.set(key, entry);
+    entry.jwks.then(
+      () => {
+        entry.settled = true;
+        entry.ok = true;
+      },
+      () => {
+        entry.settled = true;
+        // Keys that verified before stay usable when a refresh fails; a failure is never served
+        // from the cache, the next token tries again (within the rate).
+        if (cache.get(key) === entry) {
+          if (hit?.ok === true) cache.set(key, hit);
+        }
+      },
+    );
     return entry.jwks;
   };
 }

@@ -20,7 +20,12 @@ export function storeProviderLookup(
     const arn = `arn:${partition}:iam::${accountId}:oidc-provider/${hostPath}`;
     try {
       const provider = await store.getOidcProvider(arn);
-      return { arn: provider.arn, url: provider.url, clientIds: provider.clientIds };
+      return {
+        arn: provider.arn,
+        url: provider.url,
+        clientIds: provider.clientIds,
+        thumbprints: provider.thumbprints,
+      };
     } catch (error) {
       if (isAwsError(error) && (error.code === 'NoSuchEntity' || error.code === 'InvalidInput'))
         return undefined;

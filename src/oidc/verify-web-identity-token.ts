@@ -26,6 +26,8 @@ export interface RegisteredProvider {
   /** `host/path`, as IAM stores it. */
   url: string;
   clientIds: readonly string[];
+  /** SHA-1 thumbprints of the issuer's CA, used when its certificate has no trusted root. */
+  thumbprints?: readonly string[];
 }
 
 export interface WebIdentityVerifierOptions {
@@ -110,7 +112,7 @@ export function createWebIdentityVerifier(options: WebIdentityVerifierOptions): 
     const audience = audiences.find((a) => typeof a === 'string' && provider.clientIds.includes(a));
     if (audience === undefined) throw new InvalidIdentityTokenError('Incorrect token audience');
 
-    await verifySignature(token, issuer, options.resolveJwks);
+    await verifySignature(token, issuer, provider.thumbprints ?? [], options.resolveJwks);
 
     const nowSeconds = Math.floor(now() / 1000);
     const exp = numericDate(claims, 'exp', true)!;
@@ -145,16 +147,22 @@ export function createWebIdentityVerifier(options: WebIdentityVerifierOptions): 
   };
 }
 
-async function verifySignature(token: string, issuer: string, resolve: JwksResolver): Promise<void> {
+async function verifySignature(
+  token: string,
+  issuer: string,
+  thumbprints: readonly string[],
+  resolve: JwksResolver,
+): Promise<void> {
   const attempt = async (refresh: boolean): Promise<void> => {
-    const jwks = await resolve(issuer, { refresh });
+    const jwks = await resolve(issuer, { refresh, thumbprints });
     await compactVerify(token, createLocalJWKSet(jwks), { algorithms: [...WEB_IDENTITY_ALGORITHMS] });
   };
   try {
     await attempt(false);
   } catch (error) {
     if (!(error instanceof errors.JWKSNoMatchingKey)) throw signatureError(error);
-    // The issuer may have rotated since the keys were cached: look once more.
+    // The issuer may have published a new key since the keys were cached: look once more (the
+    // resolver bounds how often per issuer).
     try {
       await attempt(true);
     } catch (retry) {

@@ -1,10 +1,14 @@
 /**
  * IAM-style pagination (`Marker`, `MaxItems`, `IsTruncated`) over key-ordered queries.
  *
- * A marker is the last key of the previous page, base64url-encoded so that callers treat it as
- * opaque; the next page is every row whose key sorts after it. Rows written between pages are
- * seen or not according to where their key falls, never twice.
+ * A marker is the last key of the previous page behind a short digest of it, base64url-encoded so
+ * that callers treat it as opaque; the next page is every row whose key sorts after it. Rows
+ * written between pages are seen or not according to where their key falls, never twice. The
+ * digest makes a marker no previous call returned (garbage, truncated, edited) an error instead of
+ * a page that starts somewhere arbitrary: a client echoing a bad marker is told so rather than
+ * looping. It is a checksum, not a secret: a marker grants nothing a first page does not.
  */
+import { createHash } from 'node:crypto';
 import { validationError } from '../iam/names.js';
 import type { ListOptions, Page } from './store.js';
 
@@ -27,16 +31,37 @@ export function resolveMaxItems(options: ListOptions | undefined): number {
   return value;
 }
 
+const DIGEST_BYTES = 6;
+
+function keyDigest(key: Buffer): Buffer {
+  return createHash('sha256').update(key).digest().subarray(0, DIGEST_BYTES);
+}
+
+/** The marker for a page that ends at `key`. @example encodeMarker('role/b') */
+export function encodeMarker(key: string): string {
+  const bytes = Buffer.from(key, 'utf8');
+  return Buffer.concat([keyDigest(bytes), bytes]).toString('base64url');
+}
+
 /** The key a marker stands for, or `undefined` for the first page. */
 export function markerKey(options: ListOptions | undefined): string | undefined {
   const marker = options?.marker;
   if (marker === undefined || marker === '') return undefined;
-  if (!/^[A-Za-z0-9_-]+$/.test(marker)) {
-    throw validationError([
+  const invalid = () =>
+    validationError([
       { field: 'marker', value: marker, constraint: 'be a marker returned by a previous call' },
     ]);
+  if (!/^[A-Za-z0-9_-]+$/.test(marker)) throw invalid();
+  const bytes = Buffer.from(marker, 'base64url');
+  const key = bytes.subarray(DIGEST_BYTES);
+  if (
+    bytes.length <= DIGEST_BYTES ||
+    bytes.toString('base64url') !== marker ||
+    !keyDigest(key).equals(bytes.subarray(0, DIGEST_BYTES))
+  ) {
+    throw invalid();
   }
-  return Buffer.from(marker, 'base64url').toString('utf8');
+  return key.toString('utf8');
 }
 
 /**
@@ -55,7 +80,7 @@ export function toPage<Row, T>(
   const kept = isTruncated ? rows.slice(0, maxItems) : rows;
   const last = kept[kept.length - 1];
   const page: Page<T> = { items: kept.map(map), isTruncated };
-  if (isTruncated && last !== undefined) page.marker = Buffer.from(keyOf(last), 'utf8').toString('base64url');
+  if (isTruncated && last !== undefined) page.marker = encodeMarker(keyOf(last));
   return page;
 }
 

@@ -151,6 +151,31 @@ describe('EKS IRSA across processes', () => {
     expect((JSON.parse(result.stdout) as { Arn: string }).Arn).toMatch(assumedArn);
   }, 60_000);
 
+  it('each pod has a HOME of its own (the AWS CLI caches its web identity session there) and AWS_ENDPOINT_URL', async () => {
+    const script =
+      'aws sts get-caller-identity --output text --query Arn >/dev/null || exit 7; ' +
+      'echo "$HOME"; ls "$HOME/.aws/cli/cache" | wc -l; echo "$AWS_ENDPOINT_URL"';
+    const pods = await Promise.all(
+      [1, 2].map(() =>
+        credplaneCli(
+          ['run', 'demo/payments/api', '--data-dir', plane.dataDir, '--', 'sh', '-c', script],
+          plane.dataDir,
+        ),
+      ),
+    );
+    const seen = pods.map((pod) => {
+      expect(pod.code, pod.stderr).toBe(0);
+      const [home, cached, endpoint] = pod.stdout.trim().split('\n');
+      expect(home).toMatch(new RegExp(`^${plane.dataDir}/run/[0-9a-f-]{36}/home$`));
+      expect(Number(cached)).toBe(1);
+      expect(endpoint).toBe(plane.url);
+      // The pod's home is removed with it.
+      expect(fs.existsSync(home!)).toBe(false);
+      return home;
+    });
+    expect(seen[0]).not.toBe(seen[1]);
+  }, 60_000);
+
   it('the JS SDK v3 default chain (fromTokenFile) gets the pod role through credplane run', async () => {
     const script = [
       `const { STSClient, GetCallerIdentityCommand } = require(${JSON.stringify(STS_MODULE)});`,

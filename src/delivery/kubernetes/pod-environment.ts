@@ -4,7 +4,12 @@
  * pod identity webhook injects, plus `AWS_ENDPOINT_URL_STS` pointing the SDK's web identity
  * provider at credplane. Credentials that would outrank the web identity provider in an SDK's
  * default chain (environment keys, profiles, container credentials, shared files) are removed, so
- * the process runs as the pod's role or not at all — never silently as someone else. Pure.
+ * the process runs as the pod's role or not at all — never silently as someone else.
+ *
+ * Each pod also gets a `HOME` of its own, as a container has: the AWS CLI caches web identity
+ * sessions under `~/.aws/cli/cache`, and a shared home would hand one pod another pod's (or an old
+ * server's) session. `AWS_ENDPOINT_URL` points every service client at credplane, as tasks and
+ * functions get it; endpoint variables of the caller's shell are not inherited. Pure.
  */
 
 export interface PodEnvironmentInput {
@@ -15,6 +20,8 @@ export interface PodEnvironmentInput {
   stsRegionalEndpoints: boolean;
   /** Empty files that stand in for `~/.aws/config` and `~/.aws/credentials` (a pod has neither). */
   emptyAwsConfigFile: string;
+  /** The pod's own home directory (empty, private to the pod, removed with it). */
+  home: string;
 }
 
 /** Variables that would make an SDK use other credentials than the pod's. */
@@ -32,9 +39,14 @@ export const SHADOWING_VARIABLES = [
   'AWS_ROLE_SESSION_NAME',
 ] as const;
 
+/** Shadowing variables, and the caller's endpoint overrides (`AWS_ENDPOINT_URL`, `AWS_ENDPOINT_URL_<SERVICE>`). */
+function dropped(drop: ReadonlySet<string>, name: string): boolean {
+  return drop.has(name) || name === 'AWS_ENDPOINT_URL' || name.startsWith('AWS_ENDPOINT_URL_');
+}
+
 /**
  * @example
- * spawn(cmd, args, { env: podEnvironment(process.env, { roleArn, tokenFile, stsEndpoint, region, stsRegionalEndpoints: false, emptyAwsConfigFile }) });
+ * spawn(cmd, args, { env: podEnvironment(process.env, { roleArn, tokenFile, stsEndpoint, region, stsRegionalEndpoints: false, emptyAwsConfigFile, home }) });
  */
 export function podEnvironment(
   base: Readonly<Record<string, string | undefined>>,
@@ -42,9 +54,11 @@ export function podEnvironment(
 ): Record<string, string> {
   const env: Record<string, string> = {};
   const drop = new Set<string>(SHADOWING_VARIABLES);
-  for (const [k, v] of Object.entries(base)) if (v !== undefined && !drop.has(k)) env[k] = v;
+  for (const [k, v] of Object.entries(base)) if (v !== undefined && !dropped(drop, k)) env[k] = v;
+  env.HOME = input.home;
   env.AWS_ROLE_ARN = input.roleArn;
   env.AWS_WEB_IDENTITY_TOKEN_FILE = input.tokenFile;
+  env.AWS_ENDPOINT_URL = input.stsEndpoint;
   env.AWS_ENDPOINT_URL_STS = input.stsEndpoint;
   env.AWS_CONFIG_FILE = input.emptyAwsConfigFile;
   env.AWS_SHARED_CREDENTIALS_FILE = input.emptyAwsConfigFile;
@@ -67,6 +81,8 @@ export interface PodIdentityEnvironmentInput {
   stsEndpoint: string;
   region: string;
   emptyAwsConfigFile: string;
+  /** The pod's own home directory. */
+  home: string;
 }
 
 /**
@@ -74,7 +90,7 @@ export interface PodIdentityEnvironmentInput {
  * loopback instead of `169.254.170.23`.
  *
  * @example
- * podIdentityEnvironment(process.env, { credentialsUri: `${agent.url}/v1/credentials`, tokenFile, stsEndpoint, region, emptyAwsConfigFile });
+ * podIdentityEnvironment(process.env, { credentialsUri: `${agent.url}/v1/credentials`, tokenFile, stsEndpoint, region, emptyAwsConfigFile, home });
  */
 export function podIdentityEnvironment(
   base: Readonly<Record<string, string | undefined>>,
@@ -82,9 +98,11 @@ export function podIdentityEnvironment(
 ): Record<string, string> {
   const env: Record<string, string> = {};
   const drop = new Set<string>([...SHADOWING_VARIABLES, 'AWS_ROLE_ARN', 'AWS_WEB_IDENTITY_TOKEN_FILE']);
-  for (const [k, v] of Object.entries(base)) if (v !== undefined && !drop.has(k)) env[k] = v;
+  for (const [k, v] of Object.entries(base)) if (v !== undefined && !dropped(drop, k)) env[k] = v;
+  env.HOME = input.home;
   env.AWS_CONTAINER_CREDENTIALS_FULL_URI = input.credentialsUri;
   env.AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE = input.tokenFile;
+  env.AWS_ENDPOINT_URL = input.stsEndpoint;
   env.AWS_ENDPOINT_URL_STS = input.stsEndpoint;
   env.AWS_CONFIG_FILE = input.emptyAwsConfigFile;
   env.AWS_SHARED_CREDENTIALS_FILE = input.emptyAwsConfigFile;

@@ -177,7 +177,10 @@ export async function runAsPod(options: RunAsPodOptions): Promise<number> {
       ? path.join(runDir, 'eks.amazonaws.com', 'serviceaccount', 'token')
       : path.join(runDir, 'pods.eks.amazonaws.com', 'serviceaccount', 'eks-pod-identity-token');
   const emptyAwsConfigFile = path.join(runDir, 'aws-config');
+  // A home of the pod's own: the AWS CLI's session cache (~/.aws/cli/cache) is then per pod.
+  const home = path.join(runDir, 'home');
   fs.mkdirSync(runDir, { recursive: true, mode: 0o700 });
+  fs.mkdirSync(home, { mode: 0o700 });
   fs.writeFileSync(emptyAwsConfigFile, '', { mode: 0o600 });
   const refresher = new TokenFileRefresher({
     file: tokenFile,
@@ -212,6 +215,7 @@ export async function runAsPod(options: RunAsPodOptions): Promise<number> {
         region: options.region,
         stsRegionalEndpoints: sa.stsRegionalEndpoints,
         emptyAwsConfigFile,
+        home,
       });
     } else {
       agent = await startPodIdentityAgent(options, registry);
@@ -221,6 +225,7 @@ export async function runAsPod(options: RunAsPodOptions): Promise<number> {
         stsEndpoint: options.stsEndpoint,
         region: options.region,
         emptyAwsConfigFile,
+        home,
       });
     }
     return await new Promise<number>((resolve, reject) => {

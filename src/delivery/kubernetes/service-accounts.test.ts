@@ -148,14 +148,39 @@ describe('service accounts in the store, trust checks and preparing a pod', () =
   });
 
   it('evaluates trust as STS will: allowed, not allowed, and allowed for any subject (no :sub)', async () => {
-    const [api, worker] = parseServiceAccountManifests(MANIFESTS, 'demo');
+    const [api] = parseServiceAccountManifests(MANIFESTS, 'demo');
     expect(await checkServiceAccountTrust(store, cluster, api!)).toEqual({ ok: true, anySubject: false });
-    expect(await checkServiceAccountTrust(store, cluster, worker!)).toEqual({ ok: true, anySubject: true });
     const other = await checkServiceAccountTrust(store, cluster, { ...api!, name: 'intruder' });
     expect(other.ok).toBe(false);
     expect(!other.ok && other.reason).toMatch(
       /does not allow sts:AssumeRoleWithWebIdentity for system:serviceaccount:payments:intruder/,
     );
+  });
+
+  it("refuses an audience that is not one of the provider's client ids, as STS would (Incorrect token audience)", async () => {
+    const [, worker] = parseServiceAccountManifests(MANIFESTS, 'demo');
+    // The trust policy admits aud custom-aud, but STS refuses the token before evaluating it.
+    const refused = await checkServiceAccountTrust(store, cluster, worker!);
+    expect(refused.ok).toBe(false);
+    expect(!refused.ok && refused.reason).toMatch(
+      /Incorrect token audience.*custom-aud is not a client id of arn:aws:iam::123456789012:oidc-provider\/.*\(sts\.amazonaws\.com\)/,
+    );
+    await store.updateOidcProvider(cluster.providerArn, { clientIds: ['sts.amazonaws.com', 'custom-aud'] });
+    expect(await checkServiceAccountTrust(store, cluster, worker!)).toEqual({ ok: true, anySubject: true });
+  });
+
+  it('refuses when the cluster has no IAM OIDC provider (deleted)', async () => {
+    const [api] = parseServiceAccountManifests(MANIFESTS, 'demo');
+    const other = await createCluster(store, registry, {
+      name: 'gone',
+      accountId: ACCOUNT,
+      region: 'us-east-1',
+      partition: 'aws',
+      issuerBaseUrl: 'http://127.0.0.1:7300',
+    });
+    await store.deleteOidcProvider(other.providerArn);
+    const verdict = await checkServiceAccountTrust(store, other, { ...api!, cluster: 'gone' });
+    expect(!verdict.ok && verdict.reason).toMatch(/no IAM OIDC provider .* is registered/);
   });
 
   it('preparePod refuses an undeclared service account and one its role does not trust; warns on no :sub', async () => {
@@ -191,6 +216,9 @@ describe('podEnvironment', () => {
         AWS_SECRET_ACCESS_KEY: 's',
         AWS_PROFILE: 'admin',
         AWS_CONTAINER_CREDENTIALS_FULL_URI: 'x',
+        HOME: '/home/operator',
+        AWS_ENDPOINT_URL: 'https://elsewhere.example',
+        AWS_ENDPOINT_URL_S3: 'https://s3.elsewhere.example',
       },
       {
         roleArn: 'arn:aws:iam::123456789012:role/r',
@@ -199,10 +227,13 @@ describe('podEnvironment', () => {
         region: 'eu-west-1',
         stsRegionalEndpoints: true,
         emptyAwsConfigFile: '/t/empty',
+        home: '/t/home',
       },
     );
     expect(env).toEqual({
       PATH: '/bin',
+      HOME: '/t/home',
+      AWS_ENDPOINT_URL: 'http://127.0.0.1:7300',
       AWS_ROLE_ARN: 'arn:aws:iam::123456789012:role/r',
       AWS_WEB_IDENTITY_TOKEN_FILE: '/t/token',
       AWS_ENDPOINT_URL_STS: 'http://127.0.0.1:7300',
@@ -222,6 +253,7 @@ describe('podEnvironment', () => {
         region: 'eu-west-1',
         stsRegionalEndpoints: false,
         emptyAwsConfigFile: 'f',
+        home: 'h',
       },
     );
     expect(keep.AWS_REGION).toBe('us-west-2');
@@ -233,16 +265,25 @@ describe('podEnvironment', () => {
 describe('podIdentityEnvironment', () => {
   it('sets the container-credentials variables the Pod Identity webhook injects, and no web identity', () => {
     const env = podIdentityEnvironment(
-      { AWS_ROLE_ARN: 'r', AWS_WEB_IDENTITY_TOKEN_FILE: 't', AWS_ACCESS_KEY_ID: 'AKIA' },
+      {
+        AWS_ROLE_ARN: 'r',
+        AWS_WEB_IDENTITY_TOKEN_FILE: 't',
+        AWS_ACCESS_KEY_ID: 'AKIA',
+        HOME: '/home/operator',
+        AWS_ENDPOINT_URL_STS: 'https://sts.elsewhere.example',
+      },
       {
         credentialsUri: 'http://127.0.0.1:4000/v1/credentials',
         tokenFile: '/t/eks-pod-identity-token',
         stsEndpoint: 'http://127.0.0.1:7300',
         region: 'us-east-1',
         emptyAwsConfigFile: '/t/empty',
+        home: '/t/home',
       },
     );
     expect(env).toEqual({
+      HOME: '/t/home',
+      AWS_ENDPOINT_URL: 'http://127.0.0.1:7300',
       AWS_CONTAINER_CREDENTIALS_FULL_URI: 'http://127.0.0.1:4000/v1/credentials',
       AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: '/t/eks-pod-identity-token',
       AWS_ENDPOINT_URL_STS: 'http://127.0.0.1:7300',

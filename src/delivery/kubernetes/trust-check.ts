@@ -4,7 +4,13 @@
  * up front, with the reason, instead of failing later inside the SDK. A second evaluation with
  * another subject finds trust policies that admit *every* service account of the cluster (no
  * `:sub` condition) — the classic IRSA over-grant.
+ *
+ * Before the trust policy, what STS checks of the token itself and can be known in advance: the
+ * cluster's IAM OIDC provider is registered in the role's account, and the service account's
+ * audience is one of its client ids (STS answers `InvalidIdentityToken: Incorrect token audience`
+ * otherwise, AWS STS API Reference, AssumeRoleWithWebIdentity).
  */
+import { isAwsError } from '../../errors.js';
 import { createRequestContext, evaluate, parsePolicy, compilePolicy } from '../../policy/index.js';
 import type { Store } from '../../store/store.js';
 import { parseRoleArn } from '../../iam/arn.js';
@@ -32,6 +38,31 @@ export async function checkServiceAccountTrust(
   if (target.accountId !== cluster.accountId) {
     return { ok: false, reason: `role ${sa.roleArn} is not in the cluster's account ${cluster.accountId}` };
   }
+  const hostPath = cluster.issuer.replace(/^https?:\/\//i, '');
+  // The role is in the cluster's account (checked above), so the provider STS looks up for the
+  // token's issuer in the role's account is the cluster's.
+  const providerArn = cluster.providerArn;
+  let clientIds: readonly string[];
+  try {
+    clientIds = (await store.getOidcProvider(providerArn)).clientIds;
+  } catch (error) {
+    if (isAwsError(error) && error.code === 'NoSuchEntity') {
+      return {
+        ok: false,
+        reason: `STS would refuse the token: no IAM OIDC provider ${providerArn} is registered for the cluster's issuer`,
+      };
+    }
+    throw error;
+  }
+  if (!clientIds.includes(sa.audience)) {
+    return {
+      ok: false,
+      reason:
+        `STS would refuse the token (Incorrect token audience): the service account's audience ${sa.audience} ` +
+        `is not a client id of ${providerArn} (${clientIds.join(', ') || 'none'}); ` +
+        `add it with 'aws iam add-client-id-to-open-id-connect-provider' or change eks.amazonaws.com/audience`,
+    };
+  }
   let trust;
   try {
     trust = compilePolicy(parsePolicy(role.assumeRolePolicyDocument), {
@@ -41,7 +72,6 @@ export async function checkServiceAccountTrust(
   } catch {
     return { ok: false, reason: `the trust policy of ${sa.roleArn} does not parse` };
   }
-  const hostPath = cluster.issuer.replace(/^https?:\/\//i, '');
   const allows = (subject: string): boolean =>
     evaluate(
       {

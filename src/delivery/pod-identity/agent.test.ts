@@ -9,6 +9,7 @@ import { createCluster } from '../../oidc/create-cluster.js';
 import { mintServiceAccountToken } from '../../oidc/service-account-token.js';
 import { activeSigningKey, generateSigningKey } from '../../oidc/signing-keys.js';
 import type { ApiHandler, ApiRequest } from '../../http/types.js';
+import type { AccessEventInput } from '../../store/store.js';
 import { ACCOUNT, createTestPlane, xmlValue, type TestPlane } from '../../server/test-support/plane.js';
 import { WorkloadIssuer } from '../workload-issuer.js';
 import { createPodIdentityAgentHandler, podSessionName } from './agent.js';
@@ -18,6 +19,7 @@ let registry: ClusterRegistry;
 let cluster: Cluster;
 let agent: ApiHandler;
 let dataDir: string;
+const logged: AccessEventInput[] = [];
 
 const podTrust = JSON.stringify({
   Version: '2012-10-17',
@@ -87,6 +89,12 @@ beforeAll(async () => {
       snapshot: plane.snapshot,
       keyRing: plane.keyRing,
       now: () => plane.clock.now,
+      accessLog: {
+        commit: (event) => {
+          logged.push(event);
+          return Promise.resolve(true);
+        },
+      },
     }),
     now: () => plane.clock.now,
   });
@@ -100,14 +108,20 @@ afterAll(async () => {
 const now = () => Math.floor(plane.clock.now / 1000);
 
 async function token(
-  options: { ns?: string; audience?: string; key?: ReturnType<typeof generateSigningKey>; at?: number } = {},
+  options: {
+    ns?: string;
+    audience?: string;
+    key?: ReturnType<typeof generateSigningKey>;
+    at?: number;
+    pod?: string;
+  } = {},
 ) {
   return (
     await mintServiceAccountToken(options.key ?? activeSigningKey(registry.signingKeys('demo')), {
       issuer: cluster.issuer,
       namespace: options.ns ?? 'payments',
       serviceAccount: { name: 'api', uid: 'sa-uid' },
-      pod: { name: 'api-0', uid: 'pod-uid-0' },
+      pod: { name: options.pod ?? 'api-0', uid: `pod-uid-${options.pod ?? '0'}` },
       audiences: [options.audience ?? 'pods.eks.amazonaws.com'],
       expirationSeconds: 3600,
       now: options.at ?? now(),
@@ -172,6 +186,25 @@ describe('EKS Pod Identity agent', () => {
       { Action: 'GetRole', Version: '2010-05-08', RoleName: 'pod-role' },
     );
     expect(denied.status).toBe(403);
+  });
+
+  it('records the session tags in the delivery event, as an AssumeRole event records its Tags', async () => {
+    logged.length = 0;
+    const response = await get(await token({ ns: 'payments', pod: 'api-7' }));
+    expect(response.status).toBe(200);
+    const record = logged.at(-1)?.record as {
+      eventName: string;
+      requestParameters: { tags?: { key: string; value: string }[] };
+    };
+    expect(record.eventName).toBe('AssumeRole');
+    expect(record.requestParameters.tags).toEqual([
+      { key: 'eks-cluster-arn', value: `arn:aws:eks:us-east-1:${ACCOUNT}:cluster/demo` },
+      { key: 'eks-cluster-name', value: 'demo' },
+      { key: 'kubernetes-namespace', value: 'payments' },
+      { key: 'kubernetes-service-account', value: 'api' },
+      { key: 'kubernetes-pod-name', value: 'api-7' },
+      { key: 'kubernetes-pod-uid', value: 'pod-uid-api-7' },
+    ]);
   });
 
   it('serves the same credentials to the same pod until refresh (memoized)', async () => {

@@ -71,6 +71,13 @@ beforeAll(async () => {
     roleName: 'open-role',
     assumeRolePolicyDocument: trust({ StringEquals: { [`${hostPath}:aud`]: 'sts.amazonaws.com' } }),
   });
+  // Its trust policy would admit any audience; STS refuses an audience the provider does not list first.
+  await store.createRole(ACCOUNT, {
+    roleName: 'vault-reader',
+    assumeRolePolicyDocument: trust({
+      StringEquals: { [`${hostPath}:sub`]: 'system:serviceaccount:vault:reader' },
+    }),
+  });
   const manifests = [
     sa(
       'payments',
@@ -80,6 +87,7 @@ beforeAll(async () => {
     ),
     sa('payments', 'intruder', 'payments-api'),
     sa('batch', 'open', 'open-role'),
+    sa('vault', 'reader', 'vault-reader', '    eks.amazonaws.com/audience: vault'),
   ].join('\n---\n');
   await applyServiceAccounts(store, ACCOUNT, parseServiceAccountManifests(manifests, 'demo'));
 });
@@ -114,6 +122,7 @@ async function run(name: string): Promise<unknown> {
 describe('admission webhook golden files', () => {
   it('has every case', () => {
     expect(cases).toEqual([
+      'audience-not-a-client-id',
       'basic',
       'existing-env',
       'init-and-skip',
