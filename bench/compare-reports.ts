@@ -6,7 +6,8 @@
  * the min–max range of the rounds, or with `iqr` their inter-quartile range (more sensitive, more
  * false alarms on a noisy machine).
  */
-import type { Better, CaseSummary, Spread } from './types.js';
+import { summarize } from './stats.js';
+import type { Better, CaseResult, Spread } from './types.js';
 
 export type SpreadKind = 'range' | 'iqr';
 
@@ -45,10 +46,19 @@ function cleanSpread(s: Partial<Spread> | undefined): Spread {
   return { median: num(s?.median), min: num(s?.min), max: num(s?.max), p25: num(s?.p25), p75: num(s?.p75) };
 }
 
-/** The figures a report states, keyed `suite / case / of ÷ to` (ratios) or `suite / case / system`. */
-export function figures(cases: readonly CaseSummary[]): Map<string, Figure> {
+/**
+ * The figures a report states, keyed `suite / case / of ÷ to` (ratios) or `suite / case / system`,
+ * summarized again from the per-round samples (the file's own summaries are derived from them).
+ */
+export function figures(cases: readonly CaseResult[]): Map<string, Figure> {
   const out = new Map<string, Figure>();
-  for (const c of cases) {
+  for (const raw of cases) {
+    const c = summarize({
+      ...raw,
+      rounds: raw.rounds.map((round) =>
+        Object.fromEntries(Object.entries(round).map(([system, value]) => [system, num(value)])),
+      ),
+    });
     const base = `${c.suite} / ${c.case} (${c.unit})`;
     if (c.ratioSummaries.length > 0) {
       for (const r of c.ratioSummaries)
@@ -86,8 +96,8 @@ export function verdict(before: Spread, after: Spread, better: Better, kind: Spr
 const comparable = (s: Spread): boolean => [s.median, s.min, s.max, s.p25, s.p75].every(Number.isFinite);
 
 export function compareReports(
-  before: { cases: readonly CaseSummary[] },
-  after: { cases: readonly CaseSummary[] },
+  before: { cases: readonly CaseResult[] },
+  after: { cases: readonly CaseResult[] },
   kind: SpreadKind = 'range',
 ): Comparison {
   const old = figures(before.cases);

@@ -31,6 +31,7 @@ const SUITES: Record<string, () => Promise<SuiteModule>> = {
   imds: () => import('./imds.js'),
   container: () => import('./container.js'),
   gateway: () => import('./gateway.js'),
+  memory: () => import('./memory.js'),
 };
 
 async function runSuite(
