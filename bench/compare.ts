@@ -58,6 +58,20 @@ function main(): number {
     console.log(
       'warning: different machines; ratios to references travel better than raw figures, but not perfectly',
     );
+  for (const [file, report] of [
+    [beforeFile, before],
+    [afterFile, after],
+  ] as const) {
+    if (
+      (report.machine.loadBefore[0] ?? 0) > report.machine.cpus ||
+      (report.machine.loadAfter[0] ?? 0) > report.machine.cpus
+    )
+      console.log(
+        `warning: ${file} ran on a busy machine (load average above the CPU count); its spread understates the noise`,
+      );
+    if (report.options.rounds < 5)
+      console.log(`warning: ${file} has ${report.options.rounds} rounds; 5 or more to judge`);
+  }
   const result = compareReports(before, after, spread);
   const spreadName = spread === 'range' ? 'min–max range' : 'inter-quartile range';
   console.log(`\nslower beyond the ${spreadName} of the rounds (${result.slower.length}):`);

@@ -147,12 +147,12 @@ async function seed(motoUrl: string): Promise<void> {
   );
 }
 
-function okNote(rec: CaseRecorder, system: string, round: number, result: LoadResult): void {
+/** What went wrong in a load (non-200 answers, errors), to print with the case; none if nothing. */
+function problem(system: string, round: number, result: LoadResult): string | undefined {
   const ok = result.statuses['200'] ?? 0;
-  if (ok !== result.requests || result.errors > 0)
-    rec.note(
-      `${system}: ${result.requests - ok} non-200 answers, ${result.errors} errors in round ${round + 1}`,
-    );
+  return ok === result.requests && result.errors === 0
+    ? undefined
+    : `${system}: ${result.requests - ok} non-200 answers, ${result.errors} errors in round ${round + 1}`;
 }
 
 type LatencySystem = 'gateway' | 'bare proxy' | 'moto direct';
@@ -185,20 +185,11 @@ async function measureCall(
     await runLoad({ ...(await spec(system)), concurrency: 1, maxRequests: 300, maxSeconds: 2 });
 
   const raw = Array.from({ length: ctx.rounds }, () => ({}) as Partial<Record<LatencySystem, LoadResult>>);
-  const status = new CaseRecorder(
-    {
-      suite: 'gateway',
-      case: `${call.name}, added p50, 1 in flight`,
-      unit: 'µs',
-      better: 'lower',
-      systems: [],
-      ratios: [],
-    },
-    ctx.rounds,
-  );
+  const problems: string[] = [];
   await forEachRound(ctx, systems, async (system, round) => {
     const result = await runLoad({ ...(await spec(system)), ...LATENCY, maxSeconds: seconds });
-    okNote(status, system, round, result);
+    const wrong = problem(system, round, result);
+    if (wrong) problems.push(wrong);
     raw[round]![system] = result;
   });
   const added = (pct: 'p50Us' | 'p99Us', target?: string): CaseResult => {
@@ -224,8 +215,7 @@ async function measureCall(
     });
     const motoAlone = raw.map((r) => r['moto direct']?.[pct]).filter((v): v is number => v !== undefined);
     rec.note(`moto alone ${pct.slice(0, 3)}: ${motoAlone.map((v) => Math.round(v)).join(', ')} µs`);
-    const checks = status.result().note;
-    if (checks) rec.note(checks);
+    for (const wrong of problems) rec.note(wrong);
     return rec.result();
   };
 
@@ -254,7 +244,8 @@ async function measureCall(
     });
     const ownUs = ((cpuSeconds(pid) - own0) / busy.requests) * 1e6;
     const motoUs = ((cpuSeconds(pids.moto) - moto0) / busy.requests) * 1e6;
-    okNote(cpu, system, round, busy);
+    const wrong = problem(system, round, busy);
+    if (wrong) cpu.note(wrong);
     cpu.set(round, system, ownUs);
     cpu.set(round, system === 'gateway' ? 'moto behind gateway' : 'moto behind bare proxy', motoUs);
   });

@@ -11,20 +11,20 @@ describe('bench statistics', () => {
     expect(median([])).toBeNaN();
   });
 
-  it('takes ratios within a round, skipping rounds where either side is missing', () => {
+  it('takes ratios within a round, skipping rounds where either side is missing or the reference is not positive', () => {
     const result: CaseResult = {
       suite: 's',
       case: 'c',
       unit: 'req/s',
       better: 'higher',
       systems: ['a', 'b'],
-      rounds: [{ a: 10, b: 20 }, { a: 30, b: 30 }, { a: 5 }],
+      rounds: [{ a: 10, b: 20 }, { a: 30, b: 30 }, { a: 5 }, { a: 7, b: -2 }, { a: 7, b: 0 }],
       ratios: [{ of: 'a', to: 'b' }],
     };
     expect(perRoundRatios(result, 'a', 'b')).toEqual([0.5, 1]);
     const summary = summarize(result);
     expect(summary.ratioSummaries[0]).toMatchObject({ median: 0.75, min: 0.5, max: 1 });
-    expect(summary.values.a).toMatchObject({ median: 10, min: 5, max: 30 });
+    expect(summary.values.a).toMatchObject({ median: 7, min: 5, max: 30 });
   });
 
   it('rotates the order of the systems each round', () => {

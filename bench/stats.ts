@@ -31,13 +31,16 @@ export function spread(values: readonly number[]): Spread {
   };
 }
 
-/** `of / to` in every round where both were measured. */
+/**
+ * `of / to` in every round where both were measured and `to` is positive: a ratio to a reference
+ * of 0 or less means nothing (an added latency within the noise can come out negative).
+ */
 export function perRoundRatios(result: CaseResult, of: string, to: string): number[] {
   const ratios: number[] = [];
   for (const round of result.rounds) {
     const a = round[of];
     const b = round[to];
-    if (a !== undefined && b !== undefined && Number.isFinite(a) && Number.isFinite(b) && b !== 0)
+    if (a !== undefined && b !== undefined && Number.isFinite(a) && Number.isFinite(b) && b > 0)
       ratios.push(a / b);
   }
   return ratios;
