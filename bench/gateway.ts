@@ -9,14 +9,16 @@
  * signature-verified, mapped, authorized, logged to the access log and re-signed. The load client
  * replays one signed request (valid for minutes, as SigV4 allows).
  *
- * Targets (issue 7): p50 under 0.5 ms added; gateway CPU per request under 10% of the backend's.
- * Every run is bounded (`maxRequests`, `maxSeconds`).
+ * Targets (issue 16): added p50 at most 1.25x the bare proxy's, CPU per request at most 1.5x the
+ * bare proxy's. The three paths run in interleaved rounds (`--rounds`); every load is bounded
+ * (`maxRequests`, `maxSeconds`, `--seconds`).
  *
  * The floor beside it: a bare `node:http` proxy (`bare-proxy.ts`) that forwards the same requests
  * without any of the gateway's work, measured the same way; what it costs is Node's HTTP and the
  * kernel's TCP (a new connection per request, since moto_server closes every one).
  *
- * `CREDPLANE_BENCH_CPU_PROF=<dir>` writes a V8 CPU profile of the gateway process to `<dir>`.
+ * `--profile <dir>` (or `CREDPLANE_BENCH_CPU_PROF=<dir>`) writes a V8 CPU profile of the gateway
+ * process to `<dir>`.
  */
 import { CreateTableCommand, DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
@@ -27,6 +29,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { NodeSha256 } from '../src/sigv4/test-support/smithy.js';
+import { startPlane } from './plane.js';
 import {
   firstLine,
   freePort,
@@ -35,11 +38,12 @@ import {
   start,
   waitForPort,
   type LoadResult,
+  type LoadSpec,
 } from './processes.js';
-import type { BenchRow, BenchSuite } from './types.js';
+import { CaseRecorder, forEachRound, secondsFor } from './rounds.js';
+import type { BenchContext, CaseResult, RoundsSuite } from './types.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const cli = path.join(here, '..', 'dist', 'cli', 'main.js');
 const ACCOUNT = '123456789012';
 const ADMIN = {
   accessKeyId: 'AKIABENCHGATEWAYBENC',
@@ -143,15 +147,114 @@ async function seed(motoUrl: string): Promise<void> {
   );
 }
 
-function okCount(result: LoadResult): string {
+/** What went wrong in a load (non-200 answers, errors), to print with the case; none if nothing. */
+function problem(system: string, round: number, result: LoadResult): string | undefined {
   const ok = result.statuses['200'] ?? 0;
   return ok === result.requests && result.errors === 0
-    ? ''
-    : ` (${result.requests - ok} non-200, ${result.errors} errors!)`;
+    ? undefined
+    : `${system}: ${result.requests - ok} non-200 answers, ${result.errors} errors in round ${round + 1}`;
 }
 
-export const run: BenchSuite = async () => {
-  const rows: BenchRow[] = [];
+type LatencySystem = 'gateway' | 'bare proxy' | 'moto direct';
+
+/**
+ * Per call, each round measures the three paths one after another (rotated) with one request in
+ * flight, then the CPU per request of the gateway and of the bare proxy under 8 in flight. Added
+ * latency is taken against moto alone in the same round.
+ */
+async function measureCall(
+  ctx: BenchContext,
+  call: Call,
+  urls: Record<LatencySystem, string>,
+  session: Credentials,
+  pids: { plane: number; proxy: number; moto: number },
+): Promise<CaseResult[]> {
+  const seconds = secondsFor(ctx, LATENCY.maxSeconds);
+  const spec = async (
+    system: LatencySystem,
+  ): Promise<Omit<LoadSpec, 'concurrency' | 'maxRequests' | 'maxSeconds'>> => {
+    // The bare proxy forwards the request as signed for moto; signed afresh for each load
+    // (a replayed signature is accepted for 5 minutes only).
+    const base = system === 'gateway' ? urls.gateway : urls['moto direct'];
+    const headers = await sign(call, base, system === 'gateway' ? session : MOTO);
+    return { url: `${urls[system]}${call.path}`, method: call.method, body: call.body, headers };
+  };
+  const systems: LatencySystem[] = ['gateway', 'bare proxy', 'moto direct'];
+  // Warm every path (keep-alive sockets, JIT, policy cache).
+  for (const system of systems)
+    await runLoad({ ...(await spec(system)), concurrency: 1, maxRequests: 300, maxSeconds: 2 });
+
+  const raw = Array.from({ length: ctx.rounds }, () => ({}) as Partial<Record<LatencySystem, LoadResult>>);
+  const problems: string[] = [];
+  await forEachRound(ctx, systems, async (system, round) => {
+    const result = await runLoad({ ...(await spec(system)), ...LATENCY, maxSeconds: seconds });
+    const wrong = problem(system, round, result);
+    if (wrong) problems.push(wrong);
+    raw[round]![system] = result;
+  });
+  const added = (pct: 'p50Us' | 'p99Us', target?: string): CaseResult => {
+    const rec = new CaseRecorder(
+      {
+        suite: 'gateway',
+        case: `${call.name}, added ${pct.slice(0, 3)}, 1 in flight`,
+        unit: 'µs',
+        better: 'lower',
+        systems: ['gateway', 'bare proxy'],
+        // A ratio of p99s would divide two differences of noisy tails (near 0, even negative).
+        ratios: pct === 'p50Us' ? [{ of: 'gateway', to: 'bare proxy', ...(target ? { target } : {}) }] : [],
+      },
+      ctx.rounds,
+    );
+    raw.forEach((r, round) => {
+      const direct = r['moto direct']?.[pct];
+      if (direct === undefined) return;
+      for (const system of ['gateway', 'bare proxy'] as const) {
+        const via = r[system]?.[pct];
+        if (via !== undefined) rec.set(round, system, via - direct);
+      }
+    });
+    const motoAlone = raw.map((r) => r['moto direct']?.[pct]).filter((v): v is number => v !== undefined);
+    rec.note(`moto alone ${pct.slice(0, 3)}: ${motoAlone.map((v) => Math.round(v)).join(', ')} µs`);
+    for (const wrong of problems) rec.note(wrong);
+    return rec.result();
+  };
+
+  const cpu = new CaseRecorder(
+    {
+      suite: 'gateway',
+      case: `${call.name}, CPU per request, ${THROUGHPUT.concurrency} in flight`,
+      unit: 'µs',
+      better: 'lower',
+      systems: ['gateway', 'bare proxy', 'moto behind gateway', 'moto behind bare proxy'],
+      ratios: [
+        { of: 'gateway', to: 'bare proxy', target: '<= 1.5' },
+        { of: 'gateway', to: 'moto behind gateway' },
+      ],
+    },
+    ctx.rounds,
+  );
+  await forEachRound(ctx, ['gateway', 'bare proxy'] as const, async (system, round) => {
+    const pid = system === 'gateway' ? pids.plane : pids.proxy;
+    const own0 = cpuSeconds(pid);
+    const moto0 = cpuSeconds(pids.moto);
+    const busy = await runLoad({
+      ...(await spec(system)),
+      ...THROUGHPUT,
+      maxSeconds: secondsFor(ctx, THROUGHPUT.maxSeconds),
+    });
+    const ownUs = ((cpuSeconds(pid) - own0) / busy.requests) * 1e6;
+    const motoUs = ((cpuSeconds(pids.moto) - moto0) / busy.requests) * 1e6;
+    const wrong = problem(system, round, busy);
+    if (wrong) cpu.note(wrong);
+    cpu.set(round, system, ownUs);
+    cpu.set(round, system === 'gateway' ? 'moto behind gateway' : 'moto behind bare proxy', motoUs);
+  });
+  process.stderr.write(`  gateway ${call.name}: done\n`);
+  return [added('p50Us', '<= 1.25'), added('p99Us'), cpu.result()];
+}
+
+export const runRounds: RoundsSuite = async (ctx) => {
+  const cases: CaseResult[] = [];
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'credplane-bench-gateway-'));
   const motoPort = await freePort();
   const moto = start('moto_server', ['-H', '127.0.0.1', '-p', String(motoPort)]);
@@ -173,14 +276,12 @@ export const run: BenchSuite = async () => {
     await seed(motoUrl);
     const template = path.join(dir, 'stack.yaml');
     fs.writeFileSync(template, TEMPLATE);
-    // CREDPLANE_BENCH_CPU_PROF=<dir> writes a V8 CPU profile of the gateway process there.
-    const profileDir = process.env.CREDPLANE_BENCH_CPU_PROF;
-    plane = start(
-      process.execPath,
+    // `--profile <dir>`, or the older CREDPLANE_BENCH_CPU_PROF=<dir>, profiles the gateway process.
+    const profileDir = ctx.profileDir ?? process.env.CREDPLANE_BENCH_CPU_PROF;
+    plane = startPlane(
+      { ...ctx, ...(profileDir === undefined ? {} : { profileDir }) },
+      'gateway',
       [
-        ...(profileDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', profileDir]),
-        cli,
-        'up',
         '--port',
         '0',
         '--data-dir',
@@ -192,10 +293,7 @@ export const run: BenchSuite = async () => {
         '--backend',
         `*=${motoUrl}`,
       ],
-      isolatedEnv({
-        CREDPLANE_ADMIN_ACCESS_KEY_ID: ADMIN.accessKeyId,
-        CREDPLANE_ADMIN_SECRET_ACCESS_KEY: ADMIN.secretAccessKey,
-      }),
+      ADMIN,
     );
     const banner = await firstLine(plane, 60_000);
     const gatewayUrl = /http:\/\/127\.0\.0\.1:\d+/.exec(banner)?.[0] ?? '';
@@ -217,91 +315,14 @@ export const run: BenchSuite = async () => {
       isolatedEnv(),
     );
     const proxyUrl = `http://127.0.0.1:${Number(await firstLine(proxy))}`;
-    const proxyPid = proxy.process.pid!;
-    const planePid = plane.process.pid!;
-    const motoPid = moto.process.pid!;
-
-    for (const call of CALLS) {
-      const direct = {
-        url: `${motoUrl}${call.path}`,
-        method: call.method,
-        body: call.body,
-        headers: await sign(call, motoUrl, MOTO),
-      };
-      const viaGateway = {
-        url: `${gatewayUrl}${call.path}`,
-        method: call.method,
-        body: call.body,
-        headers: await sign(call, gatewayUrl, session),
-      };
-      const viaProxy = { ...direct, url: `${proxyUrl}${call.path}` };
-      // Warm every path (keep-alive sockets, JIT, policy cache).
-      await runLoad({ ...direct, concurrency: 1, maxRequests: 300, maxSeconds: 2 });
-      await runLoad({ ...viaGateway, concurrency: 1, maxRequests: 300, maxSeconds: 2 });
-      await runLoad({ ...viaProxy, concurrency: 1, maxRequests: 300, maxSeconds: 2 });
-      const backendOnly = await runLoad({ ...direct, ...LATENCY });
-      const gateway = await runLoad({ ...viaGateway, ...LATENCY });
-      const bare = await runLoad({ ...viaProxy, ...LATENCY });
-      const addedP50 = gateway.p50Us - backendOnly.p50Us;
-      const addedP99 = gateway.p99Us - backendOnly.p99Us;
-      rows.push(
-        {
-          suite: 'gateway',
-          case: `${call.name} — moto direct`,
-          opsPerSec: backendOnly.rps,
-          p50Us: backendOnly.p50Us,
-          p99Us: backendOnly.p99Us,
-          note: `backend alone, 1 in flight${okCount(backendOnly)}`,
-        },
-        {
-          suite: 'gateway',
-          case: `${call.name} — via gateway`,
-          opsPerSec: gateway.rps,
-          p50Us: gateway.p50Us,
-          p99Us: gateway.p99Us,
-          note: `added p50 ${Math.round(addedP50)} µs, p99 ${Math.round(addedP99)} µs (target p50 < 500 µs)${okCount(gateway)}`,
-        },
-        {
-          suite: 'gateway',
-          case: `${call.name} — via bare node:http proxy`,
-          opsPerSec: bare.rps,
-          p50Us: bare.p50Us,
-          p99Us: bare.p99Us,
-          note: `floor: added p50 ${Math.round(bare.p50Us - backendOnly.p50Us)} µs, p99 ${Math.round(bare.p99Us - backendOnly.p99Us)} µs${okCount(bare)}`,
-        },
-      );
-
-      const plane0 = cpuSeconds(planePid);
-      const moto0 = cpuSeconds(motoPid);
-      const busy = await runLoad({ ...viaGateway, ...THROUGHPUT });
-      const planeCpu = cpuSeconds(planePid) - plane0;
-      const motoCpu = cpuSeconds(motoPid) - moto0;
-      const perRequestUs = (planeCpu / busy.requests) * 1e6;
-      const backendUs = (motoCpu / busy.requests) * 1e6;
-      rows.push({
-        suite: 'gateway',
-        case: `${call.name} — CPU per request`,
-        opsPerSec: busy.rps,
-        note: `gateway ${Math.round(perRequestUs)} µs, moto ${Math.round(backendUs)} µs: ${((100 * perRequestUs) / backendUs).toFixed(1)}% (target < 10%)${okCount(busy)}`,
-      });
-      const proxy0 = cpuSeconds(proxyPid);
-      const moto1 = cpuSeconds(motoPid);
-      const bareBusy = await runLoad({ ...viaProxy, ...THROUGHPUT });
-      const proxyUs = ((cpuSeconds(proxyPid) - proxy0) / bareBusy.requests) * 1e6;
-      const bareBackendUs = ((cpuSeconds(motoPid) - moto1) / bareBusy.requests) * 1e6;
-      rows.push({
-        suite: 'gateway',
-        case: `${call.name} — bare proxy CPU per request`,
-        opsPerSec: bareBusy.rps,
-        note: `floor: proxy ${Math.round(proxyUs)} µs, moto ${Math.round(bareBackendUs)} µs: ${((100 * proxyUs) / bareBackendUs).toFixed(1)}%${okCount(bareBusy)}`,
-      });
-      process.stderr.write(`  gateway ${call.name}: added p50 ${Math.round(addedP50)} µs\n`);
-    }
+    const pids = { plane: plane.process.pid!, proxy: proxy.process.pid!, moto: moto.process.pid! };
+    const urls = { gateway: gatewayUrl, 'bare proxy': proxyUrl, 'moto direct': motoUrl };
+    for (const call of CALLS) cases.push(...(await measureCall(ctx, call, urls, session, pids)));
   } finally {
     await proxy?.stop();
     await plane?.stop();
     await moto.stop();
     fs.rmSync(dir, { recursive: true, force: true });
   }
-  return rows;
+  return { cases, rows: [] };
 };

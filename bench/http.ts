@@ -3,7 +3,8 @@
  * process, for credplane (`credplane up`), moto_server (the usual AWS emulator, on this machine) and
  * a bare node:http server answering a fixed body (the ceiling for any node:http service here).
  *
- * Each load is bounded: at most `MAX_REQUESTS` requests or `SECONDS` seconds, whichever comes first.
+ * Each load is bounded: at most `MAX_REQUESTS` requests or `SECONDS` seconds (`--seconds`),
+ * whichever comes first; the three systems are loaded in interleaved rounds (`--rounds`).
  * Requests are signed once and replayed (valid for the 5-minute signature window): the client
  * spends its CPU on HTTP, not on signing.
  */
@@ -13,17 +14,19 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { SignatureV4 } from '@smithy/signature-v4';
+import { startPlane } from './plane.js';
 import {
   firstLine,
   freePort,
-  isolatedEnv,
   runLoad,
   start,
   tsxScript,
   waitForPort,
-  withChild,
+  type Child,
+  type LoadSpec,
 } from './processes.js';
-import type { BenchRow, BenchSuite } from './types.js';
+import { CaseRecorder, forEachRound, secondsFor } from './rounds.js';
+import type { BenchContext, CaseResult, RatioSpec, RoundsSuite } from './types.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const SECONDS = 4;
@@ -57,83 +60,25 @@ const CALLS = {
   AssumeRole: `Action=AssumeRole&Version=2011-06-15&RoleArn=${encodeURIComponent(`arn:aws:iam::${ACCOUNT}:role/bench`)}&RoleSessionName=bench`,
 };
 
-async function measure(
-  target: string,
-  port: number,
-  rows: BenchRow[],
-  note: (call: string) => string,
-): Promise<void> {
-  for (const [call, body] of Object.entries(CALLS)) {
-    const signed = await signedBody(port, body);
-    // Warm-up: JIT, connection pool, caches.
-    await runLoad({
-      url: `http://127.0.0.1:${port}/`,
-      method: 'POST',
-      ...signed,
-      concurrency: CONCURRENCY,
-      maxRequests: 2000,
-      maxSeconds: 2,
-    });
-    const result = await runLoad({
-      url: `http://127.0.0.1:${port}/`,
-      method: 'POST',
-      ...signed,
-      concurrency: CONCURRENCY,
-      maxRequests: MAX_REQUESTS,
-      maxSeconds: SECONDS,
-    });
-    const ok = result.statuses['200'] ?? 0;
-    process.stderr.write(`  ${target} ${call}: ${Math.round(result.rps)} req/s\n`);
-    rows.push({
-      suite: 'sts-http',
-      case: `${call} — ${target}`,
-      opsPerSec: result.rps,
-      p50Us: result.p50Us,
-      p99Us: result.p99Us,
-      note:
-        ok === result.requests
-          ? note(call)
-          : `${result.requests - ok} non-200 answers! ${JSON.stringify(result.statuses)}`,
-    });
-  }
-}
+const SYSTEMS = ['credplane', 'bare node:http', 'moto_server'] as const;
+type System = (typeof SYSTEMS)[number];
 
-export const run: BenchSuite = async () => {
-  const rows: BenchRow[] = [];
-  const rates: Record<string, number> = {};
+const RATIOS: Record<keyof typeof CALLS, RatioSpec[]> = {
+  GetCallerIdentity: [
+    { of: 'credplane', to: 'bare node:http', target: '>= 0.6' },
+    { of: 'credplane', to: 'moto_server' },
+  ],
+  AssumeRole: [
+    { of: 'credplane', to: 'moto_server', target: '>= 30' },
+    { of: 'credplane', to: 'bare node:http' },
+  ],
+};
 
-  // 1. bare node:http
-  const bare = tsxScript('bare-server.ts');
-  await withChild(bare, async () => {
-    const port = Number(await firstLine(bare));
-    await measure('bare node:http', port, rows, () => 'reference ceiling');
-  });
-
-  // 2. moto_server
-  const motoPort = await freePort();
-  const moto = start('moto_server', ['-H', '127.0.0.1', '-p', String(motoPort)]);
-  try {
-    await waitForPort(motoPort);
-    await measure('moto_server', motoPort, rows, () => 'peer (no signature check, no policy)');
-  } catch (error) {
-    rows.push({
-      suite: 'sts-http',
-      case: 'moto_server',
-      opsPerSec: NaN,
-      note: `not measured: ${String(error)}`,
-    });
-  } finally {
-    await moto.stop();
-  }
-
-  // 3. credplane up
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'credplane-bench-'));
-  const cli = path.join(here, '..', 'dist', 'cli', 'main.js');
-  const credplane = start(
-    process.execPath,
+function startCredplane(ctx: BenchContext, dataDir: string): Child {
+  return startPlane(
+    ctx,
+    'sts-http',
     [
-      cli,
-      'up',
       '--port',
       '0',
       '--data-dir',
@@ -145,34 +90,78 @@ export const run: BenchSuite = async () => {
       '--template',
       path.join(here, 'fixtures', 'bench-stack.yaml'),
     ],
-    isolatedEnv({
-      CREDPLANE_ADMIN_ACCESS_KEY_ID: ADMIN.accessKeyId,
-      CREDPLANE_ADMIN_SECRET_ACCESS_KEY: ADMIN.secretAccessKey,
-    }),
+    ADMIN,
   );
-  await withChild(credplane, async () => {
-    const banner = await firstLine(credplane, 30_000);
-    const port = Number(/127\.0\.0\.1:(\d+)/.exec(banner)?.[1]);
-    await measure('credplane', port, rows, () => 'verified + authorized');
-  });
-  fs.rmSync(dataDir, { recursive: true, force: true });
+}
 
-  for (const row of rows) rates[row.case] = row.opsPerSec;
-  for (const row of rows) {
-    if (!row.case.endsWith('credplane')) continue;
-    const call = row.case.split(' — ')[0]!;
-    const moto = rates[`${call} — moto_server`];
-    const bareRate = rates[`${call} — bare node:http`];
-    const parts = [row.note ?? ''];
-    if (moto)
-      parts.push(
-        `${(row.opsPerSec / moto).toFixed(1)}x moto${call === 'AssumeRole' ? ' (target >= 25x)' : ''}`,
+/**
+ * The three servers run side by side for the whole suite; per call, each round loads them one
+ * after another (rotated), so that a ratio compares loads made within seconds of each other.
+ */
+export const runRounds: RoundsSuite = async (ctx) => {
+  const cases: CaseResult[] = [];
+  const ports: Partial<Record<System, number>> = {};
+  const children: Child[] = [];
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'credplane-bench-'));
+  const unavailable: string[] = [];
+  try {
+    const bare = tsxScript('bare-server.ts');
+    children.push(bare);
+    ports['bare node:http'] = Number(await firstLine(bare));
+
+    const motoPort = await freePort();
+    const moto = start('moto_server', ['-H', '127.0.0.1', '-p', String(motoPort)]);
+    children.push(moto);
+    try {
+      await waitForPort(motoPort);
+      ports.moto_server = motoPort;
+    } catch (error) {
+      unavailable.push(`moto_server not measured: ${String(error)}`);
+    }
+
+    const credplane = startCredplane(ctx, dataDir);
+    children.push(credplane);
+    const banner = await firstLine(credplane, 30_000);
+    ports.credplane = Number(/127\.0\.0\.1:(\d+)/.exec(banner)?.[1]);
+
+    const systems = SYSTEMS.filter((s) => ports[s] !== undefined);
+    const seconds = secondsFor(ctx, SECONDS);
+    for (const [call, body] of Object.entries(CALLS) as [keyof typeof CALLS, string][]) {
+      // Signed afresh for every load: a replayed signature is valid for 5 minutes only.
+      const spec = async (system: System): Promise<LoadSpec> => {
+        const port = ports[system]!;
+        return {
+          url: `http://127.0.0.1:${port}/`,
+          method: 'POST',
+          ...(await signedBody(port, body)),
+          concurrency: CONCURRENCY,
+          maxRequests: MAX_REQUESTS,
+          maxSeconds: seconds,
+        };
+      };
+      // Warm-up: JIT, connection pool, caches.
+      for (const system of systems)
+        await runLoad({ ...(await spec(system)), maxRequests: 2000, maxSeconds: Math.min(2, seconds) });
+      const rate = new CaseRecorder(
+        { suite: 'sts-http', case: call, unit: 'req/s', better: 'higher', systems, ratios: RATIOS[call] },
+        ctx.rounds,
       );
-    if (bareRate)
-      parts.push(
-        `${((100 * row.opsPerSec) / bareRate).toFixed(0)}% of bare${call === 'GetCallerIdentity' ? ' (target >= 50%)' : ''}`,
-      );
-    row.note = parts.filter(Boolean).join('; ');
+      for (const text of unavailable) rate.note(text);
+      await forEachRound(ctx, systems, async (system, round) => {
+        const result = await runLoad(await spec(system));
+        const ok = result.statuses['200'] ?? 0;
+        if (ok !== result.requests || result.errors > 0)
+          rate.note(
+            `${system}: ${result.requests - ok} non-200 answers, ${result.errors} errors in round ${round + 1}`,
+          );
+        rate.set(round, system, result.rps);
+        process.stderr.write(`  ${call} ${system} round ${round + 1}: ${Math.round(result.rps)} req/s\n`);
+      });
+      cases.push(rate.result());
+    }
+  } finally {
+    for (const child of children.reverse()) await child.stop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
   }
-  return rows;
+  return { cases, rows: [] };
 };

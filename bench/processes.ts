@@ -26,7 +26,17 @@ export function isolatedEnv(extra: Record<string, string> = {}): NodeJS.ProcessE
   };
 }
 
-export function start(command: string, args: string[], env: NodeJS.ProcessEnv = isolatedEnv()): Child {
+export interface StartOptions {
+  /** How long `stop()` waits after SIGTERM before SIGKILL (3 s; longer while a CPU profile is written). */
+  stopGraceMs?: number;
+}
+
+export function start(
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = isolatedEnv(),
+  options: StartOptions = {},
+): Child {
   const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   // Always drain both pipes: a child whose pipe buffer fills blocks on its next write (moto_server
   // logs every request and would stall).
@@ -43,7 +53,7 @@ export function start(command: string, args: string[], env: NodeJS.ProcessEnv = 
         if (child.exitCode !== null) return resolve();
         child.once('exit', () => resolve());
         child.kill('SIGTERM');
-        setTimeout(() => child.kill('SIGKILL'), 3000).unref();
+        setTimeout(() => child.kill('SIGKILL'), options.stopGraceMs ?? 3000).unref();
       }),
   };
 }
