@@ -18,4 +18,3 @@ export function credentialLifetime(env: NodeJS.ProcessEnv, channel: string): Cre
     ...(Number.isInteger(refreshBeforeSeconds) && refreshBeforeSeconds > 0 ? { refreshBeforeSeconds } : {}),
   };
 }
-

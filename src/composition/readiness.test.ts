@@ -44,6 +44,9 @@ describe('GET /ready', () => {
     const response = await ready();
     expect(response.status).toBe(503);
     expect(Date.now() - started).toBeLessThan(1000);
-    expect(body(response)).toEqual({ status: 'unavailable', reason: 'the store did not answer within 50 ms' });
+    expect(body(response)).toEqual({
+      status: 'unavailable',
+      reason: 'the store did not answer within 50 ms',
+    });
   });
 });

@@ -42,7 +42,10 @@ export function createReadiness(checks: ReadinessChecks): () => Promise<ApiRespo
     try {
       const outcome = await Promise.race([checks.readStore().then(() => 'ok' as const), timedOut]);
       if (outcome === 'timeout') {
-        return json(503, { status: 'unavailable', reason: `the store did not answer within ${timeoutMs} ms` });
+        return json(503, {
+          status: 'unavailable',
+          reason: `the store did not answer within ${timeoutMs} ms`,
+        });
       }
     } catch {
       // The error may name hosts or SQL: the reason stays generic.

@@ -31,7 +31,10 @@ export interface KeyRingServiceOptions {
  * A new sealing key every 24 hours, in the ring 10 minutes before it seals; old keys live as long
  * as sessions sealed with them can.
  */
-export const DEFAULT_ROTATION: KeyRotationPolicy = { rotationIntervalSeconds: 24 * 3600, prepublishSeconds: 600 };
+export const DEFAULT_ROTATION: KeyRotationPolicy = {
+  rotationIntervalSeconds: 24 * 3600,
+  prepublishSeconds: 600,
+};
 
 export class KeyRingService {
   private ring: KeyRing | undefined;

@@ -152,7 +152,10 @@ describe('AssumeRoleWithWebIdentity', () => {
     const short = await assumeRoleWithWebIdentity(ctx, params({ WebIdentityToken: token }));
     expect(expiration(short) - Math.floor(plane.clock.now / 1000) * 1000).toBe(120_000);
     // A request's own DurationSeconds still rules, with STS's bounds.
-    const asked = await assumeRoleWithWebIdentity(ctx, params({ WebIdentityToken: token, DurationSeconds: '900' }));
+    const asked = await assumeRoleWithWebIdentity(
+      ctx,
+      params({ WebIdentityToken: token, DurationSeconds: '900' }),
+    );
     expect(expiration(asked) - Math.floor(plane.clock.now / 1000) * 1000).toBe(900_000);
     await expect(
       assumeRoleWithWebIdentity(ctx, params({ WebIdentityToken: token, DurationSeconds: '120' })),

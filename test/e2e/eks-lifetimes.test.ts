@@ -21,21 +21,31 @@ const REMAINING = [
 ].join('\n');
 
 /** `credplane run <target> -- python3 -c REMAINING` with extra variables for the CLI itself. */
-function runInPod(target: string, extra: Record<string, string> = {}): Promise<{ code: number; out: string; err: string }> {
+function runInPod(
+  target: string,
+  extra: Record<string, string> = {},
+): Promise<{ code: number; out: string; err: string }> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
       [CLI, 'run', target, '--data-dir', plane.dataDir, '--', 'python3', '-c', REMAINING],
       { env: isolatedEnv(plane.dataDir, extra), timeout: 60_000 },
       (error, stdout, stderr) =>
-        resolve({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : 1, out: stdout, err: stderr }),
+        resolve({
+          code: error === null ? 0 : typeof error.code === 'number' ? error.code : 1,
+          out: stdout,
+          err: stderr,
+        }),
     );
   });
 }
 
 beforeAll(async () => {
   plane = await startCredplane({ env: { CREDPLANE_IRSA_CREDENTIAL_SECONDS: '120' } });
-  const created = await credplaneCli(['cluster', 'create', 'demo', '--data-dir', plane.dataDir], plane.dataDir);
+  const created = await credplaneCli(
+    ['cluster', 'create', 'demo', '--data-dir', plane.dataDir],
+    plane.dataDir,
+  );
   expect(created.code, created.stderr).toBe(0);
   const issuer = /issuer:\s+(\S+)/.exec(created.stdout)?.[1] ?? '';
   const hostPath = issuer.replace(/^http:\/\//, '');

@@ -184,7 +184,15 @@ function fieldNotAllowed(
   const resourcePart = parts.slice(5).join(':');
   const formats = [...service.resourceTypes.values()]
     .map((rt) => rt.arn.split(':'))
-    .filter((f) => wildcardMatches(f.slice(5).join(':').replace(/\$\{[^}]*\}/g, '*'), resourcePart));
+    .filter((f) =>
+      wildcardMatches(
+        f
+          .slice(5)
+          .join(':')
+          .replace(/\$\{[^}]*\}/g, '*'),
+        resourcePart,
+      ),
+    );
   const given = (i: number): boolean => {
     const v = parts[i] ?? '';
     return v !== '' && v !== '*' && !isUnresolved(v) && !v.includes('${');

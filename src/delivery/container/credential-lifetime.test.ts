@@ -25,10 +25,16 @@ beforeEach(async () => {
     roleName: 'orders-task',
     assumeRolePolicyDocument: JSON.stringify({
       Version: '2012-10-17',
-      Statement: [{ Effect: 'Allow', Principal: { Service: 'ecs-tasks.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+      Statement: [
+        { Effect: 'Allow', Principal: { Service: 'ecs-tasks.amazonaws.com' }, Action: 'sts:AssumeRole' },
+      ],
     }),
   });
-  const issuer = new WorkloadIssuer({ snapshot: plane.snapshot, keyRing: plane.keyRing, now: () => plane.clock.now });
+  const issuer = new WorkloadIssuer({
+    snapshot: plane.snapshot,
+    keyRing: plane.keyRing,
+    now: () => plane.clock.now,
+  });
   registry = new TaskRegistry({
     issuer,
     partition: 'aws',

@@ -257,9 +257,9 @@ describe('container credentials endpoint', () => {
       expect(v3.network_rate_stats).toBeUndefined();
       // Another task sees none of this task's processes.
       const other = registry.start(definition());
-      expect(((await get(`/v4/${other.metadataId}/stats`)).json as unknown as ContainerStats).pids_stats).toEqual(
-        { current: 0 },
-      );
+      expect(
+        ((await get(`/v4/${other.metadataId}/stats`)).json as unknown as ContainerStats).pids_stats,
+      ).toEqual({ current: 0 });
       registry.stop(task.taskId);
       expect((await get(`/v4/${task.metadataId}/stats`)).json).toBeNull();
     } finally {

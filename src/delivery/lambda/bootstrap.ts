@@ -200,15 +200,10 @@ async function main(): Promise<void> {
     handler = await loadHandler();
   } catch (error) {
     const doc = errorDocument(error);
-    await call(
-      'POST',
-      '/init/error',
-      JSON.stringify(doc),
-      {
-        'content-type': 'application/json',
-        'lambda-runtime-function-error-type': doc.errorType,
-      },
-    );
+    await call('POST', '/init/error', JSON.stringify(doc), {
+      'content-type': 'application/json',
+      'lambda-runtime-function-error-type': doc.errorType,
+    });
     process.exit(1);
   }
   for (;;) {

@@ -135,7 +135,8 @@ describe('ExecutionEnvironment init errors, as the Node.js runtime interface cli
   const files: Record<string, string> = {
     'package.json': '{"type":"commonjs"}',
     'syntax.js': 'exports.handler = async () => {;\n',
-    'throws.js': "class ConfigError extends Error { name = 'ConfigError'; }\nthrow new ConfigError('no TABLE_NAME');\n",
+    'throws.js':
+      "class ConfigError extends Error { name = 'ConfigError'; }\nthrow new ConfigError('no TABLE_NAME');\n",
     'throwsstring.js': "throw 'plain';\n",
     'nested.js': 'exports.handlers = { main: async (e) => ({ nested: e.n }) };\nexports.value = 1;\n',
     'missingdep.js': "require('credplane-no-such-package');\nexports.handler = async () => 1;\n",

@@ -217,7 +217,11 @@ describe('EKS Pod Identity agent', () => {
     const short = createPodIdentityAgentHandler({
       registry,
       store: plane.store,
-      issuer: new WorkloadIssuer({ snapshot: plane.snapshot, keyRing: plane.keyRing, now: () => plane.clock.now }),
+      issuer: new WorkloadIssuer({
+        snapshot: plane.snapshot,
+        keyRing: plane.keyRing,
+        now: () => plane.clock.now,
+      }),
       now: () => plane.clock.now,
       lifetime: { credentialSeconds: 120, refreshBeforeSeconds: 100 },
     });
