@@ -55,7 +55,7 @@ function tempDir(): string {
 function open(
   dir: string,
   store: ReturnType<typeof fakeStore>,
-  extra: { capacity?: number; maxSegmentBytes?: number } = {},
+  extra: { capacity?: number; maxSegmentBytes?: number; batchSize?: number } = {},
 ) {
   const log = new JournaledAccessLog({ dir, key: KEY, store, drainDelayMs: 5, ...extra });
   logs.push(log);
@@ -88,10 +88,55 @@ describe('JournaledAccessLog', () => {
     expect(await log.commit(event(1))).toBe(true);
     fs.rmSync(dir, { recursive: true });
     expect(await log.commit(event(2))).toBe(false);
-    expect(log.append(event(3))).toBe(false);
     await log.flush();
     expect(store.stored).toEqual([event(1).eventId]);
-    expect(log.stats()).toMatchObject({ journalFailures: 2, refused: 2 });
+    expect(log.stats()).toMatchObject({ journalFailures: 1, refused: 1 });
+  });
+
+  it('queues completions (append) without journaling them, and deletes each segment once its events are stored', async () => {
+    const dir = tempDir();
+    const store = fakeStore();
+    // One record per segment: the drained count must match the journal's records exactly.
+    const log = open(dir, store, { maxSegmentBytes: 1 });
+    for (let n = 1; n <= 6; n += 2) {
+      expect(await log.commit(event(n))).toBe(true);
+      expect(log.append({ ...event(n), completes: true })).toBe(true);
+    }
+    expect(log.journal.files()).toHaveLength(3);
+    await log.flush();
+    // Only the segment being written is left, and it holds nothing undrained.
+    expect(log.journal.files()).toHaveLength(1);
+    expect(log.journal.empty).toBe(true);
+    expect(await log.commit(event(7))).toBe(true);
+    await log.flush();
+    expect(log.journal.files()).toHaveLength(1);
+    await log.close();
+    expect(fs.readdirSync(dir)).toEqual([]);
+  });
+
+  it('never counts a completion as a journal record: a journal whose events are not stored survives', async () => {
+    const dir = tempDir();
+    const store = fakeStore();
+    const log = open(dir, store, { maxSegmentBytes: 1, batchSize: 2 });
+    for (let n = 1; n <= 5; n += 2) {
+      expect(await log.commit(event(n))).toBe(true);
+      expect(log.append({ ...event(n), completes: true })).toBe(true);
+    }
+    // The first batch (event 1 and its completion) is stored; then the store goes down.
+    const write = store.appendAccessEvents;
+    store.appendAccessEvents = async (events) => {
+      await write(events);
+      store.down = true;
+    };
+    await log.close(50);
+    logs.length = 0;
+    expect(store.stored).toEqual([event(1).eventId]);
+
+    store.down = false;
+    store.appendAccessEvents = write;
+    const result = await replayJournals({ dir, key: KEY, store, staleMs: 0 });
+    expect(result.events).toBe(2);
+    expect(store.stored).toEqual([1, 3, 5].map((n) => event(n).eventId));
   });
 
   it('refuses beyond its capacity while the store is down, and the journal keeps what was answered', async () => {

@@ -49,6 +49,8 @@ export class JournaledAccessLog implements AccessLogSink {
   readonly journal: AccessJournal;
   readonly #queue: AccessLogQueue;
   readonly #logger: Logger | undefined;
+  /** Events queued without a journal record (`append`'s completions): not counted as drained. */
+  readonly #unjournaled = new WeakSet<AccessEventInput>();
   #journalFailures = 0;
 
   constructor(options: JournaledAccessLogOptions) {
@@ -60,7 +62,11 @@ export class JournaledAccessLog implements AccessLogSink {
       capacity: options.capacity ?? 10_000,
       batchSize: options.batchSize ?? 100,
       lazyDelayMs: options.drainDelayMs ?? 50,
-      onWritten: (count) => journal.drained(count),
+      onWritten: (events) => {
+        let journaled = 0;
+        for (const event of events) if (!this.#unjournaled.has(event)) journaled++;
+        journal.drained(journaled);
+      },
       ...(options.logger === undefined ? {} : { logger: options.logger }),
     });
   }
@@ -70,8 +76,16 @@ export class JournaledAccessLog implements AccessLogSink {
     return this.#take(event) ? COMMITTED : REFUSED;
   }
 
+  /**
+   * A forwarded call's outcome, completing an event already journaled: queued for the store
+   * without a journal record of its own, as before the journal (the answer has gone; nothing
+   * waits on it). A process killed before it is drained leaves the event without the backend's
+   * outcome (docs/access-log.md). `false` when the queue is full or closed.
+   */
   append(event: AccessEventInput): boolean {
-    return this.#take(event);
+    if (!this.#queue.append(event)) return false;
+    this.#unjournaled.add(event);
+    return true;
   }
 
   /** Writes everything journaled so far into the store. */
@@ -103,6 +117,7 @@ export class JournaledAccessLog implements AccessLogSink {
     };
   }
 
+  /** Journals, then queues for the store; `false` (refuse the request) when either cannot take it. */
   #take(event: AccessEventInput): boolean {
     // Room first: a journaled event must also be queued, or the journal's drained count would
     // drift from the queue's.

@@ -44,8 +44,8 @@ export interface AccessLogQueueOptions {
   maxRetryDelayMs?: number;
   /** Failures are logged by error name/code and batch size only, never with event contents. */
   logger?: Logger;
-  /** Told after each batch the store accepted, how many events it held (in queue order). */
-  onWritten?: (count: number) => void;
+  /** Told after each batch the store accepted, with its events (in queue order). */
+  onWritten?: (events: readonly AccessEventInput[]) => void;
 }
 
 export interface AccessLogStats {
@@ -119,7 +119,7 @@ export class AccessLogQueue implements AccessLogSink {
   readonly #retryDelayMs: number;
   readonly #maxRetryDelayMs: number;
   readonly #logger: Logger | undefined;
-  readonly #onWritten: ((count: number) => void) | undefined;
+  readonly #onWritten: ((events: readonly AccessEventInput[]) => void) | undefined;
 
   #pending: Waiter[] = [];
   #scheduled = false;
@@ -266,8 +266,9 @@ export class AccessLogQueue implements AccessLogSink {
     let delay = this.#retryDelayMs;
     while (this.#pending.length > 0 && !this.#abort.signal.aborted) {
       const batch = this.#pending.slice(0, this.#batchSize);
+      const events = batch.map((w) => w.event);
       try {
-        await this.#store.appendAccessEvents(batch.map((w) => w.event));
+        await this.#store.appendAccessEvents(events);
       } catch (error) {
         this.#failedBatches++;
         this.#logger?.warn(
@@ -281,7 +282,7 @@ export class AccessLogQueue implements AccessLogSink {
       // Only this loop removes events, and only from the head: commits during the write appended.
       this.#pending.splice(0, batch.length);
       this.#written += batch.length;
-      this.#onWritten?.(batch.length);
+      this.#onWritten?.(events);
       for (const waiter of batch) answer(waiter, true);
       delay = this.#retryDelayMs;
     }
