@@ -21,7 +21,7 @@ export interface JournaledAccessLogOptions extends JournalOptions {
   logger?: Logger;
   /** Events held for the store at most (10 000); refused beyond. */
   capacity?: number;
-  /** How long an event may wait for others to share its store write (50 ms). */
+  /** How long an event may wait for others to share its store write (100 ms, as `queue.ts`'s lazy path). */
   drainDelayMs?: number;
   /** Events per store write (100). */
   batchSize?: number;
@@ -61,7 +61,7 @@ export class JournaledAccessLog implements AccessLogSink {
       store: options.store,
       capacity: options.capacity ?? 10_000,
       batchSize: options.batchSize ?? 100,
-      lazyDelayMs: options.drainDelayMs ?? 50,
+      lazyDelayMs: options.drainDelayMs ?? 100,
       onWritten: (events) => {
         let journaled = 0;
         for (const event of events) if (!this.#unjournaled.has(event)) journaled++;
