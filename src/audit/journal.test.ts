@@ -149,8 +149,16 @@ describe('AccessJournal', () => {
       event(1).eventId,
       event(2).eventId,
     ]);
-    j.drained(2);
+    j.drained(1);
+    // Not all of it is stored yet: nothing is cut.
+    expect(read(fs.readFileSync(file!)).events).toHaveLength(2);
+    j.drained(1);
     expect(j.empty).toBe(true);
+    // All of it is stored: the segment being written is emptied, and takes new records from 0.
+    expect(fs.statSync(file!).size).toBe(0);
+    j.append(event(3));
+    expect(read(fs.readFileSync(file!)).events.map((e) => e.eventId)).toEqual([event(3).eventId]);
+    j.drained(1);
     j.close();
     expect(fs.readdirSync(dir)).toEqual([]);
   });

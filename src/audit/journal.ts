@@ -8,7 +8,8 @@
  *
  * The journal is a sequence of segments, `<instance>.<seq>.journal`: a segment is closed once it
  * passes `maxSegmentBytes`, and deleted once the store holds every event in it (`drained`, told in
- * the order events were appended). A live process touches its current segment every
+ * the order events were appended); the segment being written is emptied whenever the store holds
+ * all of it. A live process touches its current segment every
  * `heartbeatMs`, so start-up can tell a journal left by a dead process (`journal-replay.ts`) from
  * one still being written.
  */
@@ -137,6 +138,7 @@ export class AccessJournal {
       this.#segments.shift();
       removeQuietly(oldest.file);
     }
+    this.#cutDrained();
   }
 
   /** Every event appended is in the store. */
@@ -198,6 +200,25 @@ export class AccessJournal {
     if (current.drained === current.appended) {
       this.#segments.pop();
       removeQuietly(current.file);
+    }
+  }
+
+  /**
+   * The segment being written, once the store holds all of it, is emptied: the journal holds only
+   * what the store may not, and a start after a crash replays no more than that.
+   */
+  #cutDrained(): void {
+    const current = this.#segments.at(-1);
+    if (this.#fd === undefined || current === undefined || current.closed) return;
+    if (current.appended === 0 || current.drained !== current.appended) return;
+    try {
+      // O_APPEND: the next record goes to the new end, offset 0.
+      fs.ftruncateSync(this.#fd, 0);
+      this.#size = 0;
+      current.appended = 0;
+      current.drained = 0;
+    } catch {
+      // Left as it is: replaying records the store holds adds nothing.
     }
   }
 
