@@ -44,6 +44,8 @@ export interface AccessLogQueueOptions {
   maxRetryDelayMs?: number;
   /** Failures are logged by error name/code and batch size only, never with event contents. */
   logger?: Logger;
+  /** Told after each batch the store accepted, with its events (in queue order). */
+  onWritten?: (events: readonly AccessEventInput[]) => void;
 }
 
 export interface AccessLogStats {
@@ -117,6 +119,7 @@ export class AccessLogQueue implements AccessLogSink {
   readonly #retryDelayMs: number;
   readonly #maxRetryDelayMs: number;
   readonly #logger: Logger | undefined;
+  readonly #onWritten: ((events: readonly AccessEventInput[]) => void) | undefined;
 
   #pending: Waiter[] = [];
   #scheduled = false;
@@ -142,6 +145,7 @@ export class AccessLogQueue implements AccessLogSink {
     this.#retryDelayMs = options.retryDelayMs ?? 100;
     this.#maxRetryDelayMs = options.maxRetryDelayMs ?? 5_000;
     this.#logger = options.logger;
+    this.#onWritten = options.onWritten;
     if (!(this.#capacity >= 1 && this.#batchSize >= 1)) {
       throw new RangeError('AccessLogQueue: capacity and batchSize must be at least 1');
     }
@@ -188,6 +192,11 @@ export class AccessLogQueue implements AccessLogSink {
       this.#lazyTimer.unref();
     }
     return true;
+  }
+
+  /** Would `commit` or `append` take an event now (not closed, not full)? */
+  hasRoom(): boolean {
+    return !this.#closed && this.#pending.length < this.#capacity;
   }
 
   /** Writes everything queued so far (retrying failed batches); resolves when the queue is empty. */
@@ -257,8 +266,9 @@ export class AccessLogQueue implements AccessLogSink {
     let delay = this.#retryDelayMs;
     while (this.#pending.length > 0 && !this.#abort.signal.aborted) {
       const batch = this.#pending.slice(0, this.#batchSize);
+      const events = batch.map((w) => w.event);
       try {
-        await this.#store.appendAccessEvents(batch.map((w) => w.event));
+        await this.#store.appendAccessEvents(events);
       } catch (error) {
         this.#failedBatches++;
         this.#logger?.warn(
@@ -272,6 +282,7 @@ export class AccessLogQueue implements AccessLogSink {
       // Only this loop removes events, and only from the head: commits during the write appended.
       this.#pending.splice(0, batch.length);
       this.#written += batch.length;
+      this.#onWritten?.(events);
       for (const waiter of batch) answer(waiter, true);
       delay = this.#retryDelayMs;
     }

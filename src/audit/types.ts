@@ -51,16 +51,19 @@ export interface AccessRecordInput {
 
 export interface AccessLogSink {
   /**
-   * Hands the event to the store and resolves once the store holds it (`true`), or `false` when
-   * the log cannot take it (full, closed, or the store did not commit it in time): the caller
-   * must then refuse the request. A request is answered only after its event is committed, so
-   * every answered call is in the log (`audit/queue.ts` says what "committed" survives).
+   * Resolves `true` once the event is durable — in this process's journal
+   * (`audit/journaled-log.ts`, `credplane up`'s default) or committed to the store
+   * (`audit/queue.ts`) — or `false` when the log cannot take it (full, closed, journal not
+   * writable, store too slow): the caller must then refuse the request. A request is answered
+   * only after its event is durable, so every answered call is in the log (docs/access-log.md
+   * says what that survives).
    */
   commit(event: AccessEventInput): Promise<boolean>;
   /**
    * Queues an event nobody waits for (a forwarded call's outcome, completing an event already
    * committed): it is written with the next batch, or within `audit/queue.ts`'s `lazyDelayMs`, so
-   * it costs no transaction of its own. `false` when the queue cannot take it.
+   * it costs no transaction of its own (the journaled sink journals it first, like `commit`).
+   * `false` when the log cannot take it.
    */
   append?(event: AccessEventInput): boolean;
 }

@@ -9,6 +9,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
+import { journalKey } from '../audit/journal-format.js';
+import { replayJournals } from '../audit/journal-replay.js';
+import { JournaledAccessLog } from '../audit/journaled-log.js';
 import { AccessLogQueue } from '../audit/queue.js';
 import { buildPlane } from '../composition/plane.js';
 import { loadIdentitySigner, removeEndpointsFile, writeEndpointsFile } from '../delivery/imds/files.js';
@@ -68,8 +71,8 @@ export interface RunningControlPlane {
   masterKeySource: string;
   /** Every EC2 instance's metadata endpoint. */
   imds: ImdsService;
-  /** The access log's queue: every decision and credential delivery is offered here. */
-  accessLog: AccessLogQueue;
+  /** The access log's sink: every decision and credential delivery is offered here. */
+  accessLog: AccessLogQueue | JournaledAccessLog;
   stop(): Promise<void>;
 }
 
@@ -84,14 +87,14 @@ export async function startControlPlane(settings: ControlPlaneSettings): Promise
   const master = loadMasterKey({ dataDir: settings.dataDir, ...(settings.env ? { env: settings.env } : {}) });
   const store = await openStore(settings.store ?? path.join(settings.dataDir, 'credplane.db'), { partition });
   const cleanup: (() => Promise<void> | void)[] = [() => store.close()];
-  // Drained on stop after every server has closed, before the store does.
-  const accessLog = new AccessLogQueue({ store, ...(settings.logger ? { logger: settings.logger } : {}) });
-  cleanup.push(() => accessLog.close());
   try {
     const accounts = await store.listAccounts();
     if (!accounts.some((a) => a.accountId === settings.accountId)) {
       await store.createAccount({ accountId: settings.accountId });
     }
+    const accessLog = await openAccessLog(settings, store, master.key);
+    // Drained on stop after every server has closed, before the store does.
+    cleanup.push(() => accessLog.close());
     const admin = await ensureAdminKey(store, settings.accountId, master.key, settings.env);
 
     // Token responses leave with IP TTL = the instance's hop limit (docs/imds.md, Hop limit). The
@@ -171,4 +174,28 @@ export async function startControlPlane(settings: ControlPlaneSettings): Promise
     for (const step of cleanup.reverse()) await step();
     throw error;
   }
+}
+
+/**
+ * The access log's sink (docs/access-log.md): by default each event is journaled in
+ * `<data-dir>/access-journal` before its request is answered and reaches the store in batches;
+ * journals a killed process left there are written into the store first. With
+ * `CREDPLANE_ACCESS_LOG_DURABILITY=store`, each request waits for the store's commit instead
+ * (slower; an acknowledged event then has the store's durability, e.g. PostgreSQL's).
+ */
+async function openAccessLog(
+  settings: ControlPlaneSettings,
+  store: Store,
+  masterKey: Buffer,
+): Promise<AccessLogQueue | JournaledAccessLog> {
+  const logger = settings.logger ? { logger: settings.logger } : {};
+  const mode = (settings.env ?? process.env).CREDPLANE_ACCESS_LOG_DURABILITY ?? 'journal';
+  if (mode === 'store') return new AccessLogQueue({ store, ...logger });
+  if (mode !== 'journal') {
+    throw new Error(`CREDPLANE_ACCESS_LOG_DURABILITY must be "journal" or "store", not "${mode}"`);
+  }
+  const dir = path.join(settings.dataDir, 'access-journal');
+  const key = journalKey(masterKey);
+  await replayJournals({ dir, key, store, ...logger });
+  return new JournaledAccessLog({ dir, key, store, ...logger });
 }
