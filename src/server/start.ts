@@ -11,6 +11,7 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import { AccessLogQueue } from '../audit/queue.js';
 import { buildPlane } from '../composition/plane.js';
+import { startFleetServer } from '../delivery/fleet/serve.js';
 import { loadIdentitySigner, removeEndpointsFile, writeEndpointsFile } from '../delivery/imds/files.js';
 import type { ImdsService } from '../delivery/imds/service.js';
 import { emptyGatewaySettings, type GatewaySettings } from '../gateway/config.js';
@@ -42,6 +43,8 @@ export interface ControlPlaneSettings {
   imds?: { credentialSeconds?: number; refreshBeforeSeconds?: number };
   /** Lambda invocations running at once across all functions (the function host's default). */
   lambdaConcurrency?: number;
+  /** The node agents' port (`--agent-port`; docs/fleet-agent.md); none without it. */
+  agents?: { port: number; host?: string; serverNames?: string[] };
 }
 
 export interface RunningControlPlane {
@@ -57,6 +60,8 @@ export interface RunningControlPlane {
   imds: ImdsService;
   /** The access log's queue: every decision and credential delivery is offered here. */
   accessLog: AccessLogQueue;
+  /** The node agents' port (`https://...`), when started. */
+  agentUrl?: string;
   stop(): Promise<void>;
 }
 
@@ -81,6 +86,7 @@ export async function startControlPlane(settings: ControlPlaneSettings): Promise
     }
     const admin = await ensureAdminKey(store, settings.accountId, master.key, settings.env);
 
+    const identity = loadIdentitySigner(settings.dataDir);
     const plane = await buildPlane({
       store,
       masterKey: master.key,
@@ -91,7 +97,7 @@ export async function startControlPlane(settings: ControlPlaneSettings): Promise
       ...(settings.logger === undefined ? {} : { logger: settings.logger }),
       accessLog,
       oidcDataDir: settings.dataDir,
-      identity: loadIdentitySigner(settings.dataDir),
+      identity,
       imds: settings.imds ?? {},
       gateway: settings.gateway ?? emptyGatewaySettings(),
       launch:
@@ -122,6 +128,28 @@ export async function startControlPlane(settings: ControlPlaneSettings): Promise
       removeEndpointsFile(settings.dataDir);
     });
 
+    const agents =
+      settings.agents === undefined
+        ? undefined
+        : await startFleetServer({
+            ...settings.agents,
+            store,
+            masterKey: master.key,
+            snapshot: plane.snapshot,
+            keyRing: plane.keyRing.current,
+            identity,
+            accountId: settings.accountId,
+            region: settings.region,
+            partition,
+            now,
+            accessLog,
+            ...(settings.imds?.credentialSeconds === undefined
+              ? {}
+              : { credentialSeconds: settings.imds.credentialSeconds }),
+            onError: (err) => settings.logger?.error({ err }, 'agent port'),
+          });
+    if (agents !== undefined) cleanup.push(() => agents.close());
+
     let stopped = false;
     return {
       url: server.url,
@@ -134,6 +162,7 @@ export async function startControlPlane(settings: ControlPlaneSettings): Promise
       masterKeySource: master.source,
       imds,
       accessLog,
+      ...(agents === undefined ? {} : { agentUrl: agents.url }),
       stop: async () => {
         if (stopped) return;
         stopped = true;
