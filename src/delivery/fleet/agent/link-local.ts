@@ -3,6 +3,8 @@
  * removes on exit (Linux, `ip` from iproute2, CAP_NET_ADMIN): what the EC2 hypervisor provides on
  * an instance and what the EKS Pod Identity agent does on a node (a link-local address on the
  * host). An interface that already exists is not the agent's: it refuses rather than take it over.
+ * Where the kernel has no dummy interfaces (no `dummy` module), the addresses go on `lo` instead
+ * and are removed from it on exit: they are local addresses either way.
  */
 import { execFileSync } from 'node:child_process';
 
@@ -19,7 +21,13 @@ function ip(...args: string[]): void {
  * const remove = addLinkLocalAddresses('credplane0', ['169.254.169.254']);
  */
 export function addLinkLocalAddresses(name: string, addresses: string[]): () => void {
-  ip('link', 'add', name, 'type', 'dummy');
+  try {
+    ip('link', 'add', name, 'type', 'dummy');
+  } catch (error) {
+    if (!/Unknown device type|not supported/i.test(String((error as { stderr?: unknown }).stderr ?? '')))
+      throw error;
+    return onLoopback(addresses);
+  }
   const remove = (): void => {
     try {
       ip('link', 'del', name);
@@ -30,6 +38,29 @@ export function addLinkLocalAddresses(name: string, addresses: string[]): () => 
   try {
     for (const address of addresses) ip('addr', 'add', `${address}/32`, 'dev', name);
     ip('link', 'set', name, 'up');
+  } catch (error) {
+    remove();
+    throw error;
+  }
+  return remove;
+}
+
+function onLoopback(addresses: string[]): () => void {
+  const added: string[] = [];
+  const remove = (): void => {
+    for (const address of added.splice(0)) {
+      try {
+        ip('addr', 'del', `${address}/32`, 'dev', 'lo');
+      } catch {
+        // Already gone.
+      }
+    }
+  };
+  try {
+    for (const address of addresses) {
+      ip('addr', 'add', `${address}/32`, 'dev', 'lo');
+      added.push(address);
+    }
   } catch (error) {
     remove();
     throw error;
