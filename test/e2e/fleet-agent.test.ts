@@ -11,10 +11,12 @@ import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_pro
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/open.js';
 import { ACCOUNT, CLI, tempDir, type CliResult } from './support.js';
 
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const run = randomBytes(3).toString('hex');
 const NS = { server: `cpfs-${run}`, host: `cpfh-${run}` };
 const VETH = { server: `cpfs${run}`, host: `cpfh${run}` };
@@ -77,11 +79,20 @@ function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   };
 }
 
-function inNs(ns: string, command: string[], env: NodeJS.ProcessEnv): Promise<CliResult> {
+function inNs(ns: string, command: string[], env: NodeJS.ProcessEnv, cwd?: string): Promise<CliResult> {
   return new Promise((resolve) => {
-    execFile('ip', ['netns', 'exec', ns, ...command], { env, timeout: 60_000 }, (error, stdout, stderr) => {
-      resolve({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : 1, stdout, stderr });
-    });
+    execFile(
+      'ip',
+      ['netns', 'exec', ns, ...command],
+      { env, timeout: 60_000, ...(cwd === undefined ? {} : { cwd }) },
+      (error, stdout, stderr) => {
+        resolve({
+          code: error === null ? 0 : typeof error.code === 'number' ? error.code : 1,
+          stdout,
+          stderr,
+        });
+      },
+    );
   });
 }
 
@@ -242,6 +253,22 @@ describe('credplane agent on a host namespace', () => {
       Account: ACCOUNT,
       Arn: `arn:aws:sts::${ACCOUNT}:assumed-role/fleet-web/${web().instanceId}`,
     });
+    // The JS SDK v3's default chain finds the same role there.
+    const sdk = await inNs(
+      NS.host,
+      [
+        process.execPath,
+        '--input-type=module',
+        '-e',
+        "import { STSClient, GetCallerIdentityCommand } from '@aws-sdk/client-sts';" +
+          'console.log((await new STSClient({}).send(new GetCallerIdentityCommand({}))).Arn);',
+      ],
+      cleanEnv({ AWS_REGION: 'us-east-1', AWS_ENDPOINT_URL: `http://${SERVER_IP}:${API_PORT}` }),
+      root,
+    );
+    expect(sdk.stdout.trim(), sdk.stderr).toBe(
+      `arn:aws:sts::${ACCOUNT}:assumed-role/fleet-web/${web().instanceId}`,
+    );
     // The agent added the address itself (on its dummy interface, or on lo where the kernel has no dummy).
     expect(execFileSync('ip', ['-n', NS.host, 'addr', 'show']).toString()).toContain('169.254.169.254/32');
   }, 120_000);
