@@ -3,6 +3,7 @@
  * in the order `credplane --help` lists them.
  */
 import { Command } from 'commander';
+import { registerAgentCommand } from './agent.js';
 import { registerAnalyzeCommand } from './analyze.js';
 import { registerApplyCommand } from './apply.js';
 import { registerClusterCommands } from './cluster.js';
@@ -10,6 +11,7 @@ import { registerEc2Commands } from './ec2.js';
 import { registerLabCommands } from './lab.js';
 import { registerLambdaCommands } from './lambda.js';
 import { registerLogsCommand } from './logs.js';
+import { registerNodeCommands } from './node.js';
 import { registerPolicyCommands } from './policy.js';
 import { registerRevokeSessionsCommand } from './revoke-sessions.js';
 import { registerRunCommand } from './run.js';
@@ -38,5 +40,7 @@ export function credplaneProgram(): Command {
   registerLambdaCommands(program);
   registerEc2Commands(program);
   registerLabCommands(program);
+  registerNodeCommands(program);
+  registerAgentCommand(program);
   return program;
 }

@@ -63,6 +63,13 @@ export function registerUpCommand(program: Command): void {
       'enforce (default) or audit: forward what policy denies and log it (repeatable)',
       collect,
     )
+    .option('--agent-port <n>', 'serve node agents (mutual TLS; docs/fleet-agent.md) on this port', port)
+    .option('--agent-host <address>', 'address the agent port binds', '127.0.0.1')
+    .option(
+      '--agent-name <name>',
+      'another name or address agents reach the agent port at (repeatable)',
+      collect,
+    )
     .action(async (opts) => {
       const plane = await up({ ...opts, accountId: resolveAccountId(opts.accountId, opts.template) });
       const shutdown = (signal: string): void => {
@@ -93,6 +100,10 @@ export interface UpOptions {
   gatewayMode?: string[];
   /** `--lambda-concurrency`: invocations running at once across all functions. */
   lambdaConcurrency?: number;
+  /** `--agent-port`, `--agent-host`, `--agent-name`: the node agents' port. */
+  agentPort?: number;
+  agentHost?: string;
+  agentName?: string[];
 }
 
 export async function up(options: UpOptions): Promise<RunningControlPlane> {
@@ -128,6 +139,15 @@ export async function up(options: UpOptions): Promise<RunningControlPlane> {
     lambda: credentialLifetime(process.env, 'LAMBDA'),
     irsa: credentialLifetime(process.env, 'IRSA'),
     ...(options.lambdaConcurrency === undefined ? {} : { lambdaConcurrency: options.lambdaConcurrency }),
+    ...(options.agentPort === undefined
+      ? {}
+      : {
+          agents: {
+            port: options.agentPort,
+            ...(options.agentHost === undefined ? {} : { host: options.agentHost }),
+            ...(options.agentName === undefined ? {} : { serverNames: options.agentName }),
+          },
+        }),
   });
   logger.info(
     { url: plane.url, accountId: plane.accountId, masterKey: plane.masterKeySource },
@@ -175,6 +195,9 @@ export async function up(options: UpOptions): Promise<RunningControlPlane> {
     `  aws sts assume-role --role-arn arn:aws:iam::${plane.accountId}:role/<name> --role-session-name me`,
     '',
     ...gatewayLines(gateway),
+    ...(plane.agentUrl === undefined
+      ? []
+      : [`Node agents: ${plane.agentUrl} (credplane node add <name>)`, '']),
     ...instanceLines(plane),
     ...(await irsaBannerLines(plane.store, dataDir, plane.accountId)),
     'Stop with Ctrl-C; state is kept in the data directory for the next start.',

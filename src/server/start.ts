@@ -14,6 +14,7 @@ import { replayJournals } from '../audit/journal-replay.js';
 import { JournaledAccessLog } from '../audit/journaled-log.js';
 import { AccessLogQueue } from '../audit/queue.js';
 import { buildPlane } from '../composition/plane.js';
+import { startFleetServer } from '../delivery/fleet/serve.js';
 import { loadIdentitySigner, removeEndpointsFile, writeEndpointsFile } from '../delivery/imds/files.js';
 import { socketTtlHelper } from '../delivery/imds/socket-ttl.js';
 import type { ImdsService } from '../delivery/imds/service.js';
@@ -58,6 +59,8 @@ export interface ControlPlaneSettings {
   lambda?: CredentialLifetime;
   /** IRSA: `AssumeRoleWithWebIdentity` sessions without `DurationSeconds` (STS's 3600 s by default). */
   irsa?: CredentialLifetime;
+  /** The node agents' port (`--agent-port`; docs/fleet-agent.md); none without it. */
+  agents?: { port: number; host?: string; serverNames?: string[] };
 }
 
 export interface RunningControlPlane {
@@ -73,6 +76,8 @@ export interface RunningControlPlane {
   imds: ImdsService;
   /** The access log's sink: every decision and credential delivery is offered here. */
   accessLog: AccessLogQueue | JournaledAccessLog;
+  /** The node agents' port (`https://...`), when started. */
+  agentUrl?: string;
   stop(): Promise<void>;
 }
 
@@ -103,6 +108,7 @@ export async function startControlPlane(settings: ControlPlaneSettings): Promise
     const socketTtl = socketTtlHelper(path.join(settings.dataDir, 'imds'));
     if ('reason' in socketTtl)
       settings.logger?.warn(`IMDS hop limit not enforced on sockets: ${socketTtl.reason}`);
+    const identity = loadIdentitySigner(settings.dataDir);
     const plane = await buildPlane({
       store,
       masterKey: master.key,
@@ -113,7 +119,7 @@ export async function startControlPlane(settings: ControlPlaneSettings): Promise
       ...(settings.logger === undefined ? {} : { logger: settings.logger }),
       accessLog,
       oidcDataDir: settings.dataDir,
-      identity: loadIdentitySigner(settings.dataDir),
+      identity,
       imds: { ...settings.imds, ...('reason' in socketTtl ? {} : { setSocketTtl: socketTtl.set }) },
       ...(settings.irsa?.credentialSeconds === undefined
         ? {}
@@ -152,6 +158,28 @@ export async function startControlPlane(settings: ControlPlaneSettings): Promise
       removeEndpointsFile(settings.dataDir);
     });
 
+    const agents =
+      settings.agents === undefined
+        ? undefined
+        : await startFleetServer({
+            ...settings.agents,
+            store,
+            masterKey: master.key,
+            snapshot: plane.snapshot,
+            keyRing: plane.keyRing.current,
+            identity,
+            accountId: settings.accountId,
+            region: settings.region,
+            partition,
+            now,
+            accessLog,
+            ...(settings.imds?.credentialSeconds === undefined
+              ? {}
+              : { credentialSeconds: settings.imds.credentialSeconds }),
+            onError: (err) => settings.logger?.error({ err }, 'agent port'),
+          });
+    if (agents !== undefined) cleanup.push(() => agents.close());
+
     let stopped = false;
     return {
       url: server.url,
@@ -164,6 +192,7 @@ export async function startControlPlane(settings: ControlPlaneSettings): Promise
       masterKeySource: master.source,
       imds,
       accessLog,
+      ...(agents === undefined ? {} : { agentUrl: agents.url }),
       stop: async () => {
         if (stopped) return;
         stopped = true;

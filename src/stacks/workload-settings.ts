@@ -78,6 +78,8 @@ export function workloadInput(
           ...owner,
           instanceId:
             (kept ? previous.settings.instanceId : undefined) ?? `i-${randomId('0123456789abcdef', 17)}`,
+          // Placement is made with `credplane node place`, not by the template: a re-apply keeps it.
+          ...(kept ? optional('node', previous.settings.node) : {}),
         },
       };
     }

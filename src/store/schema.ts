@@ -179,6 +179,33 @@ export interface StoreGenerationTable {
   generation: number | string;
 }
 
+/** One row (`id` = 1): the plane's CA for node identities (`src/delivery/fleet/ca.ts`). */
+export interface NodeCaTable {
+  id: number;
+  /** PEM. */
+  certificate: string;
+  /** Base64 of the PKCS#8 key sealed under the master key. */
+  sealed_key: string;
+  created_at: string;
+}
+
+export interface NodesTable {
+  name: string;
+  created_at: string;
+  /** Hex SHA-256 of the join token's secret; the token itself is never stored. */
+  join_token_hash: string;
+  join_token_expires_at: string;
+  join_token_used_at: string | null;
+}
+
+export interface NodeCertificatesTable {
+  /** Hex, as the certificate carries it. */
+  serial: string;
+  node_name: string;
+  issued_at: string;
+  not_after: string;
+}
+
 export interface Database {
   accounts: AccountsTable;
   roles: RolesTable;
@@ -197,4 +224,7 @@ export interface Database {
   last_accessed: LastAccessedTable;
   role_policy_snapshots: RolePolicySnapshotsTable;
   store_generation: StoreGenerationTable;
+  node_ca: NodeCaTable;
+  nodes: NodesTable;
+  node_certificates: NodeCertificatesTable;
 }

@@ -25,6 +25,7 @@ import { SessionRevocationSql } from './sql/session-revocation.js';
 import { SettingsSql } from './sql/settings.js';
 import { AccessLogSql } from './sql/access-log.js';
 import { SnapshotsSql } from './sql/snapshots.js';
+import { NodesSql } from './sql/nodes.js';
 import {
   advanceGeneration,
   CHANGE,
@@ -90,6 +91,7 @@ class SqlStore extends SqlContext implements Store {
   private readonly settings = new SettingsSql(this.db, this.shared, this.tx);
   private readonly accessLog = new AccessLogSql(this.db, this.shared, this.tx);
   private readonly snapshots = new SnapshotsSql(this.db, this.shared, this.tx);
+  private readonly nodes = new NodesSql(this.db, this.shared, this.tx);
 
   readonly createAccount: Store['createAccount'] = this.accounts.createAccount.bind(this.accounts);
   readonly getAccount: Store['getAccount'] = this.accounts.getAccount.bind(this.accounts);
@@ -214,6 +216,18 @@ class SqlStore extends SqlContext implements Store {
     this.snapshots.listRolePolicySnapshots.bind(this.snapshots);
   readonly deleteRolePolicySnapshot: Store['deleteRolePolicySnapshot'] =
     this.snapshots.deleteRolePolicySnapshot.bind(this.snapshots);
+
+  readonly createNode: Store['createNode'] = this.nodes.createNode.bind(this.nodes);
+  readonly getNode: Store['getNode'] = this.nodes.getNode.bind(this.nodes);
+  readonly listNodes: Store['listNodes'] = this.nodes.listNodes.bind(this.nodes);
+  readonly useJoinToken: Store['useJoinToken'] = this.nodes.useJoinToken.bind(this.nodes);
+  readonly deleteNode: Store['deleteNode'] = this.nodes.deleteNode.bind(this.nodes);
+  readonly addNodeCertificate: Store['addNodeCertificate'] = this.nodes.addNodeCertificate.bind(this.nodes);
+  readonly findNodeCertificate: Store['findNodeCertificate'] = this.nodes.findNodeCertificate.bind(
+    this.nodes,
+  );
+  readonly getNodeCa: Store['getNodeCa'] = this.nodes.getNodeCa.bind(this.nodes);
+  readonly putNodeCaIfAbsent: Store['putNodeCaIfAbsent'] = this.nodes.putNodeCaIfAbsent.bind(this.nodes);
 
   // ---------------------------------------------------------------- transactions, changes, lifecycle
 

@@ -36,6 +36,11 @@ export const instanceSettingsSchema = z.object({
   tags: z.array(tagSchema).optional(),
   /** The loopback port of the instance's metadata endpoint, recorded by the metadata service. */
   imdsPort: z.number().int().optional(),
+  /**
+   * The fleet node the instance runs on (`credplane node place`): only that node's agent may obtain
+   * its credentials (docs/fleet-agent.md).
+   */
+  node: z.string().optional(),
 });
 export type InstanceSettings = z.infer<typeof instanceSettingsSchema>;
 

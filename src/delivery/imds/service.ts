@@ -27,16 +27,11 @@ import {
   type SetSocketTtl,
 } from './server.js';
 import { ImdsTokens } from './tokens.js';
-import { identityDocument, instanceTree, type InstanceDescription, type RoleDelivery } from './tree.js';
-import {
-  instanceIdOf,
-  instanceTags,
-  metadataOptionsOf,
-  privateIpOf,
-  type InstanceWorkload,
-} from '../../workloads/index.js';
+import { identityDocument, instanceTree, type RoleDelivery } from './tree.js';
+import { instanceDescription, instanceIssueRequest } from './instance-facts.js';
+import { instanceIdOf, metadataOptionsOf, type InstanceWorkload } from '../../workloads/index.js';
 
-export const EC2_SERVICE_PRINCIPAL = 'ec2.amazonaws.com';
+export { EC2_SERVICE_PRINCIPAL } from './instance-facts.js';
 /** Where an instance's endpoint port is kept in its workload settings. */
 export const PORT_SETTING = 'imdsPort' satisfies keyof InstanceWorkload['settings'];
 
@@ -126,7 +121,6 @@ class Instance {
 
   update(w: InstanceWorkload, profile: InstanceProfile | undefined): void {
     const o = this.service.options;
-    const settings = w.settings;
     const roleName = profile === undefined ? undefined : profile.roles[0]?.roleName;
     if (roleName !== this.roleName) {
       this.roleName = roleName;
@@ -135,37 +129,7 @@ class Instance {
           ? undefined
           : { '1.0': this.source(roleName, '1.0'), '2.0': this.source(roleName, '2.0') };
     }
-    const m = metadataOptionsOf(settings);
-    const description: InstanceDescription = {
-      instanceId: this.instanceId,
-      accountId: o.accountId,
-      region: o.region,
-      partition: o.partition,
-      availabilityZone: `${o.region}a`,
-      imageId: settings.imageId ?? 'ami-0123456789abcdef0',
-      instanceType: settings.instanceType ?? 't3.micro',
-      privateIp: privateIpOf(this.instanceId),
-      launchTime: w.createDate,
-      ...(profile === undefined
-        ? {}
-        : {
-            instanceProfile: {
-              arn: profile.arn,
-              id: profile.instanceProfileId,
-              ...(roleName === undefined ? {} : { roleName }),
-            },
-          }),
-      ...(settings.userData === undefined ? {} : { userData: Buffer.from(settings.userData, 'base64') }),
-      ...(m.instanceMetadataTags === 'enabled'
-        ? {
-            tags: Object.fromEntries(
-              instanceTags(settings)
-                .filter((t) => t.key !== '')
-                .map((t) => [t.key, t.value]),
-            ),
-          }
-        : {}),
-    };
+    const description = instanceDescription(this.instanceId, w, profile, o);
     const document = identityDocument(description);
     const now = (): Date => new Date(this.service.now());
     this.state = {
@@ -207,20 +171,10 @@ class Instance {
 
   private source(roleName: string, delivery: RoleDelivery): RefreshingSource<WorkloadCredentials> {
     const o = this.service.options;
-    const instanceArn = `arn:${o.partition}:ec2:${o.region}:${o.accountId}:instance/${this.instanceId}`;
     return new RefreshingSource({
       now: this.service.now,
       ...(o.refreshBeforeSeconds === undefined ? {} : { refreshBeforeSeconds: o.refreshBeforeSeconds }),
-      issue: () =>
-        this.service.issuer.issue({
-          accountId: o.accountId,
-          roleName,
-          servicePrincipal: EC2_SERVICE_PRINCIPAL,
-          sessionName: this.instanceId,
-          sourceArn: instanceArn,
-          ...(o.credentialSeconds === undefined ? {} : { durationSeconds: o.credentialSeconds }),
-          deliveryContext: { 'ec2:RoleDelivery': delivery, 'ec2:SourceInstanceARN': instanceArn },
-        }),
+      issue: () => this.service.issuer.issue(instanceIssueRequest(this.instanceId, roleName, delivery, o)),
     });
   }
 

@@ -9,12 +9,14 @@ import type { Database } from '../schema.js';
 import { initial } from './0001-initial.js';
 import { settingsAccessLog } from './0002-settings-access-log.js';
 import { storeGeneration } from './0003-store-generation.js';
+import { nodes } from './0004-nodes.js';
 
 /** In order; names sort in application order. Never edit a released migration: add one. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001-initial': initial,
   '0002-settings-access-log': settingsAccessLog,
   '0003-store-generation': storeGeneration,
+  '0004-nodes': nodes,
 };
 
 const provider: MigrationProvider = {

@@ -1,0 +1,88 @@
+/**
+ * `credplane node add|remove|list|place`: the fleet's nodes (docs/fleet-agent.md). They work on the
+ * store directly, as `revoke-sessions` does; a running server honours the change on the next
+ * agent request.
+ */
+import type { Command } from 'commander';
+import { NodeCa } from '../delivery/fleet/ca.js';
+import { DEFAULT_JOIN_TOKEN_SECONDS, NodeRegistry } from '../delivery/fleet/nodes.js';
+import { loadMasterKey } from '../server/master-key.js';
+import { parseDuration } from '../time-spec.js';
+import { instanceIdOf } from '../workloads/index.js';
+import { accountId, DEFAULT_ACCOUNT } from './options.js';
+import { dataDirOption, storeOption, withCliStore } from './store-option.js';
+
+/**
+ * @example
+ * registerNodeCommands(program);
+ */
+export function registerNodeCommands(program: Command): void {
+  const node = program.command('node').description('the fleet: hosts that run `credplane agent`');
+  node
+    .command('add')
+    .description('record a node and print its one-time join token')
+    .argument('<name>', 'the node name (lowercase letters, digits, hyphens)')
+    .option(
+      '--ttl <duration>',
+      'how long the token can be used, e.g. 15m, 1h',
+      `${DEFAULT_JOIN_TOKEN_SECONDS}s`,
+    )
+    .addOption(dataDirOption())
+    .addOption(storeOption())
+    .option('--account-id <id>', 'the account id', accountId, DEFAULT_ACCOUNT)
+    .action(async (name: string, opts) => {
+      const ttlSeconds = Math.ceil(parseDuration(opts.ttl as string) / 1000);
+      const token = await withCliStore(opts, { create: true, accountId: opts.accountId }, async (store) => {
+        const ca = await NodeCa.load(store, loadMasterKey({ dataDir: opts.dataDir }).key);
+        return new NodeRegistry({ store, ca }).add(name, ttlSeconds);
+      });
+      process.stderr.write(`node ${name} added; its join token works once, for ${opts.ttl}:\n`);
+      process.stdout.write(`${token}\n`);
+    });
+  node
+    .command('remove')
+    .description('remove a node: the server refuses its certificates from the next request')
+    .argument('<name>')
+    .addOption(dataDirOption())
+    .addOption(storeOption())
+    .action(async (name: string, opts) => {
+      await withCliStore(opts, { create: false }, (store) => store.deleteNode(name));
+      process.stdout.write(`node ${name} removed\n`);
+    });
+  node
+    .command('list')
+    .description('the nodes and whether they have joined')
+    .addOption(dataDirOption())
+    .addOption(storeOption())
+    .action(async (opts) => {
+      const nodes = await withCliStore(opts, { create: false }, (store) => store.listNodes());
+      for (const n of nodes) {
+        process.stdout.write(
+          `${n.name}\t${n.joinTokenUsedAt === undefined ? 'not joined' : `joined ${n.joinTokenUsedAt.toISOString()}`}\n`,
+        );
+      }
+    });
+  node
+    .command('place')
+    .description("place an EC2 instance on a node: only that node's agent gets its credentials")
+    .argument('<node>')
+    .argument('<instance>', 'instance id or workload name')
+    .addOption(dataDirOption())
+    .addOption(storeOption())
+    .option('--account-id <id>', 'the account id', accountId, DEFAULT_ACCOUNT)
+    .action(async (nodeName: string, key: string, opts) => {
+      const placed = await withCliStore(opts, { create: false }, async (store) => {
+        if ((await store.getNode(nodeName)) === undefined)
+          throw new Error(`no node ${nodeName} (credplane node add)`);
+        const all = await store.listWorkloads(opts.accountId as string, { kind: 'ec2-instance' });
+        const w = all.find((x) => x.name === key || instanceIdOf(x) === key);
+        if (w === undefined) throw new Error(`no instance ${key}`);
+        await store.putWorkload(opts.accountId as string, {
+          ...w,
+          settings: { ...w.settings, node: nodeName },
+        });
+        return instanceIdOf(w);
+      });
+      process.stdout.write(`instance ${placed} placed on node ${nodeName}\n`);
+    });
+}

@@ -1,0 +1,227 @@
+/**
+ * The node agent: enrolls (or loads its identity), follows the instances the server places on its
+ * node, keeps their credentials ahead of need (`credential-cache.ts`), and serves the instance's
+ * metadata with the same endpoint and tree as `credplane up` (`createImdsServer`, `instanceTree`)
+ * on the addresses it is given — on a host, `169.254.169.254:80`.
+ */
+import { randomBytes } from 'node:crypto';
+import type { TemporaryAccessKeyId } from '../../../crypto/index.js';
+import { credentialDocument, iamInfoDocument, unauthorizedDocument } from '../../imds/documents.js';
+import { createImdsServer, type ImdsEndpoint, type ImdsState, type SetSocketTtl } from '../../imds/server.js';
+import { ImdsTokens } from '../../imds/tokens.js';
+import { instanceTree, type InstanceDescription, type RoleDelivery } from '../../imds/tree.js';
+import type { NodeCredentials, NodeInstance } from '../node-workloads.js';
+import { CredentialCache } from './credential-cache.js';
+import { NodeIdentity } from './node-identity.js';
+
+export interface AgentOptions {
+  /** The agent port of `credplane up`, `https://host:port`. */
+  server: string;
+  stateDir: string;
+  /** Needed on first start only. */
+  joinToken?: string;
+  /** Addresses to serve the metadata service on (e.g. `169.254.169.254`). */
+  bind: string[];
+  /** 80 by default. */
+  port?: number;
+  /** The instance to serve when several are placed on the node (id or name). */
+  instance?: string;
+  /** How often to ask the server what is placed on the node; 5000 ms. */
+  syncMs?: number;
+  setSocketTtl?: SetSocketTtl;
+  now?: () => number;
+  log?: (message: string, fields?: Record<string, unknown>) => void;
+}
+
+export interface RunningAgent {
+  readonly node: string;
+  readonly endpoints: string[];
+  /** Ask the server now (tests; the agent also does it every `syncMs`). */
+  sync(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const DISABLED: ImdsState = {
+  binding: { instanceId: 'i-00000000000000000', generation: 'none' },
+  options: { httpTokens: 'required', httpEndpoint: 'disabled', httpPutResponseHopLimit: 1 },
+  tree: {},
+};
+
+class ServedInstance {
+  readonly generation = randomBytes(8).toString('hex');
+  state: ImdsState = DISABLED;
+  private caches: Partial<Record<RoleDelivery, CredentialCache>> = {};
+  private roleName: string | undefined;
+
+  constructor(
+    readonly instanceId: string,
+    private readonly fetch: (delivery: RoleDelivery) => Promise<NodeCredentials>,
+    private readonly now: () => number,
+    private readonly log: AgentOptions['log'],
+  ) {}
+
+  update(i: NodeInstance): void {
+    if (i.roleName !== this.roleName) {
+      this.stop();
+      this.roleName = i.roleName;
+    }
+    const { launchTime, userData, ...rest } = i.description;
+    const description: InstanceDescription = {
+      ...rest,
+      launchTime: new Date(launchTime),
+      ...(userData === undefined ? {} : { userData: Buffer.from(userData, 'base64') }),
+    };
+    const profile = description.instanceProfile;
+    this.state = {
+      binding: { instanceId: this.instanceId, generation: this.generation },
+      options: i.options,
+      tree: instanceTree(description, {
+        credentials: (delivery, extended) => this.credentials(delivery, extended),
+        iamInfo: () => (profile === undefined ? '' : iamInfoDocument(profile, new Date(this.now()))),
+        identityDocument: i.identity.document,
+        identitySignature: i.identity.signature,
+        identityPkcs7: i.identity.pkcs7,
+      }),
+    };
+    if (this.roleName !== undefined) {
+      // Ahead of need: IMDSv2 always, IMDSv1 only where the instance allows it.
+      this.cache('2.0');
+      if (i.options.httpTokens === 'optional') this.cache('1.0');
+    }
+  }
+
+  private cache(delivery: RoleDelivery): CredentialCache {
+    let cache = this.caches[delivery];
+    if (cache === undefined) {
+      cache = new CredentialCache({
+        fetch: () => this.fetch(delivery),
+        now: this.now,
+        onError: (error) =>
+          this.log?.('credential fetch failed; serving the cached set', {
+            instanceId: this.instanceId,
+            delivery,
+            error: (error as Error).message,
+          }),
+      });
+      this.caches[delivery] = cache;
+      cache.start();
+    }
+    return cache;
+  }
+
+  private async credentials(delivery: RoleDelivery, extended: boolean): Promise<string> {
+    if (this.roleName === undefined) return '';
+    const c = await this.cache(delivery).get();
+    if (c.code !== 'Success') return unauthorizedDocument(c.roleName, new Date(this.now()));
+    const credentials = {
+      accessKeyId: c.accessKeyId as TemporaryAccessKeyId,
+      secretAccessKey: c.secretAccessKey,
+      sessionToken: c.sessionToken,
+      expiration: new Date(c.expiration),
+      accountId: c.accountId,
+      roleArn: c.roleArn,
+    };
+    return credentialDocument(credentials, new Date(c.issuedAt), extended);
+  }
+
+  stop(): void {
+    for (const cache of Object.values(this.caches)) cache?.stop();
+    this.caches = {};
+  }
+}
+
+/**
+ * @example
+ * const agent = await startAgent({ server: 'https://10.0.0.1:7301', stateDir: '/var/lib/credplane-agent',
+ *   joinToken, bind: ['169.254.169.254'] });
+ */
+export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
+  const now = options.now ?? Date.now;
+  const identity = new NodeIdentity(options.server, options.stateDir);
+  const { node } = await identity.ensure(options.joinToken);
+  options.log?.('node identity ready', { node, notAfter: identity.current?.notAfter.toISOString() });
+  const tokens = new ImdsTokens();
+  let served: ServedInstance | undefined;
+  const fetch = (instanceId: string) => (delivery: RoleDelivery) =>
+    identity.client.post<NodeCredentials>('/agent/v1/credentials', { instanceId, delivery });
+
+  const endpoints: ImdsEndpoint[] = [];
+  try {
+    for (const address of options.bind) {
+      endpoints.push(
+        await createImdsServer(
+          {
+            state: () => served?.state ?? DISABLED,
+            tokens,
+            now,
+            ...(options.setSocketTtl === undefined ? {} : { setSocketTtl: options.setSocketTtl }),
+            onError: (error) => options.log?.('metadata request failed', { error: (error as Error).message }),
+          },
+          options.port ?? 80,
+          address,
+        ),
+      );
+    }
+  } catch (error) {
+    await Promise.all(endpoints.map((e) => e.close()));
+    throw error;
+  }
+
+  let syncing: Promise<void> | undefined;
+  async function syncOnce(): Promise<void> {
+    if (now() >= identity.renewAt()) {
+      await identity.renew();
+      options.log?.('node certificate renewed', { notAfter: identity.current?.notAfter.toISOString() });
+    }
+    const { instances } = await identity.client.get<{ instances: NodeInstance[] }>('/agent/v1/instances');
+    const wanted =
+      options.instance === undefined
+        ? instances.length === 1
+          ? instances[0]
+          : undefined
+        : instances.find((i) => i.instanceId === options.instance || i.name === options.instance);
+    if (wanted === undefined && instances.length > 1) {
+      options.log?.('several instances are placed on this node: choose one with --instance', {
+        instances: instances.map((i) => i.instanceId),
+      });
+    }
+    if (wanted === undefined) {
+      served?.stop();
+      served = undefined;
+      return;
+    }
+    if (served?.instanceId !== wanted.instanceId) {
+      served?.stop();
+      served = new ServedInstance(wanted.instanceId, fetch(wanted.instanceId), now, options.log);
+    }
+    served.update(wanted);
+  }
+  const sync = (): Promise<void> =>
+    (syncing ??= syncOnce().finally(() => {
+      syncing = undefined;
+    }));
+
+  // Serving what is cached does not depend on reaching the server: failures are logged and retried.
+  await sync().catch((error: unknown) =>
+    options.log?.('the server is unreachable; retrying', { error: (error as Error).message }),
+  );
+  const timer = setInterval(() => {
+    sync().catch((error: unknown) =>
+      options.log?.('the server is unreachable; serving cached credentials', {
+        error: (error as Error).message,
+      }),
+    );
+  }, options.syncMs ?? 5000);
+  timer.unref();
+
+  return {
+    node,
+    endpoints: endpoints.map((e) => e.url),
+    sync,
+    async stop() {
+      clearInterval(timer);
+      served?.stop();
+      await Promise.all(endpoints.map((e) => e.close()));
+    },
+  };
+}

@@ -1,0 +1,259 @@
+/**
+ * The fleet's trust boundary in one process: the agent port (mutual TLS with the plane CA), join
+ * tokens (once, before expiry), node certificates (honoured only while the store records them),
+ * node scope (only the instances placed on the node, refusals logged), and the agent serving an
+ * instance's metadata from credentials it fetched ahead of need, through a server outage.
+ */
+import fs from 'node:fs';
+import https from 'node:https';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AccessEventInput } from '../../store/store.js';
+import { ACCOUNT, createTestPlane, type TestPlane } from '../../server/test-support/plane.js';
+import { generateMasterKey } from '../../crypto/index.js';
+import { openStore } from '../../store/open.js';
+import { createIdentitySigner } from '../imds/identity.js';
+import { startAgentApi, type AgentApi } from './agent-api.js';
+import { startAgent } from './agent/agent.js';
+import { NodeIdentity } from './agent/node-identity.js';
+import { NodeCa } from './ca.js';
+import { NodeWorkloads } from './node-workloads.js';
+import { NodeRegistry } from './nodes.js';
+import { certificateRequestPem, generateKeyPair, privateKeyPem } from './x509.js';
+
+const ec2Trust = JSON.stringify({
+  Version: '2012-10-17',
+  Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+});
+const A = 'i-0aaaaaaaaaaaaaaaa';
+const B = 'i-0bbbbbbbbbbbbbbbb';
+
+let plane: TestPlane;
+let registry: NodeRegistry;
+let api: AgentApi;
+let ca: NodeCa;
+const events: AccessEventInput[] = [];
+const dirs: string[] = [];
+const stateDir = (): string => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'credplane-agent-'));
+  dirs.push(dir);
+  return dir;
+};
+
+async function startApi(port = 0): Promise<AgentApi> {
+  const workloads = new NodeWorkloads({
+    store: plane.store,
+    snapshot: plane.snapshot,
+    keyRing: plane.keyRing,
+    identity: createIdentitySigner(),
+    accountId: ACCOUNT,
+    region: 'us-east-1',
+    partition: 'aws',
+    credentialSeconds: 3600,
+    accessLog: { commit: (e) => (events.push(e), Promise.resolve(true)) },
+  });
+  return startAgentApi({ ca, registry, workloads, port });
+}
+
+beforeAll(async () => {
+  plane = await createTestPlane();
+  await plane.store.createRole(ACCOUNT, { roleName: 'web', assumeRolePolicyDocument: ec2Trust });
+  await plane.store.createInstanceProfile(ACCOUNT, { instanceProfileName: 'web-profile' });
+  await plane.store.addRoleToInstanceProfile(ACCOUNT, 'web-profile', 'web');
+  for (const [name, instanceId, node] of [
+    ['a', A, 'node-a'],
+    ['b', B, 'node-b'],
+  ] as const) {
+    await plane.store.putWorkload(ACCOUNT, {
+      kind: 'ec2-instance',
+      name,
+      roleName: 'web',
+      settings: {
+        instanceId,
+        instanceProfileName: 'web-profile',
+        node,
+        metadataOptions: { httpTokens: 'required' },
+      },
+    });
+  }
+  ca = await NodeCa.load(plane.store, generateMasterKey());
+  registry = new NodeRegistry({ store: plane.store, ca });
+  api = await startApi();
+});
+
+afterAll(async () => {
+  await api.close();
+  await plane.close();
+  for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+/** One request to the agent port with an optional client certificate. */
+function call(
+  path: string,
+  tls: { cert?: string; key?: string },
+  body?: unknown,
+): Promise<{ status: number; json: Record<string, unknown> }> {
+  return new Promise((resolve, reject) => {
+    const req = https.request(
+      `${api.url}${path}`,
+      { method: body === undefined ? 'GET' : 'POST', ca: ca.certificatePem, ...tls, agent: false },
+      (res) => {
+        let text = '';
+        res.on('data', (c: Buffer) => (text += c.toString()));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, json: JSON.parse(text) as Record<string, unknown> }),
+        );
+      },
+    );
+    req.on('error', reject);
+    req.end(body === undefined ? undefined : JSON.stringify(body));
+  });
+}
+
+async function enrolled(node: string): Promise<{ cert: string; key: string }> {
+  const token = await registry.add(node);
+  const keys = await generateKeyPair();
+  const res = await call('/agent/v1/enroll', {}, { token, csr: await certificateRequestPem(keys, node) });
+  expect(res.status).toBe(200);
+  return { cert: res.json.certificate as string, key: await privateKeyPem(keys.privateKey) };
+}
+
+describe('the agent port', () => {
+  it('enrolls a node once per join token; a reused, forged or expired token is refused', async () => {
+    const token = await registry.add('node-a');
+    const keys = await generateKeyPair();
+    const csr = await certificateRequestPem(keys, 'node-a');
+    const first = await call('/agent/v1/enroll', {}, { token, csr });
+    expect(first.status).toBe(200);
+    expect(first.json.node).toBe('node-a');
+    const again = await call('/agent/v1/enroll', {}, { token, csr });
+    expect(again).toMatchObject({ status: 403, json: { code: 'AccessDenied' } });
+    const forged = token.replace(/\.[\w-]{43}\./, `.${'A'.repeat(43)}.`);
+    expect((await call('/agent/v1/enroll', {}, { token: forged, csr })).status).toBe(403);
+
+    const expired = await registry.add('node-x', -1);
+    expect((await call('/agent/v1/enroll', {}, { token: expired, csr })).status).toBe(403);
+    // The error never echoes the token.
+    expect(JSON.stringify(again.json)).not.toContain(token.split('.')[2]);
+  });
+
+  it('refuses clients without a certificate, with a self-made one, or of a removed node', async () => {
+    expect((await call('/agent/v1/instances', {})).status).toBe(403);
+
+    // A certificate for the same name from a CA the plane does not know.
+    const rogueStore = await openStore(':memory:');
+    const rogue = await NodeCa.load(rogueStore, generateMasterKey());
+    const keys = await generateKeyPair();
+    const rogueCert = await rogue.issueNodeCertificate(
+      await certificateRequestPem(keys, 'node-b'),
+      'node-b',
+      3600,
+      Date.now(),
+    );
+    const forged = await call('/agent/v1/instances', {
+      cert: rogueCert.pem,
+      key: await privateKeyPem(keys.privateKey),
+    });
+    expect(forged.status).toBe(403);
+    await rogueStore.close();
+
+    const tls = await enrolled('node-r');
+    expect((await call('/agent/v1/instances', tls)).status).toBe(200);
+    await registry.remove('node-r');
+    expect(await call('/agent/v1/instances', tls)).toMatchObject({
+      status: 403,
+      json: { code: 'AccessDenied' },
+    });
+  });
+
+  it('gives a node only the instances placed on it, and logs a refusal for any other', async () => {
+    const tls = await enrolled('node-b');
+    const listed = await call('/agent/v1/instances', tls);
+    expect((listed.json.instances as { instanceId: string }[]).map((i) => i.instanceId)).toEqual([B]);
+
+    const mine = await call('/agent/v1/credentials', tls, { instanceId: B, delivery: '2.0' });
+    expect(mine.json).toMatchObject({ code: 'Success', roleArn: `arn:aws:iam::${ACCOUNT}:role/web` });
+    expect(events.at(-1)).toMatchObject({ eventName: 'AssumeRole', decision: 'allow' });
+
+    const before = events.length;
+    const theirs = await call('/agent/v1/credentials', tls, { instanceId: A, delivery: '2.0' });
+    expect(theirs).toMatchObject({ status: 403, json: { code: 'AccessDenied' } });
+    expect(theirs.json).not.toHaveProperty('sessionToken');
+    expect(events.length).toBe(before + 1);
+    expect(events.at(-1)).toMatchObject({ errorCode: 'AccessDenied' });
+    expect(JSON.stringify(events.at(-1)!.record)).toContain('Node node-b is not allowed');
+  });
+
+  it('renews its certificate for a new key, and next renews at half-life', async () => {
+    const identity = new NodeIdentity(api.url, stateDir());
+    await identity.ensure(await registry.add('node-n'));
+    const old = identity.tls();
+    await identity.renew();
+    expect(identity.tls().key).not.toBe(old.key);
+    expect(
+      (await call('/agent/v1/instances', { cert: identity.tls().cert!, key: identity.tls().key! })).status,
+    ).toBe(200);
+    expect(identity.renewAt()).toBeGreaterThan(Date.now() + 11 * 3600_000);
+  });
+});
+
+describe('the agent', () => {
+  it('serves its instance at the addresses it binds, from credentials it keeps through a server outage', async () => {
+    const dir = stateDir();
+    const logs: string[] = [];
+    const agent = await startAgent({
+      server: api.url,
+      stateDir: dir,
+      joinToken: await registry.add('node-a'.replace('a', 'c')),
+      bind: ['127.0.0.1'],
+      port: 0,
+      syncMs: 60_000,
+      log: (m) => logs.push(m),
+    });
+    try {
+      // node-c has nothing placed on it yet: the endpoint answers 403, as a disabled endpoint does.
+      expect(agent.node).toBe('node-c');
+      const endpoint = agent.endpoints[0]!;
+      expect((await fetch(`${endpoint}latest/meta-data/`)).status).toBe(403);
+
+      const w = await plane.store.getWorkload(ACCOUNT, 'ec2-instance', 'a');
+      await plane.store.putWorkload(ACCOUNT, { ...w, settings: { ...w.settings, node: 'node-c' } });
+      await agent.sync();
+      const token = await (
+        await fetch(`${endpoint}latest/api/token`, {
+          method: 'PUT',
+          headers: { 'x-aws-ec2-metadata-token-ttl-seconds': '60' },
+        })
+      ).text();
+      const get = (p: string) => fetch(`${endpoint}${p}`, { headers: { 'x-aws-ec2-metadata-token': token } });
+      expect((await get('latest/meta-data/')).status).toBe(200);
+      expect(await (await get('latest/meta-data/instance-id')).text()).toBe(A);
+      expect(await (await get('latest/meta-data/iam/security-credentials/')).text()).toBe('web');
+      const first = JSON.parse(
+        await (await get('latest/meta-data/iam/security-credentials/web')).text(),
+      ) as Record<string, string>;
+      expect(first.Code).toBe('Success');
+      // IMDSv1 is refused for an instance with HttpTokens=required, on the agent as in `credplane up`.
+      expect((await fetch(`${endpoint}latest/meta-data/iam/security-credentials/web`)).status).toBe(401);
+
+      // The server goes away: the agent keeps serving the set it holds and keeps trying.
+      await api.close();
+      await agent.sync().catch(() => undefined);
+      const during = JSON.parse(
+        await (await get('latest/meta-data/iam/security-credentials/web')).text(),
+      ) as Record<string, string>;
+      expect(during.AccessKeyId).toBe(first.AccessKeyId);
+      // Back on the same port: the agent reconnects by itself on its next sync.
+      api = await startApi(Number(new URL(api.url).port));
+      await agent.sync();
+      expect(logs.some((l) => l.includes('unreachable') || l.includes('failed'))).toBe(false);
+    } finally {
+      await agent.stop();
+      const w = await plane.store.getWorkload(ACCOUNT, 'ec2-instance', 'a');
+      await plane.store.putWorkload(ACCOUNT, { ...w, settings: { ...w.settings, node: 'node-a' } });
+    }
+    // Its key never left the state directory, and only its owner can read it.
+    expect(fs.statSync(path.join(dir, 'key.pem')).mode & 0o777).toBe(0o600);
+  });
+});
