@@ -12,7 +12,7 @@ import { buildAccessEvent } from '../audit/record.js';
 import { findAwsManagedPolicy } from '../catalog/aws-managed-policies.js';
 import { KeyRingService } from '../control/key-ring-service.js';
 import { PolicyCache } from '../control/policy-cache.js';
-import { Snapshot } from '../control/snapshot.js';
+import { AuthorizationView } from '../control/authorization-view.js';
 import { openSecret, type MasterKey } from '../crypto/index.js';
 import type { IdentitySigner } from '../delivery/imds/identity.js';
 import { createImdsService, type ImdsService } from '../delivery/imds/service.js';
@@ -62,7 +62,7 @@ export interface PlaneConfig {
 export interface Plane {
   keyRing: KeyRingService;
   policies: PolicyCache;
-  snapshot: Snapshot;
+  snapshot: AuthorizationView;
   /** The handlers the route table names (`routes.ts`). */
   handlers: RouteHandlers;
   /** The control plane's port as `listen` options. */
@@ -93,7 +93,7 @@ export async function buildPlane(config: PlaneConfig): Promise<Plane> {
     cleanup.push(() => keyRing.stop());
 
     const policies = new PolicyCache();
-    const snapshot = new Snapshot({
+    const snapshot = new AuthorizationView({
       store,
       policies,
       awsManaged: (arn) => findAwsManagedPolicy(arn),

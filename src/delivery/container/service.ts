@@ -3,7 +3,7 @@
  * `WorkloadIssuer`, the container endpoint on 127.0.0.1, and the task routes for the CLI.
  */
 import type { Logger } from 'pino';
-import type { Snapshot } from '../../control/snapshot.js';
+import type { AuthorizationView } from '../../control/authorization-view.js';
 import type { KeyRing } from '../../crypto/index.js';
 import type { Store } from '../../store/store.js';
 import type { AdminRoute } from '../launch/admin-api.js';
@@ -15,7 +15,7 @@ import { TaskRegistry } from './tasks.js';
 
 export interface ContainerServiceOptions {
   store: Store;
-  snapshot: Snapshot;
+  snapshot: AuthorizationView;
   keyRing: () => KeyRing;
   partition: string;
   region: string;
