@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { adminEndpoint, adminRequest } from '../src/delivery/launch/admin-client.js';
+import { adminEndpoint, adminRequest } from '../src/admin-api/client.js';
 import type { StartedTask } from '../src/delivery/container/admin-routes.js';
 import { firstLine, isolatedEnv, runLoad, start, tsxScript, withChild } from './processes.js';
 import type { BenchRow, BenchSuite } from './types.js';

@@ -16,7 +16,7 @@ import { AuthorizationView } from '../control/authorization-view.js';
 import { openSecret, type MasterKey } from '../crypto/index.js';
 import type { IdentitySigner } from '../delivery/imds/identity.js';
 import { createImdsService, type ImdsService } from '../delivery/imds/service.js';
-import { createLaunchService, type LaunchService } from '../delivery/launch/service.js';
+import { createLaunchService, type LaunchService } from '../delivery/launcher/service.js';
 import { createEc2Handler } from '../ec2-api/dispatch.js';
 import type { GatewaySettings } from '../gateway/config.js';
 import { mapperForSigningName } from '../gateway/mapping/index.js';

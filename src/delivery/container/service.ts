@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import type { AuthorizationView } from '../../control/authorization-view.js';
 import type { KeyRing } from '../../crypto/index.js';
 import type { Store } from '../../store/store.js';
-import type { AdminRoute } from '../launch/admin-api.js';
+import type { AdminRoute } from '../../admin-api/server.js';
 import type { AccessLogSink } from '../../audit/types.js';
 import { WorkloadIssuer } from '../workload-issuer.js';
 import { taskRoutes } from './admin-routes.js';

@@ -15,7 +15,7 @@ import { FunctionHost } from '../lambda/function-host.js';
 import type { AccessLogSink } from '../../audit/types.js';
 import { WorkloadIssuer } from '../workload-issuer.js';
 import { errorResponse } from '../container/protocol.js';
-import { createAdminApi, UnknownOperationError } from './admin-api.js';
+import { createAdminApi, UnknownOperationError } from '../../admin-api/server.js';
 
 export interface LaunchServiceOptions {
   store: Store;
