@@ -9,7 +9,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { adminEndpoint, adminRequest } from '../src/delivery/launch/admin-client.js';
+import { adminEndpoint, adminRequest } from '../src/admin-api/client.js';
 import type { StartedTask } from '../src/delivery/container/admin-routes.js';
 import { startPlane } from './plane.js';
 import { firstLine, runLoad, tsxScript, type LoadSpec } from './processes.js';

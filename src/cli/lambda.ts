@@ -6,7 +6,7 @@
  */
 import fs from 'node:fs';
 import type { Command } from 'commander';
-import { adminEndpoint } from '../delivery/launch/admin-client.js';
+import { adminEndpoint } from '../admin-api/client.js';
 import { dataDirOption, RUNNING_DATA_DIR_HELP } from './store-option.js';
 import { invoke, runWithFunctionEnvironment } from '../delivery/lambda/invoke-command.js';
 

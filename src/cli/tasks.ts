@@ -7,9 +7,9 @@
  */
 import { InvalidArgumentError, type Command } from 'commander';
 import { MAX_TASKS_PER_CALL } from '../delivery/container/admin-routes.js';
-import { adminEndpoint } from '../delivery/launch/admin-client.js';
+import { adminEndpoint } from '../admin-api/client.js';
 import { dataDirOption, RUNNING_DATA_DIR_HELP } from './store-option.js';
-import { listTasks, runTask, stopTask } from '../delivery/launch/run-task.js';
+import { listTasks, runTask, stopTask } from '../delivery/launcher/run-task.js';
 
 interface DataDirOption {
   dataDir: string;

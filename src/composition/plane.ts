@@ -12,13 +12,13 @@ import { buildAccessEvent } from '../audit/record.js';
 import { findAwsManagedPolicy } from '../catalog/aws-managed-policies.js';
 import { KeyRingService } from '../control/key-ring-service.js';
 import { PolicyCache } from '../control/policy-cache.js';
-import { Snapshot } from '../control/snapshot.js';
+import { AuthorizationView } from '../control/authorization-view.js';
 import { openSecret, type MasterKey } from '../crypto/index.js';
 import type { IdentitySigner } from '../delivery/imds/identity.js';
 import type { SetSocketTtl } from '../delivery/imds/server.js';
 import { createImdsService, type ImdsService } from '../delivery/imds/service.js';
 import type { CredentialLifetime } from '../delivery/refreshing-source.js';
-import { createLaunchService, type LaunchService } from '../delivery/launch/service.js';
+import { createLaunchService, type LaunchService } from '../delivery/launcher/service.js';
 import { createEc2Handler } from '../ec2-api/dispatch.js';
 import type { GatewaySettings } from '../gateway/config.js';
 import { mapperForSigningName } from '../gateway/mapping/index.js';
@@ -72,7 +72,7 @@ export interface PlaneConfig {
 export interface Plane {
   keyRing: KeyRingService;
   policies: PolicyCache;
-  snapshot: Snapshot;
+  snapshot: AuthorizationView;
   /** The handlers the route table names (`routes.ts`). */
   handlers: RouteHandlers;
   /** The control plane's port as `listen` options. */
@@ -103,7 +103,7 @@ export async function buildPlane(config: PlaneConfig): Promise<Plane> {
     cleanup.push(() => keyRing.stop());
 
     const policies = new PolicyCache();
-    const snapshot = new Snapshot({
+    const snapshot = new AuthorizationView({
       store,
       policies,
       awsManaged: (arn) => findAwsManagedPolicy(arn),

@@ -14,7 +14,7 @@
  * (`delivery/kubernetes/webhook/server.ts`) and each Lambda function's runtime API
  * (`delivery/lambda/runtime-api.ts`).
  */
-import { ADMIN_PREFIX } from '../delivery/launch/admin-api.js';
+import { ADMIN_PREFIX } from '../admin-api/server.js';
 import { IDENTITY_CERTIFICATE_PATH } from '../ec2-api/dispatch.js';
 import type { HttpServerOptions } from '../http/server.js';
 import type { Gateway } from '../gateway/server.js';
@@ -25,7 +25,7 @@ import { claimedScope } from '../sigv4/claimed-scope.js';
 
 /** Who handles a request. */
 export type HandlerName =
-  /** credplane's management API (`delivery/launch/admin-api.ts`). */
+  /** credplane's management API (`admin-api/server.ts`). */
   | 'admin'
   /** The policy-enforcing gateway in front of AWS-protocol backends (`gateway/server.ts`). */
   | 'gateway'

@@ -19,7 +19,7 @@ import { verifyRequest, type ResolvedCredential, type VerifiedCaller } from '../
 import type { Caller } from './caller.js';
 import { openSessionTokenCached } from './opened-sessions.js';
 import type { PolicyCache } from './policy-cache.js';
-import type { AdminKey, RoleAuthz, Snapshot } from './snapshot.js';
+import type { AdminKey, RoleAuthz, AuthorizationView } from './authorization-view.js';
 
 /** What the lookup hands back to the verifier and on to us. */
 interface Credential extends ResolvedCredential {
@@ -58,7 +58,7 @@ export interface PayloadHashRequest extends Omit<ApiRequest, 'body'> {
 }
 
 export interface AuthenticatorOptions {
-  snapshot: Snapshot;
+  snapshot: AuthorizationView;
   policies: PolicyCache;
   keyRing: () => KeyRing;
   partition: string;
@@ -191,7 +191,7 @@ export async function authenticate(
  * then needs neither a salted SHA-256 of the secret nor a derivation; a fresh object per request
  * (as before) cost that hash on every request. The source objects are already stable: an opened
  * session token is remembered by `openSessionTokenCached` (same object per token, access key id
- * and key ring), and an admin key record by the `Snapshot` until its next reload. Keying by
+ * and key ring), and an admin key record by the `AuthorizationView` until its next reload. Keying by
  * object identity rather than by access key id means a rotated secret (a new record, or a new
  * opening under a new ring) always gets a new credential object and so its own signing key; and
  * the secret itself is also compared, for records changed in place. When an entry is gone (a

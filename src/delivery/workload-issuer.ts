@@ -13,7 +13,7 @@ import {
   type TemporaryCredentials,
 } from '../crypto/index.js';
 import { AccessDeniedError } from '../control/errors.js';
-import type { Snapshot } from '../control/snapshot.js';
+import type { AuthorizationView } from '../control/authorization-view.js';
 import { buildAccessEvent } from '../audit/record.js';
 import { deliveryRecord } from '../audit/delivery-record.js';
 import type { AccessLogSink } from '../audit/types.js';
@@ -43,7 +43,7 @@ export interface WorkloadCredentials extends TemporaryCredentials {
 }
 
 export interface WorkloadIssuerOptions {
-  snapshot: Snapshot;
+  snapshot: AuthorizationView;
   keyRing: () => KeyRing;
   now?: () => number;
   /** Every issuance and refusal becomes one access-log event (one per credential set, not per read). */

@@ -15,20 +15,19 @@
  *   be saved there.
  * - `Id` in identity-type policies is a WARNING: IAM's grammar reserves it for resource policies.
  */
-import type {
-  PolicyDocument,
-  PolicyType,
-  PrincipalBlock,
-  SourceLocation,
-  Statement,
-  ConditionOperatorName,
-} from './ast.js';
-import { checkPrincipalValue, checkResourceArn } from './arn-syntax.js';
+import type { PolicyDocument, PolicyType, SourceLocation, Statement, ConditionOperatorName } from './ast.js';
+import { checkResourceArn } from './arn-syntax.js';
 import { MalformedPolicyDocumentError } from './errors.js';
 import type { JsonNode } from './json-source.js';
 import { buildPolicyDocument, readPolicySource } from './parse.js';
 import type { ParsePolicyOptions } from './parse.js';
 import { hasVariables, parseVariableTemplate } from './variables.js';
+import {
+  checkPolicyTypeRules,
+  checkPrincipalRules,
+  checkResourceRules,
+  IDENTITY_LIKE,
+} from './policy-type-rules.js';
 
 export type FindingSeverity = 'ERROR' | 'SECURITY_WARNING' | 'WARNING' | 'SUGGESTION';
 
@@ -65,8 +64,6 @@ const TYPE_QUOTAS: Record<Exclude<PolicyType, 'identity' | 'resource'>, number> 
 };
 
 /** Policy types whose documents describe what an identity may do: no principal, IAM's Sid rules. */
-const IDENTITY_LIKE: ReadonlySet<PolicyType> = new Set(['identity', 'boundary', 'session']);
-const PRINCIPAL_FORBIDDEN: ReadonlySet<PolicyType> = new Set(['identity', 'boundary', 'session', 'scp']);
 
 /** Operator families whose values take policy variables (IAM User Guide, IAM policy elements: Variables and
  * tags). */
@@ -126,7 +123,7 @@ export function validatePolicy(input: string | object, options: ValidatePolicyOp
   return findings;
 }
 
-type Report = (severity: FindingSeverity, code: string, message: string, loc: SourceLocation) => void;
+export type Report = (severity: FindingSeverity, code: string, message: string, loc: SourceLocation) => void;
 
 function checkDocument(document: PolicyDocument, options: ValidatePolicyOptions, report: Report): void {
   if (document.version === undefined) {
@@ -194,177 +191,6 @@ function checkSid(
   } else {
     seen.set(sid.value, statement);
   }
-}
-
-function checkPrincipalRules(statement: Statement, policyType: PolicyType, report: Report): void {
-  const principal = statement.principal;
-  if (principal !== undefined && PRINCIPAL_FORBIDDEN.has(policyType)) {
-    report(
-      'ERROR',
-      'PRINCIPAL_NOT_ALLOWED',
-      `A ${policyType} policy applies to the identity it is attached to; it cannot contain ${elementName(principal)}.`,
-      principal.loc,
-    );
-    return;
-  }
-  if (
-    principal === undefined &&
-    (policyType === 'resource' || policyType === 'trust' || policyType === 'rcp')
-  ) {
-    report(
-      'ERROR',
-      'MISSING_PRINCIPAL',
-      `Statements in a ${policyType === 'trust' ? 'role trust' : policyType === 'rcp' ? 'resource control' : 'resource-based'} policy must contain a Principal.`,
-      statement.loc,
-    );
-    return;
-  }
-  if (principal === undefined) return;
-  if (principal.negated && policyType === 'trust') {
-    report(
-      'ERROR',
-      'NOT_PRINCIPAL_NOT_ALLOWED',
-      'A role trust policy cannot use NotPrincipal.',
-      principal.loc,
-    );
-  } else if (principal.negated && statement.effect.value === 'Allow') {
-    report(
-      'SECURITY_WARNING',
-      'ALLOW_WITH_NOT_PRINCIPAL',
-      'Allow with NotPrincipal grants access to every principal except the listed ones, anonymous users included; name the principals to allow instead.',
-      principal.loc,
-    );
-  }
-  checkPrincipalValues(principal, report);
-}
-
-function checkPrincipalValues(principal: PrincipalBlock, report: Report): void {
-  if (!principal.wildcard && principal.entries.length === 0) {
-    report(
-      'SUGGESTION',
-      'EMPTY_OBJECT_PRINCIPAL',
-      `Remove the empty ${elementName(principal)} object.`,
-      principal.loc,
-    );
-  }
-  for (const entry of principal.entries) {
-    if (entry.values.length === 0) {
-      report(
-        'SUGGESTION',
-        'EMPTY_ARRAY_PRINCIPAL',
-        `Remove the empty ${entry.type} principal list.`,
-        entry.loc,
-      );
-    }
-    for (const value of entry.values) {
-      const problem = checkPrincipalValue(entry.type, value.value);
-      if (problem !== undefined) report('ERROR', problem.code, problem.message, value.loc);
-    }
-  }
-}
-
-function checkResourceRules(statement: Statement, policyType: PolicyType, report: Report): void {
-  if (policyType === 'trust') {
-    if (statement.resource !== undefined) {
-      report(
-        'ERROR',
-        'RESOURCE_NOT_ALLOWED',
-        `A role trust policy applies to its role; it cannot contain ${statement.resource.negated ? 'NotResource' : 'Resource'}.`,
-        statement.resource.loc,
-      );
-    }
-    return;
-  }
-  if (statement.resource === undefined) {
-    report(
-      'ERROR',
-      'MISSING_RESOURCE',
-      'Policy statement must contain resources (Resource or NotResource).',
-      statement.loc,
-    );
-  }
-}
-
-function checkPolicyTypeRules(statement: Statement, policyType: PolicyType, report: Report): void {
-  const allow = statement.effect.value === 'Allow';
-  if (policyType === 'scp') {
-    if (allow && statement.conditions.length > 0) {
-      report(
-        'WARNING',
-        'SCP_ALLOW_WITH_CONDITION',
-        'Condition on an Allow statement in an SCP is rejected by older AWS Organizations grammars; prefer Deny statements with conditions.',
-        statement.effect.loc,
-      );
-    }
-    if (allow && statement.action?.negated === true) {
-      report(
-        'WARNING',
-        'SCP_ALLOW_WITH_NOT_ACTION',
-        'NotAction on an Allow statement in an SCP is rejected by older AWS Organizations grammars.',
-        statement.action.loc,
-      );
-    }
-    if (statement.resource?.negated === true) {
-      report(
-        'WARNING',
-        'SCP_NOT_RESOURCE',
-        'NotResource in an SCP is rejected by older AWS Organizations grammars.',
-        statement.resource.loc,
-      );
-    }
-  }
-  if (policyType === 'rcp') {
-    if (allow) {
-      report(
-        'ERROR',
-        'RCP_ALLOW_NOT_SUPPORTED',
-        'Resource control policies support only Deny statements.',
-        statement.effect.loc,
-      );
-    }
-    const principal = statement.principal;
-    if (principal !== undefined && principal.negated) {
-      report(
-        'ERROR',
-        'RCP_NOT_PRINCIPAL_NOT_SUPPORTED',
-        'Resource control policies cannot use NotPrincipal.',
-        principal.loc,
-      );
-    } else if (principal !== undefined && !isEveryone(principal)) {
-      report(
-        'ERROR',
-        'RCP_PRINCIPAL_MUST_BE_WILDCARD',
-        'In a resource control policy the Principal must be "*"; narrow it with conditions such as aws:PrincipalAccount.',
-        principal.loc,
-      );
-    }
-    if (statement.action?.negated === true) {
-      report(
-        'ERROR',
-        'RCP_NOT_ACTION_NOT_SUPPORTED',
-        'Resource control policies cannot use NotAction.',
-        statement.action.loc,
-      );
-    }
-    for (const action of statement.action?.negated === false ? statement.action.values : []) {
-      if (action.value === '*') {
-        report(
-          'ERROR',
-          'RCP_ACTION_WILDCARD_NOT_SUPPORTED',
-          'Resource control policies cannot use "*" as an action; name the service (e.g. "s3:*").',
-          action.loc,
-        );
-      }
-    }
-  }
-}
-
-/** `"*"` or `{"AWS": "*"}` and nothing else. */
-function isEveryone(principal: PrincipalBlock): boolean {
-  if (principal.entries.length === 0) return principal.wildcard;
-  return principal.entries.every(
-    (e) => e.type === 'AWS' && e.values.length > 0 && e.values.every((v) => v.value === '*'),
-  );
 }
 
 const ACTION_PATTERN = /^[A-Za-z0-9*?-]+:[A-Za-z0-9*?]*$/;
@@ -494,8 +320,4 @@ function statementNodesOf(root: JsonNode): JsonNode[] {
   const statement = root.members.find((m) => m.key === 'Statement')?.value;
   if (statement === undefined) return [];
   return statement.kind === 'array' ? statement.items : [statement];
-}
-
-function elementName(principal: PrincipalBlock): string {
-  return principal.negated ? 'NotPrincipal' : 'Principal';
 }

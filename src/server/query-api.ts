@@ -18,7 +18,7 @@ import { authorize } from '../control/authorize.js';
 import { requireSessionTokenScope } from '../control/session-token-scope.js';
 import type { KeyRingService } from '../control/key-ring-service.js';
 import type { PolicyCache } from '../control/policy-cache.js';
-import type { Snapshot } from '../control/snapshot.js';
+import type { AuthorizationView } from '../control/authorization-view.js';
 import { AwsError, isAwsError } from '../errors.js';
 import { EC2_ACTIONS, type Ec2Handler } from '../ec2-api/dispatch.js';
 import { ec2Error } from '../ec2-api/xml.js';
@@ -37,7 +37,7 @@ import type { ApiRequest, ApiResponse } from '../http/types.js';
 
 export interface ControlPlaneDeps {
   store: Store;
-  snapshot: Snapshot;
+  snapshot: AuthorizationView;
   policies: PolicyCache;
   keyRing: KeyRingService;
   partition: string;

@@ -260,7 +260,7 @@ class SqlStore extends SqlContext implements Store {
   }
 
   async generation(): Promise<number> {
-    // On the request path (`Snapshot.refresh`): compiled once, not built per call.
+    // On the request path (`AuthorizationView.refresh`): compiled once, not built per call.
     const result = await this.db.executeQuery(GENERATION_QUERY);
     const row = result.rows[0];
     if (row === undefined) throw new Error('store_generation has no row');

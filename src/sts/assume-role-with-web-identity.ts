@@ -7,7 +7,7 @@
  */
 import { issueTemporaryCredentials, type KeyRing } from '../crypto/index.js';
 import { AccessDeniedError } from '../control/errors.js';
-import type { Snapshot } from '../control/snapshot.js';
+import type { AuthorizationView } from '../control/authorization-view.js';
 import { AwsError, ValidationError } from '../errors.js';
 import { parseRoleArn } from '../iam/arn.js';
 import type { WebIdentityVerifier } from '../oidc/verify-web-identity-token.js';
@@ -19,7 +19,7 @@ import * as p from './parameters.js';
 
 /** What the operation needs: no caller (the request is unsigned), a token verifier instead. */
 export interface WebIdentityStsContext {
-  snapshot: Snapshot;
+  snapshot: AuthorizationView;
   keyRing: () => KeyRing;
   partition: string;
   requestId: string;

@@ -1,12 +1,12 @@
 import type { KeyRing } from '../crypto/index.js';
 import type { AuthenticatedCaller } from '../control/authenticate.js';
-import type { Snapshot } from '../control/snapshot.js';
+import type { AuthorizationView } from '../control/authorization-view.js';
 import type { PolicyCache } from '../control/policy-cache.js';
 
 /** What an STS operation gets: the verified caller and the read model. */
 export interface StsContext {
   auth: AuthenticatedCaller;
-  snapshot: Snapshot;
+  snapshot: AuthorizationView;
   policies: PolicyCache;
   keyRing: () => KeyRing;
   partition: string;

@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PolicyCache } from '../../src/control/policy-cache.js';
-import { createLaunchService, type LaunchService } from '../../src/delivery/launch/service.js';
+import { createLaunchService, type LaunchService } from '../../src/delivery/launcher/service.js';
 import { signBodyRequest } from '../../src/sigv4/sign.js';
 import {
   ACCOUNT,

@@ -1,7 +1,7 @@
 /**
  * A policy simulator over the real stored policies (IAM's SimulatePrincipalPolicy, done with the
  * request path's own machinery): the role's identity policies, permissions boundary and revocation
- * Deny come from the control plane's `Snapshot`, the request context from `requestContext`, the
+ * Deny come from the control plane's `AuthorizationView`, the request context from `requestContext`, the
  * decision from `decide` — so the answer is the one a real session of the role would get.
  *
  * Beyond IAM's simulator it answers for trust policies: with a principal (`aws`, `service`,
@@ -12,7 +12,7 @@ import { findAwsManagedPolicy } from '../../catalog/aws-managed-policies.js';
 import type { AuthenticatedCaller } from '../../control/authenticate.js';
 import { decide } from '../../control/authorize.js';
 import { PolicyCache } from '../../control/policy-cache.js';
-import { Snapshot, type RoleAuthz } from '../../control/snapshot.js';
+import { AuthorizationView, type RoleAuthz } from '../../control/authorization-view.js';
 import type { SessionClaims } from '../../crypto/index.js';
 import { ValidationError } from '../../errors.js';
 import { oidcProviderUrl, parseIamArn, splitArn } from '../../iam/arn.js';
@@ -78,14 +78,14 @@ const EVAL: Record<Decision['decision'], EvalDecision> = {
 };
 
 /**
- * A `Snapshot` over a store for one-off reads (no change subscription, no admin keys).
+ * A `AuthorizationView` over a store for one-off reads (no change subscription, no admin keys).
  *
  * @example
  * const snapshot = simulationSnapshot(store);
  */
-export function simulationSnapshot(store: Store): { snapshot: Snapshot; policies: PolicyCache } {
+export function simulationSnapshot(store: Store): { snapshot: AuthorizationView; policies: PolicyCache } {
   const policies = new PolicyCache();
-  const snapshot = new Snapshot({
+  const snapshot = new AuthorizationView({
     store,
     policies,
     awsManaged: (arn) => findAwsManagedPolicy(arn),
@@ -95,7 +95,7 @@ export function simulationSnapshot(store: Store): { snapshot: Snapshot; policies
 
 export interface SimulateEnv {
   store: Store;
-  snapshot: Snapshot;
+  snapshot: AuthorizationView;
   policies: PolicyCache;
   accountId: string;
   region?: string;

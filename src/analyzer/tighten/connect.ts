@@ -5,7 +5,7 @@
  * control plane answers, straight into the store in one transaction (a running server picks store
  * changes made by another process up within 5 seconds).
  */
-import { adminEndpoint, ControlPlaneUnavailableError } from '../../delivery/launch/admin-client.js';
+import { adminEndpoint, ControlPlaneUnavailableError } from '../../admin-api/client.js';
 import { httpQueryTransport, iamQueryWriter, probeRole } from './iam-query-writer.js';
 import type { ApplyVia } from './tighten.js';
 

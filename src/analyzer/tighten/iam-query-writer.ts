@@ -2,7 +2,7 @@
  * The `RolePolicyWriter` over the IAM Query API of a running control plane, signed with the admin
  * key, so a tighten or rollback is authenticated, authorized and logged like any other IAM call.
  */
-import { ControlPlaneUnavailableError, type AdminEndpoint } from '../../delivery/launch/admin-client.js';
+import { ControlPlaneUnavailableError, type AdminEndpoint } from '../../admin-api/client.js';
 import { signBodyRequest } from '../../sigv4/sign.js';
 import { AwsError } from '../../errors.js';
 import type { RolePolicyWriter } from './changes.js';

@@ -5,7 +5,7 @@
  */
 import { ValidationError } from '../../errors.js';
 import type { Store } from '../../store/store.js';
-import { stringField, type AdminRoute } from '../launch/admin-api.js';
+import { stringField, type AdminRoute } from '../../admin-api/server.js';
 import { findTaskDefinition } from './task-definitions.js';
 import {
   ECS_TASKS_SERVICE,

@@ -3,10 +3,10 @@
  * `WorkloadIssuer`, the container endpoint on 127.0.0.1, and the task routes for the CLI.
  */
 import type { Logger } from 'pino';
-import type { Snapshot } from '../../control/snapshot.js';
+import type { AuthorizationView } from '../../control/authorization-view.js';
 import type { KeyRing } from '../../crypto/index.js';
 import type { Store } from '../../store/store.js';
-import type { AdminRoute } from '../launch/admin-api.js';
+import type { AdminRoute } from '../../admin-api/server.js';
 import type { AccessLogSink } from '../../audit/types.js';
 import { WorkloadIssuer } from '../workload-issuer.js';
 import type { CredentialLifetime } from '../refreshing-source.js';
@@ -16,7 +16,7 @@ import { TaskRegistry } from './tasks.js';
 
 export interface ContainerServiceOptions {
   store: Store;
-  snapshot: Snapshot;
+  snapshot: AuthorizationView;
   keyRing: () => KeyRing;
   partition: string;
   region: string;

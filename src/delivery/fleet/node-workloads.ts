@@ -8,7 +8,7 @@ import { buildAccessEvent } from '../../audit/record.js';
 import { deliveryRecord } from '../../audit/delivery-record.js';
 import type { AccessLogSink } from '../../audit/types.js';
 import { AccessDeniedError } from '../../control/errors.js';
-import type { Snapshot } from '../../control/snapshot.js';
+import type { AuthorizationView } from '../../control/authorization-view.js';
 import type { KeyRing } from '../../crypto/index.js';
 import type { InstanceProfile } from '../../iam/types.js';
 import type { Store } from '../../store/store.js';
@@ -56,7 +56,7 @@ export type NodeCredentials =
 
 export interface NodeWorkloadsOptions extends InstanceScope {
   store: Store;
-  snapshot: Snapshot;
+  snapshot: AuthorizationView;
   keyRing: () => KeyRing;
   identity: IdentitySigner;
   accessLog?: AccessLogSink;

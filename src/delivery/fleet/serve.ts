@@ -3,7 +3,7 @@
  * first use), the node registry, the node-scoped instance credentials, and the agent port.
  */
 import type { AccessLogSink } from '../../audit/types.js';
-import type { Snapshot } from '../../control/snapshot.js';
+import type { AuthorizationView } from '../../control/authorization-view.js';
 import type { KeyRing, MasterKey } from '../../crypto/index.js';
 import type { Store } from '../../store/store.js';
 import type { IdentitySigner } from '../imds/identity.js';
@@ -15,7 +15,7 @@ import { NodeRegistry } from './nodes.js';
 export interface FleetServerOptions {
   store: Store;
   masterKey: MasterKey;
-  snapshot: Snapshot;
+  snapshot: AuthorizationView;
   keyRing: () => KeyRing;
   identity: IdentitySigner;
   accountId: string;

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Snapshot } from '../../control/snapshot.js';
+import type { AuthorizationView } from '../../control/authorization-view.js';
 import { ACCOUNT, createTestPlane, xmlValue, type TestPlane } from '../../server/test-support/plane.js';
 import { createIdentitySigner } from './identity.js';
 import { createImdsService, type ImdsService } from './service.js';
@@ -32,7 +32,7 @@ beforeAll(async () => {
     roleName: 'web',
     settings: { instanceId: INSTANCE, instanceProfileName: 'web-profile', metadataOptions: {} },
   });
-  const snapshot = Object.create(plane.snapshot) as Snapshot;
+  const snapshot = Object.create(plane.snapshot) as AuthorizationView;
   snapshot.role = (accountId, roleName) => {
     lookups++;
     return failing

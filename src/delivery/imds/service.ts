@@ -11,7 +11,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { KeyRing } from '../../crypto/index.js';
 import { AccessDeniedError } from '../../control/errors.js';
-import type { Snapshot } from '../../control/snapshot.js';
+import type { AuthorizationView } from '../../control/authorization-view.js';
 import type { InstanceProfile } from '../../iam/types.js';
 import type { Store, StoreChange } from '../../store/store.js';
 import { RefreshingSource } from '../refreshing-source.js';
@@ -37,7 +37,7 @@ export const PORT_SETTING = 'imdsPort' satisfies keyof InstanceWorkload['setting
 
 export interface ImdsServiceOptions {
   store: Store;
-  snapshot: Snapshot;
+  snapshot: AuthorizationView;
   keyRing: () => KeyRing;
   accountId: string;
   region: string;

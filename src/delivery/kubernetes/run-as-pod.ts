@@ -24,7 +24,7 @@ import { findAwsManagedPolicy } from '../../catalog/aws-managed-policies.js';
 import { openSecret } from '../../crypto/index.js';
 import { KeyRingService } from '../../control/key-ring-service.js';
 import { PolicyCache } from '../../control/policy-cache.js';
-import { Snapshot } from '../../control/snapshot.js';
+import { AuthorizationView } from '../../control/authorization-view.js';
 import type { RunningServer } from '../../http/server.js';
 import {
   createPodIdentityAgentServer,
@@ -267,7 +267,7 @@ async function startPodIdentityAgent(
   const accessLog = new AccessLogQueue({ store: options.store });
   const keyRing = new KeyRingService({ store: options.store, masterKey: options.masterKey });
   await keyRing.start();
-  const snapshot = new Snapshot({
+  const snapshot = new AuthorizationView({
     store: options.store,
     policies: new PolicyCache(),
     awsManaged: findAwsManagedPolicy,

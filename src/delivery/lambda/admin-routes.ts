@@ -9,7 +9,7 @@
  */
 import { AwsError, ValidationError } from '../../errors.js';
 import type { Store } from '../../store/store.js';
-import { stringField, type AdminRoute } from '../launch/admin-api.js';
+import { stringField, type AdminRoute } from '../../admin-api/server.js';
 import { lifetimeOptions, RefreshingSource, type CredentialLifetime } from '../refreshing-source.js';
 import type { WorkloadCredentials, WorkloadIssuer } from '../workload-issuer.js';
 import { containerCredentialsDocument, type ContainerCredentialsDocument } from '../container/protocol.js';

@@ -6,8 +6,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { adminRequest, type AdminEndpoint } from '../launch/admin-client.js';
-import { runCommand, workloadProcessEnv } from '../launch/workload-process.js';
+import { adminRequest, type AdminEndpoint } from '../../admin-api/client.js';
+import { runCommand, workloadProcessEnv } from '../launcher/workload-process.js';
 import type { FunctionEnvironmentAnswer, InvokeAnswer } from './admin-routes.js';
 import { lambdaEnvironment } from './environment.js';
 import type { FunctionConfiguration } from './functions.js';

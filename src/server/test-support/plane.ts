@@ -8,7 +8,7 @@ import { SignatureV4 } from '@smithy/signature-v4';
 import { randomUUID } from 'node:crypto';
 import type { AccessLogSink } from '../../audit/types.js';
 import { generateMasterKey, type KeyRing } from '../../crypto/index.js';
-import type { Snapshot } from '../../control/snapshot.js';
+import type { AuthorizationView } from '../../control/authorization-view.js';
 import type { WebIdentityVerifier } from '../../oidc/verify-web-identity-token.js';
 import { openStore } from '../../store/open.js';
 import type { Store } from '../../store/store.js';
@@ -29,7 +29,7 @@ export interface Credentials {
 
 export interface TestPlane {
   store: Store;
-  snapshot: Snapshot;
+  snapshot: AuthorizationView;
   keyRing: () => KeyRing;
   /** The control plane's port through the route table, without a gateway. */
   handler: ApiHandler;

@@ -46,7 +46,7 @@ export interface AdminKey {
 /** Finds the document of an AWS managed policy (`arn:aws:iam::aws:policy/...`). */
 export type AwsManagedLookup = (arn: string) => { document: string } | undefined;
 
-export interface SnapshotOptions {
+export interface AuthorizationViewOptions {
   store: Store;
   policies: PolicyCache;
   awsManaged: AwsManagedLookup;
@@ -70,7 +70,7 @@ const ROLE_SCOPED = new Set([
   'role-revocation',
 ]);
 
-export class Snapshot {
+export class AuthorizationView {
   private readonly roles = new Map<string, Cached<RoleAuthz | undefined>>();
   private readonly managed = new Map<string, Cached<CompiledPolicy | undefined>>();
   private adminKeys = new Map<string, AdminKey>();
@@ -87,7 +87,7 @@ export class Snapshot {
   private readonly maxAgeMs: number;
   private readonly now: () => number;
 
-  constructor(private readonly options: SnapshotOptions) {
+  constructor(private readonly options: AuthorizationViewOptions) {
     this.maxAgeMs = options.maxAgeMs ?? 5000;
     this.now = options.now ?? Date.now;
   }

@@ -8,12 +8,12 @@ import {
   credentialsOf,
   type Credentials,
   type TestPlane,
-} from '../../server/test-support/plane.js';
-import { openSessionToken } from '../../crypto/index.js';
-import type { ApiResponse } from '../../http/types.js';
-import type { StartedTask } from '../container/admin-routes.js';
-import { createLaunchService, type LaunchService } from './service.js';
-import { signBodyRequest } from '../../sigv4/sign.js';
+} from '../server/test-support/plane.js';
+import { openSessionToken } from '../crypto/index.js';
+import type { ApiResponse } from '../http/types.js';
+import type { StartedTask } from '../delivery/container/admin-routes.js';
+import { createLaunchService, type LaunchService } from '../delivery/launcher/service.js';
+import { signBodyRequest } from '../sigv4/sign.js';
 
 let plane: TestPlane;
 let launch: LaunchService;
@@ -79,14 +79,21 @@ beforeEach(async () => {
       handler: 'index.pid',
       runtime: 'nodejs20.x',
       code: {
-        path: path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'lambda', 'testdata', 'handlers'),
+        path: path.join(
+          path.dirname(fileURLToPath(import.meta.url)),
+          '..',
+          'delivery',
+          'lambda',
+          'testdata',
+          'handlers',
+        ),
       },
     },
   });
   launch = await createLaunchService({
     store: plane.store,
     snapshot: plane.snapshot,
-    policies: new (await import('../../control/policy-cache.js')).PolicyCache(),
+    policies: new (await import('../control/policy-cache.js')).PolicyCache(),
     keyRing: plane.keyRing,
     partition: 'aws',
     region: 'us-east-1',

@@ -10,13 +10,13 @@
  * "Granting a user permissions to pass a role to an AWS service"). The route's own action alone
  * (`lambda:InvokeFunction`, `ecs:RunTask`) never yields a role's credentials on AWS.
  */
-import type { AuthenticatedCaller, AuthenticatorOptions } from '../../control/authenticate.js';
-import { authenticate } from '../../control/authenticate.js';
-import { authorize, type AuthorizeInput } from '../../control/authorize.js';
-import type { KeyRing } from '../../crypto/index.js';
-import { AwsError, ValidationError } from '../../errors.js';
-import type { ApiRequest, ApiResponse } from '../../http/types.js';
-import { errorResponse, jsonResponse } from '../container/protocol.js';
+import type { AuthenticatedCaller, AuthenticatorOptions } from '../control/authenticate.js';
+import { authenticate } from '../control/authenticate.js';
+import { authorize, type AuthorizeInput } from '../control/authorize.js';
+import type { KeyRing } from '../crypto/index.js';
+import { AwsError, ValidationError } from '../errors.js';
+import type { ApiRequest, ApiResponse } from '../http/types.js';
+import { errorResponse, jsonResponse } from '../delivery/container/protocol.js';
 
 export const ADMIN_PREFIX = '/credplane/';
 

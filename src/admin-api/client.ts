@@ -6,8 +6,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { AwsError } from '../../errors.js';
-import { signBodyRequest } from '../../sigv4/sign.js';
+import { AwsError } from '../errors.js';
+import { signBodyRequest } from '../sigv4/sign.js';
 
 export interface AdminEndpoint {
   url: string;

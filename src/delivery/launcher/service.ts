@@ -5,7 +5,7 @@
  */
 import type { Logger } from 'pino';
 import type { PolicyCache } from '../../control/policy-cache.js';
-import type { Snapshot } from '../../control/snapshot.js';
+import type { AuthorizationView } from '../../control/authorization-view.js';
 import type { KeyRing } from '../../crypto/index.js';
 import type { ApiHandler } from '../../http/types.js';
 import type { Store } from '../../store/store.js';
@@ -16,11 +16,11 @@ import type { AccessLogSink } from '../../audit/types.js';
 import { WorkloadIssuer } from '../workload-issuer.js';
 import type { CredentialLifetime } from '../refreshing-source.js';
 import { errorResponse } from '../container/protocol.js';
-import { createAdminApi, UnknownOperationError } from './admin-api.js';
+import { createAdminApi, UnknownOperationError } from '../../admin-api/server.js';
 
 export interface LaunchServiceOptions {
   store: Store;
-  snapshot: Snapshot;
+  snapshot: AuthorizationView;
   policies: PolicyCache;
   keyRing: () => KeyRing;
   partition: string;

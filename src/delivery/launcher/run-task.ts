@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { TaskSummary } from '../container/tasks.js';
 import type { StartedTask } from '../container/admin-routes.js';
-import { adminRequest, type AdminEndpoint } from './admin-client.js';
+import { adminRequest, type AdminEndpoint } from '../../admin-api/client.js';
 import { runCommand, workloadProcessEnv } from './workload-process.js';
 
 export interface RunTaskOptions {

@@ -3,7 +3,7 @@ import { findAwsManagedPolicy } from '../catalog/aws-managed-policies.js';
 import { openStore } from '../store/open.js';
 import type { GenerationFeed, Store } from '../store/store.js';
 import { PolicyCache } from './policy-cache.js';
-import { Snapshot } from './snapshot.js';
+import { AuthorizationView } from './authorization-view.js';
 
 const TRUST = JSON.stringify({
   Version: '2012-10-17',
@@ -18,8 +18,8 @@ function withGeneration(store: Store, generation: () => Promise<number>): Store 
   });
 }
 
-async function snapshotOver(store: Store): Promise<Snapshot> {
-  const snapshot = new Snapshot({
+async function snapshotOver(store: Store): Promise<AuthorizationView> {
+  const snapshot = new AuthorizationView({
     store,
     policies: new PolicyCache(),
     awsManaged: findAwsManagedPolicy,
@@ -29,7 +29,7 @@ async function snapshotOver(store: Store): Promise<Snapshot> {
   return snapshot;
 }
 
-describe('Snapshot.refresh', () => {
+describe('AuthorizationView.refresh', () => {
   it('never lets a caller rely on a generation read that began before it called', async () => {
     const store = await openStore(':memory:');
     const pending: ((n: number) => void)[] = [];
