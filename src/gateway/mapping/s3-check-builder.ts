@@ -5,7 +5,7 @@ import type { AuthorizationCheck, GatewayRequest, PerItemRequest, TrailResource 
 import type { S3Address } from './s3-address.js';
 import type { Tag } from './s3-bodies.js';
 import { addHeaderKeys, kmsKeyArn, maxKeysValue, signatureKeys } from './s3-conditions.js';
-import type { S3Context , S3RequestValues} from './s3-conditions.js';
+import type { S3Context, S3RequestValues } from './s3-conditions.js';
 import type { S3OperationSpec } from './s3-operations.js';
 
 /**
