@@ -19,7 +19,8 @@
  * time). The price is that another replica's write is in force here within the notification's
  * delay (milliseconds; the feed's 1 s check bounds a lost one), not before this process's next
  * request. While the feed is down (its session reconnecting) `refresh()` reads the generation
- * again, as on SQLite, where the read is a local file read and stays.
+ * again, as on SQLite, where the read stays: a prepared statement on the local file, about 5 µs
+ * (`store/sqlite-generation.ts`).
  */
 import type { AccessKey, Role } from '../iam/types.js';
 import type { CompiledPolicy, PolicyType } from '../policy/index.js';

@@ -5,7 +5,7 @@
  *
  * A principal is a role (credplane's IAM has roles, not users or groups): a user or group ARN is
  * `NoSuchEntity`, as IAM answers for one that does not exist. The role's policies are the ones its
- * sessions are authorized with (`control/snapshot.ts`): inline, attached managed, and the
+ * sessions are authorized with (`control/authorization-view.ts`): inline, attached managed, and the
  * permissions boundary.
  *
  * https://docs.aws.amazon.com/IAM/latest/APIReference/API_SimulatePrincipalPolicy.html

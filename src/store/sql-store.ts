@@ -13,6 +13,7 @@ import { newUniqueId } from '../crypto/ids.js';
 import { withDatabaseErrors } from './database-errors.js';
 import type { ChangeListener, Store } from './store.js';
 import type { GenerationFeed, Leadership } from './coordination/types.js';
+import type { LocalGenerationRead } from './sqlite-generation.js';
 import { AccountsSql } from './sql/accounts.js';
 import { RolesSql } from './sql/roles.js';
 import { ManagedPoliciesSql } from './sql/managed-policies.js';
@@ -53,6 +54,7 @@ export function createSqlStore(
     close: () => Promise<void>;
     notifySchema?: string;
     coordination?: StoreCoordination;
+    readGeneration?: LocalGenerationRead;
   },
 ): Store {
   const events = new EventEmitter();
@@ -67,6 +69,7 @@ export function createSqlStore(
       close: options.close,
       ...(options.notifySchema === undefined ? {} : { notifySchema: options.notifySchema }),
       coordination: options.coordination ?? ALONE,
+      ...(options.readGeneration === undefined ? {} : { readGeneration: options.readGeneration }),
     }),
   );
 }
@@ -260,7 +263,10 @@ class SqlStore extends SqlContext implements Store {
   }
 
   async generation(): Promise<number> {
-    // On the request path (`AuthorizationView.refresh`): compiled once, not built per call.
+    // On the request path (`AuthorizationView.refresh`). Inside `transaction()` the caller's transaction answers.
+    const local = this.tx === undefined ? this.shared.readGeneration?.() : undefined;
+    if (local !== undefined) return local;
+    // Compiled once, not built per call.
     const result = await this.db.executeQuery(GENERATION_QUERY);
     const row = result.rows[0];
     if (row === undefined) throw new Error('store_generation has no row');

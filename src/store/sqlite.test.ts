@@ -6,6 +6,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openStore } from './open.js';
 import { openSqliteStore } from './sqlite.js';
+import { sqliteGenerationRead } from './sqlite-generation.js';
 import { describeStore } from './store.suite.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'credplane-store-'));
@@ -83,5 +84,60 @@ describe('SQLite store on disk', () => {
     expect((await b.getAccount('444455556666')).accountId).toBe('444455556666');
     await a.close();
     await b.close();
+  });
+});
+
+describe('SQLite store generation read (the per-request check)', () => {
+  it('sees a commit by another connection at the next read, and its own writes too', async () => {
+    const file = freshFile();
+    const server = await openSqliteStore({ file });
+    const g0 = await server.generation();
+    // Another process on the same data dir (`credplane revoke-sessions` beside `up`).
+    const other = await openSqliteStore({ file });
+    await other.createAccount({ accountId: '111122223333' });
+    expect(await server.generation()).toBe(g0 + 1);
+    // A raw connection that commits the generation row alone.
+    const raw = new BetterSqlite3(file);
+    try {
+      raw.prepare('update store_generation set generation = generation + 5 where id = 1').run();
+      expect(await server.generation()).toBe(g0 + 6);
+    } finally {
+      raw.close();
+    }
+    await server.createAccount({ accountId: '444455556666' });
+    expect(await server.generation()).toBe(g0 + 7);
+    expect(await other.generation()).toBe(g0 + 7);
+    await other.close();
+    await server.close();
+  });
+
+  it("never reports its own connection's uncommitted generation", async () => {
+    const file = freshFile();
+    await (await openSqliteStore({ file })).close();
+    const sqlite = new BetterSqlite3(file);
+    try {
+      const read = sqliteGenerationRead(sqlite);
+      const g0 = read();
+      expect(g0).toBe(0);
+      sqlite.exec('begin immediate; update store_generation set generation = generation + 1 where id = 1');
+      // Inside a transaction the reader defers (the store then waits for it through Kysely).
+      expect(read()).toBeUndefined();
+      sqlite.exec('rollback');
+      expect(read()).toBe(g0);
+    } finally {
+      sqlite.close();
+    }
+  });
+
+  it('answers a read begun during a write of this process with the committed generation', async () => {
+    const store = await openSqliteStore({ file: freshFile() });
+    const g0 = await store.generation();
+    let during: Promise<number> | undefined;
+    await store.transaction(async (tx) => {
+      await tx.createAccount({ accountId: '111122223333' });
+      during = store.generation();
+    });
+    expect(await during).toBe(g0 + 1);
+    await store.close();
   });
 });

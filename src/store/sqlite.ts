@@ -6,6 +6,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import fs from 'node:fs';
 import { Kysely } from 'kysely';
 import { ImmediateSqliteDialect } from './sqlite-dialect.js';
+import { sqliteGenerationRead } from './sqlite-generation.js';
 import { migrateToLatest } from './migrations/index.js';
 import type { Database } from './schema.js';
 import { createSqlStore, type SqlStoreOptions } from './sql-store.js';
@@ -38,13 +39,16 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     throw error;
   }
   const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: sqlite }) });
+  let readGeneration: ReturnType<typeof sqliteGenerationRead>;
   try {
     await migrateToLatest(db);
+    // Prepared once the schema has its `store_generation` table.
+    readGeneration = sqliteGenerationRead(sqlite);
   } catch (error) {
     await db.destroy();
     throw error;
   }
-  return createSqlStore(db, { ...options, close: () => db.destroy() });
+  return createSqlStore(db, { ...options, close: () => db.destroy(), readGeneration });
 }
 
 /**

@@ -13,6 +13,7 @@ import type { AccountId } from '../../iam/types.js';
 import type { Database } from '../schema.js';
 import type { StoreChange } from '../store.js';
 import type { GenerationFeed, Leadership } from '../coordination/types.js';
+import type { LocalGenerationRead } from '../sqlite-generation.js';
 
 export type Db = Kysely<Database>;
 export type Emit = (change: StoreChange) => void;
@@ -37,6 +38,8 @@ export interface Shared {
   notifySchema?: string;
   /** How the processes sharing the store coordinate; see `Store.generationFeed`, `Store.leadership`. */
   coordination: StoreCoordination;
+  /** SQLite: the generation read as a prepared statement, without Kysely (`sqlite-generation.ts`). */
+  readGeneration?: LocalGenerationRead;
 }
 
 export interface StoreCoordination {
