@@ -81,18 +81,49 @@ function callerPrincipal(callerArn: string): RequestPrincipal {
   return { type: 'User', arn: callerArn, account: parsed.accountId, userName: parsed.userName };
 }
 
-/** The paging of `EvaluationResults` (by action): `Marker` is the index of the next action. */
-function page(results: XmlNode[], marker: string | undefined, maxItems: number | undefined): XmlNode {
+/** IAM: "If you do not include this parameter, the number of items defaults to 100." */
+const DEFAULT_MAX_ITEMS = 100;
+
+/**
+ * The most (result × matched statement) entries one page is allowed to hold. Each action's result
+ * lists, per resource, every statement that matched, so one request within IAM's parameter limit
+ * could otherwise ask for gigabytes. IAM documents that a page may hold fewer than `MaxItems`
+ * results while `IsTruncated` says more follow.
+ */
+const PAGE_BUDGET = 50_000;
+
+/**
+ * Simulates the page of `actions` that `Marker`/`MaxItems` select (`Marker` is the index of the
+ * next action), and only that page.
+ */
+function simulatePage(
+  setup: SimulationSetup,
+  actions: readonly string[],
+  resources: readonly string[],
+  marker: string | undefined,
+  maxItems: number | undefined,
+): XmlNode {
   let start = 0;
   if (marker !== undefined) {
     const decoded = /^sim-(\d{1,6})$/.exec(Buffer.from(marker, 'base64url').toString('latin1'));
     start = decoded === null ? -1 : Number(decoded[1]);
-    if (start < 0 || start > results.length) throw new InvalidInputError('Invalid Marker.');
+    if (start < 0 || start > actions.length) throw new InvalidInputError('Invalid Marker.');
   }
-  const end = maxItems === undefined ? results.length : Math.min(results.length, start + maxItems);
-  const truncated = end < results.length;
+  const statements = [...setup.identity, setup.boundary, setup.resourcePolicy].reduce(
+    (n, p) => n + (p?.policy.statements.length ?? 0),
+    0,
+  );
+  const perAction = (resources.length + 1) * (statements + 1);
+  if (perAction > PAGE_BUDGET) {
+    throw new InvalidInputError(
+      `Simulating one action against ${resources.length} resources and ${statements} policy statements is too large; give fewer resources or policies.`,
+    );
+  }
+  const fits = Math.max(1, Math.floor(PAGE_BUDGET / perAction));
+  const end = Math.min(actions.length, start + Math.min(maxItems ?? DEFAULT_MAX_ITEMS, fits));
+  const truncated = end < actions.length;
   return {
-    EvaluationResults: results.slice(start, end),
+    EvaluationResults: simulatePolicies(setup, actions.slice(start, end), resources),
     IsTruncated: truncated,
     Marker: truncated ? Buffer.from(`sim-${end}`, 'latin1').toString('base64url') : undefined,
   };
@@ -204,8 +235,10 @@ const simulatePrincipalPolicy: IamOperation = async (ctx, params) => {
     resourceOwner: ownerAccount(scenario.resourceOwner, ctx.accountId),
     context: scenario.context,
   };
-  return page(
-    simulatePolicies(setup, scenario.actions, scenario.resources),
+  return simulatePage(
+    setup,
+    scenario.actions,
+    scenario.resources,
     scenario.paging.marker,
     scenario.paging.maxItems,
   );
@@ -248,8 +281,10 @@ const simulateCustomPolicy: IamOperation = async (ctx, params) => {
     resourceOwner: ownerAccount(scenario.resourceOwner, ctx.accountId),
     context: scenario.context,
   };
-  return page(
-    simulatePolicies(setup, scenario.actions, scenario.resources),
+  return simulatePage(
+    setup,
+    scenario.actions,
+    scenario.resources,
     scenario.paging.marker,
     scenario.paging.maxItems,
   );

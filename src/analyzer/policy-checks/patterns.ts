@@ -125,26 +125,26 @@ export function overlaps(a: Token[], b: Token[]): boolean {
 export function covers(outer: string, inner: string): boolean {
   const o = policyPatternTokens(outer);
   const n = policyPatternTokens(inner);
-  // memo[i][j]: does o[i..] cover n[j..]?
-  const memo = new Map<number, boolean>();
-  const width = n.length + 1;
-  const go = (i: number, j: number): boolean => {
-    const key = i * width + j;
-    const known = memo.get(key);
-    if (known !== undefined) return known;
-    let result: boolean;
-    const to = o[i];
-    const tn = n[j];
-    if (to === undefined) result = tn === undefined;
-    else if (to.kind === 'any') result = go(i + 1, j) || (tn !== undefined && go(i, j + 1));
-    else if (tn === undefined) result = false;
-    else if (to.kind === 'one') result = tn.kind !== 'any' && go(i + 1, j + 1);
-    else if (to.kind === 'char') result = tn.kind === 'char' && tn.char === to.char && go(i + 1, j + 1);
-    else result = false;
-    memo.set(key, result);
-    return result;
-  };
-  return go(0, 0);
+  // below[j] holds whether o[i + 1..] covers n[j..], row[j] whether o[i..] does; rows are filled
+  // from the end so no recursion (patterns may be thousands of characters long).
+  let below = new Uint8Array(n.length + 1);
+  let row = new Uint8Array(n.length + 1);
+  below[n.length] = 1;
+  for (let i = o.length - 1; i >= 0; i--) {
+    const to = o[i] as Token;
+    for (let j = n.length; j >= 0; j--) {
+      const tn = n[j];
+      let result: boolean;
+      if (to.kind === 'any') result = below[j] === 1 || (tn !== undefined && row[j + 1] === 1);
+      else if (tn === undefined) result = false;
+      else if (to.kind === 'one') result = tn.kind !== 'any' && below[j + 1] === 1;
+      else if (to.kind === 'char') result = tn.kind === 'char' && tn.char === to.char && below[j + 1] === 1;
+      else result = false;
+      row[j] = result ? 1 : 0;
+    }
+    [below, row] = [row, below];
+  }
+  return below[0] === 1;
 }
 
 /** True when the value has a part a template could not resolve. */

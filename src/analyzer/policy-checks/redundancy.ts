@@ -12,6 +12,34 @@ import type { ActionEntry, CheckContext } from './context.js';
 import { statementName } from './context.js';
 import { covers, isUnresolved, shown } from './patterns.js';
 
+/**
+ * How much comparing one document may cost, in steps: a statement pair, an action of a set against
+ * another entry, a character of one pattern against a character of another. The checks compare
+ * entries pairwise, so a document of thousands of entries (far beyond any IAM size quota) could
+ * otherwise keep the check busy for hours; past the budget the redundancy findings found so far
+ * are kept and the rest is not looked for (they are suggestions).
+ */
+const COMPARISON_BUDGET = 50_000_000;
+
+class OverBudget extends Error {}
+
+/** Charges `steps` to the document's budget; throws `OverBudget` once it is spent. */
+type Charge = (steps: number) => void;
+
+function budget(): Charge {
+  let left = COMPARISON_BUDGET;
+  return (steps) => {
+    left -= steps;
+    if (left < 0) throw new OverBudget();
+  };
+}
+
+/** `covers`, charged for the characters it compares. */
+function coversCharged(charge: Charge, outer: string, inner: string): boolean {
+  charge((outer.length + 1) * (inner.length + 1));
+  return covers(outer, inner);
+}
+
 /** A set of catalogue actions, or every action. */
 type ActionSet = 'all' | ReadonlySet<string>;
 
@@ -21,7 +49,8 @@ function actionSet(entry: ActionEntry): ActionSet | undefined {
   return new Set(entry.actions.map((a) => a.action.toLowerCase()));
 }
 
-function coveredBy(set: ActionSet, others: ActionSet[]): boolean {
+function coveredBy(charge: Charge, set: ActionSet, others: ActionSet[]): boolean {
+  charge(others.length * (set === 'all' ? 1 : set.size + 1));
   if (others.includes('all')) return true;
   if (set === 'all') return false;
   for (const action of set) {
@@ -35,17 +64,26 @@ function coveredBy(set: ActionSet, others: ActionSet[]): boolean {
  * await checkRedundancy(ctx); // ["s3:Get*", "s3:GetObject"] -> REDUNDANT_ACTION on s3:GetObject
  */
 export async function checkRedundancy(ctx: CheckContext): Promise<void> {
+  try {
+    await findRedundancy(ctx, budget());
+  } catch (error) {
+    if (!(error instanceof OverBudget)) throw error;
+  }
+}
+
+async function findRedundancy(ctx: CheckContext, charge: Charge): Promise<void> {
   const statements = ctx.document.statements;
   for (const statement of statements) {
-    await checkActions(ctx, statement);
-    checkResourceList(ctx, statement.resource);
+    await checkActions(ctx, statement, charge);
+    checkResourceList(ctx, statement.resource, charge);
   }
   const redundant = new Set<Statement>();
   for (let b = statements.length - 1; b >= 0; b--) {
     const inner = statements[b] as Statement;
     for (const outer of statements) {
       if (outer === inner || redundant.has(outer)) continue;
-      if (await statementCovers(ctx, outer, inner)) {
+      charge(1);
+      if (await statementCovers(ctx, outer, inner, charge)) {
         redundant.add(inner);
         ctx.report(
           'REDUNDANT_STATEMENT',
@@ -59,7 +97,7 @@ export async function checkRedundancy(ctx: CheckContext): Promise<void> {
   }
 }
 
-async function checkActions(ctx: CheckContext, statement: Statement): Promise<void> {
+async function checkActions(ctx: CheckContext, statement: Statement, charge: Charge): Promise<void> {
   const entries = await ctx.actionEntries(statement);
   const sets = entries.map(actionSet);
   const marked = new Set<number>();
@@ -70,7 +108,7 @@ async function checkActions(ctx: CheckContext, statement: Statement): Promise<vo
     sets.forEach((s, j) => {
       if (j !== i && s !== undefined && !marked.has(j)) others.push(s);
     });
-    if (others.length === 0 || !coveredBy(set, others)) continue;
+    if (others.length === 0 || !coveredBy(charge, set, others)) continue;
     marked.add(i);
     const entry = entries[i] as ActionEntry;
     ctx.report(
@@ -82,14 +120,15 @@ async function checkActions(ctx: CheckContext, statement: Statement): Promise<vo
   }
 }
 
-function checkResourceList(ctx: CheckContext, list: PatternList | undefined): void {
+function checkResourceList(ctx: CheckContext, list: PatternList | undefined, charge: Charge): void {
   if (list === undefined) return;
   const marked = new Set<number>();
   for (let i = list.values.length - 1; i >= 0; i--) {
     const inner = list.values[i];
     if (inner === undefined) continue;
     const outer = list.values.find(
-      (o, j) => j !== i && !marked.has(j) && usableAsOuter(o.value) && covers(o.value, inner.value),
+      (o, j) =>
+        j !== i && !marked.has(j) && usableAsOuter(o.value) && coversCharged(charge, o.value, inner.value),
     );
     if (outer === undefined) continue;
     marked.add(i);
@@ -107,15 +146,26 @@ function usableAsOuter(value: string): boolean {
   return !value.includes('${') && !isUnresolved(value);
 }
 
-async function statementCovers(ctx: CheckContext, outer: Statement, inner: Statement): Promise<boolean> {
+async function statementCovers(
+  ctx: CheckContext,
+  outer: Statement,
+  inner: Statement,
+  charge: Charge,
+): Promise<boolean> {
   if (outer.effect.value !== inner.effect.value) return false;
   if (principalKey(outer.principal) !== principalKey(inner.principal)) return false;
+  charge(outer.conditions.length + inner.conditions.length);
   if (!conditionsWithin(outer.conditions, inner.conditions)) return false;
-  if (!listCovers(outer.resource, inner.resource)) return false;
-  return actionsCover(ctx, outer, inner);
+  if (!listCovers(outer.resource, inner.resource, charge)) return false;
+  return actionsCover(ctx, outer, inner, charge);
 }
 
-async function actionsCover(ctx: CheckContext, outer: Statement, inner: Statement): Promise<boolean> {
+async function actionsCover(
+  ctx: CheckContext,
+  outer: Statement,
+  inner: Statement,
+  charge: Charge,
+): Promise<boolean> {
   const o = outer.action;
   const i = inner.action;
   if (o === undefined || i === undefined) return false;
@@ -123,16 +173,16 @@ async function actionsCover(ctx: CheckContext, outer: Statement, inner: Statemen
   const outerSets = (await ctx.actionEntries(outer)).map(actionSet).filter((s) => s !== undefined);
   const innerSets = (await ctx.actionEntries(inner)).map(actionSet);
   if (innerSets.length === 0) return false;
-  return innerSets.every((s) => s !== undefined && coveredBy(s, outerSets));
+  return innerSets.every((s) => s !== undefined && coveredBy(charge, s, outerSets));
 }
 
 /** Resource lists (Resource, NotResource, or none in trust policies). */
-function listCovers(outer: PatternList | undefined, inner: PatternList | undefined): boolean {
+function listCovers(outer: PatternList | undefined, inner: PatternList | undefined, charge: Charge): boolean {
   if (outer === undefined || inner === undefined) return outer === inner;
   if (outer.negated || inner.negated) return negatedCovers(outer, inner);
   if (inner.values.length === 0) return false;
   return inner.values.every((v) =>
-    outer.values.some((o) => usableAsOuter(o.value) && covers(o.value, v.value)),
+    outer.values.some((o) => usableAsOuter(o.value) && coversCharged(charge, o.value, v.value)),
   );
 }
 
