@@ -312,10 +312,18 @@ describe('credplane agent on a host namespace', () => {
 
     const store = await openStore(path.join(dataDir, 'credplane.db'));
     try {
-      const events = await store.listAccessEvents({});
-      const refused = events.filter(
-        (e) => e.errorCode === 'AccessDenied' && JSON.stringify(e.record).includes('host-1'),
-      );
+      // The event is durable in the server's journal before the answer; it reaches the store with
+      // the next batch (docs/access-log.md), so wait for it there.
+      const deadline = Date.now() + 10_000;
+      let refused: Awaited<ReturnType<typeof store.listAccessEvents>> = [];
+      for (;;) {
+        const events = await store.listAccessEvents({});
+        refused = events.filter(
+          (e) => e.errorCode === 'AccessDenied' && JSON.stringify(e.record).includes('host-1'),
+        );
+        if (refused.length > 0 || Date.now() > deadline) break;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
       expect(refused.length).toBe(1);
       expect(JSON.stringify(refused[0]!.record)).toContain(other().instanceId);
     } finally {

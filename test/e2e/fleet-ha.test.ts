@@ -54,6 +54,7 @@ const READ = JSON.stringify({
 const dir = tempDir('fleet');
 let cluster: PostgresCluster | undefined;
 let a: Credplane | undefined;
+let replicaSettings: { args: string[]; env: Record<string, string> } | undefined;
 let b: Credplane | undefined;
 let lb: Haproxy | undefined;
 const stderr = { a: '', b: '' };
@@ -93,6 +94,7 @@ beforeAll(async () => {
   // The replicas share the master key (CREDPLANE_MASTER_KEY) and, through the store, the key ring.
   const env = { CREDPLANE_MASTER_KEY: randomBytes(32).toString('base64') };
   const args = ['--store', cluster.url];
+  replicaSettings = { args, env };
   // One after the other: the first start creates the account, the admin key and the key ring.
   for (const name of ['a', 'b']) fs.mkdirSync(path.join(dir, name), { mode: 0o700 });
   a = await startCredplane({ dataDir: path.join(dir, 'a'), args, env });
@@ -232,8 +234,8 @@ describe('server replicas on PostgreSQL behind HAProxy', () => {
     await new Promise((resolve) => setTimeout(resolve, 2500));
     const restartStarted = performance.now();
     await cluster!.stop();
-    // The database is down: the replica answers, in each API's shape, a 503 the SDKs retry, and
-    // /ready takes it out of the load balancer's rotation.
+    // The database is down: what needs it is answered, in each API's shape, with a 503 the SDKs
+    // retry, and /ready takes the replica out of the load balancer's rotation.
     const direct = await Promise.allSettled([
       sts(b!.url, ADMIN).send(
         new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${ACCOUNT}:role/${ROLE}`, RoleSessionName: 'down' }),
@@ -254,7 +256,10 @@ describe('server replicas on PostgreSQL behind HAProxy', () => {
     await new Promise((resolve) => setTimeout(resolve, 1000));
     await cluster!.start();
     const restartMs = performance.now() - restartStarted;
-    expect(outage, stderr.b).toEqual(['ServiceUnavailable 503', 'ServiceUnavailable 503']);
+    // STS may still answer from the replica's authorization view, its access-log event held by the
+    // journal (docs/access-log.md); a write to IAM needs the database and must be a retryable 503.
+    expect(['answered', 'ServiceUnavailable 503'], stderr.b).toContain(outage[0]);
+    expect(outage[1], stderr.b).toBe('ServiceUnavailable 503');
     expect(readyWhileDown).toBe(503);
     const rolesAtRestart = createdRoles.length;
     await new Promise((resolve) => setTimeout(resolve, 4000));
@@ -278,6 +283,11 @@ describe('server replicas on PostgreSQL behind HAProxy', () => {
       const role = await verify.send(new GetRoleCommand({ RoleName: roleName }));
       expect(role.Role?.RoleName).toBe(roleName);
     }
+    // Replica a was killed with events in its journal that the store may not hold yet; its next
+    // start in its data directory writes them into the store before it serves (docs/access-log.md,
+    // Recovery), and a clean stop drains the rest.
+    a = await startCredplane({ dataDir: path.join(dir, 'a'), ...replicaSettings! });
+    await a.stop();
     // No acknowledged call's access-log event lost.
     const logged = await cluster!.query(
       "select record::jsonb->>'requestID' as id from access_events where record::jsonb->>'requestID' = any($1)",
