@@ -4,9 +4,6 @@
  * (that belongs to the server's wiring); everything else is the production path.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { promisify } from 'node:util';
 import {
   AddRoleToInstanceProfileCommand,
@@ -23,7 +20,7 @@ import {
   GetOpenIDConnectProviderCommand,
   GetRoleCommand,
   GetRolePolicyCommand,
-  IAMClient,
+  type IAMClient,
   ListAttachedRolePoliciesCommand,
   ListRolesCommand,
   NoSuchEntityException,
@@ -31,71 +28,27 @@ import {
   RemoveRoleFromInstanceProfileCommand,
 } from '@aws-sdk/client-iam';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isAwsError } from '../errors.js';
 import { findAwsManagedPolicy } from '../catalog/aws-managed-policies.js';
-import { parseQuery } from '../protocol/query.js';
-import { queryError } from '../protocol/xml.js';
-import { listen, type RunningServer } from '../http/server.js';
-import { handleIamAction } from './dispatch.js';
-import { IAM_NAMESPACE } from './serialize.js';
-import { ACCOUNT, READ_LOGS, TRUST_EC2, fakeContext, type FakeContext } from './test-support/context.js';
+import type { RunningServer } from '../http/server.js';
+import { startIamSdkServer, type IamSdkServer } from './test-support/sdk-server.js';
+import { ACCOUNT, READ_LOGS, TRUST_EC2 } from './test-support/context.js';
 
 const run = promisify(execFile);
 const READ_ONLY = 'arn:aws:iam::aws:policy/ReadOnlyAccess';
 
 let server: RunningServer;
-let ctx: FakeContext;
 let client: IAMClient;
-let dir: string;
+let harness: IamSdkServer | undefined;
 let cliEnv: NodeJS.ProcessEnv;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'credplane-iam-sdk-'));
-  writeFileSync(join(dir, 'config'), '');
-  writeFileSync(join(dir, 'credentials'), '');
-  // The in-process SDK must not read the developer's ~/.aws or reach instance metadata either.
-  process.env.AWS_CONFIG_FILE = join(dir, 'config');
-  process.env.AWS_SHARED_CREDENTIALS_FILE = join(dir, 'credentials');
-  process.env.AWS_EC2_METADATA_DISABLED = 'true';
   expect(findAwsManagedPolicy(READ_ONLY)).toBeDefined();
-  ctx = await fakeContext();
-  server = await listen(
-    {
-      handler: async (request) => {
-        const c = { ...ctx, requestId: request.requestId };
-        try {
-          return await handleIamAction(c, parseQuery(request.body.toString('utf8')));
-        } catch (error) {
-          if (isAwsError(error)) return queryError(error, IAM_NAMESPACE, request.requestId);
-          throw error;
-        }
-      },
-    },
-    0,
-  );
-  client = new IAMClient({
-    endpoint: server.url,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'x' },
-    maxAttempts: 1,
-  });
-  cliEnv = {
-    PATH: process.env.PATH,
-    HOME: dir,
-    AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
-    AWS_SECRET_ACCESS_KEY: 'x',
-    AWS_EC2_METADATA_DISABLED: 'true',
-    AWS_CONFIG_FILE: join(dir, 'config'),
-    AWS_SHARED_CREDENTIALS_FILE: join(dir, 'credentials'),
-    AWS_DEFAULT_REGION: 'us-east-1',
-    AWS_MAX_ATTEMPTS: '1',
-  };
+  harness = await startIamSdkServer('credplane-iam-sdk-');
+  ({ server, client, cliEnv } = harness);
 });
 
 afterAll(async () => {
-  client?.destroy();
-  await server?.close();
-  rmSync(dir, { recursive: true, force: true });
+  await harness?.close();
 });
 
 describe('@aws-sdk/client-iam', () => {

@@ -4,15 +4,12 @@
  * (awscli/examples/iam/simulate-custom-policy.rst) are replayed and must answer as AWS did there.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { promisify } from 'node:util';
 import {
   CreateRoleCommand,
   GetContextKeysForCustomPolicyCommand,
   GetContextKeysForPrincipalPolicyCommand,
-  IAMClient,
+  type IAMClient,
   InvalidInputException,
   NoSuchEntityException,
   PutRolePolicyCommand,
@@ -23,13 +20,9 @@ import {
   paginateSimulatePrincipalPolicy,
 } from '@aws-sdk/client-iam';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { isAwsError } from '../errors.js';
-import { listen, type RunningServer } from '../http/server.js';
-import { parseQuery } from '../protocol/query.js';
-import { queryError } from '../protocol/xml.js';
-import { handleIamAction } from './dispatch.js';
-import { IAM_NAMESPACE } from './serialize.js';
-import { ACCOUNT, TRUST_EC2, fakeContext, type FakeContext } from './test-support/context.js';
+import type { RunningServer } from '../http/server.js';
+import { startIamSdkServer, type IamSdkServer } from './test-support/sdk-server.js';
+import { ACCOUNT, TRUST_EC2, type FakeContext } from './test-support/context.js';
 
 const run = promisify(execFile);
 const ROLE_ARN = `arn:aws:iam::${ACCOUNT}:role/app`;
@@ -37,7 +30,7 @@ const ROLE_ARN = `arn:aws:iam::${ACCOUNT}:role/app`;
 let server: RunningServer;
 let ctx: FakeContext;
 let client: IAMClient;
-let dir: string;
+let harness: IamSdkServer | undefined;
 let cliEnv: NodeJS.ProcessEnv;
 
 const APP_POLICY = JSON.stringify(
@@ -65,44 +58,8 @@ const APP_POLICY = JSON.stringify(
 );
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'credplane-iam-sim-'));
-  writeFileSync(join(dir, 'config'), '');
-  writeFileSync(join(dir, 'credentials'), '');
-  process.env.AWS_CONFIG_FILE = join(dir, 'config');
-  process.env.AWS_SHARED_CREDENTIALS_FILE = join(dir, 'credentials');
-  process.env.AWS_EC2_METADATA_DISABLED = 'true';
-  ctx = await fakeContext();
-  server = await listen(
-    {
-      handler: async (request) => {
-        const c = { ...ctx, requestId: request.requestId };
-        try {
-          return await handleIamAction(c, parseQuery(request.body.toString('utf8')));
-        } catch (error) {
-          if (isAwsError(error)) return queryError(error, IAM_NAMESPACE, request.requestId);
-          throw error;
-        }
-      },
-    },
-    0,
-  );
-  client = new IAMClient({
-    endpoint: server.url,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'x' },
-    maxAttempts: 1,
-  });
-  cliEnv = {
-    PATH: process.env.PATH,
-    HOME: dir,
-    AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
-    AWS_SECRET_ACCESS_KEY: 'x',
-    AWS_EC2_METADATA_DISABLED: 'true',
-    AWS_CONFIG_FILE: join(dir, 'config'),
-    AWS_SHARED_CREDENTIALS_FILE: join(dir, 'credentials'),
-    AWS_DEFAULT_REGION: 'us-east-1',
-    AWS_MAX_ATTEMPTS: '1',
-  };
+  harness = await startIamSdkServer('credplane-iam-sim-');
+  ({ server, ctx, client, cliEnv } = harness);
   await client.send(new CreateRoleCommand({ RoleName: 'app', AssumeRolePolicyDocument: TRUST_EC2 }));
   await client.send(
     new PutRolePolicyCommand({ RoleName: 'app', PolicyName: 'app-access', PolicyDocument: APP_POLICY }),
@@ -115,9 +72,7 @@ beforeEach(() => {
 });
 
 afterAll(async () => {
-  client?.destroy();
-  await server?.close();
-  rmSync(dir, { recursive: true, force: true });
+  await harness?.close();
 });
 
 async function cli(args: string[]): Promise<Record<string, unknown>> {
