@@ -3,9 +3,11 @@
  * at 169.254.169.254:80 — on a dummy interface it creates and removes on exit, or on the addresses
  * given with `--bind` — with credentials it fetches from the server over mutual TLS.
  */
+import path from 'node:path';
 import type { Command } from 'commander';
 import { startAgent } from '../delivery/fleet/agent/agent.js';
 import { addLinkLocalAddresses, IMDS_ADDRESS } from '../delivery/fleet/agent/link-local.js';
+import { socketTtlHelper } from '../delivery/imds/socket-ttl.js';
 import { collect, port } from './options.js';
 
 /**
@@ -37,6 +39,10 @@ export function registerAgentCommand(program: Command): void {
       const bind = (opts.bind as string[] | undefined) ?? [IMDS_ADDRESS];
       const removeAddresses =
         opts.bind === undefined ? addLinkLocalAddresses(opts.interface, bind) : () => undefined;
+      // Token responses leave with IP TTL = the instance's hop limit, as in `credplane up`
+      // (docs/imds.md, Hop limit); the helper is compiled once into the state directory.
+      const socketTtl = socketTtlHelper(path.join(opts.stateDir as string, 'imds'));
+      if ('reason' in socketTtl) log('IMDS hop limit not enforced on sockets', { reason: socketTtl.reason });
       let agent;
       try {
         agent = await startAgent({
@@ -48,6 +54,7 @@ export function registerAgentCommand(program: Command): void {
           bind,
           port: opts.port,
           ...(opts.instance === undefined ? {} : { instance: opts.instance }),
+          ...('reason' in socketTtl ? {} : { setSocketTtl: socketTtl.set }),
           log,
         });
       } catch (error) {

@@ -239,6 +239,8 @@ describe('credplane agent on a host namespace', () => {
       cleanEnv(),
       'credplane agent:',
     );
+    // The agent loaded the helper that puts the instance's hop limit on its metadata sockets.
+    expect(fs.readdirSync(path.join(dir, 'agent-1', 'imds')).some((f) => f.endsWith('.node'))).toBe(true);
     const identity = await inNs(
       NS.host,
       ['aws', 'sts', 'get-caller-identity', '--output', 'json'],
