@@ -30,6 +30,7 @@ import {
   type CompiledPolicy,
   type ContextInput,
   type Decision,
+  type RequestContext,
   type RequestPrincipal,
   type StatementRef,
 } from '../policy/index.js';
@@ -65,9 +66,8 @@ interface ResourceOutcome {
   matched: StatementRef[];
   missing: string[];
   allowedByBoundary?: boolean;
-  crossAccount: boolean;
-  identityDecision: EvalDecision;
-  resourceDecision?: EvalDecision;
+  /** Cross-account simulations only: how each side decided on its own. */
+  sides?: { identity: EvalDecision; resource?: EvalDecision };
 }
 
 const EVAL: Record<Decision['decision'], EvalDecision> = {
@@ -88,9 +88,6 @@ function simulateOne(setup: SimulationSetup, action: string, resource: string): 
   const resourceAccount = accountOf(resource) ?? setup.resourceOwner;
   const identity = setup.identity.map((p) => p.policy);
   const request = { principal: setup.principal, action, resource, resourceAccount, context };
-  // Each side's own answer, for `EvalDecisionDetails`: as if the resource were in the caller's
-  // account, so that one side alone can allow.
-  const oneSide = { principal: setup.principal, action, resource, context };
   const decision = evaluate(request, {
     identity,
     ...(setup.boundary === undefined ? {} : { boundary: setup.boundary.policy }),
@@ -105,9 +102,7 @@ function simulateOne(setup: SimulationSetup, action: string, resource: string): 
     resource,
     decision: EVAL[decision.decision],
     matched: [...decision.explanation.deciding],
-    missing: missingKeys(all, action, resource, setup.context),
-    crossAccount: decision.explanation.crossAccount,
-    identityDecision: EVAL[evaluate(oneSide, { identity }).decision],
+    missing: missingKeys(all, action, resource, context),
   };
   if (setup.boundary !== undefined) {
     const boundaryId = setup.boundary.policy.id;
@@ -115,8 +110,16 @@ function simulateOne(setup: SimulationSetup, action: string, resource: string): 
     outcome.allowedByBoundary =
       refs.some((m) => m.effect === 'Allow') && !refs.some((m) => m.effect === 'Deny');
   }
-  if (setup.resourcePolicy !== undefined) {
-    outcome.resourceDecision = EVAL[evaluate(oneSide, { resource: setup.resourcePolicy.policy }).decision];
+  if (decision.explanation.crossAccount) {
+    // Each side's own answer, for `EvalDecisionDetails`: as if the resource were in the caller's
+    // account, so that one side alone can allow.
+    const oneSide = { principal: setup.principal, action, resource, context };
+    outcome.sides = {
+      identity: EVAL[evaluate(oneSide, { identity }).decision],
+      ...(setup.resourcePolicy === undefined
+        ? {}
+        : { resource: EVAL[evaluate(oneSide, { resource: setup.resourcePolicy.policy }).decision] }),
+    };
   }
   return outcome;
 }
@@ -126,17 +129,16 @@ function missingKeys(
   policies: readonly SimulatedPolicy[],
   action: string,
   resource: string,
-  context: Readonly<Record<string, ContextInput>>,
+  context: RequestContext,
 ): string[] {
-  const given = new Set(Object.keys(context).map((k) => k.toLowerCase()));
+  const given = new Set(context.keys());
   const lowerAction = action.toLowerCase();
   const parsed = parseArnValue(resource);
-  const vars = createRequestContext(context);
   const out: string[] = [];
   const seen = new Set<string>();
   for (const { policy } of policies) {
     for (const s of policy.statements) {
-      if (!s.matchesAction(lowerAction) || !s.matchesResource(parsed, vars)) continue;
+      if (!s.matchesAction(lowerAction) || !s.matchesResource(parsed, context)) continue;
       for (const key of s.conditionKeys) {
         const lower = key.toLowerCase();
         if (given.has(lower) || seen.has(lower)) continue;
@@ -166,9 +168,9 @@ function statementXml(ref: StatementRef, policies: ReadonlyMap<string, Simulated
  * writes `IAM Policy` and `Resource Policy`. Same-account simulations omit it.
  */
 function decisionDetails(o: ResourceOutcome): XmlMap | undefined {
-  if (!o.crossAccount) return undefined;
-  const entries: [string, string][] = [['IAM Policy', o.identityDecision]];
-  if (o.resourceDecision !== undefined) entries.push(['Resource Policy', o.resourceDecision]);
+  if (o.sides === undefined) return undefined;
+  const entries: [string, string][] = [['IAM Policy', o.sides.identity]];
+  if (o.sides.resource !== undefined) entries.push(['Resource Policy', o.sides.resource]);
   return new XmlMap(entries);
 }
 

@@ -34,7 +34,7 @@ export interface CheckPolicyOptions {
   attachment?: IdentityAttachment;
 }
 
-const FAMILIES: ((ctx: CheckContext) => Promise<void>)[] = [
+const FAMILIES: ((ctx: CheckContext) => Promise<void> | void)[] = [
   checkActions,
   checkConditionKeys,
   checkConditionValues,

@@ -53,11 +53,10 @@ function principals(statement: Statement): { text: string; kind: Kind }[] {
 
 /**
  * @example
- * await checkTrustActions(ctx); // Federated oidc-provider/... with sts:AssumeRole -> MISMATCHED_ACTION_FOR_PRINCIPAL
+ * checkTrustActions(ctx); // Federated oidc-provider/... with sts:AssumeRole -> MISMATCHED_ACTION_FOR_PRINCIPAL
  */
-export async function checkTrustActions(ctx: CheckContext): Promise<void> {
+export function checkTrustActions(ctx: CheckContext): void {
   if (ctx.kind !== 'trust') return;
-  await Promise.resolve();
   for (const statement of ctx.document.statements) {
     if (statement.action === undefined || statement.action.negated) continue;
     const who = principals(statement);
