@@ -6,6 +6,7 @@
  * https://docs.aws.amazon.com/IAM/latest/APIReference/API_SimulatePrincipalPolicy.html
  * https://docs.aws.amazon.com/IAM/latest/APIReference/API_ContextEntry.html
  */
+import { isIP } from 'node:net';
 import { InvalidInputError } from '../iam/errors.js';
 import type { ContextInput } from '../policy/index.js';
 import type { IamParams } from './params.js';
@@ -32,7 +33,22 @@ const SCALAR_CHECK: Partial<Record<string, (v: string) => boolean>> = {
   numeric: (v) => v.trim() !== '' && Number.isFinite(Number(v)),
   boolean: (v) => v === 'true' || v === 'false',
   date: (v) => !Number.isNaN(Date.parse(v)) || /^\d+$/.test(v),
+  // An address or a CIDR block, IPv4 or IPv6, as the `IpAddress` operators take them (IAM User
+  // Guide, "IP address condition operators").
+  ip: isAddressOrCidr,
+  // `ContextEntry` binary values travel base64-encoded (IAM API Reference, ContextEntry).
+  binary: (v) => v.length % 4 === 0 && /^[A-Za-z0-9+/]*={0,2}$/.test(v),
 };
+
+function isAddressOrCidr(value: string): boolean {
+  const slash = value.indexOf('/');
+  const address = slash < 0 ? value : value.slice(0, slash);
+  const family = isIP(address);
+  if (family === 0) return false;
+  if (slash < 0) return true;
+  const bits = value.slice(slash + 1);
+  return /^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128);
+}
 
 /**
  * `ContextEntries.member.N`: each key's values, typed as given. A scalar type with several values,

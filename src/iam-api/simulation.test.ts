@@ -349,10 +349,51 @@ describe('refusals', () => {
           },
         ],
       }),
+      ...[
+        { type: 'ip', value: '10.0.0.300' },
+        { type: 'ipList', value: '10.0.0.0/33' },
+        { type: 'binary', value: 'not base64!' },
+      ].map(
+        ({ type, value }) =>
+          new SimulateCustomPolicyCommand({
+            PolicyInputList: [allowAll],
+            ActionNames: ['s3:GetObject'],
+            ContextEntries: [
+              { ContextKeyName: 'aws:SourceIp', ContextKeyValues: [value], ContextKeyType: type as 'ip' },
+            ],
+          }),
+      ),
     ];
     for (const command of cases) {
       await expect(client.send(command)).rejects.toBeInstanceOf(InvalidInputException);
     }
+  });
+
+  it('ip and binary context values are checked as such and match IpAddress conditions', async () => {
+    const fromOffice = JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Effect: 'Allow',
+          Action: 's3:GetObject',
+          Resource: '*',
+          Condition: { IpAddress: { 'aws:SourceIp': '203.0.113.0/24' } },
+        },
+      ],
+    });
+    const decide = async (ip: string): Promise<string | undefined> => {
+      const out = await client.send(
+        new SimulateCustomPolicyCommand({
+          PolicyInputList: [fromOffice],
+          ActionNames: ['s3:GetObject'],
+          ContextEntries: [{ ContextKeyName: 'aws:SourceIp', ContextKeyValues: [ip], ContextKeyType: 'ip' }],
+        }),
+      );
+      return out.EvaluationResults?.[0]?.EvalDecision;
+    };
+    expect(await decide('203.0.113.7')).toBe('allowed');
+    expect(await decide('198.51.100.7')).toBe('implicitDeny');
+    expect(await decide('2001:db8::1')).toBe('implicitDeny');
   });
 
   it('hostile resource names are escaped and come back as sent', async () => {
