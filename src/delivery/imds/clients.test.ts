@@ -1,7 +1,7 @@
 /**
  * The metadata tree as real clients read it: curl (the version list, HEAD), botocore's own IMDS
  * fetchers (region and role credentials, with and without an instance profile), a cloud-init-like
- * crawl of a pinned version (`2009-04-04/meta-data/`, then the identity document), and the JS
+ * crawl of a pinned version (the newest of cloud-init's, then the identity document), and the JS
  * SDK's default credential chain. Every client is pointed at the instance's loopback endpoint and
  * at the test's own empty AWS config files.
  */
@@ -168,13 +168,20 @@ def crawl(path):
     for entry in get(path).split('\\n'):
         out[entry.rstrip('/')] = crawl(path + entry) if entry.endswith('/') else get(path + entry)
     return out
-meta = crawl('2009-04-04/meta-data/')
+def answers(version):
+    try:
+        get(version + '/meta-data/instance-id')
+        return True
+    except Exception:
+        return False
+version = next((v for v in ['2021-03-23', '2018-09-24', '2016-09-02'] if answers(v)), '2009-04-04')
+meta = crawl(version + '/meta-data/')
 document = json.loads(get('latest/dynamic/instance-identity/document'))
 print(json.dumps({'meta': meta, 'document': document}))
 `;
 
 describe('a cloud-init-like crawl', () => {
-  it('walks 2009-04-04/meta-data/ with a token and reads the identity document', async () => {
+  it('picks the newest version it knows, walks its meta-data/ with a token and reads the identity document', async () => {
     const res = await run('python3', ['-c', CRAWL, urlOf(ids.withRole)]);
     expect(res.code, res.stderr).toBe(0);
     const { meta, document } = JSON.parse(res.stdout) as {

@@ -77,6 +77,29 @@ describe('metadata tree', () => {
     expect(lookup(tree, '/2006-01-01/meta-data/instance-id')).toEqual({ kind: 'missing' });
   });
 
+  it('a pinned version serves only the categories released by then (EC2 User Guide’s release column)', () => {
+    const entries = (path: string): string[] => {
+      const found = lookup(tree, path);
+      return found.kind === 'listing' ? found.body.split('\n') : [];
+    };
+    expect(entries('/1.0/')).toEqual(entries('/latest/').filter((e) => e !== 'dynamic/'));
+    expect(entries('/1.0/meta-data/')).not.toContain('instance-type');
+    expect(entries('/2009-04-04/')).toContain('dynamic/');
+    expect(entries('/2009-04-04/meta-data/')).not.toContain('iam/');
+    expect(entries('/2009-04-04/meta-data/')).not.toContain('network/');
+    expect(entries('/2009-04-04/meta-data/placement/')).toEqual(['availability-zone']);
+    expect(entries('/2012-01-12/meta-data/')).toContain('iam/');
+    expect(entries('/2014-02-25/meta-data/services/')).toEqual(['domain']);
+    expect(entries('/2016-09-02/meta-data/')).not.toContain('events/');
+    expect(entries('/2018-09-24/meta-data/')).toContain('events/');
+    expect(entries('/2021-03-23/meta-data/placement/')).toEqual(entries('/latest/meta-data/placement/'));
+    const mac = lookup(tree, '/latest/meta-data/mac');
+    const macPath = mac.kind === 'leaf' ? `meta-data/network/interfaces/macs/${String(mac.value)}/` : '';
+    expect(entries(`/2016-04-19/${macPath}`)).not.toContain('vpc-ipv4-cidr-blocks');
+    expect(entries(`/2016-06-30/${macPath}`)).toContain('vpc-ipv4-cidr-blocks');
+    expect(lookup(tree, '/2009-04-04/meta-data/iam/info')).toEqual({ kind: 'missing' });
+  });
+
   it('network, placement, services and events as EC2 lays them out', () => {
     const leaf = (path: string): unknown => {
       const found = lookup(tree, path);

@@ -119,8 +119,9 @@ export function identityDocument(d: InstanceDescription): string {
 
 /**
  * The versions EC2 lists at the root (Amazon EC2 User Guide, Retrieve instance metadata: "Get the
- * available versions of the instance metadata"). Tools pin one (cloud-init reads `2009-04-04` and
- * newer); every version serves the same tree here, `latest`'s.
+ * available versions of the instance metadata"). Tools pin one (cloud-init takes the newest of
+ * `2021-03-23`, `2018-09-24`, `2016-09-02` that answers, else `2009-04-04`); each version serves
+ * the categories released by then (`RELEASED_IN`).
  */
 export const METADATA_VERSIONS = [
   '1.0',
@@ -236,5 +237,62 @@ export function instanceTree(d: InstanceDescription, sources: TreeSources): Meta
     'meta-data': metaData,
   };
   if (d.userData !== undefined) latest['user-data'] = d.userData;
-  return Object.fromEntries(METADATA_VERSIONS.map((version) => [version, latest]));
+  return Object.fromEntries(
+    METADATA_VERSIONS.map((version) => [version, version === 'latest' ? latest : asOf(latest, version, '')]),
+  );
+}
+
+/**
+ * The metadata build each category first appeared in (Amazon EC2 User Guide, Instance metadata
+ * categories and Dynamic data categories, "Version when category was released"), by path from a
+ * version's root. A path not listed has its closest listed ancestor's release; the rest is `1.0`.
+ * Categories the guide does not date (`security-credentials-extended`, `rsa2048`) go with their
+ * documented siblings.
+ */
+const RELEASED_IN: Readonly<Record<string, string>> = {
+  dynamic: '2009-04-04',
+  'meta-data/block-device-mapping': '2007-12-15',
+  'meta-data/events': '2018-08-17',
+  'meta-data/iam': '2012-01-12',
+  'meta-data/instance-action': '2008-09-01',
+  'meta-data/instance-life-cycle': '2019-10-01',
+  'meta-data/instance-type': '2007-08-29',
+  'meta-data/local-hostname': '2007-01-19',
+  'meta-data/mac': '2011-01-01',
+  'meta-data/network': '2011-01-01',
+  'meta-data/placement': '2008-02-01',
+  'meta-data/placement/availability-zone-id': '2020-08-24',
+  'meta-data/placement/region': '2020-08-24',
+  'meta-data/services': '2014-02-25',
+  'meta-data/services/partition': '2015-10-20',
+  'meta-data/tags': '2021-03-23',
+};
+/** Interface entries the guide dates later than the interface tree itself (2011-01-01). */
+const INTERFACE_RELEASED_IN: Readonly<Record<string, string>> = {
+  'vpc-ipv4-cidr-blocks': '2016-06-30',
+};
+
+/** `1.0` sorts before every dated build; dated builds sort as strings. */
+function releasedBy(release: string, version: string): boolean {
+  return release === '1.0' || (version !== '1.0' && release <= version);
+}
+
+/** `directory` (at `path` from a version's root) as build `version` serves it. */
+function asOf(directory: MetadataDirectory, version: string, path: string): MetadataDirectory {
+  const out: Record<string, MetadataNode> = {};
+  for (const [name, node] of Object.entries(directory)) {
+    const at = path === '' ? name : `${path}/${name}`;
+    const interfaceEntry = /^meta-data\/network\/interfaces\/macs\/[^/]+\/([^/]+)$/.exec(at)?.[1];
+    const release = RELEASED_IN[at] ?? (interfaceEntry && INTERFACE_RELEASED_IN[interfaceEntry]) ?? '1.0';
+    if (!releasedBy(release, version)) continue;
+    if (!isDirectory(node)) {
+      out[name] = node;
+      continue;
+    }
+    const kept = asOf(node, version, at);
+    // A directory all of whose entries are newer than the build is absent, not empty; an empty
+    // directory on `latest` (a profile without a role) stays empty.
+    if (Object.keys(kept).length > 0 || Object.keys(node).length === 0) out[name] = kept;
+  }
+  return out;
 }
