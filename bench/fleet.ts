@@ -5,8 +5,9 @@
  *   polled every 5 ms); p50/p99 over `CHANGES` changes, beside the 1 s periodic check that bounds a
  *   missed notice (a change that waited for it would be in force after U(0, 1 s): p50 500 ms,
  *   p99 990 ms), and beside one unchanged B request alone (the probe's own cost);
- * - STS `GetCallerIdentity` throughput through one replica and through HAProxy in front of both
- *   (skipped, with the reason printed, when `haproxy` is not installed).
+ * - STS `GetCallerIdentity` throughput through one replica, through HAProxy in front of it (the
+ *   proxy hop's own cost) and through HAProxy in front of both (the HAProxy cases are skipped, with
+ *   the reason printed, when `haproxy` is not installed).
  *
  * The store is a schema of its own (`credplane_bench_<pid>_<random>`) in the database
  * `CREDPLANE_BENCH_POSTGRES_URL` (`postgres://postgres@127.0.0.1:5432/test`), dropped at the end.
@@ -203,6 +204,7 @@ async function startHaproxy(
   replicas: string[],
 ): Promise<{ url: string; process: ChildProcess }> {
   const port = await freePort();
+  fs.mkdirSync(dir, { recursive: true });
   const config = path.join(dir, 'haproxy.cfg');
   fs.writeFileSync(
     config,
@@ -279,7 +281,7 @@ export const runRounds: RoundsSuite = async (ctx) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'credplane-bench-fleet-'));
   const masterKey = randomBytes(32).toString('base64');
   const children: Child[] = [];
-  let proxy: ChildProcess | undefined;
+  const proxies: ChildProcess[] = [];
   const cases: CaseResult[] = [];
   const rows: BenchRow[] = [];
   try {
@@ -299,9 +301,13 @@ export const runRounds: RoundsSuite = async (ctx) => {
     const targets: Record<string, string> = { 'one replica': a };
     let skipped: string | undefined;
     if (typeof binary === 'string') {
-      const lb = await startHaproxy(binary, dir, urls);
-      proxy = lb.process;
-      targets['HAProxy -> two replicas'] = lb.url;
+      // HAProxy in front of one replica too: what the proxy hop costs by itself.
+      const one = await startHaproxy(binary, path.join(dir, 'one'), [a]);
+      proxies.push(one.process);
+      targets['HAProxy -> one replica'] = one.url;
+      const two = await startHaproxy(binary, path.join(dir, 'two'), urls);
+      proxies.push(two.process);
+      targets['HAProxy -> two replicas'] = two.url;
     } else {
       skipped = binary.reason;
       process.stderr.write(`  fleet: ${skipped}\n`);
@@ -326,7 +332,13 @@ export const runRounds: RoundsSuite = async (ctx) => {
         unit: 'req/s',
         better: 'higher',
         systems,
-        ratios: systems.length > 1 ? [{ of: 'HAProxy -> two replicas', to: 'one replica' }] : [],
+        ratios:
+          systems.length > 1
+            ? [
+                { of: 'HAProxy -> two replicas', to: 'one replica' },
+                { of: 'HAProxy -> two replicas', to: 'HAProxy -> one replica' },
+              ]
+            : [],
       },
       ctx.rounds,
     );
@@ -343,8 +355,9 @@ export const runRounds: RoundsSuite = async (ctx) => {
     });
     cases.push(rate.result());
   } finally {
-    if (proxy !== undefined && proxy.exitCode === null) {
-      const exited = new Promise((resolve) => proxy!.once('exit', resolve));
+    for (const proxy of proxies) {
+      if (proxy.exitCode !== null) continue;
+      const exited = new Promise((resolve) => proxy.once('exit', resolve));
       proxy.kill('SIGTERM');
       await exited;
     }
