@@ -32,6 +32,7 @@ const SUITES: Record<string, () => Promise<SuiteModule>> = {
   container: () => import('./container.js'),
   gateway: () => import('./gateway.js'),
   memory: () => import('./memory.js'),
+  fleet: () => import('./fleet.js'),
 };
 
 async function runSuite(

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { AwsError } from '../errors.js';
-import { accessDeniedError, serviceErrorResponse, unavailableError } from './denial.js';
+import type { ApiResponse } from '../http/types.js';
+import { mapDatabaseError } from '../store/database-errors.js';
+import { accessDeniedError, serviceErrorResponse, unavailableError, type ErrorShape } from './denial.js';
 
 const ID = 'req-1';
 
@@ -71,11 +73,65 @@ describe('service error shapes', () => {
     expect(unknown.headers?.['x-amzn-errortype']).toBe('UnrecognizedClientException');
   });
 
-  it('503s: SlowDown for S3 when the log is full, ServiceUnavailable otherwise', () => {
-    expect(unavailableError({ service: 's3', protocol: 'rest-xml' }, 'm', true).code).toBe('SlowDown');
-    expect(unavailableError({ service: 'kms', protocol: 'json' }, 'm', true)).toMatchObject({
-      code: 'ServiceUnavailable',
-      status: 503,
+  // Every 503 the SDKs retry (any 503); the code is the one each protocol's clients parse, and a
+  // throttling one (both SDKs' lists) when the access log asks the caller to slow down.
+  // [shape, code when unavailable, code when throttled, where the code is read]
+  const UNAVAILABLE: [ErrorShape, string, string][] = [
+    [{ service: 's3', protocol: 'rest-xml' }, 'ServiceUnavailable', 'SlowDown'],
+    [
+      { service: 'sns', protocol: 'query', errorNamespace: 'http://sns.amazonaws.com/doc/2010-03-31/' },
+      'ServiceUnavailable',
+      'Throttling',
+    ],
+    [
+      { service: 'sqs', protocol: 'query', errorNamespace: 'http://queue.amazonaws.com/doc/2012-11-05/' },
+      'ServiceUnavailable',
+      'RequestThrottled',
+    ],
+    [
+      { service: 'sqs', protocol: 'json', errorNamespace: 'com.amazonaws.sqs#' },
+      'ServiceUnavailable',
+      'RequestThrottled',
+    ],
+    [
+      { service: 'dynamodb', protocol: 'json', errorNamespace: 'com.amazonaws.dynamodb.v20120810#' },
+      'ServiceUnavailableException',
+      'ThrottlingException',
+    ],
+    [{ service: 'kms', protocol: 'json' }, 'ServiceUnavailableException', 'ThrottlingException'],
+    [{ service: 'secretsmanager', protocol: 'json' }, 'ServiceUnavailableException', 'ThrottlingException'],
+    [{ service: 'ssm', protocol: 'json' }, 'ServiceUnavailableException', 'ThrottlingException'],
+    [{ service: 'lambda', protocol: 'rest-json' }, 'ServiceUnavailableException', 'ThrottlingException'],
+  ];
+
+  /** The error code as the protocol's clients read it. */
+  function wireCode(shape: ErrorShape, res: ApiResponse): string {
+    const body = String(res.body);
+    if (shape.protocol === 'rest-xml' || shape.protocol === 'query')
+      return /<Code>([^<]*)<\/Code>/.exec(body)?.[1] ?? '';
+    if (shape.service === 'sqs') return String(res.headers?.['x-amzn-query-error']).split(';')[0] ?? '';
+    const type = (JSON.parse(body) as { __type: string }).__type;
+    expect(res.headers?.['x-amzn-errortype']).toBe(type.slice(type.indexOf('#') + 1));
+    return type.slice(type.indexOf('#') + 1);
+  }
+
+  for (const [shape, unavailable, throttled] of UNAVAILABLE) {
+    it(`503s in ${shape.service} (${shape.protocol}): ${unavailable}, ${throttled} when throttled`, () => {
+      expect(unavailableError(shape, 'm')).toMatchObject({ code: unavailable, status: 503 });
+      expect(unavailableError(shape, 'm', true)).toMatchObject({ code: throttled, status: 503 });
+      // The store's own error (Query names, database-errors.ts) is renamed for the protocol.
+      const store = mapDatabaseError(new Error('Connection terminated unexpectedly')) as AwsError;
+      const res = serviceErrorResponse(shape, store, ID, 'application/x-amz-json-1.0');
+      expect(res.status).toBe(503);
+      expect(wireCode(shape, res)).toBe(unavailable);
+      const slow = serviceErrorResponse(shape, new AwsError('SlowDown', 'm', { status: 503 }), ID);
+      expect([slow.status, wireCode(shape, slow)]).toEqual([503, throttled]);
     });
+  }
+
+  it('leaves other errors named ServiceUnavailable-like alone (not 503)', () => {
+    const shape: ErrorShape = { service: 'kms', protocol: 'json' };
+    const res = serviceErrorResponse(shape, new AwsError('ServiceUnavailable', 'm', { status: 500 }), ID);
+    expect(res.headers?.['x-amzn-errortype']).toBe('ServiceUnavailable');
   });
 });

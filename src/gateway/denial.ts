@@ -42,10 +42,42 @@ export function accessDeniedError(shape: ErrorShape, message: string): AwsError 
   return new AwsError('AccessDenied', message, { status: 403 });
 }
 
+/**
+ * The code of a retryable 503 as each protocol's clients name it, "unavailable" or "throttled"
+ * (`throttled`: the access log's queue is full, a request rate the caller should lower).
+ *
+ * Both SDKs retry every 503 whatever its code (botocore `retries/standard.py` transient status
+ * codes 500/502/503/504, and `_retry.json`'s `service_unavailable` rule in legacy mode; the JS SDK's
+ * `TRANSIENT_ERROR_STATUS_CODES`); a throttling code (in both SDKs' throttling lists) also gets the
+ * throttling back-off. The names are those the protocols' models use: S3 `ServiceUnavailable` and
+ * `SlowDown`; Query `ServiceUnavailable` and `Throttling`; SQS, query-compatible on JSON too,
+ * `ServiceUnavailable` and `RequestThrottled`; the JSON and REST-JSON services
+ * `ServiceUnavailableException` (the name of every JSON service model that declares the error in
+ * botocore's data, 44 of 47) and `ThrottlingException`.
+ */
+export function unavailableCode(shape: ErrorShape, throttled: boolean): string {
+  if (shape.service === 's3') return throttled ? 'SlowDown' : 'ServiceUnavailable';
+  if (shape.service === 'sqs') return throttled ? 'RequestThrottled' : 'ServiceUnavailable';
+  if (shape.protocol === 'query') return throttled ? 'Throttling' : 'ServiceUnavailable';
+  return throttled ? 'ThrottlingException' : 'ServiceUnavailableException';
+}
+
 /** The backend is missing, unreachable or silent, or the access log cannot take the event. */
 export function unavailableError(shape: ErrorShape, message: string, slowDown = false): AwsError {
-  if (slowDown && shape.service === 's3') return new AwsError('SlowDown', message, { status: 503 });
-  return new AwsError('ServiceUnavailable', message, { status: 503 });
+  return new AwsError(unavailableCode(shape, slowDown), message, { status: 503 });
+}
+
+/**
+ * A 503 raised outside the gateway with the Query names (a store that lost its database,
+ * `store/database-errors.ts`; the resolver's backend) renamed for the protocol; anything else as
+ * it is.
+ */
+function inProtocolNames(shape: ErrorShape, error: AwsError): AwsError {
+  if (error.status !== 503) return error;
+  const throttled = error.code === 'SlowDown' || error.code === 'Throttling';
+  if (!throttled && error.code !== 'ServiceUnavailable') return error;
+  const code = unavailableCode(shape, throttled);
+  return code === error.code ? error : new AwsError(code, error.message, { status: 503, cause: error });
 }
 
 /**
@@ -76,10 +108,11 @@ function jsonError(shape: ErrorShape, error: AwsError): { code: string; status: 
  */
 export function serviceErrorResponse(
   shape: ErrorShape,
-  error: AwsError,
+  raised: AwsError,
   requestId: string,
   contentType?: string,
 ): ApiResponse {
+  const error = inProtocolNames(shape, raised);
   switch (shape.protocol) {
     case 'rest-xml':
       return {

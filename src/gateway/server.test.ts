@@ -490,7 +490,9 @@ describe('gateway', () => {
       body: `{"TableName":"Open","Key":{},"Pad":"${'x'.repeat(64)}"}`,
     });
     expect(big.status).toBe(503);
-    expect((JSON.parse(big.text) as { __type: string }).__type).toContain('ServiceUnavailable');
+    expect((JSON.parse(big.text) as { __type: string }).__type).toBe(
+      'com.amazonaws.dynamodb.v20120810#ThrottlingException',
+    );
   });
 
   it('answers 503 in the service shape when the backend is down, missing, or silent', async () => {
@@ -514,7 +516,7 @@ describe('gateway', () => {
     });
     expect(missing.status).toBe(503);
     expect(JSON.parse(missing.text)).toMatchObject({
-      __type: 'com.amazonaws.dynamodb.v20120810#ServiceUnavailable',
+      __type: 'com.amazonaws.dynamodb.v20120810#ServiceUnavailableException',
     });
     expect(missing.text).toContain('--backend dynamodb=');
     await server.close();

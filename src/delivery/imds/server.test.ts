@@ -1,4 +1,5 @@
 import type http from 'node:http';
+import { mapDatabaseError } from '../../store/database-errors.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createImdsServer, handleImdsRequest, type ImdsEndpoint, type ImdsState } from './server.js';
 import { ImdsTokens } from './tokens.js';
@@ -246,5 +247,15 @@ describe('createImdsServer over HTTP', () => {
     const res = await fetch(`${endpoint.url}latest/boom`);
     expect(res.status).toBe(500);
     expect(await res.text()).not.toContain('control plane down');
+  });
+
+  it('answers 503 when the store or the access log is away (an AwsError 503), which the SDKs retry', async () => {
+    current = {
+      ...state(),
+      tree: { latest: { boom: () => Promise.reject(mapDatabaseError(new Error('Connection terminated'))) } },
+    };
+    const res = await fetch(`${endpoint.url}latest/boom`);
+    expect(res.status).toBe(503);
+    expect(await res.text()).toContain('503 - Service Unavailable');
   });
 });

@@ -19,6 +19,7 @@
  */
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { isAwsError } from '../../errors.js';
 import { lookup, type MetadataDirectory, type RoleDelivery } from './tree.js';
 import { parseTokenTtl, type ImdsTokens, type TokenBinding } from './tokens.js';
 
@@ -61,6 +62,7 @@ const STATUS_TEXT: Record<number, string> = {
   404: 'Not Found',
   405: 'Method Not Allowed',
   500: 'Internal Server Error',
+  503: 'Service Unavailable',
 };
 
 function plain(status: number, body: string | Buffer, extra: Record<string, string> = {}): ImdsResponse {
@@ -210,7 +212,9 @@ export async function createImdsServer(
     )
       .catch((error: unknown) => {
         options.onError?.(error);
-        return failure(500);
+        // The store or the access log away (an AwsError 503): the SDKs' metadata clients retry
+        // any 5xx, and 503 says it is temporary; anything else is a bug.
+        return failure(isAwsError(error) && error.status === 503 ? 503 : 500);
       })
       .then((response) => {
         const limited = response.hopLimit !== undefined && options.setSocketTtl !== undefined;

@@ -49,6 +49,19 @@ function text(status: number, body: string): ApiResponse {
   return { status, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: `${body}\n` };
 }
 
+/**
+ * An `AwsError` as the EKS Pod Identity agent answers it: a line of text naming the code and the
+ * fault (a store or access log away: `(ServiceUnavailable) ... fault: server`, 503, which the
+ * SDKs' container credential providers retry like any non-200).
+ */
+export function podIdentityError(requestId: string, error: AwsError): ApiResponse {
+  // A trust policy that refuses the service is EKS Auth's AccessDeniedException (400).
+  const code = error.code === 'AccessDenied' ? 'AccessDeniedException' : error.code;
+  const status = error.code === 'AccessDenied' ? 400 : error.status;
+  const fault = status >= 500 ? 'server' : 'client';
+  return text(status, `[${requestId}]: (${code}): ${error.message}, fault: ${fault}`);
+}
+
 interface PodIdentity {
   cluster: Cluster;
   namespace: string;
@@ -191,13 +204,7 @@ export function createPodIdentityAgentHandler(options: PodIdentityAgentOptions):
       return credentialsResponse(await credentialsFor(pod), { includeRoleArn: false });
     } catch (error) {
       if (error instanceof AgentResponse) return error.response;
-      if (error instanceof AwsError) {
-        // A trust policy that refuses the service is EKS Auth's AccessDeniedException (400).
-        const code = error.code === 'AccessDenied' ? 'AccessDeniedException' : error.code;
-        const status = error.code === 'AccessDenied' ? 400 : error.status;
-        const fault = status >= 500 ? 'server' : 'client';
-        return text(status, `[${request.requestId}]: (${code}): ${error.message}, fault: ${fault}`);
-      }
+      if (error instanceof AwsError) return podIdentityError(request.requestId, error);
       return text(500, 'Internal Server Error');
     }
   };
