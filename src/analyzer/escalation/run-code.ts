@@ -17,7 +17,7 @@
  */
 import { parsePolicy } from '../../policy/index.js';
 import type { Decision, StatementRef } from '../../policy/index.js';
-import { identityMentions, principalDecision, PROBE_REGION } from './decide.js';
+import { principalDecision, PROBE_REGION } from './decide.js';
 import type { EscalationPrincipal } from './principals.js';
 
 export const CODE_SERVICES = [
@@ -79,26 +79,30 @@ function allowed(d: Decision): boolean {
   return d.decision === 'Allow';
 }
 
+/** The prefilter (`identityMentions`), or a yes to everything in exhaustive mode. */
+export type Mentions = (action: string) => boolean;
+
 function first(
   principal: EscalationPrincipal,
+  mentions: Mentions,
   actions: readonly string[],
   resource: string,
 ): { action: string; decision: Decision } | undefined {
   for (const action of actions) {
-    if (!identityMentions(principal, action)) continue;
+    if (!mentions(action)) continue;
     const decision = principalDecision(principal, action, resource);
     if (allowed(decision)) return { action, decision };
   }
   return undefined;
 }
 
-function lambdaGrant(p: EscalationPrincipal): RunCodeGrant | undefined {
-  if (!identityMentions(p, 'lambda:CreateFunction')) return undefined;
+function lambdaGrant(p: EscalationPrincipal, mentions: Mentions): RunCodeGrant | undefined {
+  if (!mentions('lambda:CreateFunction')) return undefined;
   const probe = `arn:${p.partition}:lambda:${PROBE_REGION}:${p.accountId}:function:${PROBE_NAME}`;
   for (const fn of candidates(p, 'lambda:CreateFunction', probe, 'function:')) {
     const create = principalDecision(p, 'lambda:CreateFunction', fn);
     if (!allowed(create)) continue;
-    const run = first(p, ['lambda:InvokeFunction', 'lambda:AddPermission'], fn);
+    const run = first(p, mentions, ['lambda:InvokeFunction', 'lambda:AddPermission'], fn);
     if (run === undefined) continue;
     return {
       actions: ['lambda:CreateFunction', run.action],
@@ -108,13 +112,13 @@ function lambdaGrant(p: EscalationPrincipal): RunCodeGrant | undefined {
   return undefined;
 }
 
-function ecsGrant(p: EscalationPrincipal): RunCodeGrant | undefined {
-  if (!identityMentions(p, 'ecs:RegisterTaskDefinition')) return undefined;
+function ecsGrant(p: EscalationPrincipal, mentions: Mentions): RunCodeGrant | undefined {
+  if (!mentions('ecs:RegisterTaskDefinition')) return undefined;
   const register = principalDecision(p, 'ecs:RegisterTaskDefinition', '*');
   if (!allowed(register)) return undefined;
   const probe = `arn:${p.partition}:ecs:${PROBE_REGION}:${p.accountId}:task-definition/${PROBE_NAME}:1`;
   for (const td of candidates(p, 'ecs:RunTask', probe, 'task-definition/')) {
-    const run = first(p, ['ecs:RunTask', 'ecs:StartTask'], td);
+    const run = first(p, mentions, ['ecs:RunTask', 'ecs:StartTask'], td);
     if (run === undefined) continue;
     return {
       actions: ['ecs:RegisterTaskDefinition', run.action],
@@ -124,8 +128,8 @@ function ecsGrant(p: EscalationPrincipal): RunCodeGrant | undefined {
   return undefined;
 }
 
-function ec2Grant(p: EscalationPrincipal): RunCodeGrant | undefined {
-  if (!identityMentions(p, 'ec2:RunInstances')) return undefined;
+function ec2Grant(p: EscalationPrincipal, mentions: Mentions): RunCodeGrant | undefined {
+  if (!mentions('ec2:RunInstances')) return undefined;
   const probe = `arn:${p.partition}:ec2:${PROBE_REGION}:${p.accountId}:instance/*`;
   const run = principalDecision(p, 'ec2:RunInstances', probe);
   return allowed(run)
@@ -137,13 +141,16 @@ function ec2Grant(p: EscalationPrincipal): RunCodeGrant | undefined {
  * Per code-running service, the actions by which `principal` can start code there (without the
  * `iam:PassRole`, which depends on the role), or nothing.
  */
-export function runCodeGrants(principal: EscalationPrincipal): Map<CodeService, RunCodeGrant> {
+export function runCodeGrants(
+  principal: EscalationPrincipal,
+  mentions: Mentions,
+): Map<CodeService, RunCodeGrant> {
   const out = new Map<CodeService, RunCodeGrant>();
-  const lambda = lambdaGrant(principal);
+  const lambda = lambdaGrant(principal, mentions);
   if (lambda !== undefined) out.set('lambda.amazonaws.com', lambda);
-  const ecs = ecsGrant(principal);
+  const ecs = ecsGrant(principal, mentions);
   if (ecs !== undefined) out.set('ecs-tasks.amazonaws.com', ecs);
-  const ec2 = ec2Grant(principal);
+  const ec2 = ec2Grant(principal, mentions);
   if (ec2 !== undefined) out.set('ec2.amazonaws.com', ec2);
   return out;
 }
