@@ -12,7 +12,7 @@
  * or negated operators, as the engine decides for any request without them.
  */
 import { createRequestContext, evaluate } from '../../policy/index.js';
-import type { CompiledPolicy, ContextInput, Decision } from '../../policy/index.js';
+import type { CompiledPolicy, CompiledStatement, ContextInput, Decision } from '../../policy/index.js';
 import type { EscalationPrincipal } from './principals.js';
 import { GRAPH_SESSION } from './principals.js';
 
@@ -115,6 +115,31 @@ export function identityMentions(principal: EscalationPrincipal, action: string)
     const bucket = policy.candidates(lower, service);
     for (const s of bucket.sure) if (!s.deny) return true;
     for (const s of bucket.maybe) if (!s.deny && s.matchesAction(lower)) return true;
+  }
+  return false;
+}
+
+/** The Allow statements of a trust policy that name `sts:AssumeRole`: computed once per role. */
+export function assumeAllowStatements(trust: CompiledPolicy): CompiledStatement[] {
+  const bucket = trust.candidates('sts:assumerole', 'sts');
+  return [
+    ...bucket.sure.filter((s) => !s.deny),
+    ...bucket.maybe.filter((s) => !s.deny && s.matchesAction('sts:assumerole')),
+  ];
+}
+
+/**
+ * Whether one of `allows` (from `assumeAllowStatements`) names the principal, by the engine's own
+ * principal matcher, as `evaluate` tests it before resources and conditions: `Principal` naming
+ * it in any form, or `NotPrincipal` not naming it. A trust policy must allow explicitly, so
+ * `false` means the engine's answer is a deny: an exact prefilter for `assume` edges.
+ */
+export function trustMayAllow(allows: readonly CompiledStatement[], principal: EscalationPrincipal): boolean {
+  for (const s of allows) {
+    const matcher = s.principal;
+    if (matcher === null) return true;
+    const strength = matcher.strength(principal.session);
+    if (matcher.negated ? strength === 0 : strength !== 0) return true;
   }
   return false;
 }

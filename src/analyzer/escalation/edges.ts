@@ -20,7 +20,14 @@
 import { compilePolicy, parsePolicy } from '../../policy/index.js';
 import type { CompiledPolicy, Decision, StatementRef } from '../../policy/index.js';
 import type { GraphEdgeKind } from '../../console/contract.js';
-import { assumeDecision, identityMentions, principalDecision, serviceMayAssume } from './decide.js';
+import {
+  assumeAllowStatements,
+  assumeDecision,
+  identityMentions,
+  principalDecision,
+  serviceMayAssume,
+  trustMayAllow,
+} from './decide.js';
 import type { EscalationPrincipal } from './principals.js';
 import { CODE_SERVICES, runCodeGrants } from './run-code.js';
 import type { CodeService } from './run-code.js';
@@ -117,6 +124,11 @@ export function principalEdges(
         : CODE_SERVICES.filter((s) => allowed(serviceMayAssume(trust, s, r.arn, r.accountId))),
     );
   }
+  const exhaustive = options.exhaustive === true;
+  const assumable = roles.filter((r) => r.trustNamesIam);
+  const trustAllows = new Map(
+    roles.map((r) => [r.arn, r.trust === undefined ? [] : assumeAllowStatements(r.trust)]),
+  );
   const policyOwners = new Map<string, EscalationPrincipal[]>();
   for (const t of principals) {
     for (const arn of attachedCustomerPolicies(t)) {
@@ -152,37 +164,42 @@ export function principalEdges(
     const rewritten = update ? selfTrust(p) : undefined;
     const adminArn = `arn:${p.partition}:iam::aws:policy/AdministratorAccess`;
 
-    for (const r of roles) {
-      const self = r === p;
-      if (!self && r.trust !== undefined) {
-        const d = assumeDecision(p, r.arn, r.accountId, r.trust);
-        if (allowed(d)) edge(r, 'assume', ['sts:AssumeRole'], because(d));
-      }
-      if (!self && code.size > 0) {
-        for (const service of trustedServices.get(r.arn) ?? []) {
-          const grant = code.get(service);
-          if (grant === undefined) continue;
-          const d = principalDecision(p, 'iam:PassRole', r.arn, {
-            extra: { 'iam:PassedToService': service },
-          });
-          if (!allowed(d)) continue;
-          const why = new Set([...because(d), ...grant.deciding.map(describeRef)]);
-          edge(r, 'pass-role', ['iam:PassRole', ...grant.actions], [...why], service);
+    // Only trust policies that can name an IAM principal can let one assume the role.
+    for (const r of exhaustive ? roles : assumable) {
+      if (r === p || r.trust === undefined) continue;
+      if (!exhaustive && !trustMayAllow(trustAllows.get(r.arn) ?? [], p)) continue;
+      const d = assumeDecision(p, r.arn, r.accountId, r.trust);
+      if (allowed(d)) edge(r, 'assume', ['sts:AssumeRole'], because(d));
+    }
+
+    if (code.size > 0 || put || attach || rewritten !== undefined) {
+      for (const r of roles) {
+        const self = r === p;
+        if (!self && code.size > 0) {
+          for (const service of trustedServices.get(r.arn) ?? []) {
+            const grant = code.get(service);
+            if (grant === undefined) continue;
+            const d = principalDecision(p, 'iam:PassRole', r.arn, {
+              extra: { 'iam:PassedToService': service },
+            });
+            if (!allowed(d)) continue;
+            const why = new Set([...because(d), ...grant.deciding.map(describeRef)]);
+            edge(r, 'pass-role', ['iam:PassRole', ...grant.actions], [...why], service);
+          }
         }
-      }
-      if (put) {
-        const d = principalDecision(p, 'iam:PutRolePolicy', r.arn);
-        if (allowed(d)) edge(r, 'put-role-policy', ['iam:PutRolePolicy'], because(d));
-      }
-      if (attach) {
-        const d = principalDecision(p, 'iam:AttachRolePolicy', r.arn, {
-          extra: { 'iam:PolicyARN': adminArn },
-        });
-        if (allowed(d)) edge(r, 'attach-role-policy', ['iam:AttachRolePolicy'], because(d));
-      }
-      if (!self && rewritten !== undefined) {
-        const d = principalDecision(p, 'iam:UpdateAssumeRolePolicy', r.arn);
-        if (allowed(d)) {
+        if (put) {
+          const d = principalDecision(p, 'iam:PutRolePolicy', r.arn);
+          if (allowed(d)) edge(r, 'put-role-policy', ['iam:PutRolePolicy'], because(d));
+        }
+        if (attach) {
+          const d = principalDecision(p, 'iam:AttachRolePolicy', r.arn, {
+            extra: { 'iam:PolicyARN': adminArn },
+          });
+          if (allowed(d)) edge(r, 'attach-role-policy', ['iam:AttachRolePolicy'], because(d));
+        }
+        if (!self && rewritten !== undefined) {
+          const d = principalDecision(p, 'iam:UpdateAssumeRolePolicy', r.arn);
+          if (!allowed(d)) continue;
           const assume = assumeDecision(p, r.arn, r.accountId, rewritten);
           if (allowed(assume)) {
             edge(

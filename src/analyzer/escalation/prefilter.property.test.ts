@@ -86,6 +86,11 @@ const trust = fc.constantFrom(
   doc({ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::123456789012:root' }, Action: 'sts:AssumeRole' }),
   doc({ Effect: 'Allow', Principal: { AWS: arnOf('a') }, Action: 'sts:AssumeRole' }),
   doc({ Effect: 'Allow', Principal: { AWS: '*' }, Action: 'sts:AssumeRole' }),
+  doc({ Effect: 'Allow', NotPrincipal: { AWS: arnOf('b') }, Action: 'sts:AssumeRole' }),
+  doc(
+    { Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' },
+    { Effect: 'Allow', Principal: { AWS: arnOf('c') }, Action: 'sts:*' },
+  ),
 );
 
 const role = (name: string): fc.Arbitrary<RoleSpec> =>

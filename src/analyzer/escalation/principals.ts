@@ -35,6 +35,12 @@ export interface EscalationPrincipal {
   boundary?: CompiledPolicy;
   /** Roles only: the trust policy; absent when it does not compile (then nobody can assume it). */
   trust?: CompiledPolicy;
+  /**
+   * Roles only: some Allow statement of the trust policy has `NotPrincipal`, `"*"` or an `AWS`
+   * entry, the only forms that can name an IAM role or user (src/policy/match.ts,
+   * `compilePrincipal`). False: no IAM principal can assume the role, whoever asks.
+   */
+  trustNamesIam: boolean;
   /** The identity policies as stored, for the graph's grant edges and `create-policy-version`. */
   identityPolicies: NamedPolicy[];
   /** Who the principal acts as: its role session or the user. */
@@ -54,6 +60,19 @@ function compileOrSkip(
   } catch {
     // A stored document the engine cannot parse grants nothing; the policy checks report it.
     return undefined;
+  }
+}
+
+function namesIam(text: string): boolean {
+  try {
+    return parsePolicy(text).statements.some(
+      (s) =>
+        s.effect.value === 'Allow' &&
+        s.principal !== undefined &&
+        (s.principal.negated || s.principal.wildcard || s.principal.entries.some((e) => e.type === 'AWS')),
+    );
+  } catch {
+    return false;
   }
 }
 
@@ -94,6 +113,7 @@ export function principalsOf(data: AnalysisData, users: readonly UserInput[] = [
       identity,
       ...(boundary === undefined ? {} : { boundary }),
       ...(trust === undefined ? {} : { trust }),
+      trustNamesIam: trust !== undefined && namesIam(role.assumeRolePolicyDocument),
       identityPolicies: r.identityPolicies,
       session,
       baseContext: contextOf(session, role.tags),
@@ -119,6 +139,7 @@ export function principalsOf(data: AnalysisData, users: readonly UserInput[] = [
       partition,
       identity,
       ...(boundary === undefined ? {} : { boundary }),
+      trustNamesIam: false,
       identityPolicies: u.identityPolicies,
       session,
       baseContext: contextOf(session, u.tags ?? []),
