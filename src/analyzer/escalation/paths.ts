@@ -34,7 +34,7 @@ export interface EscalationTarget {
 
 export interface PathOptions {
   maxDepth?: number;
-  /** Principal ARNs to start from; default: every role with a workload, plus every principal with a self-edge. */
+  /** Principal ARNs to start from; default: `defaultSources`. */
   sources?: readonly string[];
 }
 
@@ -133,12 +133,17 @@ function headline(
   }
 }
 
-/** The default starting points: roles with workloads, and principals with an edge onto themselves. */
+/**
+ * The default starting points: roles with workloads, IAM users (their keys are held by people and
+ * programs just as workloads hold role credentials), and principals with an edge onto themselves.
+ */
 export function defaultSources(
   principals: readonly EscalationPrincipal[],
   edges: readonly PrincipalEdge[],
 ): string[] {
-  const out = new Set(principals.filter((p) => p.workloads.length > 0).map((p) => p.arn));
+  const out = new Set(
+    principals.filter((p) => p.kind === 'user' || p.workloads.length > 0).map((p) => p.arn),
+  );
   for (const e of edges) if (e.from === e.to) out.add(e.from);
   return [...out];
 }
