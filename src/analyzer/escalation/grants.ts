@@ -6,7 +6,6 @@
  * drawn. Action patterns (`s3:Get*`) are drawn as written.
  */
 import type { GraphEdge, GraphNode } from '../../console/contract.js';
-import { parsePolicy } from '../../policy/index.js';
 import { principalDecision } from './decide.js';
 import type { EscalationPrincipal } from './principals.js';
 import { instantiate } from './run-code.js';
@@ -34,13 +33,17 @@ function serviceOf(action: string): string {
 /** The (action, resource) pairs the principal's Allow statements name and the engine confirms. */
 function granted(p: EscalationPrincipal): { action: string; resource: string }[] {
   const out: { action: string; resource: string }[] = [];
-  for (const policy of p.identityPolicies) {
-    let doc;
-    try {
-      doc = parsePolicy(policy.document);
-    } catch {
-      continue;
+  const decided = new Map<string, boolean>();
+  const allows = (action: string, resource: string): boolean => {
+    const key = `${action}\u0000${resource}`;
+    let yes = decided.get(key);
+    if (yes === undefined) {
+      yes = principalDecision(p, action, resource).decision === 'Allow';
+      decided.set(key, yes);
     }
+    return yes;
+  };
+  for (const doc of p.documents) {
     for (const s of doc.statements) {
       if (s.effect.value !== 'Allow' || s.action === undefined) continue;
       const actions = s.action.negated ? ['*'] : s.action.values.map((v) => v.value);
@@ -50,7 +53,7 @@ function granted(p: EscalationPrincipal): { action: string; resource: string }[]
         for (const resource of resources) {
           if (!/[*?]/.test(action)) {
             const probe = resource === '*' ? '*' : instantiate(resource, p.accountId);
-            if (probe !== undefined && principalDecision(p, action, probe).decision !== 'Allow') continue;
+            if (probe !== undefined && !allows(action, probe)) continue;
           }
           out.push({ action, resource });
         }

@@ -7,7 +7,7 @@
 import { splitArn } from '../../iam/arn.js';
 import type { Tag, Workload } from '../../iam/types.js';
 import { compilePolicy, parsePolicy, principalContextKeys } from '../../policy/index.js';
-import type { CompiledPolicy, RequestPrincipal } from '../../policy/index.js';
+import type { CompiledPolicy, PolicyDocument, RequestPrincipal } from '../../policy/index.js';
 import type { AnalysisData, NamedPolicy } from '../data.js';
 
 /** The session name the graph's probes act under. */
@@ -43,6 +43,8 @@ export interface EscalationPrincipal {
   trustNamesIam: boolean;
   /** The identity policies as stored, for the graph's grant edges and `create-policy-version`. */
   identityPolicies: NamedPolicy[];
+  /** The same policies parsed (those that parse), for the resource patterns they name. */
+  documents: PolicyDocument[];
   /** Who the principal acts as: its role session or the user. */
   session: RequestPrincipal;
   /** Principal keys plus `aws:PrincipalTag/*`: the context every probe of this principal starts from. */
@@ -50,30 +52,55 @@ export interface EscalationPrincipal {
   workloads: Workload[];
 }
 
-function compileOrSkip(
-  text: string,
-  id: string,
-  kind: 'identity' | 'boundary' | 'trust',
-): CompiledPolicy | undefined {
-  try {
-    return compilePolicy(parsePolicy(text), { id, kind });
-  } catch {
-    // A stored document the engine cannot parse grants nothing; the policy checks report it.
-    return undefined;
+/**
+ * Parses and compiles each distinct (kind, name, document) once per analysis: managed policies are
+ * shared by many principals (an account of 1,000 roles may attach `ReadOnlyAccess` to most).
+ */
+class Compiler {
+  private readonly compiled = new Map<string, CompiledPolicy | undefined>();
+  private readonly parsed = new Map<string, PolicyDocument | undefined>();
+
+  parse(text: string): PolicyDocument | undefined {
+    if (this.parsed.has(text)) return this.parsed.get(text);
+    let doc: PolicyDocument | undefined;
+    try {
+      doc = parsePolicy(text);
+    } catch {
+      // A stored document the engine cannot parse grants nothing; the policy checks report it.
+      doc = undefined;
+    }
+    this.parsed.set(text, doc);
+    return doc;
+  }
+
+  compile(text: string, id: string, kind: 'identity' | 'boundary' | 'trust'): CompiledPolicy | undefined {
+    const key = `${kind}\u0000${id}\u0000${text}`;
+    if (this.compiled.has(key)) return this.compiled.get(key);
+    const doc = this.parse(text);
+    let out: CompiledPolicy | undefined;
+    try {
+      out = doc === undefined ? undefined : compilePolicy(doc, { id, kind });
+    } catch {
+      out = undefined;
+    }
+    this.compiled.set(key, out);
+    return out;
+  }
+
+  documents(policies: readonly NamedPolicy[]): PolicyDocument[] {
+    return policies.flatMap((p) => this.parse(p.document) ?? []);
   }
 }
 
-function namesIam(text: string): boolean {
-  try {
-    return parsePolicy(text).statements.some(
+function namesIam(doc: PolicyDocument | undefined): boolean {
+  return (
+    doc?.statements.some(
       (s) =>
         s.effect.value === 'Allow' &&
         s.principal !== undefined &&
         (s.principal.negated || s.principal.wildcard || s.principal.entries.some((e) => e.type === 'AWS')),
-    );
-  } catch {
-    return false;
-  }
+    ) ?? false
+  );
 }
 
 function contextOf(session: RequestPrincipal, tags: readonly Tag[]): Record<string, string> {
@@ -90,12 +117,13 @@ function contextOf(session: RequestPrincipal, tags: readonly Tag[]): Record<stri
  */
 export function principalsOf(data: AnalysisData, users: readonly UserInput[] = []): EscalationPrincipal[] {
   const out: EscalationPrincipal[] = [];
+  const c = new Compiler();
   for (const r of data.roles) {
     const { role } = r;
     const partition = splitArn(role.arn)?.partition ?? data.partition;
-    const identity = r.identityPolicies.flatMap((p) => compileOrSkip(p.document, p.name, 'identity') ?? []);
-    const boundary = r.boundary && compileOrSkip(r.boundary.document, r.boundary.name, 'boundary');
-    const trust = compileOrSkip(role.assumeRolePolicyDocument, `${role.roleName}/trust`, 'trust');
+    const identity = r.identityPolicies.flatMap((p) => c.compile(p.document, p.name, 'identity') ?? []);
+    const boundary = r.boundary && c.compile(r.boundary.document, r.boundary.name, 'boundary');
+    const trust = c.compile(role.assumeRolePolicyDocument, `${role.roleName}/trust`, 'trust');
     const session: RequestPrincipal = {
       type: 'AssumedRole',
       arn: `arn:${partition}:sts::${role.accountId}:assumed-role/${role.roleName}/${GRAPH_SESSION}`,
@@ -113,8 +141,9 @@ export function principalsOf(data: AnalysisData, users: readonly UserInput[] = [
       identity,
       ...(boundary === undefined ? {} : { boundary }),
       ...(trust === undefined ? {} : { trust }),
-      trustNamesIam: trust !== undefined && namesIam(role.assumeRolePolicyDocument),
+      trustNamesIam: trust !== undefined && namesIam(c.parse(role.assumeRolePolicyDocument)),
       identityPolicies: r.identityPolicies,
+      documents: c.documents(r.identityPolicies),
       session,
       baseContext: contextOf(session, role.tags),
       workloads: r.workloads,
@@ -122,8 +151,8 @@ export function principalsOf(data: AnalysisData, users: readonly UserInput[] = [
   }
   for (const u of users) {
     const partition = splitArn(u.arn)?.partition ?? data.partition;
-    const identity = u.identityPolicies.flatMap((p) => compileOrSkip(p.document, p.name, 'identity') ?? []);
-    const boundary = u.boundary && compileOrSkip(u.boundary.document, u.boundary.name, 'boundary');
+    const identity = u.identityPolicies.flatMap((p) => c.compile(p.document, p.name, 'identity') ?? []);
+    const boundary = u.boundary && c.compile(u.boundary.document, u.boundary.name, 'boundary');
     const session: RequestPrincipal = {
       type: 'User',
       arn: u.arn,
@@ -141,6 +170,7 @@ export function principalsOf(data: AnalysisData, users: readonly UserInput[] = [
       ...(boundary === undefined ? {} : { boundary }),
       trustNamesIam: false,
       identityPolicies: u.identityPolicies,
+      documents: c.documents(u.identityPolicies),
       session,
       baseContext: contextOf(session, u.tags ?? []),
       workloads: [],

@@ -15,7 +15,6 @@
  * allowed: each Allow statement's own resource patterns for the action are instantiated (wildcards
  * filled) and tried, with a fixed probe name, all through the engine.
  */
-import { parsePolicy } from '../../policy/index.js';
 import type { Decision, StatementRef } from '../../policy/index.js';
 import { principalDecision, PROBE_REGION } from './decide.js';
 import type { EscalationPrincipal } from './principals.js';
@@ -40,13 +39,7 @@ const PROBE_NAME = 'credplane-escalation';
  */
 function allowedPatterns(principal: EscalationPrincipal): string[] {
   const out: string[] = [];
-  for (const policy of principal.identityPolicies) {
-    let doc;
-    try {
-      doc = parsePolicy(policy.document);
-    } catch {
-      continue;
-    }
+  for (const doc of principal.documents) {
     for (const s of doc.statements) {
       if (s.effect.value !== 'Allow' || s.resource === undefined || s.resource.negated) continue;
       for (const r of s.resource.values) out.push(r.value);
