@@ -86,6 +86,20 @@ describe('buildAccessGraph', () => {
     ]);
   });
 
+  it('draws one node for every service beyond the bound of services, and caps the listed actions', () => {
+    const actions = Array.from({ length: 60 }, (_, i) => `svc${i}:Get`);
+    const g = buildAccessGraph(analysisData({ name: 'wide', inline: { p: doc(allow(actions)) } }), {
+      maxActions: 3,
+      maxServices: 5,
+    });
+    expect(g.nodes.filter((n) => n.kind === 'service')).toEqual([
+      { id: 'service:*', kind: 'service', label: '*' },
+    ]);
+    const e = g.edges.find((x) => x.target === 'service:*');
+    expect(e?.actions).toHaveLength(50);
+    expect(e?.because).toBe('60 actions, the first 50 listed');
+  });
+
   it('adds users as principals', () => {
     const g = buildAccessGraph(analysisData({ name: 'web' }), {
       users: [
