@@ -129,17 +129,24 @@ export function assumeAllowStatements(trust: CompiledPolicy): CompiledStatement[
 }
 
 /**
- * Whether one of `allows` (from `assumeAllowStatements`) names the principal, by the engine's own
- * principal matcher, as `evaluate` tests it before resources and conditions: `Principal` naming
- * it in any form, or `NotPrincipal` not naming it. A trust policy must allow explicitly, so
- * `false` means the engine's answer is a deny: an exact prefilter for `assume` edges.
+ * How strongly one of `allows` (from `assumeAllowStatements`) names the principal, by the engine's
+ * own principal matcher, as `evaluate` tests it before resources and conditions: `Principal`
+ * naming it in any form, or `NotPrincipal` not naming it (which grants as `"*"` does). A trust
+ * policy must allow explicitly, so 0 means the engine's answer is a deny; below 2 (the account, not
+ * the caller or its role), the identity side must allow too (`evaluate`, step 3). The real
+ * strength, with conditions, is never higher: an exact prefilter for `assume` edges.
  */
-export function trustMayAllow(allows: readonly CompiledStatement[], principal: EscalationPrincipal): boolean {
+export function trustNaming(allows: readonly CompiledStatement[], principal: EscalationPrincipal): number {
+  let best = 0;
   for (const s of allows) {
     const matcher = s.principal;
-    if (matcher === null) return true;
+    if (matcher === null) return 3;
     const strength = matcher.strength(principal.session);
-    if (matcher.negated ? strength === 0 : strength !== 0) return true;
+    if (matcher.negated) {
+      if (strength === 0) return 3;
+    } else if (strength > best) {
+      best = strength;
+    }
   }
-  return false;
+  return best;
 }

@@ -26,7 +26,7 @@ import {
   identityMentions,
   principalDecision,
   serviceMayAssume,
-  trustMayAllow,
+  trustNaming,
 } from './decide.js';
 import type { EscalationPrincipal } from './principals.js';
 import { CODE_SERVICES, runCodeGrants } from './run-code.js';
@@ -164,10 +164,15 @@ export function principalEdges(
     const rewritten = update ? selfTrust(p) : undefined;
     const adminArn = `arn:${p.partition}:iam::aws:policy/AdministratorAccess`;
 
-    // Only trust policies that can name an IAM principal can let one assume the role.
+    // Only trust policies that can name an IAM principal can let one assume the role; one naming
+    // just the account needs the principal's own Allow as well.
+    const assumeMentioned = identityMentions(p, 'sts:AssumeRole');
     for (const r of exhaustive ? roles : assumable) {
       if (r === p || r.trust === undefined) continue;
-      if (!exhaustive && !trustMayAllow(trustAllows.get(r.arn) ?? [], p)) continue;
+      if (!exhaustive) {
+        const naming = trustNaming(trustAllows.get(r.arn) ?? [], p);
+        if (naming === 0 || (naming < 2 && !assumeMentioned)) continue;
+      }
       const d = assumeDecision(p, r.arn, r.accountId, r.trust);
       if (allowed(d)) edge(r, 'assume', ['sts:AssumeRole'], because(d));
     }
