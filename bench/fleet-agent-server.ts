@@ -107,14 +107,22 @@ const agents = await startFleetServer({
 });
 process.stdout.write(`${JSON.stringify({ pid: process.pid, url: agents.url, tokens })}\n`);
 
+let answers = 0;
 process.on('SIGUSR2', () => {
   let { bytesRead, bytesWritten } = traffic;
   for (const socket of open) {
     bytesRead += socket.bytesRead;
     bytesWritten += socket.bytesWritten;
   }
-  process.stdout.write(`${JSON.stringify({ bytesRead, bytesWritten, connections: traffic.connections })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ seq: ++answers, bytesRead, bytesWritten, connections: traffic.connections })}\n`,
+  );
 });
+// A bench that died leaves no server behind: it exits when its parent is gone.
+const parent = process.ppid;
+setInterval(() => {
+  if (process.ppid !== parent) process.exit(1);
+}, 1000).unref();
 process.once('SIGTERM', () => {
   void (async () => {
     await agents.close();
