@@ -6,7 +6,11 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { startAgent } from '../delivery/fleet/agent/agent.js';
-import { addLinkLocalAddresses, IMDS_ADDRESS } from '../delivery/fleet/agent/link-local.js';
+import {
+  addLinkLocalAddresses,
+  ECS_CREDENTIALS_ADDRESS,
+  IMDS_ADDRESS,
+} from '../delivery/fleet/agent/link-local.js';
 import { socketTtlHelper } from '../delivery/imds/socket-ttl.js';
 import { collect, port } from './options.js';
 
@@ -29,6 +33,12 @@ export function registerAgentCommand(program: Command): void {
       `serve on this address instead of adding ${IMDS_ADDRESS} itself (repeatable)`,
       collect,
     )
+    .option(
+      '--container-bind <address>',
+      `serve the ECS credentials endpoint on this address instead of ${ECS_CREDENTIALS_ADDRESS} (repeatable)`,
+      collect,
+    )
+    .option('--container-port <n>', 'the ECS credentials endpoint port', port, 80)
     .option('--interface <name>', 'the dummy interface to create for the address', 'credplane0')
     .option('--port <n>', 'the metadata port', port, 80)
     .option('--instance <id>', 'the instance to serve when several are placed on the node')
@@ -36,9 +46,14 @@ export function registerAgentCommand(program: Command): void {
       const log = (message: string, fields: Record<string, unknown> = {}): void => {
         process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), message, ...fields })}\n`);
       };
-      const bind = (opts.bind as string[] | undefined) ?? [IMDS_ADDRESS];
-      const removeAddresses =
-        opts.bind === undefined ? addLinkLocalAddresses(opts.interface, bind) : () => undefined;
+      // Given addresses are bound as they are; otherwise the agent adds AWS's own on its interface.
+      const given = opts.bind !== undefined || opts.containerBind !== undefined;
+      const bind = (opts.bind as string[] | undefined) ?? (given ? [] : [IMDS_ADDRESS]);
+      const containerBind =
+        (opts.containerBind as string[] | undefined) ?? (given ? [] : [ECS_CREDENTIALS_ADDRESS]);
+      const removeAddresses = given
+        ? () => undefined
+        : addLinkLocalAddresses(opts.interface, [...bind, ...containerBind]);
       // Token responses leave with IP TTL = the instance's hop limit, as in `credplane up`
       // (docs/imds.md, Hop limit); the helper is compiled once into the state directory.
       const socketTtl = socketTtlHelper(path.join(opts.stateDir as string, 'imds'));
@@ -53,6 +68,8 @@ export function registerAgentCommand(program: Command): void {
             : {}),
           bind,
           port: opts.port,
+          containerBind,
+          containerPort: opts.containerPort,
           ...(opts.instance === undefined ? {} : { instance: opts.instance }),
           ...('reason' in socketTtl ? {} : { setSocketTtl: socketTtl.set }),
           log,
@@ -61,7 +78,10 @@ export function registerAgentCommand(program: Command): void {
         removeAddresses();
         throw error;
       }
-      process.stdout.write(`credplane agent: node ${agent.node}, metadata at ${agent.endpoints.join(' ')}\n`);
+      process.stdout.write(
+        `credplane agent: node ${agent.node}, metadata at ${agent.endpoints.join(' ')}` +
+          `, ECS credentials at ${agent.containerEndpoints.join(' ')}\n`,
+      );
       const shutdown = (): void => {
         void agent.stop().finally(() => {
           removeAddresses();

@@ -4,6 +4,9 @@
  * agent request.
  */
 import type { Command } from 'commander';
+import { adminEndpoint, adminRequest } from '../admin-api/client.js';
+import type { StartedTask } from '../delivery/container/admin-routes.js';
+import { ECS_CREDENTIALS_ADDRESS } from '../delivery/fleet/agent/link-local.js';
 import { NodeCa } from '../delivery/fleet/ca.js';
 import { DEFAULT_JOIN_TOKEN_SECONDS, NodeRegistry } from '../delivery/fleet/nodes.js';
 import { loadMasterKey } from '../server/master-key.js';
@@ -84,5 +87,37 @@ export function registerNodeCommands(program: Command): void {
         return instanceIdOf(w);
       });
       process.stdout.write(`instance ${placed} placed on node ${nodeName}\n`);
+    });
+  node
+    .command('run-task')
+    .description(
+      "start an ECS task placed on a node (running credplane up): print the variables ECS gives the task's containers",
+    )
+    .argument('<node>')
+    .argument('<task-definition>', 'family, family:revision or task definition ARN')
+    .addOption(dataDirOption())
+    .action(async (nodeName: string, taskDefinition: string, opts) => {
+      const answer = (await adminRequest(
+        adminEndpoint(opts.dataDir as string),
+        'ecs',
+        'POST',
+        '/credplane/ecs/run-task',
+        {
+          taskDefinition,
+          node: nodeName,
+        },
+      )) as { tasks: StartedTask[] };
+      const task = answer.tasks[0]!;
+      process.stderr.write(`task ${task.taskArn} placed on node ${nodeName}\n`);
+      // What the ECS agent sets (Amazon ECS Developer Guide, Task IAM role; Task metadata endpoint v4):
+      // the SDKs add the relative URI to http://169.254.170.2, which the node's agent serves.
+      const base = `http://${ECS_CREDENTIALS_ADDRESS}`;
+      const env: Record<string, string> = {
+        ...task.environment,
+        AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: task.credentialsRelativeUri!,
+        ECS_CONTAINER_METADATA_URI_V4: `${base}/v4/${task.metadataUri.split('/v4/')[1]}`,
+        ECS_CONTAINER_METADATA_URI: `${base}/v3/${task.metadataUriV3.split('/v3/')[1]}`,
+      };
+      for (const [k, v] of Object.entries(env)) process.stdout.write(`${k}=${v}\n`);
     });
 }

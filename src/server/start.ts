@@ -176,6 +176,7 @@ export async function startControlPlane(settings: ControlPlaneSettings): Promise
             ...(settings.imds?.credentialSeconds === undefined
               ? {}
               : { credentialSeconds: settings.imds.credentialSeconds }),
+            tasks: launch.container.registry,
             onError: (err) => settings.logger?.error({ err }, 'agent port'),
           });
     if (agents !== undefined) cleanup.push(() => agents.close());

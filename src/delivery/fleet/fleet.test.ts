@@ -18,7 +18,10 @@ import { startAgentApi, type AgentApi } from './agent-api.js';
 import { startAgent } from './agent/agent.js';
 import { NodeIdentity } from './agent/node-identity.js';
 import { NodeCa } from './ca.js';
+import { NodeTasks } from './node-tasks.js';
 import { NodeWorkloads } from './node-workloads.js';
+import { TaskRegistry, type TaskDefinition } from '../container/tasks.js';
+import { WorkloadIssuer } from '../workload-issuer.js';
 import { NodeRegistry } from './nodes.js';
 import { certificateRequestPem, generateKeyPair, privateKeyPem } from './x509.js';
 
@@ -26,11 +29,26 @@ const ec2Trust = JSON.stringify({
   Version: '2012-10-17',
   Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }],
 });
+const ecsTrust = JSON.stringify({
+  Version: '2012-10-17',
+  Statement: [
+    { Effect: 'Allow', Principal: { Service: 'ecs-tasks.amazonaws.com' }, Action: 'sts:AssumeRole' },
+  ],
+});
+const taskDefinition: TaskDefinition = {
+  accountId: ACCOUNT,
+  family: 'orders',
+  revision: 1,
+  taskDefinitionArn: `arn:aws:ecs:us-east-1:${ACCOUNT}:task-definition/orders:1`,
+  roleName: 'orders-task',
+  containers: [{ name: 'worker', image: 'node:20', environment: [] }],
+};
 const A = 'i-0aaaaaaaaaaaaaaaa';
 const B = 'i-0bbbbbbbbbbbbbbbb';
 
 let plane: TestPlane;
 let registry: NodeRegistry;
+let taskRegistry: TaskRegistry;
 let api: AgentApi;
 let ca: NodeCa;
 const events: AccessEventInput[] = [];
@@ -53,7 +71,14 @@ async function startApi(port = 0): Promise<AgentApi> {
     credentialSeconds: 3600,
     accessLog: { commit: (e) => (events.push(e), Promise.resolve(true)) },
   });
-  return startAgentApi({ ca, registry, workloads, port });
+  const accessLog = { commit: (e: AccessEventInput) => (events.push(e), Promise.resolve(true)) };
+  taskRegistry ??= new TaskRegistry({
+    issuer: new WorkloadIssuer({ snapshot: plane.snapshot, keyRing: plane.keyRing, accessLog }),
+    partition: 'aws',
+    region: 'us-east-1',
+  });
+  const tasks = new NodeTasks({ registry: taskRegistry, region: 'us-east-1', accessLog });
+  return startAgentApi({ ca, registry, workloads, tasks, port });
 }
 
 beforeAll(async () => {
@@ -61,6 +86,7 @@ beforeAll(async () => {
   await plane.store.createRole(ACCOUNT, { roleName: 'web', assumeRolePolicyDocument: ec2Trust });
   await plane.store.createInstanceProfile(ACCOUNT, { instanceProfileName: 'web-profile' });
   await plane.store.addRoleToInstanceProfile(ACCOUNT, 'web-profile', 'web');
+  await plane.store.createRole(ACCOUNT, { roleName: 'orders-task', assumeRolePolicyDocument: ecsTrust });
   for (const [name, instanceId, node] of [
     ['a', A, 'node-a'],
     ['b', B, 'node-b'],
@@ -185,6 +211,38 @@ describe('the agent port', () => {
     expect(JSON.stringify(events.at(-1)!.record)).toContain('Node node-b is not allowed');
   });
 
+  it("gives a node only the ECS tasks placed on it; another node's task, or a stopped one, is refused and logged", async () => {
+    const tls = await enrolled('node-t');
+    const mine = taskRegistry.start(taskDefinition, { node: 'node-t' });
+    const theirs = taskRegistry.start(taskDefinition, { node: 'node-u' });
+    taskRegistry.start(taskDefinition);
+    const listed = await call('/agent/v1/tasks', tls);
+    expect(listed.json.tasks).toEqual([
+      expect.objectContaining({ taskId: mine.taskId, credentialsPath: mine.credentialsPath }),
+    ]);
+    // The task's token (the full-URI form of the server's own endpoint) is never sent to the node.
+    expect(JSON.stringify(listed.json)).not.toContain(mine.authorizationToken);
+
+    const before = events.length;
+    const got = await call('/agent/v1/task-credentials', tls, { taskId: mine.taskId });
+    expect(got.json).toMatchObject({ code: 'Success', roleArn: `arn:aws:iam::${ACCOUNT}:role/orders-task` });
+    expect(events.length).toBe(before + 1);
+    expect(events.at(-1)).toMatchObject({ eventName: 'AssumeRole', decision: 'allow' });
+
+    for (const taskId of [theirs.taskId, 'no-such-task']) {
+      const refused = await call('/agent/v1/task-credentials', tls, { taskId });
+      expect(refused).toMatchObject({ status: 403, json: { code: 'AccessDenied' } });
+      expect(refused.json).not.toHaveProperty('secretAccessKey');
+      expect(events.at(-1)).toMatchObject({ errorCode: 'AccessDenied' });
+      expect(JSON.stringify(events.at(-1)!.record)).toContain(
+        `Node node-t is not allowed the credentials of task ${taskId}`,
+      );
+    }
+    taskRegistry.stop(mine.taskId);
+    expect((await call('/agent/v1/task-credentials', tls, { taskId: mine.taskId })).status).toBe(403);
+    expect((await call('/agent/v1/tasks', tls)).json.tasks).toEqual([]);
+  });
+
   it('renews its certificate for a new key, and next renews at half-life', async () => {
     const identity = new NodeIdentity(api.url, stateDir());
     await identity.ensure(await registry.add('node-n'));
@@ -199,6 +257,49 @@ describe('the agent port', () => {
 });
 
 describe('the agent', () => {
+  it("serves its tasks' relative URIs with the container endpoint, no token asked, through a server outage", async () => {
+    const agent = await startAgent({
+      server: api.url,
+      stateDir: stateDir(),
+      joinToken: await registry.add('node-e'),
+      bind: [],
+      containerBind: ['127.0.0.1'],
+      containerPort: 0,
+      syncMs: 60_000,
+    });
+    try {
+      const base = agent.containerEndpoints[0]!;
+      const task = taskRegistry.start(taskDefinition, { node: 'node-e' });
+      const other = taskRegistry.start(taskDefinition, { node: 'node-f' });
+      expect((await fetch(base + task.credentialsPath)).status).toBe(400);
+      await agent.sync();
+      const res = await fetch(base + task.credentialsPath);
+      expect(res.status).toBe(200);
+      const doc = (await res.json()) as Record<string, string>;
+      expect(doc).toMatchObject({ RoleArn: `arn:aws:iam::${ACCOUNT}:role/orders-task` });
+      expect(doc.Expiration).toMatch(/Z$/);
+      // Another node's task is not served here, even by its exact path.
+      const foreign = await fetch(base + other.credentialsPath);
+      expect(foreign.status).toBe(400);
+      expect(await foreign.text()).not.toContain('SecretAccessKey');
+      // Task metadata v4 from the same endpoint.
+      const meta = await fetch(`${base}/v4/${task.metadataId}/task`);
+      expect(((await meta.json()) as { TaskARN: string }).TaskARN).toBe(task.taskArn);
+
+      await api.close();
+      await agent.sync().catch(() => undefined);
+      const during = (await (await fetch(base + task.credentialsPath)).json()) as Record<string, string>;
+      expect(during.AccessKeyId).toBe(doc.AccessKeyId);
+      api = await startApi(Number(new URL(api.url).port));
+      // A stopped task stops being served once the agent hears of it.
+      taskRegistry.stop(task.taskId);
+      await agent.sync();
+      expect((await fetch(base + task.credentialsPath)).status).toBe(400);
+    } finally {
+      await agent.stop();
+    }
+  });
+
   it('serves its instance at the addresses it binds, from credentials it keeps through a server outage', async () => {
     const dir = stateDir();
     const logs: string[] = [];

@@ -9,6 +9,8 @@ import type { Store } from '../../store/store.js';
 import type { IdentitySigner } from '../imds/identity.js';
 import { startAgentApi, type AgentApi } from './agent-api.js';
 import { NodeCa } from './ca.js';
+import type { TaskRegistry } from '../container/tasks.js';
+import { NodeTasks } from './node-tasks.js';
 import { NodeWorkloads } from './node-workloads.js';
 import { NodeRegistry } from './nodes.js';
 
@@ -31,6 +33,8 @@ export interface FleetServerOptions {
   credentialSeconds?: number;
   /** Node certificate lifetime (24 h by default). */
   nodeCertificateSeconds?: number;
+  /** The server's ECS tasks (those run with `--node` are served by that node's agent). */
+  tasks?: TaskRegistry;
   onError?: (error: unknown) => void;
 }
 
@@ -62,6 +66,16 @@ export async function startFleetServer(o: FleetServerOptions): Promise<AgentApi>
     ca,
     registry,
     workloads,
+    ...(o.tasks === undefined
+      ? {}
+      : {
+          tasks: new NodeTasks({
+            registry: o.tasks,
+            region: o.region,
+            now: o.now,
+            ...(o.accessLog === undefined ? {} : { accessLog: o.accessLog }),
+          }),
+        }),
     port: o.port,
     now: o.now,
     ...(o.host === undefined ? {} : { host: o.host }),

@@ -10,7 +10,13 @@ import { credentialDocument, iamInfoDocument, unauthorizedDocument } from '../..
 import { createImdsServer, type ImdsEndpoint, type ImdsState, type SetSocketTtl } from '../../imds/server.js';
 import { ImdsTokens } from '../../imds/tokens.js';
 import { instanceTree, type InstanceDescription, type RoleDelivery } from '../../imds/tree.js';
+import { listen, type RunningServer } from '../../../http/server.js';
+import type { ApiHandler } from '../../../http/types.js';
+import { createContainerCredentialsHandler } from '../../container/server.js';
+import { TaskStats } from '../../container/task-stats.js';
+import type { NodeTask } from '../node-tasks.js';
 import type { NodeCredentials, NodeInstance } from '../node-workloads.js';
+import { AgentTasks } from './node-tasks.js';
 import { CredentialCache } from './credential-cache.js';
 import { NodeIdentity } from './node-identity.js';
 
@@ -24,6 +30,10 @@ export interface AgentOptions {
   bind: string[];
   /** 80 by default. */
   port?: number;
+  /** Addresses for the ECS container credentials endpoint (e.g. `169.254.170.2`); none by default. */
+  containerBind?: string[];
+  /** 80 by default. */
+  containerPort?: number;
   /** The instance to serve when several are placed on the node (id or name). */
   instance?: string;
   /** How often to ask the server what is placed on the node; 5000 ms. */
@@ -36,6 +46,8 @@ export interface AgentOptions {
 export interface RunningAgent {
   readonly node: string;
   readonly endpoints: string[];
+  /** The container credentials endpoint's base URLs (`http://169.254.170.2:80`). */
+  readonly containerEndpoints: string[];
   /** Ask the server now (tests; the agent also does it every `syncMs`). */
   sync(): Promise<void>;
   stop(): Promise<void>;
@@ -145,8 +157,35 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   const fetch = (instanceId: string) => (delivery: RoleDelivery) =>
     identity.client.post<NodeCredentials>('/agent/v1/credentials', { instanceId, delivery });
 
+  const tasks = new AgentTasks({
+    fetch: (taskId) => identity.client.post<NodeCredentials>('/agent/v1/task-credentials', { taskId }),
+    now,
+    ...(options.log === undefined ? {} : { log: options.log }),
+  });
   const endpoints: ImdsEndpoint[] = [];
+  const others: RunningServer[] = [];
+  const urlOf = (host: string, port: number): string =>
+    `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   try {
+    // The container endpoint of `credplane up`, in the ECS agent's relative-URI form.
+    // The region of the task metadata documents is the tasks' own (their ARNs say it).
+    const stats = new TaskStats(now);
+    const containerHandler: ApiHandler = (request) =>
+      createContainerCredentialsHandler({
+        registry: tasks,
+        region: tasks.region,
+        authorization: 'relative-uri',
+        stats,
+      })(request);
+    for (const address of options.containerBind ?? []) {
+      others.push(
+        await listen(
+          { handler: containerHandler, maxBodyBytes: 16 * 1024 },
+          options.containerPort ?? 80,
+          address,
+        ),
+      );
+    }
     for (const address of options.bind) {
       endpoints.push(
         await createImdsServer(
@@ -163,7 +202,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
       );
     }
   } catch (error) {
-    await Promise.all(endpoints.map((e) => e.close()));
+    await Promise.all([...endpoints, ...others].map((e) => e.close()));
     throw error;
   }
 
@@ -173,6 +212,8 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
       await identity.renew();
       options.log?.('node certificate renewed', { notAfter: identity.current?.notAfter.toISOString() });
     }
+    const placedTasks = await identity.client.get<{ tasks: NodeTask[] }>('/agent/v1/tasks');
+    tasks.update(placedTasks.tasks);
     const { instances } = await identity.client.get<{ instances: NodeInstance[] }>('/agent/v1/instances');
     const wanted =
       options.instance === undefined
@@ -217,11 +258,13 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   return {
     node,
     endpoints: endpoints.map((e) => e.url),
+    containerEndpoints: others.map((o) => urlOf(o.host, o.port)),
     sync,
     async stop() {
       clearInterval(timer);
       served?.stop();
-      await Promise.all(endpoints.map((e) => e.close()));
+      tasks.stop();
+      await Promise.all([...endpoints, ...others].map((e) => e.close()));
     },
   };
 }

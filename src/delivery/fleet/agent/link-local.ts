@@ -9,6 +9,13 @@
 import { execFileSync } from 'node:child_process';
 
 export const IMDS_ADDRESS = '169.254.169.254';
+/** Where the SDKs send `AWS_CONTAINER_CREDENTIALS_RELATIVE_URI` (Container credential provider). */
+export const ECS_CREDENTIALS_ADDRESS = '169.254.170.2';
+/** The EKS Pod Identity agent's addresses (Amazon EKS User Guide, EKS Pod Identity). */
+export const POD_IDENTITY_ADDRESS = '169.254.170.23';
+export const POD_IDENTITY_ADDRESS_V6 = 'fd00:ec2::23';
+/** IMDS over IPv6, when the instance's `HttpProtocolIpv6` is enabled (Amazon EC2 User Guide). */
+export const IMDS_ADDRESS_V6 = 'fd00:ec2::254';
 
 function ip(...args: string[]): void {
   execFileSync('ip', args, { stdio: ['ignore', 'ignore', 'pipe'], timeout: 10_000 });
