@@ -14,6 +14,7 @@
  * | `POST /agent/v1/credentials` `{ instanceId, delivery }` | a node | that instance's role credentials, if placed on it |
  * | `GET /agent/v1/tasks` | a node | the ECS tasks placed on it |
  * | `POST /agent/v1/task-credentials` `{ taskId }` | a node | that task's role credentials, if placed on it |
+ * | `POST /agent/v1/pod-credentials` `{ token }` | a node | the pod's credentials, if its token is bound to the node |
  */
 import type { IncomingMessage } from 'node:http';
 import https from 'node:https';
@@ -21,6 +22,7 @@ import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { isAwsError } from '../../errors.js';
 import type { NodeCa } from './ca.js';
+import type { NodePods } from './node-pods.js';
 import type { NodeTasks } from './node-tasks.js';
 import type { NodeWorkloads } from './node-workloads.js';
 import type { NodeRegistry } from './nodes.js';
@@ -35,6 +37,8 @@ export interface AgentApiOptions {
   workloads: NodeWorkloads;
   /** ECS tasks placed on nodes; without it a node has none. */
   tasks?: NodeTasks;
+  /** EKS Pod Identity for pods on nodes; without it a node gets none. */
+  pods?: NodePods;
   /** Address to bind; 127.0.0.1 by default. */
   host?: string;
   port: number;
@@ -130,6 +134,12 @@ export async function startAgentApi(options: AgentApiOptions): Promise<AgentApi>
       if (typeof body?.taskId !== 'string') return error(400, 'ValidationError', 'Give { "taskId" }.');
       if (options.tasks === undefined) return error(403, 'AccessDenied', 'No task is placed on this node.');
       return { status: 200, body: await options.tasks.credentials(node, body.taskId) };
+    }
+    if (path === '/agent/v1/pod-credentials' && method === 'POST') {
+      const body = await readJson(req);
+      if (typeof body?.token !== 'string') return error(400, 'ValidationError', 'Give { "token" }.');
+      if (options.pods === undefined) return error(403, 'AccessDenied', 'No pod is served to nodes.');
+      return { status: 200, body: await options.pods.credentials(node, body.token) };
     }
     return error(404, 'NotFound', 'No such agent route.');
   }

@@ -18,7 +18,12 @@ import { startAgentApi, type AgentApi } from './agent-api.js';
 import { startAgent } from './agent/agent.js';
 import { NodeIdentity } from './agent/node-identity.js';
 import { NodeCa } from './ca.js';
+import { NodePods } from './node-pods.js';
 import { NodeTasks } from './node-tasks.js';
+import { ClusterRegistry, type Cluster } from '../../oidc/cluster-registry.js';
+import { createCluster } from '../../oidc/create-cluster.js';
+import { mintServiceAccountToken } from '../../oidc/service-account-token.js';
+import { activeSigningKey } from '../../oidc/signing-keys.js';
 import { NodeWorkloads } from './node-workloads.js';
 import { TaskRegistry, type TaskDefinition } from '../container/tasks.js';
 import { WorkloadIssuer } from '../workload-issuer.js';
@@ -43,12 +48,41 @@ const taskDefinition: TaskDefinition = {
   roleName: 'orders-task',
   containers: [{ name: 'worker', image: 'node:20', environment: [] }],
 };
+const podTrust = JSON.stringify({
+  Version: '2012-10-17',
+  Statement: [
+    {
+      Effect: 'Allow',
+      Principal: { Service: 'pods.eks.amazonaws.com' },
+      Action: ['sts:AssumeRole', 'sts:TagSession'],
+    },
+  ],
+});
+
+/** A pod's projected token as the kubelet gets it: pod- and node-bound, for EKS Pod Identity. */
+async function podToken(node: string | undefined, podName = 'api-0', ttl = 3600): Promise<string> {
+  const now = Math.floor(Date.now() / 1000);
+  return (
+    await mintServiceAccountToken(activeSigningKey(clusters.signingKeys('demo')), {
+      issuer: cluster.issuer,
+      namespace: 'payments',
+      serviceAccount: { name: 'api', uid: 'sa-uid' },
+      pod: { name: podName, uid: `${podName}-uid` },
+      ...(node === undefined ? {} : { node: { name: node, uid: `${node}-uid` } }),
+      audiences: ['pods.eks.amazonaws.com'],
+      expirationSeconds: ttl,
+      now,
+    })
+  ).token;
+}
 const A = 'i-0aaaaaaaaaaaaaaaa';
 const B = 'i-0bbbbbbbbbbbbbbbb';
 
 let plane: TestPlane;
 let registry: NodeRegistry;
 let taskRegistry: TaskRegistry;
+let clusters: ClusterRegistry;
+let cluster: Cluster;
 let api: AgentApi;
 let ca: NodeCa;
 const events: AccessEventInput[] = [];
@@ -78,7 +112,14 @@ async function startApi(port = 0): Promise<AgentApi> {
     region: 'us-east-1',
   });
   const tasks = new NodeTasks({ registry: taskRegistry, region: 'us-east-1', accessLog });
-  return startAgentApi({ ca, registry, workloads, tasks, port });
+  const pods = new NodePods({
+    clusters,
+    store: plane.store,
+    issuer: new WorkloadIssuer({ snapshot: plane.snapshot, keyRing: plane.keyRing, accessLog }),
+    region: 'us-east-1',
+    accessLog,
+  });
+  return startAgentApi({ ca, registry, workloads, tasks, pods, port });
 }
 
 beforeAll(async () => {
@@ -103,6 +144,26 @@ beforeAll(async () => {
       },
     });
   }
+  clusters = new ClusterRegistry({ dataDir: stateDir(), masterKey: generateMasterKey() });
+  cluster = await createCluster(plane.store, clusters, {
+    name: 'demo',
+    accountId: ACCOUNT,
+    region: 'us-east-1',
+    partition: 'aws',
+    issuerBaseUrl: 'http://127.0.0.1:9',
+  });
+  await plane.store.createRole(ACCOUNT, { roleName: 'pod-role', assumeRolePolicyDocument: podTrust });
+  await plane.store.putWorkload(ACCOUNT, {
+    kind: 'eks-pod-identity',
+    name: 'demo/payments/api',
+    roleName: 'pod-role',
+    settings: {
+      clusterName: 'demo',
+      namespace: 'payments',
+      serviceAccount: 'api',
+      roleArn: `arn:aws:iam::${ACCOUNT}:role/pod-role`,
+    },
+  });
   ca = await NodeCa.load(plane.store, generateMasterKey());
   registry = new NodeRegistry({ store: plane.store, ca });
   api = await startApi();
@@ -243,6 +304,31 @@ describe('the agent port', () => {
     expect((await call('/agent/v1/tasks', tls)).json.tasks).toEqual([]);
   });
 
+  it("gives a node a pod's credentials only for a token bound to that node; others refused and logged", async () => {
+    const tls = await enrolled('node-p');
+    const before = events.length;
+    const mine = await call('/agent/v1/pod-credentials', tls, { token: await podToken('node-p') });
+    expect(mine.json).toMatchObject({ code: 'Success', roleArn: `arn:aws:iam::${ACCOUNT}:role/pod-role` });
+    expect(events.length).toBe(before + 1);
+    expect(events.at(-1)).toMatchObject({ eventName: 'AssumeRole', decision: 'allow' });
+
+    for (const node of ['node-q', undefined]) {
+      const refused = await call('/agent/v1/pod-credentials', tls, { token: await podToken(node) });
+      expect(refused).toMatchObject({ status: 403, json: { code: 'AccessDenied' } });
+      expect(refused.json).not.toHaveProperty('secretAccessKey');
+      expect(events.at(-1)).toMatchObject({ errorCode: 'AccessDenied' });
+      expect(JSON.stringify(events.at(-1)!.record)).toContain(
+        'Node node-p is not allowed the credentials of pod payments/api-0',
+      );
+    }
+    // A token of no credplane cluster: EKS Auth's InvalidTokenException.
+    const forged = (await podToken('node-p')).replace(/\.[^.]+$/, '.AAAA');
+    expect(await call('/agent/v1/pod-credentials', tls, { token: forged })).toMatchObject({
+      status: 400,
+      json: { code: 'InvalidTokenException' },
+    });
+  });
+
   it('renews its certificate for a new key, and next renews at half-life', async () => {
     const identity = new NodeIdentity(api.url, stateDir());
     await identity.ensure(await registry.add('node-n'));
@@ -297,6 +383,96 @@ describe('the agent', () => {
       expect((await fetch(base + task.credentialsPath)).status).toBe(400);
     } finally {
       await agent.stop();
+    }
+  });
+
+  it('serves EKS Pod Identity to a pod presenting its token, through a server outage', async () => {
+    const agent = await startAgent({
+      server: api.url,
+      stateDir: stateDir(),
+      joinToken: await registry.add('node-k'),
+      bind: [],
+      podIdentityBind: ['127.0.0.1'],
+      podIdentityPort: 0,
+      syncMs: 60_000,
+    });
+    try {
+      const url = `${agent.podIdentityEndpoints[0]!}/v1/credentials`;
+      const token = await podToken('node-k');
+      const res = await fetch(url, { headers: { Authorization: token } });
+      expect(res.status).toBe(200);
+      const doc = (await res.json()) as Record<string, string>;
+      expect(doc.AccessKeyId).toMatch(/^ASIA/);
+      expect(doc).not.toHaveProperty('RoleArn');
+      // The agent's own answers: no token, an expired one.
+      expect((await fetch(url)).status).toBe(400);
+      const expired = await podToken('node-k', 'api-0', -10);
+      expect(await (await fetch(url, { headers: { Authorization: expired } })).text()).toContain(
+        'token is expired',
+      );
+      // Another node's pod token: the server's refusal, as EKS Auth's AccessDeniedException.
+      const foreign = await fetch(url, { headers: { Authorization: await podToken('node-z') } });
+      expect(foreign.status).toBe(400);
+      expect(await foreign.text()).toContain('(AccessDeniedException)');
+
+      await api.close();
+      const during = (await (await fetch(url, { headers: { Authorization: token } })).json()) as Record<
+        string,
+        string
+      >;
+      expect(during.AccessKeyId).toBe(doc.AccessKeyId);
+      api = await startApi(Number(new URL(api.url).port));
+    } finally {
+      await agent.stop();
+    }
+  });
+
+  it("listens on the IPv6 metadata address only while the instance's HttpProtocolIpv6 is enabled", async () => {
+    const agent = await startAgent({
+      server: api.url,
+      stateDir: stateDir(),
+      joinToken: await registry.add('node-v'),
+      bind: [],
+      bindV6: ['::1'],
+      port: 0,
+      syncMs: 60_000,
+    });
+    const w = await plane.store.getWorkload(ACCOUNT, 'ec2-instance', 'b');
+    const place = (ipv6: 'enabled' | 'disabled') =>
+      plane.store.putWorkload(ACCOUNT, {
+        ...w,
+        settings: {
+          ...w.settings,
+          node: 'node-v',
+          metadataOptions: { httpTokens: 'required', httpProtocolIpv6: ipv6 },
+        },
+      });
+    try {
+      await place('disabled');
+      await agent.sync();
+      expect(agent.ipv6Endpoints()).toEqual([]);
+      await place('enabled');
+      await agent.sync();
+      const [endpoint] = agent.ipv6Endpoints();
+      expect(endpoint).toMatch(/^http:\/\/\[::1\]:\d+\/$/);
+      const token = await (
+        await fetch(`${endpoint!}latest/api/token`, {
+          method: 'PUT',
+          headers: { 'x-aws-ec2-metadata-token-ttl-seconds': '60' },
+        })
+      ).text();
+      const id = await fetch(`${endpoint!}latest/meta-data/instance-id`, {
+        headers: { 'x-aws-ec2-metadata-token': token },
+      });
+      expect(await id.text()).toBe(B);
+      // Disabled again: nothing listens there any more (a refused connection, as on EC2).
+      await place('disabled');
+      await agent.sync();
+      expect(agent.ipv6Endpoints()).toEqual([]);
+      await expect(fetch(`${endpoint!}latest/api/token`, { method: 'PUT' })).rejects.toThrow();
+    } finally {
+      await agent.stop();
+      await plane.store.putWorkload(ACCOUNT, w);
     }
   });
 

@@ -10,6 +10,9 @@ import type { IdentitySigner } from '../imds/identity.js';
 import { startAgentApi, type AgentApi } from './agent-api.js';
 import { NodeCa } from './ca.js';
 import type { TaskRegistry } from '../container/tasks.js';
+import type { ClusterRegistry } from '../../oidc/cluster-registry.js';
+import { WorkloadIssuer } from '../workload-issuer.js';
+import { NodePods } from './node-pods.js';
 import { NodeTasks } from './node-tasks.js';
 import { NodeWorkloads } from './node-workloads.js';
 import { NodeRegistry } from './nodes.js';
@@ -35,6 +38,8 @@ export interface FleetServerOptions {
   nodeCertificateSeconds?: number;
   /** The server's ECS tasks (those run with `--node` are served by that node's agent). */
   tasks?: TaskRegistry;
+  /** The plane's clusters (EKS Pod Identity for pods on nodes). */
+  clusters?: ClusterRegistry;
   onError?: (error: unknown) => void;
 }
 
@@ -66,6 +71,25 @@ export async function startFleetServer(o: FleetServerOptions): Promise<AgentApi>
     ca,
     registry,
     workloads,
+    ...(o.clusters === undefined
+      ? {}
+      : {
+          pods: new NodePods({
+            clusters: o.clusters,
+            store: o.store,
+            issuer: new WorkloadIssuer({
+              snapshot: o.snapshot,
+              keyRing: o.keyRing,
+              now: o.now,
+              region: o.region,
+              ...(o.accessLog === undefined ? {} : { accessLog: o.accessLog }),
+            }),
+            region: o.region,
+            partition: o.partition,
+            now: o.now,
+            ...(o.accessLog === undefined ? {} : { accessLog: o.accessLog }),
+          }),
+        }),
     ...(o.tasks === undefined
       ? {}
       : {

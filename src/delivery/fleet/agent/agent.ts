@@ -16,6 +16,7 @@ import { createContainerCredentialsHandler } from '../../container/server.js';
 import { TaskStats } from '../../container/task-stats.js';
 import type { NodeTask } from '../node-tasks.js';
 import type { NodeCredentials, NodeInstance } from '../node-workloads.js';
+import { AgentPods } from './node-pods.js';
 import { AgentTasks } from './node-tasks.js';
 import { CredentialCache } from './credential-cache.js';
 import { NodeIdentity } from './node-identity.js';
@@ -30,10 +31,20 @@ export interface AgentOptions {
   bind: string[];
   /** 80 by default. */
   port?: number;
+  /**
+   * IPv6 addresses for the metadata service (`fd00:ec2::254`), listened on only while the served
+   * instance's `HttpProtocolIpv6` is enabled (Amazon EC2 User Guide, IMDS IPv6 endpoint): with it
+   * disabled nothing answers there, as on EC2.
+   */
+  bindV6?: string[];
   /** Addresses for the ECS container credentials endpoint (e.g. `169.254.170.2`); none by default. */
   containerBind?: string[];
   /** 80 by default. */
   containerPort?: number;
+  /** Addresses for EKS Pod Identity (e.g. `169.254.170.23`, `fd00:ec2::23`); none by default. */
+  podIdentityBind?: string[];
+  /** 80 by default. */
+  podIdentityPort?: number;
   /** The instance to serve when several are placed on the node (id or name). */
   instance?: string;
   /** How often to ask the server what is placed on the node; 5000 ms. */
@@ -48,6 +59,10 @@ export interface RunningAgent {
   readonly endpoints: string[];
   /** The container credentials endpoint's base URLs (`http://169.254.170.2:80`). */
   readonly containerEndpoints: string[];
+  /** The IPv6 metadata endpoints listening now (they follow the instance's `HttpProtocolIpv6`). */
+  ipv6Endpoints(): string[];
+  /** The Pod Identity endpoint's base URLs (`http://169.254.170.23:80`). */
+  readonly podIdentityEndpoints: string[];
   /** Ask the server now (tests; the agent also does it every `syncMs`). */
   sync(): Promise<void>;
   stop(): Promise<void>;
@@ -162,8 +177,35 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     now,
     ...(options.log === undefined ? {} : { log: options.log }),
   });
+  const imdsOptions = {
+    state: () => served?.state ?? DISABLED,
+    tokens,
+    now,
+    ...(options.setSocketTtl === undefined ? {} : { setSocketTtl: options.setSocketTtl }),
+    onError: (error: unknown) =>
+      options.log?.('metadata request failed', { error: (error as Error).message }),
+  };
+  /** Listen on the IPv6 addresses exactly while the served instance enables `HttpProtocolIpv6`. */
+  async function followIpv6(enabled: boolean): Promise<void> {
+    for (const address of options.bindV6 ?? []) {
+      const up = v6.get(address);
+      if (enabled && up === undefined)
+        v6.set(address, await createImdsServer(imdsOptions, options.port ?? 80, address));
+      if (!enabled && up !== undefined) {
+        v6.delete(address);
+        await up.close();
+      }
+    }
+  }
+  const pods = new AgentPods({
+    fetch: (token) => identity.client.post<NodeCredentials>('/agent/v1/pod-credentials', { token }),
+    now,
+    ...(options.log === undefined ? {} : { log: options.log }),
+  });
   const endpoints: ImdsEndpoint[] = [];
+  const v6 = new Map<string, ImdsEndpoint>();
   const others: RunningServer[] = [];
+  const podServers: RunningServer[] = [];
   const urlOf = (host: string, port: number): string =>
     `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   try {
@@ -177,6 +219,15 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
         authorization: 'relative-uri',
         stats,
       })(request);
+    for (const address of options.podIdentityBind ?? []) {
+      podServers.push(
+        await listen(
+          { handler: pods.handler, maxBodyBytes: 16 * 1024 },
+          options.podIdentityPort ?? 80,
+          address,
+        ),
+      );
+    }
     for (const address of options.containerBind ?? []) {
       others.push(
         await listen(
@@ -187,22 +238,10 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
       );
     }
     for (const address of options.bind) {
-      endpoints.push(
-        await createImdsServer(
-          {
-            state: () => served?.state ?? DISABLED,
-            tokens,
-            now,
-            ...(options.setSocketTtl === undefined ? {} : { setSocketTtl: options.setSocketTtl }),
-            onError: (error) => options.log?.('metadata request failed', { error: (error as Error).message }),
-          },
-          options.port ?? 80,
-          address,
-        ),
-      );
+      endpoints.push(await createImdsServer(imdsOptions, options.port ?? 80, address));
     }
   } catch (error) {
-    await Promise.all([...endpoints, ...others].map((e) => e.close()));
+    await Promise.all([...endpoints, ...others, ...podServers].map((e) => e.close()));
     throw error;
   }
 
@@ -226,6 +265,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
         instances: instances.map((i) => i.instanceId),
       });
     }
+    await followIpv6(wanted?.httpProtocolIpv6 === 'enabled');
     if (wanted === undefined) {
       served?.stop();
       served = undefined;
@@ -259,12 +299,15 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     node,
     endpoints: endpoints.map((e) => e.url),
     containerEndpoints: others.map((o) => urlOf(o.host, o.port)),
+    ipv6Endpoints: () => [...v6.values()].map((e) => e.url),
+    podIdentityEndpoints: podServers.map((o) => urlOf(o.host, o.port)),
     sync,
     async stop() {
       clearInterval(timer);
       served?.stop();
       tasks.stop();
-      await Promise.all([...endpoints, ...others].map((e) => e.close()));
+      pods.stop();
+      await Promise.all([...endpoints, ...v6.values(), ...others, ...podServers].map((e) => e.close()));
     },
   };
 }
