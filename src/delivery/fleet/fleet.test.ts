@@ -476,6 +476,83 @@ describe('the agent', () => {
     }
   });
 
+  it('restarted while the server is away, serves what it saved, sealed in its state directory', async () => {
+    const dir = stateDir();
+    const w = await plane.store.getWorkload(ACCOUNT, 'ec2-instance', 'b');
+    await plane.store.putWorkload(ACCOUNT, { ...w, settings: { ...w.settings, node: 'node-r' } });
+    const task = taskRegistry.start(taskDefinition, { node: 'node-r' });
+    const options = {
+      server: api.url,
+      stateDir: dir,
+      bind: ['127.0.0.1'],
+      port: 0,
+      containerBind: ['127.0.0.1'],
+      containerPort: 0,
+      syncMs: 60_000,
+    };
+    const read = async (agent: Awaited<ReturnType<typeof startAgent>>) => {
+      const endpoint = agent.endpoints[0]!;
+      const token = await (
+        await fetch(`${endpoint}latest/api/token`, {
+          method: 'PUT',
+          headers: { 'x-aws-ec2-metadata-token-ttl-seconds': '60' },
+        })
+      ).text();
+      const imds = (await (
+        await fetch(`${endpoint}latest/meta-data/iam/security-credentials/web`, {
+          headers: { 'x-aws-ec2-metadata-token': token },
+        })
+      ).json()) as Record<string, string>;
+      const ecs = (await (await fetch(agent.containerEndpoints[0]! + task.credentialsPath)).json()) as Record<
+        string,
+        string
+      >;
+      return { imds: imds.AccessKeyId, ecs: ecs.AccessKeyId, secret: imds.SecretAccessKey! };
+    };
+    let first: { imds?: string; ecs?: string; secret: string };
+    const agent1 = await startAgent({ ...options, joinToken: await registry.add('node-r') });
+    try {
+      first = await read(agent1);
+      expect(first.imds).toMatch(/^ASIA/);
+      expect(first.ecs).toMatch(/^ASIA/);
+    } finally {
+      await agent1.stop();
+    }
+    const sealed = path.join(dir, 'cache.sealed');
+    expect(fs.statSync(sealed).mode & 0o777).toBe(0o600);
+    expect(fs.statSync(path.join(dir, 'cache.key')).mode & 0o777).toBe(0o600);
+    expect(fs.readFileSync(sealed).includes(first.secret)).toBe(false);
+    expect(fs.readFileSync(sealed).includes(first.imds!)).toBe(false);
+
+    // The server goes away; the agent restarts (no join token: its identity is on disk).
+    const port = Number(new URL(api.url).port);
+    await api.close();
+    const agent2 = await startAgent(options);
+    try {
+      expect(await read(agent2)).toEqual(first);
+    } finally {
+      await agent2.stop();
+      api = await startApi(port);
+      await plane.store.putWorkload(ACCOUNT, w);
+      taskRegistry.stop(task.taskId);
+    }
+
+    // A sealed file that was tampered with is not used (and not trusted).
+    const bytes = fs.readFileSync(sealed);
+    bytes[bytes.length - 1]! ^= 1;
+    fs.writeFileSync(sealed, bytes);
+    await api.close();
+    const logs: string[] = [];
+    const agent3 = await startAgent({ ...options, log: (m) => logs.push(m) });
+    try {
+      expect(logs).toContain('the saved state does not open; starting without it');
+      expect((await fetch(`${agent3.endpoints[0]!}latest/meta-data/`)).status).toBe(403);
+    } finally {
+      await agent3.stop();
+      api = await startApi(port);
+    }
+  });
+
   it('serves its instance at the addresses it binds, from credentials it keeps through a server outage', async () => {
     const dir = stateDir();
     const logs: string[] = [];

@@ -18,6 +18,7 @@ import type { NodeTask } from '../node-tasks.js';
 import type { NodeCredentials, NodeInstance } from '../node-workloads.js';
 import { AgentPods } from './node-pods.js';
 import { AgentTasks } from './node-tasks.js';
+import { PersistedState } from './persisted-state.js';
 import { CredentialCache } from './credential-cache.js';
 import { NodeIdentity } from './node-identity.js';
 
@@ -85,6 +86,7 @@ class ServedInstance {
     private readonly fetch: (delivery: RoleDelivery) => Promise<NodeCredentials>,
     private readonly now: () => number,
     private readonly log: AgentOptions['log'],
+    private readonly persisted?: PersistedState,
   ) {}
 
   update(i: NodeInstance): void {
@@ -120,8 +122,12 @@ class ServedInstance {
   private cache(delivery: RoleDelivery): CredentialCache {
     let cache = this.caches[delivery];
     if (cache === undefined) {
+      const key = `instance:${this.instanceId}:${delivery}`;
+      const initial = this.persisted?.credential(key);
       cache = new CredentialCache({
         fetch: () => this.fetch(delivery),
+        ...(initial === undefined ? {} : { initial }),
+        onFetched: (c) => this.persisted?.setCredential(key, c),
         now: this.now,
         onError: (error) =>
           this.log?.('credential fetch failed; serving the cached set', {
@@ -172,7 +178,9 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   const fetch = (instanceId: string) => (delivery: RoleDelivery) =>
     identity.client.post<NodeCredentials>('/agent/v1/credentials', { instanceId, delivery });
 
+  const persisted = new PersistedState(options.stateDir, node, options.log);
   const tasks = new AgentTasks({
+    persisted,
     fetch: (taskId) => identity.client.post<NodeCredentials>('/agent/v1/task-credentials', { taskId }),
     now,
     ...(options.log === undefined ? {} : { log: options.log }),
@@ -252,8 +260,13 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
       options.log?.('node certificate renewed', { notAfter: identity.current?.notAfter.toISOString() });
     }
     const placedTasks = await identity.client.get<{ tasks: NodeTask[] }>('/agent/v1/tasks');
-    tasks.update(placedTasks.tasks);
     const { instances } = await identity.client.get<{ instances: NodeInstance[] }>('/agent/v1/instances');
+    persisted.setPlacement(instances, placedTasks.tasks);
+    await place(instances, placedTasks.tasks);
+  }
+  /** Serve what is placed on the node (from the server, or from the saved state at start). */
+  async function place(instances: NodeInstance[], placedTasks: NodeTask[]): Promise<void> {
+    tasks.update(placedTasks);
     const wanted =
       options.instance === undefined
         ? instances.length === 1
@@ -273,7 +286,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     }
     if (served?.instanceId !== wanted.instanceId) {
       served?.stop();
-      served = new ServedInstance(wanted.instanceId, fetch(wanted.instanceId), now, options.log);
+      served = new ServedInstance(wanted.instanceId, fetch(wanted.instanceId), now, options.log, persisted);
     }
     served.update(wanted);
   }
@@ -282,6 +295,15 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
       syncing = undefined;
     }));
 
+  // What the last run served, at once: an agent restarted while the server is away keeps serving.
+  const saved = persisted.load();
+  if (saved !== undefined) {
+    await place(saved.instances, saved.tasks);
+    options.log?.('serving the saved state until the server answers', {
+      instances: saved.instances.length,
+      tasks: saved.tasks.length,
+    });
+  }
   // Serving what is cached does not depend on reaching the server: failures are logged and retried.
   await sync().catch((error: unknown) =>
     options.log?.('the server is unreachable; retrying', { error: (error as Error).message }),

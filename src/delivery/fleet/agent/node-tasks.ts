@@ -11,6 +11,7 @@ import type { WorkloadCredentials } from '../../workload-issuer.js';
 import type { NodeCredentials } from '../node-workloads.js';
 import type { NodeTask } from '../node-tasks.js';
 import { CredentialCache } from './credential-cache.js';
+import type { PersistedState } from './persisted-state.js';
 
 /**
  * @example
@@ -30,6 +31,8 @@ export function workloadCredentials(c: NodeCredentials): WorkloadCredentials {
 
 export interface AgentTasksOptions {
   fetch: (taskId: string) => Promise<NodeCredentials>;
+  /** Where fetched sets are saved, and held ones found at start. */
+  persisted?: PersistedState;
   now?: () => number;
   log?: (message: string, fields?: Record<string, unknown>) => void;
 }
@@ -54,8 +57,12 @@ export class AgentTasks implements TaskLookup {
     for (const t of tasks) {
       this.region = t.taskArn.split(':')[3] ?? this.region;
       if (this.byPath.has(t.credentialsPath)) continue;
+      const key = `task:${t.taskId}`;
+      const initial = this.options.persisted?.credential(key);
       const cache = new CredentialCache({
         fetch: () => this.options.fetch(t.taskId),
+        ...(initial === undefined ? {} : { initial }),
+        onFetched: (c) => this.options.persisted?.setCredential(key, c),
         ...(this.options.now === undefined ? {} : { now: this.options.now }),
         onError: (error) =>
           this.options.log?.('task credential fetch failed; serving the cached set', {
