@@ -6,6 +6,12 @@
  * AWS CLI on the host — with no credplane-specific setting at all, empty config files — finds the
  * instance's role there, as on EC2. `AWS_ENDPOINT_URL` only says where STS is. Then: a reused join
  * token is refused, and a node asking for another node's instance is refused and logged.
+ *
+ * Behind the host, namespaces of this test too: a "task" and a "pod" (a veth each, routed through
+ * the host), where the JS SDK's default chain with only what ECS / EKS set finds its credentials
+ * at 169.254.170.2 and 169.254.170.23; a "container" one routed hop further (through a "router"
+ * namespace) for the IMDS hop limit; and last, the server stopped, the agent stopped with SIGTERM
+ * (its interface goes) and started again, serving its task from its sealed state.
  */
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -456,9 +462,9 @@ describe('credplane agent on a host namespace', () => {
     expect(env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI).toMatch(/^\/v2\/credentials\/[0-9a-f-]{36}$/);
     const taskId = /task\/default\/([0-9a-f]+)/.exec(started.stderr)?.[1] ?? '';
     // The agent learns of the task on its next sync (every 5 s).
-    const creds = await sdkCredentials(NS.task, {
-      AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI!,
-    });
+    taskEnv = { AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI! };
+    const creds = await sdkCredentials(NS.task, taskEnv);
+    taskKey = creds.accessKeyId;
     expect(await callerArn(creds)).toBe(`arn:aws:sts::${ACCOUNT}:assumed-role/orders-task/${taskId}`);
     // The task metadata v4 endpoint the ECS agent sets, from the same address.
     const meta = await inNs(
@@ -497,12 +503,11 @@ describe('credplane agent on a host namespace', () => {
     expect(refused).toBeInstanceOf(Error);
     // The IPv6 address too, where the host has IPv6.
     const v6 = execFileSync('ip', ['-n', NS.host, 'addr', 'show']).toString();
-    if (v6.includes('fd00:ec2::23/128')) {
-      const listening = execFileSync('ip', ['netns', 'exec', NS.host, 'ss', '-ltnH']).toString();
-      expect(listening).toContain('[fd00:ec2::23]:80');
-      // The instance enables HttpProtocolIpv6: IMDS is on [fd00:ec2::254] too.
-      expect(listening).toContain('[fd00:ec2::254]:80');
-    }
+    expect(v6).toContain('fd00:ec2::23/128');
+    const listening = execFileSync('ip', ['netns', 'exec', NS.host, 'ss', '-ltnH']).toString();
+    expect(listening).toContain('[fd00:ec2::23]:80');
+    // The instance enables HttpProtocolIpv6: IMDS is on [fd00:ec2::254] too.
+    expect(listening).toContain('[fd00:ec2::254]:80');
   }, 120_000);
 
   it("refuses, and logs, a node asking for another node's task", async () => {
@@ -532,7 +537,13 @@ describe('credplane agent on a host namespace', () => {
     expect(status).toBe(200);
   }, 60_000);
 
-  it('removes its interface on SIGTERM', async () => {
+  it('removes its interface on SIGTERM; restarted while the server is down, serves what it saved', async () => {
+    // The server goes away.
+    const server = children[0]!;
+    const serverGone = new Promise((r) => server.once('exit', r));
+    server.kill('SIGTERM');
+    await serverGone;
+
     const agent = children.find((c) => c.spawnargs.includes('agent'))!;
     const exited = new Promise((r) => agent.once('exit', r));
     agent.kill('SIGTERM');
@@ -541,8 +552,29 @@ describe('credplane agent on a host namespace', () => {
     expect(addrs).not.toContain('169.254.169.254');
     expect(addrs).not.toContain('169.254.170.2/32');
     expect(addrs).not.toContain('credplane0');
-  }, 30_000);
+
+    // Back without its server: the sealed state in its state directory is served at once.
+    await daemon(
+      NS.host,
+      [
+        CLI,
+        'agent',
+        '--server',
+        `https://${SERVER_IP}:${AGENT_PORT}`,
+        '--state-dir',
+        path.join(dir, 'agent-1'),
+      ],
+      cleanEnv(),
+      'credplane agent:',
+    );
+    const creds = await sdkCredentials(NS.task, taskEnv, 3);
+    expect(creds.accessKeyId).toBe(taskKey);
+    expect(await tokenFrom(NS.host)).toBe(200);
+  }, 60_000);
 });
+
+let taskEnv: Record<string, string> = {};
+let taskKey = '';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
