@@ -15,6 +15,7 @@ import { JournaledAccessLog } from '../audit/journaled-log.js';
 import { AccessLogQueue } from '../audit/queue.js';
 import { buildPlane } from '../composition/plane.js';
 import { startFleetServer } from '../delivery/fleet/serve.js';
+import { ClusterRegistry } from '../oidc/cluster-registry.js';
 import { loadIdentitySigner, removeEndpointsFile, writeEndpointsFile } from '../delivery/imds/files.js';
 import { socketTtlHelper } from '../delivery/imds/socket-ttl.js';
 import type { ImdsService } from '../delivery/imds/service.js';
@@ -176,6 +177,8 @@ export async function startControlPlane(settings: ControlPlaneSettings): Promise
             ...(settings.imds?.credentialSeconds === undefined
               ? {}
               : { credentialSeconds: settings.imds.credentialSeconds }),
+            tasks: launch.container.registry,
+            clusters: new ClusterRegistry({ dataDir: settings.dataDir, masterKey: master.key, now }),
             onError: (err) => settings.logger?.error({ err }, 'agent port'),
           });
     if (agents !== undefined) cleanup.push(() => agents.close());

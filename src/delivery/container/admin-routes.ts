@@ -26,6 +26,10 @@ export interface StartedTask extends TaskSummary {
   metadataUriV3: string;
   /** The first container's `Environment` from the task definition. */
   environment: Record<string, string>;
+  /** A task placed on a fleet node: served by that node's agent at 169.254.170.2 (docs/fleet-agent.md). */
+  node?: string;
+  /** `AWS_CONTAINER_CREDENTIALS_RELATIVE_URI` on that node: `/v2/credentials/<id>`. */
+  credentialsRelativeUri?: string;
 }
 
 export interface TaskRoutesDeps {
@@ -61,6 +65,9 @@ export function taskRoutes(deps: TaskRoutesDeps): AdminRoute[] {
           stringField(body, 'taskDefinition'),
         );
         const n = count(body.count);
+        const node = body.node === undefined ? undefined : stringField(body, 'node');
+        if (node !== undefined && (await deps.store.getNode(node)) === undefined)
+          throw new ValidationError(`No node ${node.slice(0, 64)} (credplane node add).`);
         authorize('ecs:RunTask', definition.taskDefinitionArn);
         // The answer leads to the task role's credentials: passing the role to ECS tasks, as AWS
         // requires for RunTask with a task role (see `admin-api.ts`).
@@ -69,7 +76,9 @@ export function taskRoutes(deps: TaskRoutesDeps): AdminRoute[] {
           `arn:${deps.partition}:iam::${definition.accountId}:role/${definition.roleName}`,
           { 'iam:PassedToService': ECS_TASKS_SERVICE },
         );
-        const tasks = Array.from({ length: n }, () => deps.registry.start(definition));
+        const tasks = Array.from({ length: n }, () =>
+          deps.registry.start(definition, node === undefined ? {} : { node }),
+        );
         try {
           // Issue now, so a role that does not trust ecs-tasks fails here rather than in the task.
           await Promise.all(tasks.map((t) => t.credentials.get()));
@@ -89,6 +98,7 @@ export function taskRoutes(deps: TaskRoutesDeps): AdminRoute[] {
               .filter((e) => e.name !== '')
               .map((e) => [e.name, e.value]),
           ),
+          ...(node === undefined ? {} : { node, credentialsRelativeUri: t.credentialsPath }),
         }));
         return { tasks: started };
       },

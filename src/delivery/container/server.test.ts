@@ -267,6 +267,25 @@ describe('container credentials endpoint', () => {
     }
   }, 20_000);
 
+  it('in relative-URI mode (a node agent at 169.254.170.2) asks no token: the unguessable id is the secret', async () => {
+    handler = createContainerCredentialsHandler({
+      registry,
+      region: 'us-east-1',
+      authorization: 'relative-uri',
+    });
+    const task = registry.start(definition());
+    expect(task.credentialsPath).toMatch(/^\/v2\/credentials\/[0-9a-f-]{36}$/);
+    const res = await get(task.credentialsPath);
+    expect(res.status).toBe(200);
+    expect(res.json.AccessKeyId).toMatch(/^ASIA/);
+    // A token, even a wrong one, changes nothing; an unknown or guessed id gets nothing.
+    expect((await get(task.credentialsPath, { Authorization: 'whatever' })).status).toBe(200);
+    const guessed = await get(`/v2/credentials/${randomUUID()}`);
+    expect(guessed).toMatchObject({ status: 400, json: { Code: 'InvalidIdInRequest' } });
+    registry.stop(task.taskId);
+    expect((await get(task.credentialsPath)).status).toBe(400);
+  });
+
   it('serves over HTTP on 127.0.0.1', async () => {
     const server = await createContainerCredentialsServer({ registry, region: 'us-east-1' });
     try {

@@ -37,8 +37,19 @@ export class NoIdInRequestError extends AwsError {
   }
 }
 
+/** How the endpoint finds a task: the server's registry, or a node agent's tasks. */
+export type TaskLookup = Pick<TaskRegistry, 'findByCredentialsPath' | 'findByMetadataId'>;
+
 export interface ContainerCredentialsOptions {
-  registry: TaskRegistry;
+  registry: TaskLookup;
+  /**
+   * `relative-uri`: the ECS agent's `AWS_CONTAINER_CREDENTIALS_RELATIVE_URI` form, served at
+   * 169.254.170.2 by a node agent. The SDKs send no `Authorization` there (AWS SDKs and Tools
+   * Reference Guide, Container credential provider): the credentials id in the path, a random
+   * UUID known only to the task and its node, is the secret, so no token is asked and a token
+   * that is sent is ignored. `token` (default): the full-URI form, token required.
+   */
+  authorization?: 'token' | 'relative-uri';
   region: string;
   logger?: Logger;
   /** Keeps the previous CPU reading per task for `precpu_stats`; one per endpoint by default. */
@@ -51,10 +62,11 @@ async function credentials(
   options: ContainerCredentialsOptions,
 ): Promise<ApiResponse> {
   if (path === CREDENTIALS_PREFIX || path === `${CREDENTIALS_PREFIX}/`) throw new NoIdInRequestError();
-  const token = authorizationOf(request);
+  const tokenless = options.authorization === 'relative-uri';
+  const token = tokenless ? undefined : authorizationOf(request);
   const task = options.registry.findByCredentialsPath(path);
   if (task === undefined) throw new CredentialsNotFoundError();
-  checkAuthorization(token, task.authorizationToken);
+  if (token !== undefined) checkAuthorization(token, task.authorizationToken);
   if (task.status !== 'RUNNING') {
     throw new CredentialsNotFoundError(`Credentials are not available: task ${task.taskId} is stopped`);
   }

@@ -34,6 +34,12 @@ export interface TaskDefinition {
 
 export type TaskStatus = 'RUNNING' | 'STOPPED';
 
+/** Where a task's credentials come from: issued here, or fetched by a node agent from the server. */
+export interface TaskCredentialSource {
+  get(): Promise<WorkloadCredentials>;
+  invalidate(): void;
+}
+
 export interface Task {
   readonly taskId: string;
   readonly taskArn: string;
@@ -44,8 +50,13 @@ export interface Task {
   /** The path segment of `ECS_CONTAINER_METADATA_URI_V4`. */
   readonly metadataId: string;
   readonly authorizationToken: string;
-  readonly credentials: RefreshingSource<WorkloadCredentials>;
+  readonly credentials: TaskCredentialSource;
   readonly createdAt: Date;
+  /**
+   * The fleet node the task is placed on (`credplane run-task --node`): only that node's agent may
+   * obtain its credentials (docs/fleet-agent.md).
+   */
+  readonly node?: string;
   status: TaskStatus;
   stoppedAt?: Date;
   stoppedReason?: string;
@@ -107,7 +118,7 @@ export class TaskRegistry {
    * const task = registry.start(definition);
    * task.credentialsPath; // '/v2/credentials/5f0c…'
    */
-  start(definition: TaskDefinition): Task {
+  start(definition: TaskDefinition, placement: { node?: string } = {}): Task {
     const taskId = randomBytes(TASK_ID_BYTES).toString('hex');
     const cluster = this.options.cluster ?? 'default';
     const prefix = `arn:${this.options.partition}:ecs:${this.options.region}:${definition.accountId}`;
@@ -137,6 +148,7 @@ export class TaskRegistry {
       }),
       createdAt: new Date(this.now()),
       status: 'RUNNING',
+      ...(placement.node === undefined ? {} : { node: placement.node }),
     };
     this.tasks.set(taskId, task);
     this.byCredentialsPath.set(task.credentialsPath, task);
@@ -161,6 +173,11 @@ export class TaskRegistry {
 
   get(taskId: string): Task | undefined {
     return this.tasks.get(taskId);
+  }
+
+  /** The running tasks placed on `node`. */
+  runningOn(node: string): Task[] {
+    return [...this.tasks.values()].filter((t) => t.node === node && t.status === 'RUNNING');
   }
 
   findByCredentialsPath(path: string): Task | undefined {

@@ -12,6 +12,9 @@
  * | `POST /agent/v1/renew` `{ csr }` | a node | `{ certificate }` |
  * | `GET /agent/v1/instances` | a node | the instances placed on it |
  * | `POST /agent/v1/credentials` `{ instanceId, delivery }` | a node | that instance's role credentials, if placed on it |
+ * | `GET /agent/v1/tasks` | a node | the ECS tasks placed on it |
+ * | `POST /agent/v1/task-credentials` `{ taskId }` | a node | that task's role credentials, if placed on it |
+ * | `POST /agent/v1/pod-credentials` `{ token }` | a node | the pod's credentials, if its token is bound to the node |
  */
 import type { IncomingMessage } from 'node:http';
 import https from 'node:https';
@@ -19,6 +22,8 @@ import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { isAwsError } from '../../errors.js';
 import type { NodeCa } from './ca.js';
+import type { NodePods } from './node-pods.js';
+import type { NodeTasks } from './node-tasks.js';
 import type { NodeWorkloads } from './node-workloads.js';
 import type { NodeRegistry } from './nodes.js';
 
@@ -30,6 +35,10 @@ export interface AgentApiOptions {
   ca: NodeCa;
   registry: NodeRegistry;
   workloads: NodeWorkloads;
+  /** ECS tasks placed on nodes; without it a node has none. */
+  tasks?: NodeTasks;
+  /** EKS Pod Identity for pods on nodes; without it a node gets none. */
+  pods?: NodePods;
   /** Address to bind; 127.0.0.1 by default. */
   host?: string;
   port: number;
@@ -116,6 +125,21 @@ export async function startAgentApi(options: AgentApiOptions): Promise<AgentApi>
       if (typeof body?.instanceId !== 'string' || (delivery !== '1.0' && delivery !== '2.0'))
         return error(400, 'ValidationError', 'Give { "instanceId", "delivery": "1.0" | "2.0" }.');
       return { status: 200, body: await options.workloads.credentials(node, body.instanceId, delivery) };
+    }
+    if (path === '/agent/v1/tasks' && method === 'GET') {
+      return { status: 200, body: { node, tasks: options.tasks?.tasks(node) ?? [] } };
+    }
+    if (path === '/agent/v1/task-credentials' && method === 'POST') {
+      const body = await readJson(req);
+      if (typeof body?.taskId !== 'string') return error(400, 'ValidationError', 'Give { "taskId" }.');
+      if (options.tasks === undefined) return error(403, 'AccessDenied', 'No task is placed on this node.');
+      return { status: 200, body: await options.tasks.credentials(node, body.taskId) };
+    }
+    if (path === '/agent/v1/pod-credentials' && method === 'POST') {
+      const body = await readJson(req);
+      if (typeof body?.token !== 'string') return error(400, 'ValidationError', 'Give { "token" }.');
+      if (options.pods === undefined) return error(403, 'AccessDenied', 'No pod is served to nodes.');
+      return { status: 200, body: await options.pods.credentials(node, body.token) };
     }
     return error(404, 'NotFound', 'No such agent route.');
   }

@@ -18,7 +18,15 @@ import { startAgentApi, type AgentApi } from './agent-api.js';
 import { startAgent } from './agent/agent.js';
 import { NodeIdentity } from './agent/node-identity.js';
 import { NodeCa } from './ca.js';
+import { NodePods } from './node-pods.js';
+import { NodeTasks } from './node-tasks.js';
+import { ClusterRegistry, type Cluster } from '../../oidc/cluster-registry.js';
+import { createCluster } from '../../oidc/create-cluster.js';
+import { mintServiceAccountToken } from '../../oidc/service-account-token.js';
+import { activeSigningKey } from '../../oidc/signing-keys.js';
 import { NodeWorkloads } from './node-workloads.js';
+import { TaskRegistry, type TaskDefinition } from '../container/tasks.js';
+import { WorkloadIssuer } from '../workload-issuer.js';
 import { NodeRegistry } from './nodes.js';
 import { certificateRequestPem, generateKeyPair, privateKeyPem } from './x509.js';
 
@@ -26,11 +34,55 @@ const ec2Trust = JSON.stringify({
   Version: '2012-10-17',
   Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }],
 });
+const ecsTrust = JSON.stringify({
+  Version: '2012-10-17',
+  Statement: [
+    { Effect: 'Allow', Principal: { Service: 'ecs-tasks.amazonaws.com' }, Action: 'sts:AssumeRole' },
+  ],
+});
+const taskDefinition: TaskDefinition = {
+  accountId: ACCOUNT,
+  family: 'orders',
+  revision: 1,
+  taskDefinitionArn: `arn:aws:ecs:us-east-1:${ACCOUNT}:task-definition/orders:1`,
+  roleName: 'orders-task',
+  containers: [{ name: 'worker', image: 'node:20', environment: [] }],
+};
+const podTrust = JSON.stringify({
+  Version: '2012-10-17',
+  Statement: [
+    {
+      Effect: 'Allow',
+      Principal: { Service: 'pods.eks.amazonaws.com' },
+      Action: ['sts:AssumeRole', 'sts:TagSession'],
+    },
+  ],
+});
+
+/** A pod's projected token as the kubelet gets it: pod- and node-bound, for EKS Pod Identity. */
+async function podToken(node: string | undefined, podName = 'api-0', ttl = 3600): Promise<string> {
+  const now = Math.floor(Date.now() / 1000);
+  return (
+    await mintServiceAccountToken(activeSigningKey(clusters.signingKeys('demo')), {
+      issuer: cluster.issuer,
+      namespace: 'payments',
+      serviceAccount: { name: 'api', uid: 'sa-uid' },
+      pod: { name: podName, uid: `${podName}-uid` },
+      ...(node === undefined ? {} : { node: { name: node, uid: `${node}-uid` } }),
+      audiences: ['pods.eks.amazonaws.com'],
+      expirationSeconds: ttl,
+      now,
+    })
+  ).token;
+}
 const A = 'i-0aaaaaaaaaaaaaaaa';
 const B = 'i-0bbbbbbbbbbbbbbbb';
 
 let plane: TestPlane;
 let registry: NodeRegistry;
+let taskRegistry: TaskRegistry;
+let clusters: ClusterRegistry;
+let cluster: Cluster;
 let api: AgentApi;
 let ca: NodeCa;
 const events: AccessEventInput[] = [];
@@ -53,7 +105,21 @@ async function startApi(port = 0): Promise<AgentApi> {
     credentialSeconds: 3600,
     accessLog: { commit: (e) => (events.push(e), Promise.resolve(true)) },
   });
-  return startAgentApi({ ca, registry, workloads, port });
+  const accessLog = { commit: (e: AccessEventInput) => (events.push(e), Promise.resolve(true)) };
+  taskRegistry ??= new TaskRegistry({
+    issuer: new WorkloadIssuer({ snapshot: plane.snapshot, keyRing: plane.keyRing, accessLog }),
+    partition: 'aws',
+    region: 'us-east-1',
+  });
+  const tasks = new NodeTasks({ registry: taskRegistry, region: 'us-east-1', accessLog });
+  const pods = new NodePods({
+    clusters,
+    store: plane.store,
+    issuer: new WorkloadIssuer({ snapshot: plane.snapshot, keyRing: plane.keyRing, accessLog }),
+    region: 'us-east-1',
+    accessLog,
+  });
+  return startAgentApi({ ca, registry, workloads, tasks, pods, port });
 }
 
 beforeAll(async () => {
@@ -61,6 +127,7 @@ beforeAll(async () => {
   await plane.store.createRole(ACCOUNT, { roleName: 'web', assumeRolePolicyDocument: ec2Trust });
   await plane.store.createInstanceProfile(ACCOUNT, { instanceProfileName: 'web-profile' });
   await plane.store.addRoleToInstanceProfile(ACCOUNT, 'web-profile', 'web');
+  await plane.store.createRole(ACCOUNT, { roleName: 'orders-task', assumeRolePolicyDocument: ecsTrust });
   for (const [name, instanceId, node] of [
     ['a', A, 'node-a'],
     ['b', B, 'node-b'],
@@ -77,6 +144,26 @@ beforeAll(async () => {
       },
     });
   }
+  clusters = new ClusterRegistry({ dataDir: stateDir(), masterKey: generateMasterKey() });
+  cluster = await createCluster(plane.store, clusters, {
+    name: 'demo',
+    accountId: ACCOUNT,
+    region: 'us-east-1',
+    partition: 'aws',
+    issuerBaseUrl: 'http://127.0.0.1:9',
+  });
+  await plane.store.createRole(ACCOUNT, { roleName: 'pod-role', assumeRolePolicyDocument: podTrust });
+  await plane.store.putWorkload(ACCOUNT, {
+    kind: 'eks-pod-identity',
+    name: 'demo/payments/api',
+    roleName: 'pod-role',
+    settings: {
+      clusterName: 'demo',
+      namespace: 'payments',
+      serviceAccount: 'api',
+      roleArn: `arn:aws:iam::${ACCOUNT}:role/pod-role`,
+    },
+  });
   ca = await NodeCa.load(plane.store, generateMasterKey());
   registry = new NodeRegistry({ store: plane.store, ca });
   api = await startApi();
@@ -185,6 +272,63 @@ describe('the agent port', () => {
     expect(JSON.stringify(events.at(-1)!.record)).toContain('Node node-b is not allowed');
   });
 
+  it("gives a node only the ECS tasks placed on it; another node's task, or a stopped one, is refused and logged", async () => {
+    const tls = await enrolled('node-t');
+    const mine = taskRegistry.start(taskDefinition, { node: 'node-t' });
+    const theirs = taskRegistry.start(taskDefinition, { node: 'node-u' });
+    taskRegistry.start(taskDefinition);
+    const listed = await call('/agent/v1/tasks', tls);
+    expect(listed.json.tasks).toEqual([
+      expect.objectContaining({ taskId: mine.taskId, credentialsPath: mine.credentialsPath }),
+    ]);
+    // The task's token (the full-URI form of the server's own endpoint) is never sent to the node.
+    expect(JSON.stringify(listed.json)).not.toContain(mine.authorizationToken);
+
+    const before = events.length;
+    const got = await call('/agent/v1/task-credentials', tls, { taskId: mine.taskId });
+    expect(got.json).toMatchObject({ code: 'Success', roleArn: `arn:aws:iam::${ACCOUNT}:role/orders-task` });
+    expect(events.length).toBe(before + 1);
+    expect(events.at(-1)).toMatchObject({ eventName: 'AssumeRole', decision: 'allow' });
+
+    for (const taskId of [theirs.taskId, 'no-such-task']) {
+      const refused = await call('/agent/v1/task-credentials', tls, { taskId });
+      expect(refused).toMatchObject({ status: 403, json: { code: 'AccessDenied' } });
+      expect(refused.json).not.toHaveProperty('secretAccessKey');
+      expect(events.at(-1)).toMatchObject({ errorCode: 'AccessDenied' });
+      expect(JSON.stringify(events.at(-1)!.record)).toContain(
+        `Node node-t is not allowed the credentials of task ${taskId}`,
+      );
+    }
+    taskRegistry.stop(mine.taskId);
+    expect((await call('/agent/v1/task-credentials', tls, { taskId: mine.taskId })).status).toBe(403);
+    expect((await call('/agent/v1/tasks', tls)).json.tasks).toEqual([]);
+  });
+
+  it("gives a node a pod's credentials only for a token bound to that node; others refused and logged", async () => {
+    const tls = await enrolled('node-p');
+    const before = events.length;
+    const mine = await call('/agent/v1/pod-credentials', tls, { token: await podToken('node-p') });
+    expect(mine.json).toMatchObject({ code: 'Success', roleArn: `arn:aws:iam::${ACCOUNT}:role/pod-role` });
+    expect(events.length).toBe(before + 1);
+    expect(events.at(-1)).toMatchObject({ eventName: 'AssumeRole', decision: 'allow' });
+
+    for (const node of ['node-q', undefined]) {
+      const refused = await call('/agent/v1/pod-credentials', tls, { token: await podToken(node) });
+      expect(refused).toMatchObject({ status: 403, json: { code: 'AccessDenied' } });
+      expect(refused.json).not.toHaveProperty('secretAccessKey');
+      expect(events.at(-1)).toMatchObject({ errorCode: 'AccessDenied' });
+      expect(JSON.stringify(events.at(-1)!.record)).toContain(
+        'Node node-p is not allowed the credentials of pod payments/api-0',
+      );
+    }
+    // A token of no credplane cluster: EKS Auth's InvalidTokenException.
+    const forged = (await podToken('node-p')).replace(/\.[^.]+$/, '.AAAA');
+    expect(await call('/agent/v1/pod-credentials', tls, { token: forged })).toMatchObject({
+      status: 400,
+      json: { code: 'InvalidTokenException' },
+    });
+  });
+
   it('renews its certificate for a new key, and next renews at half-life', async () => {
     const identity = new NodeIdentity(api.url, stateDir());
     await identity.ensure(await registry.add('node-n'));
@@ -199,6 +343,216 @@ describe('the agent port', () => {
 });
 
 describe('the agent', () => {
+  it("serves its tasks' relative URIs with the container endpoint, no token asked, through a server outage", async () => {
+    const agent = await startAgent({
+      server: api.url,
+      stateDir: stateDir(),
+      joinToken: await registry.add('node-e'),
+      bind: [],
+      containerBind: ['127.0.0.1'],
+      containerPort: 0,
+      syncMs: 60_000,
+    });
+    try {
+      const base = agent.containerEndpoints[0]!;
+      const task = taskRegistry.start(taskDefinition, { node: 'node-e' });
+      const other = taskRegistry.start(taskDefinition, { node: 'node-f' });
+      expect((await fetch(base + task.credentialsPath)).status).toBe(400);
+      await agent.sync();
+      const res = await fetch(base + task.credentialsPath);
+      expect(res.status).toBe(200);
+      const doc = (await res.json()) as Record<string, string>;
+      expect(doc).toMatchObject({ RoleArn: `arn:aws:iam::${ACCOUNT}:role/orders-task` });
+      expect(doc.Expiration).toMatch(/Z$/);
+      // Another node's task is not served here, even by its exact path.
+      const foreign = await fetch(base + other.credentialsPath);
+      expect(foreign.status).toBe(400);
+      expect(await foreign.text()).not.toContain('SecretAccessKey');
+      // Task metadata v4 from the same endpoint.
+      const meta = await fetch(`${base}/v4/${task.metadataId}/task`);
+      expect(((await meta.json()) as { TaskARN: string }).TaskARN).toBe(task.taskArn);
+
+      await api.close();
+      await agent.sync().catch(() => undefined);
+      const during = (await (await fetch(base + task.credentialsPath)).json()) as Record<string, string>;
+      expect(during.AccessKeyId).toBe(doc.AccessKeyId);
+      api = await startApi(Number(new URL(api.url).port));
+      // A stopped task stops being served once the agent hears of it.
+      taskRegistry.stop(task.taskId);
+      await agent.sync();
+      expect((await fetch(base + task.credentialsPath)).status).toBe(400);
+    } finally {
+      await agent.stop();
+    }
+  });
+
+  it('serves EKS Pod Identity to a pod presenting its token, through a server outage', async () => {
+    const agent = await startAgent({
+      server: api.url,
+      stateDir: stateDir(),
+      joinToken: await registry.add('node-k'),
+      bind: [],
+      podIdentityBind: ['127.0.0.1'],
+      podIdentityPort: 0,
+      syncMs: 60_000,
+    });
+    try {
+      const url = `${agent.podIdentityEndpoints[0]!}/v1/credentials`;
+      const token = await podToken('node-k');
+      const res = await fetch(url, { headers: { Authorization: token } });
+      expect(res.status).toBe(200);
+      const doc = (await res.json()) as Record<string, string>;
+      expect(doc.AccessKeyId).toMatch(/^ASIA/);
+      expect(doc).not.toHaveProperty('RoleArn');
+      // The agent's own answers: no token, an expired one.
+      expect((await fetch(url)).status).toBe(400);
+      const expired = await podToken('node-k', 'api-0', -10);
+      expect(await (await fetch(url, { headers: { Authorization: expired } })).text()).toContain(
+        'token is expired',
+      );
+      // Another node's pod token: the server's refusal, as EKS Auth's AccessDeniedException.
+      const foreign = await fetch(url, { headers: { Authorization: await podToken('node-z') } });
+      expect(foreign.status).toBe(400);
+      expect(await foreign.text()).toContain('(AccessDeniedException)');
+
+      await api.close();
+      const during = (await (await fetch(url, { headers: { Authorization: token } })).json()) as Record<
+        string,
+        string
+      >;
+      expect(during.AccessKeyId).toBe(doc.AccessKeyId);
+      api = await startApi(Number(new URL(api.url).port));
+    } finally {
+      await agent.stop();
+    }
+  });
+
+  it("listens on the IPv6 metadata address only while the instance's HttpProtocolIpv6 is enabled", async () => {
+    const agent = await startAgent({
+      server: api.url,
+      stateDir: stateDir(),
+      joinToken: await registry.add('node-v'),
+      bind: [],
+      bindV6: ['::1'],
+      port: 0,
+      syncMs: 60_000,
+    });
+    const w = await plane.store.getWorkload(ACCOUNT, 'ec2-instance', 'b');
+    const place = (ipv6: 'enabled' | 'disabled') =>
+      plane.store.putWorkload(ACCOUNT, {
+        ...w,
+        settings: {
+          ...w.settings,
+          node: 'node-v',
+          metadataOptions: { httpTokens: 'required', httpProtocolIpv6: ipv6 },
+        },
+      });
+    try {
+      await place('disabled');
+      await agent.sync();
+      expect(agent.ipv6Endpoints()).toEqual([]);
+      await place('enabled');
+      await agent.sync();
+      const [endpoint] = agent.ipv6Endpoints();
+      expect(endpoint).toMatch(/^http:\/\/\[::1\]:\d+\/$/);
+      const token = await (
+        await fetch(`${endpoint!}latest/api/token`, {
+          method: 'PUT',
+          headers: { 'x-aws-ec2-metadata-token-ttl-seconds': '60' },
+        })
+      ).text();
+      const id = await fetch(`${endpoint!}latest/meta-data/instance-id`, {
+        headers: { 'x-aws-ec2-metadata-token': token },
+      });
+      expect(await id.text()).toBe(B);
+      // Disabled again: nothing listens there any more (a refused connection, as on EC2).
+      await place('disabled');
+      await agent.sync();
+      expect(agent.ipv6Endpoints()).toEqual([]);
+      await expect(fetch(`${endpoint!}latest/api/token`, { method: 'PUT' })).rejects.toThrow();
+    } finally {
+      await agent.stop();
+      await plane.store.putWorkload(ACCOUNT, w);
+    }
+  });
+
+  it('restarted while the server is away, serves what it saved, sealed in its state directory', async () => {
+    const dir = stateDir();
+    const w = await plane.store.getWorkload(ACCOUNT, 'ec2-instance', 'b');
+    await plane.store.putWorkload(ACCOUNT, { ...w, settings: { ...w.settings, node: 'node-r' } });
+    const task = taskRegistry.start(taskDefinition, { node: 'node-r' });
+    const options = {
+      server: api.url,
+      stateDir: dir,
+      bind: ['127.0.0.1'],
+      port: 0,
+      containerBind: ['127.0.0.1'],
+      containerPort: 0,
+      syncMs: 60_000,
+    };
+    const read = async (agent: Awaited<ReturnType<typeof startAgent>>) => {
+      const endpoint = agent.endpoints[0]!;
+      const token = await (
+        await fetch(`${endpoint}latest/api/token`, {
+          method: 'PUT',
+          headers: { 'x-aws-ec2-metadata-token-ttl-seconds': '60' },
+        })
+      ).text();
+      const imds = (await (
+        await fetch(`${endpoint}latest/meta-data/iam/security-credentials/web`, {
+          headers: { 'x-aws-ec2-metadata-token': token },
+        })
+      ).json()) as Record<string, string>;
+      const ecs = (await (await fetch(agent.containerEndpoints[0]! + task.credentialsPath)).json()) as Record<
+        string,
+        string
+      >;
+      return { imds: imds.AccessKeyId, ecs: ecs.AccessKeyId, secret: imds.SecretAccessKey! };
+    };
+    let first: { imds?: string; ecs?: string; secret: string };
+    const agent1 = await startAgent({ ...options, joinToken: await registry.add('node-r') });
+    try {
+      first = await read(agent1);
+      expect(first.imds).toMatch(/^ASIA/);
+      expect(first.ecs).toMatch(/^ASIA/);
+    } finally {
+      await agent1.stop();
+    }
+    const sealed = path.join(dir, 'cache.sealed');
+    expect(fs.statSync(sealed).mode & 0o777).toBe(0o600);
+    expect(fs.statSync(path.join(dir, 'cache.key')).mode & 0o777).toBe(0o600);
+    expect(fs.readFileSync(sealed).includes(first.secret)).toBe(false);
+    expect(fs.readFileSync(sealed).includes(first.imds!)).toBe(false);
+
+    // The server goes away; the agent restarts (no join token: its identity is on disk).
+    const port = Number(new URL(api.url).port);
+    await api.close();
+    const agent2 = await startAgent(options);
+    try {
+      expect(await read(agent2)).toEqual(first);
+    } finally {
+      await agent2.stop();
+      api = await startApi(port);
+      await plane.store.putWorkload(ACCOUNT, w);
+      taskRegistry.stop(task.taskId);
+    }
+
+    // A sealed file that was tampered with is not used (and not trusted).
+    const bytes = fs.readFileSync(sealed);
+    bytes[bytes.length - 1]! ^= 1;
+    fs.writeFileSync(sealed, bytes);
+    await api.close();
+    const logs: string[] = [];
+    const agent3 = await startAgent({ ...options, log: (m) => logs.push(m) });
+    try {
+      expect(logs).toContain('the saved state does not open; starting without it');
+      expect((await fetch(`${agent3.endpoints[0]!}latest/meta-data/`)).status).toBe(403);
+    } finally {
+      await agent3.stop();
+      api = await startApi(port);
+    }
+  });
+
   it('serves its instance at the addresses it binds, from credentials it keeps through a server outage', async () => {
     const dir = stateDir();
     const logs: string[] = [];

@@ -33,6 +33,8 @@ export interface NodeInstance {
     httpEndpoint: 'enabled' | 'disabled';
     httpPutResponseHopLimit: number;
   };
+  /** `HttpProtocolIpv6`: the agent serves `[fd00:ec2::254]` only while it is enabled. */
+  httpProtocolIpv6?: 'enabled' | 'disabled';
   roleName?: string;
   description: Omit<ReturnType<typeof instanceDescription>, 'launchTime' | 'userData'> & {
     launchTime: string;
@@ -97,6 +99,7 @@ export class NodeWorkloads {
           httpEndpoint: m.httpEndpoint,
           httpPutResponseHopLimit: m.httpPutResponseHopLimit,
         },
+        httpProtocolIpv6: m.httpProtocolIpv6,
         ...(roleName === undefined ? {} : { roleName }),
         description: {
           ...d,

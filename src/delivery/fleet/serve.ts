@@ -9,6 +9,11 @@ import type { Store } from '../../store/store.js';
 import type { IdentitySigner } from '../imds/identity.js';
 import { startAgentApi, type AgentApi } from './agent-api.js';
 import { NodeCa } from './ca.js';
+import type { TaskRegistry } from '../container/tasks.js';
+import type { ClusterRegistry } from '../../oidc/cluster-registry.js';
+import { WorkloadIssuer } from '../workload-issuer.js';
+import { NodePods } from './node-pods.js';
+import { NodeTasks } from './node-tasks.js';
 import { NodeWorkloads } from './node-workloads.js';
 import { NodeRegistry } from './nodes.js';
 
@@ -31,6 +36,10 @@ export interface FleetServerOptions {
   credentialSeconds?: number;
   /** Node certificate lifetime (24 h by default). */
   nodeCertificateSeconds?: number;
+  /** The server's ECS tasks (those run with `--node` are served by that node's agent). */
+  tasks?: TaskRegistry;
+  /** The plane's clusters (EKS Pod Identity for pods on nodes). */
+  clusters?: ClusterRegistry;
   onError?: (error: unknown) => void;
 }
 
@@ -62,6 +71,35 @@ export async function startFleetServer(o: FleetServerOptions): Promise<AgentApi>
     ca,
     registry,
     workloads,
+    ...(o.clusters === undefined
+      ? {}
+      : {
+          pods: new NodePods({
+            clusters: o.clusters,
+            store: o.store,
+            issuer: new WorkloadIssuer({
+              snapshot: o.snapshot,
+              keyRing: o.keyRing,
+              now: o.now,
+              region: o.region,
+              ...(o.accessLog === undefined ? {} : { accessLog: o.accessLog }),
+            }),
+            region: o.region,
+            partition: o.partition,
+            now: o.now,
+            ...(o.accessLog === undefined ? {} : { accessLog: o.accessLog }),
+          }),
+        }),
+    ...(o.tasks === undefined
+      ? {}
+      : {
+          tasks: new NodeTasks({
+            registry: o.tasks,
+            region: o.region,
+            now: o.now,
+            ...(o.accessLog === undefined ? {} : { accessLog: o.accessLog }),
+          }),
+        }),
     port: o.port,
     now: o.now,
     ...(o.host === undefined ? {} : { host: o.host }),

@@ -33,7 +33,7 @@ export const POD_IDENTITY_SESSION_SECONDS = 6 * 3600;
 const CACHE_SIZE = 2000;
 
 /** An EKS Auth error as the agent relays it. */
-class EksAuthError extends AwsError {}
+export class EksAuthError extends AwsError {}
 
 export interface PodIdentityAgentOptions {
   registry: ClusterRegistry;
@@ -62,16 +62,21 @@ export function podIdentityError(requestId: string, error: AwsError): ApiRespons
   return text(status, `[${requestId}]: (${code}): ${error.message}, fault: ${fault}`);
 }
 
-interface PodIdentity {
+export interface PodIdentity {
   cluster: Cluster;
   namespace: string;
   serviceAccount: string;
   podName: string;
   podUid: string;
+  /** The node the pod runs on (the `kubernetes.io.node` claim of a node-bound token), if any. */
+  nodeName?: string;
 }
 
-/** The verified pod behind a token, or an error response. */
-async function verifyPodToken(token: string, registry: ClusterRegistry, nowMs: number): Promise<PodIdentity> {
+/**
+ * The checks the EKS Pod Identity agent makes itself before asking EKS Auth: a JWT, not expired,
+ * not from the future. Plain-text 400s in the agent's words.
+ */
+export function checkPodTokenClaims(token: string, nowMs: number): JWTPayload {
   let claims: JWTPayload;
   try {
     claims = decodeJwt(token);
@@ -84,7 +89,16 @@ async function verifyPodToken(token: string, registry: ClusterRegistry, nowMs: n
   if (typeof claims.exp !== 'number' || claims.exp <= now) throw bad('token is expired');
   if (typeof claims.nbf === 'number' && claims.nbf > now + 60) throw bad('token is not valid yet');
   if (typeof claims.iat === 'number' && claims.iat > now + 60) throw bad('token used before issued');
+  return claims;
+}
 
+/** The verified pod behind a token (EKS Auth's part), or an error response. */
+export async function verifyPodToken(
+  token: string,
+  registry: ClusterRegistry,
+  nowMs: number,
+): Promise<PodIdentity> {
+  const claims = checkPodTokenClaims(token, nowMs);
   const cluster = typeof claims.iss === 'string' ? registry.findByIssuer(claims.iss) : undefined;
   if (cluster === undefined)
     throw new EksAuthError('InvalidTokenException', 'The token was not issued by a credplane cluster', {
@@ -120,11 +134,19 @@ async function verifyPodToken(token: string, registry: ClusterRegistry, nowMs: n
       status: 400,
     });
   }
-  return { cluster, namespace, serviceAccount, podName: pod.name, podUid: pod.uid };
+  const nodeName = typeof k8s?.node?.name === 'string' ? k8s.node.name : undefined;
+  return {
+    cluster,
+    namespace,
+    serviceAccount,
+    podName: pod.name,
+    podUid: pod.uid,
+    ...(nodeName === undefined ? {} : { nodeName }),
+  };
 }
 
 /** A finished response thrown out of the checks (the agent's own plain-text answers). */
-class AgentResponse extends Error {
+export class AgentResponse extends Error {
   constructor(readonly response: ApiResponse) {
     super('agent response');
   }
@@ -141,6 +163,20 @@ export function podSessionName(cluster: string, podName: string): string {
  * // GET /v1/credentials, Authorization: <pod token with aud pods.eks.amazonaws.com>
  */
 export function createPodIdentityAgentHandler(options: PodIdentityAgentOptions): ApiHandler {
+  const credentialsFor = podIdentityCredentials(options);
+  return podIdentityHandler({
+    ...(options.now === undefined ? {} : { now: options.now }),
+    exchange: async (token, nowMs) => credentialsFor(await verifyPodToken(token, options.registry, nowMs)),
+  });
+}
+
+/**
+ * The role credentials for a verified pod: its service account's association, issued as
+ * `pods.eks.amazonaws.com` with EKS's session tags, one cached source per pod and role.
+ */
+export function podIdentityCredentials(
+  options: PodIdentityAgentOptions,
+): (pod: PodIdentity) => Promise<WorkloadCredentials> {
   const now = options.now ?? Date.now;
   const partition = options.partition ?? 'aws';
   const sources = new Map<string, RefreshingSource<WorkloadCredentials>>();
@@ -191,7 +227,21 @@ export function createPodIdentityAgentHandler(options: PodIdentityAgentOptions):
     }
     return source.get();
   }
+  return credentialsFor;
+}
 
+export interface PodIdentityHandlerOptions {
+  /** The pod's token for its credentials (EKS Auth's `AssumeRoleForPodIdentity`). */
+  exchange: (token: string, nowMs: number) => Promise<WorkloadCredentials>;
+  now?: () => number;
+}
+
+/**
+ * The agent's HTTP side: path, method and the token's basic claims checked here, the rest by
+ * `exchange` (in process, or on the server for a node agent), its errors in the agent's forms.
+ */
+export function podIdentityHandler(options: PodIdentityHandlerOptions): ApiHandler {
+  const now = options.now ?? Date.now;
   return async (request: ApiRequest): Promise<ApiResponse> => {
     try {
       const path = request.url.split('?', 1)[0];
@@ -200,8 +250,9 @@ export function createPodIdentityAgentHandler(options: PodIdentityAgentOptions):
       const token = request.headers.authorization;
       if (typeof token !== 'string' || token === '')
         return text(400, 'Service account token cannot be empty');
-      const pod = await verifyPodToken(token, options.registry, now());
-      return credentialsResponse(await credentialsFor(pod), { includeRoleArn: false });
+      const nowMs = now();
+      checkPodTokenClaims(token, nowMs);
+      return credentialsResponse(await options.exchange(token, nowMs), { includeRoleArn: false });
     } catch (error) {
       if (error instanceof AgentResponse) return error.response;
       if (error instanceof AwsError) return podIdentityError(request.requestId, error);

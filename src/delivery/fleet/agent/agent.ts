@@ -10,7 +10,15 @@ import { credentialDocument, iamInfoDocument, unauthorizedDocument } from '../..
 import { createImdsServer, type ImdsEndpoint, type ImdsState, type SetSocketTtl } from '../../imds/server.js';
 import { ImdsTokens } from '../../imds/tokens.js';
 import { instanceTree, type InstanceDescription, type RoleDelivery } from '../../imds/tree.js';
+import { listen, type RunningServer } from '../../../http/server.js';
+import type { ApiHandler } from '../../../http/types.js';
+import { createContainerCredentialsHandler } from '../../container/server.js';
+import { TaskStats } from '../../container/task-stats.js';
+import type { NodeTask } from '../node-tasks.js';
 import type { NodeCredentials, NodeInstance } from '../node-workloads.js';
+import { AgentPods } from './node-pods.js';
+import { AgentTasks } from './node-tasks.js';
+import { PersistedState } from './persisted-state.js';
 import { CredentialCache } from './credential-cache.js';
 import { NodeIdentity } from './node-identity.js';
 
@@ -24,6 +32,20 @@ export interface AgentOptions {
   bind: string[];
   /** 80 by default. */
   port?: number;
+  /**
+   * IPv6 addresses for the metadata service (`fd00:ec2::254`), listened on only while the served
+   * instance's `HttpProtocolIpv6` is enabled (Amazon EC2 User Guide, IMDS IPv6 endpoint): with it
+   * disabled nothing answers there, as on EC2.
+   */
+  bindV6?: string[];
+  /** Addresses for the ECS container credentials endpoint (e.g. `169.254.170.2`); none by default. */
+  containerBind?: string[];
+  /** 80 by default. */
+  containerPort?: number;
+  /** Addresses for EKS Pod Identity (e.g. `169.254.170.23`, `fd00:ec2::23`); none by default. */
+  podIdentityBind?: string[];
+  /** 80 by default. */
+  podIdentityPort?: number;
   /** The instance to serve when several are placed on the node (id or name). */
   instance?: string;
   /** How often to ask the server what is placed on the node; 5000 ms. */
@@ -36,6 +58,12 @@ export interface AgentOptions {
 export interface RunningAgent {
   readonly node: string;
   readonly endpoints: string[];
+  /** The container credentials endpoint's base URLs (`http://169.254.170.2:80`). */
+  readonly containerEndpoints: string[];
+  /** The IPv6 metadata endpoints listening now (they follow the instance's `HttpProtocolIpv6`). */
+  ipv6Endpoints(): string[];
+  /** The Pod Identity endpoint's base URLs (`http://169.254.170.23:80`). */
+  readonly podIdentityEndpoints: string[];
   /** Ask the server now (tests; the agent also does it every `syncMs`). */
   sync(): Promise<void>;
   stop(): Promise<void>;
@@ -58,6 +86,7 @@ class ServedInstance {
     private readonly fetch: (delivery: RoleDelivery) => Promise<NodeCredentials>,
     private readonly now: () => number,
     private readonly log: AgentOptions['log'],
+    private readonly persisted?: PersistedState,
   ) {}
 
   update(i: NodeInstance): void {
@@ -93,8 +122,12 @@ class ServedInstance {
   private cache(delivery: RoleDelivery): CredentialCache {
     let cache = this.caches[delivery];
     if (cache === undefined) {
+      const key = `instance:${this.instanceId}:${delivery}`;
+      const initial = this.persisted?.credential(key);
       cache = new CredentialCache({
         fetch: () => this.fetch(delivery),
+        ...(initial === undefined ? {} : { initial }),
+        onFetched: (c) => this.persisted?.setCredential(key, c),
         now: this.now,
         onError: (error) =>
           this.log?.('credential fetch failed; serving the cached set', {
@@ -145,25 +178,78 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   const fetch = (instanceId: string) => (delivery: RoleDelivery) =>
     identity.client.post<NodeCredentials>('/agent/v1/credentials', { instanceId, delivery });
 
+  const persisted = new PersistedState(options.stateDir, node, options.log);
+  const tasks = new AgentTasks({
+    persisted,
+    fetch: (taskId) => identity.client.post<NodeCredentials>('/agent/v1/task-credentials', { taskId }),
+    now,
+    ...(options.log === undefined ? {} : { log: options.log }),
+  });
+  const imdsOptions = {
+    state: () => served?.state ?? DISABLED,
+    tokens,
+    now,
+    ...(options.setSocketTtl === undefined ? {} : { setSocketTtl: options.setSocketTtl }),
+    onError: (error: unknown) =>
+      options.log?.('metadata request failed', { error: (error as Error).message }),
+  };
+  /** Listen on the IPv6 addresses exactly while the served instance enables `HttpProtocolIpv6`. */
+  async function followIpv6(enabled: boolean): Promise<void> {
+    for (const address of options.bindV6 ?? []) {
+      const up = v6.get(address);
+      if (enabled && up === undefined)
+        v6.set(address, await createImdsServer(imdsOptions, options.port ?? 80, address));
+      if (!enabled && up !== undefined) {
+        v6.delete(address);
+        await up.close();
+      }
+    }
+  }
+  const pods = new AgentPods({
+    fetch: (token) => identity.client.post<NodeCredentials>('/agent/v1/pod-credentials', { token }),
+    now,
+    ...(options.log === undefined ? {} : { log: options.log }),
+  });
   const endpoints: ImdsEndpoint[] = [];
+  const v6 = new Map<string, ImdsEndpoint>();
+  const others: RunningServer[] = [];
+  const podServers: RunningServer[] = [];
+  const urlOf = (host: string, port: number): string =>
+    `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   try {
-    for (const address of options.bind) {
-      endpoints.push(
-        await createImdsServer(
-          {
-            state: () => served?.state ?? DISABLED,
-            tokens,
-            now,
-            ...(options.setSocketTtl === undefined ? {} : { setSocketTtl: options.setSocketTtl }),
-            onError: (error) => options.log?.('metadata request failed', { error: (error as Error).message }),
-          },
-          options.port ?? 80,
+    // The container endpoint of `credplane up`, in the ECS agent's relative-URI form.
+    // The region of the task metadata documents is the tasks' own (their ARNs say it).
+    const stats = new TaskStats(now);
+    const containerHandler: ApiHandler = (request) =>
+      createContainerCredentialsHandler({
+        registry: tasks,
+        region: tasks.region,
+        authorization: 'relative-uri',
+        stats,
+      })(request);
+    for (const address of options.podIdentityBind ?? []) {
+      podServers.push(
+        await listen(
+          { handler: pods.handler, maxBodyBytes: 16 * 1024 },
+          options.podIdentityPort ?? 80,
           address,
         ),
       );
     }
+    for (const address of options.containerBind ?? []) {
+      others.push(
+        await listen(
+          { handler: containerHandler, maxBodyBytes: 16 * 1024 },
+          options.containerPort ?? 80,
+          address,
+        ),
+      );
+    }
+    for (const address of options.bind) {
+      endpoints.push(await createImdsServer(imdsOptions, options.port ?? 80, address));
+    }
   } catch (error) {
-    await Promise.all(endpoints.map((e) => e.close()));
+    await Promise.all([...endpoints, ...others, ...podServers].map((e) => e.close()));
     throw error;
   }
 
@@ -173,7 +259,14 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
       await identity.renew();
       options.log?.('node certificate renewed', { notAfter: identity.current?.notAfter.toISOString() });
     }
+    const placedTasks = await identity.client.get<{ tasks: NodeTask[] }>('/agent/v1/tasks');
     const { instances } = await identity.client.get<{ instances: NodeInstance[] }>('/agent/v1/instances');
+    persisted.setPlacement(instances, placedTasks.tasks);
+    await place(instances, placedTasks.tasks);
+  }
+  /** Serve what is placed on the node (from the server, or from the saved state at start). */
+  async function place(instances: NodeInstance[], placedTasks: NodeTask[]): Promise<void> {
+    tasks.update(placedTasks);
     const wanted =
       options.instance === undefined
         ? instances.length === 1
@@ -185,6 +278,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
         instances: instances.map((i) => i.instanceId),
       });
     }
+    await followIpv6(wanted?.httpProtocolIpv6 === 'enabled');
     if (wanted === undefined) {
       served?.stop();
       served = undefined;
@@ -192,7 +286,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     }
     if (served?.instanceId !== wanted.instanceId) {
       served?.stop();
-      served = new ServedInstance(wanted.instanceId, fetch(wanted.instanceId), now, options.log);
+      served = new ServedInstance(wanted.instanceId, fetch(wanted.instanceId), now, options.log, persisted);
     }
     served.update(wanted);
   }
@@ -201,6 +295,15 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
       syncing = undefined;
     }));
 
+  // What the last run served, at once: an agent restarted while the server is away keeps serving.
+  const saved = persisted.load();
+  if (saved !== undefined) {
+    await place(saved.instances, saved.tasks);
+    options.log?.('serving the saved state until the server answers', {
+      instances: saved.instances.length,
+      tasks: saved.tasks.length,
+    });
+  }
   // Serving what is cached does not depend on reaching the server: failures are logged and retried.
   await sync().catch((error: unknown) =>
     options.log?.('the server is unreachable; retrying', { error: (error as Error).message }),
@@ -217,11 +320,16 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   return {
     node,
     endpoints: endpoints.map((e) => e.url),
+    containerEndpoints: others.map((o) => urlOf(o.host, o.port)),
+    ipv6Endpoints: () => [...v6.values()].map((e) => e.url),
+    podIdentityEndpoints: podServers.map((o) => urlOf(o.host, o.port)),
     sync,
     async stop() {
       clearInterval(timer);
       served?.stop();
-      await Promise.all(endpoints.map((e) => e.close()));
+      tasks.stop();
+      pods.stop();
+      await Promise.all([...endpoints, ...v6.values(), ...others, ...podServers].map((e) => e.close()));
     },
   };
 }

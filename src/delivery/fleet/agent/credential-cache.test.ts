@@ -62,6 +62,23 @@ describe('CredentialCache', () => {
     cache.stop();
   });
 
+  it('serves a set held from a previous run at once, and refreshes it at its own half-life', async () => {
+    const fetch = vi.fn(() => Promise.resolve(set('K2', Date.now())));
+    const saved = { issuedAt: Date.now() - HOUR / 4 };
+    const cache = new CredentialCache({ fetch, initial: set('K1', saved.issuedAt), onFetched: vi.fn() });
+    cache.start();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(fetch).not.toHaveBeenCalled();
+    expect(await cache.get()).toMatchObject({ accessKeyId: 'K1' });
+    // Issued 15 min ago for an hour: due in 15 min, not in 30.
+    await vi.advanceTimersByTimeAsync(HOUR / 4 - 1000);
+    expect(fetch).not.toHaveBeenCalled();
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(fetch).toHaveBeenCalledTimes(1);
+    expect(await cache.get()).toMatchObject({ accessKeyId: 'K2' });
+    cache.stop();
+  });
+
   it('with nothing held, a failed fetch fails the read rather than invent credentials', async () => {
     const cache = new CredentialCache({ fetch: () => Promise.reject(new Error('down')) });
     await expect(cache.get()).rejects.toThrow('down');

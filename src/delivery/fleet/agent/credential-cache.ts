@@ -18,6 +18,10 @@ export interface CredentialCacheOptions {
   fetch: () => Promise<NodeCredentials>;
   now?: () => number;
   onError?: (error: unknown) => void;
+  /** A set held from before (the agent's saved state): served at once, refreshed when due. */
+  initial?: NodeCredentials;
+  /** Each set fetched (to save it). */
+  onFetched?: (credentials: NodeCredentials) => void;
   /** Backoff bounds for failed fetches. */
   minRetryMs?: number;
   maxRetryMs?: number;
@@ -39,8 +43,14 @@ export class CredentialCache {
     this.retryMs = options.minRetryMs ?? 1000;
   }
 
-  /** Fetch now and keep fetching ahead of need. */
+  /** Fetch now (or when a held set is due) and keep fetching ahead of need. */
   start(): void {
+    const held = this.options.initial;
+    if (held !== undefined) {
+      this.current = held;
+      this.schedule(held.code === 'Success' ? this.nextRefreshIn(held, Date.parse(held.issuedAt)) : 0);
+      return;
+    }
     void this.refresh().catch(() => undefined);
   }
 
@@ -65,6 +75,7 @@ export class CredentialCache {
       .fetch()
       .then((fetched) => {
         this.current = fetched;
+        this.options.onFetched?.(fetched);
         this.retryMs = this.options.minRetryMs ?? 1000;
         this.schedule(this.nextRefreshIn(fetched));
         return fetched;
@@ -81,10 +92,11 @@ export class CredentialCache {
     return this.inFlight;
   }
 
-  private nextRefreshIn(c: NodeCredentials): number {
+  /** Half the remaining life as of `from` (the fetch), counted from now; 1 s at least. */
+  private nextRefreshIn(c: NodeCredentials, from = this.now()): number {
     if (c.code !== 'Success') return UNAUTHORIZED_RECHECK_MS;
-    const remaining = Date.parse(c.expiration) - this.now();
-    return Math.max(1000, remaining / 2);
+    const half = (Date.parse(c.expiration) - from) / 2;
+    return Math.max(1000, from + half - this.now());
   }
 
   private schedule(ms: number): void {
