@@ -281,6 +281,8 @@ describe('static files', () => {
       const admin = await loginWithToken(built);
       const unknown = await send(built, 'GET', `${API}nothing`, { browser: admin });
       expect([unknown.status, code(unknown.json)]).toEqual([404, 'NoSuchEntity']);
+      const malformed = await send(built, 'GET', `${API}roles/%E0%A4%A`, { browser: admin });
+      expect([malformed.status, code(malformed.json)]).toEqual([400, 'ValidationError']);
     } finally {
       await built.close();
     }
