@@ -25,9 +25,16 @@ export class AccessLogSql extends SqlContext {
       }
     }
     // No change events: the log is not part of the model the snapshot caches.
+    // SQLite outside a caller's transaction: one prepared statement per row (sqlite-access-events.ts).
+    const local = this.tx === undefined ? this.shared.insertAccessEvent : undefined;
     await this.write(async (db) => {
       const fresh = new Set<string>();
-      for (const chunk of chunks(events, EVENT_CHUNK)) {
+      if (local !== undefined) {
+        for (const event of events) {
+          if (local(toEventRow(event, folded.get(event.eventId)))) fresh.add(event.eventId);
+        }
+      }
+      for (const chunk of local === undefined ? chunks(events, EVENT_CHUNK) : []) {
         const inserted = await db
           .insertInto('access_events')
           .values(chunk.map((event) => toEventRow(event, folded.get(event.eventId))))
