@@ -31,6 +31,7 @@ import { fileURLToPath } from 'node:url';
 import { NodeSha256 } from '../src/sigv4/test-support/smithy.js';
 import { startPlane } from './plane.js';
 import {
+  cpuSeconds,
   firstLine,
   freePort,
   isolatedEnv,
@@ -118,14 +119,6 @@ async function sign(call: Call, base: string, credentials: Credentials): Promise
     body: call.body,
   });
   return signed.headers as Record<string, string>;
-}
-
-/** user + system CPU seconds of a process so far. */
-function cpuSeconds(pid: number): number {
-  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  // Fields 14 and 15 of proc(5) (utime, stime), counted after the command name's closing paren.
-  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 async function seed(motoUrl: string): Promise<void> {

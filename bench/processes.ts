@@ -1,5 +1,6 @@
 /** Child processes for HTTP benchmarks: servers under test, peers, and the load client. */
 import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -102,6 +103,14 @@ export async function freePort(): Promise<number> {
     });
     server.on('error', reject);
   });
+}
+
+/** user + system CPU seconds of a process so far, all its threads (`/proc/<pid>/stat`). */
+export function cpuSeconds(pid: number): number {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // Fields 14 and 15 of proc(5) (utime, stime), counted after the command name's closing paren.
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 export interface LoadResult {

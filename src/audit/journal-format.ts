@@ -29,16 +29,21 @@ function tag(key: Buffer, json: Buffer | string): Buffer {
   return createHmac('sha256', key).update(json).digest().subarray(0, TAG_BYTES);
 }
 
-/** One record, newline included. Throws `RangeError` beyond `MAX_RECORD_BYTES`. */
+/**
+ * One record, newline included. Throws `RangeError` beyond `MAX_RECORD_BYTES`.
+ *
+ * On every answered call: the JSON is encoded to UTF-8 once, into the line, and the tag computed
+ * over those bytes (tagging the string would encode it a second time inside the HMAC).
+ */
 export function encodeRecord(key: Buffer, event: AccessEventInput): Buffer {
   const json = JSON.stringify(event);
   const jsonBytes = Buffer.byteLength(json);
   const length = TAG_CHARS + 1 + jsonBytes + 1;
   if (length > MAX_RECORD_BYTES) throw new RangeError('access-log event too large for the journal');
   const line = Buffer.allocUnsafe(length);
-  line.write(tag(key, json).toString('base64url'), 0, 'latin1');
-  line[TAG_CHARS] = SPACE;
   line.write(json, TAG_CHARS + 1, 'utf8');
+  line.write(tag(key, line.subarray(TAG_CHARS + 1, length - 1)).toString('base64url'), 0, 'latin1');
+  line[TAG_CHARS] = SPACE;
   line[length - 1] = NEWLINE;
   return line;
 }

@@ -22,6 +22,17 @@ export const HOP_BY_HOP: ReadonlySet<string> = new Set([
   'expect',
 ]);
 
+/**
+ * The gateway's connections to its backends: kept open between requests wherever the backend
+ * allows it (a response without `Connection: close`), at most 256 per backend host and port, of
+ * which at most 64 wait idle. A backend that closes every connection (moto_server's Werkzeug
+ * server answers `Connection: close` to HTTP/1.1 keep-alive requests) costs a TCP connect per
+ * request; nothing on this side can avoid that (docs/benchmarks.md).
+ */
+export function createBackendAgent(): http.Agent {
+  return new http.Agent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 64 });
+}
+
 /** How much of an error response's body is kept to read the error code from. */
 const ERROR_BODY_BYTES = 16 * 1024;
 

@@ -13,6 +13,7 @@ import { newUniqueId } from '../crypto/ids.js';
 import { withDatabaseErrors } from './database-errors.js';
 import type { ChangeListener, Store } from './store.js';
 import type { GenerationFeed, Leadership } from './coordination/types.js';
+import type { LocalAccessEventInsert } from './sqlite-access-events.js';
 import type { LocalGenerationRead } from './sqlite-generation.js';
 import { AccountsSql } from './sql/accounts.js';
 import { RolesSql } from './sql/roles.js';
@@ -55,6 +56,7 @@ export function createSqlStore(
     notifySchema?: string;
     coordination?: StoreCoordination;
     readGeneration?: LocalGenerationRead;
+    insertAccessEvent?: LocalAccessEventInsert;
   },
 ): Store {
   const events = new EventEmitter();
@@ -70,6 +72,7 @@ export function createSqlStore(
       ...(options.notifySchema === undefined ? {} : { notifySchema: options.notifySchema }),
       coordination: options.coordination ?? ALONE,
       ...(options.readGeneration === undefined ? {} : { readGeneration: options.readGeneration }),
+      ...(options.insertAccessEvent === undefined ? {} : { insertAccessEvent: options.insertAccessEvent }),
     }),
   );
 }

@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import { Kysely } from 'kysely';
 import { ImmediateSqliteDialect } from './sqlite-dialect.js';
 import { sqliteGenerationRead } from './sqlite-generation.js';
+import { sqliteAccessEventInsert } from './sqlite-access-events.js';
 import { migrateToLatest } from './migrations/index.js';
 import type { Database } from './schema.js';
 import { createSqlStore, type SqlStoreOptions } from './sql-store.js';
@@ -40,15 +41,17 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
   }
   const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: sqlite }) });
   let readGeneration: ReturnType<typeof sqliteGenerationRead>;
+  let insertAccessEvent: ReturnType<typeof sqliteAccessEventInsert>;
   try {
     await migrateToLatest(db);
     // Prepared once the schema has its `store_generation` table.
     readGeneration = sqliteGenerationRead(sqlite);
+    insertAccessEvent = sqliteAccessEventInsert(sqlite);
   } catch (error) {
     await db.destroy();
     throw error;
   }
-  return createSqlStore(db, { ...options, close: () => db.destroy(), readGeneration });
+  return createSqlStore(db, { ...options, close: () => db.destroy(), readGeneration, insertAccessEvent });
 }
 
 /**

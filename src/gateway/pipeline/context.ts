@@ -3,7 +3,7 @@
  * state built once per gateway (the backend agent, the re-signer, the buffering budget). Stages are
  * plain functions over this context, so a request costs no more than the closure it replaced.
  */
-import http from 'node:http';
+import type http from 'node:http';
 import type { Logger } from 'pino';
 import type { AccessLogSink, AccessRecordInput } from '../../audit/types.js';
 import { UnauthenticatedBudget } from '../../audit/unauthenticated.js';
@@ -15,6 +15,7 @@ import type { Decision } from '../../policy/index.js';
 import type { AccessEventInput } from '../../store/store.js';
 import { DEFAULT_GATEWAY_MAX_BODY, DEFAULT_GATEWAY_MAX_BUFFERED, type GatewaySettings } from '../config.js';
 import { createResourceResolver, type ResourceResolver } from '../resolve/resolver.js';
+import { createBackendAgent } from '../forward.js';
 import { createResigner, type Resigner } from '../resign.js';
 import type { ServiceMapper } from '../types.js';
 
@@ -81,7 +82,7 @@ export function createContext(deps: GatewayDeps): GatewayContext {
   return {
     deps,
     settings,
-    agent: new http.Agent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 64 }),
+    agent: createBackendAgent(),
     resigner: createResigner(),
     maxBody: settings.maxBodyBytes ?? DEFAULT_GATEWAY_MAX_BODY,
     maxBuffered: settings.maxBufferedBytes ?? DEFAULT_GATEWAY_MAX_BUFFERED,

@@ -13,6 +13,7 @@ import type { AccountId } from '../../iam/types.js';
 import type { Database } from '../schema.js';
 import type { StoreChange } from '../store.js';
 import type { GenerationFeed, Leadership } from '../coordination/types.js';
+import type { LocalAccessEventInsert } from '../sqlite-access-events.js';
 import type { LocalGenerationRead } from '../sqlite-generation.js';
 
 export type Db = Kysely<Database>;
@@ -40,6 +41,8 @@ export interface Shared {
   coordination: StoreCoordination;
   /** SQLite: the generation read as a prepared statement, without Kysely (`sqlite-generation.ts`). */
   readGeneration?: LocalGenerationRead;
+  /** SQLite: the access log's insert as a prepared statement (`sqlite-access-events.ts`). */
+  insertAccessEvent?: LocalAccessEventInsert;
 }
 
 export interface StoreCoordination {

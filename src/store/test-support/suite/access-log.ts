@@ -109,6 +109,31 @@ export function describeAccessLog(suite: StoreSuite): void {
       expect((await store.listLastAccessed(acct))[0]?.allowedCount).toBe(1);
     });
 
+    it('completes an event queued in the same batch (folded into its row), counting its accesses once', async () => {
+      const acct = await newAccount();
+      const first = event(acct, 'c2', '2026-01-01T00:00:06.000Z');
+      const outcome = (requestID: string, errorCode?: string) => ({
+        ...first,
+        completes: true,
+        ...(errorCode === undefined ? {} : { errorCode }),
+        decision: 'allow' as const,
+        record: { eventName: 'GetObject', requestID, ...(errorCode === undefined ? {} : { errorCode }) },
+      });
+      await store.appendAccessEvents([first, outcome('TX1', 'SlowDown'), outcome('TX2', 'NoSuchKey')]);
+      const [stored] = await store.listAccessEvents({ accountId: acct });
+      expect(stored).toMatchObject({ eventId: 'c2', errorCode: 'NoSuchKey', record: { requestID: 'TX2' } });
+      expect((await store.listLastAccessed(acct))[0]?.allowedCount).toBe(1);
+
+      // The same batch written again (a retry after a failure it did not see): nothing counted twice,
+      // and a completion alongside an event already stored still applies.
+      await store.appendAccessEvents([first, outcome('TX3')]);
+      const [again] = await store.listAccessEvents({ accountId: acct });
+      expect(again).toMatchObject({ eventId: 'c2', record: { requestID: 'TX3' } });
+      expect(again?.errorCode).toBeUndefined();
+      expect((await store.listAccessEvents({ accountId: acct })).length).toBe(1);
+      expect((await store.listLastAccessed(acct))[0]?.allowedCount).toBe(1);
+    });
+
     it('prunes old events and keeps the aggregates', async () => {
       const acct = await newAccount();
       await store.appendAccessEvents([
