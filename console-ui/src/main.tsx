@@ -1,0 +1,8 @@
+import { render } from 'preact';
+import { App } from './app';
+import { applyTheme, currentTheme } from './theme';
+import './styles.css';
+
+applyTheme(currentTheme());
+matchMedia('(prefers-color-scheme: dark)').addEventListener('change', () => applyTheme(currentTheme()));
+render(<App />, document.getElementById('app') as HTMLElement);
