@@ -139,6 +139,9 @@ export function Graph({ query }: { query: string }) {
             'font-size': 9,
             color: '#ef4444',
             'text-rotation': 'autorotate',
+            'text-background-color': cssVar('--panel'),
+            'text-background-opacity': 1,
+            'text-background-padding': '2px',
           },
         },
       ],
@@ -177,6 +180,13 @@ export function Graph({ query }: { query: string }) {
         fit: true,
         padding: 24,
         nodeDimensionsIncludeLabels: true,
+        // A small graph would be fitted to a giant zoom: cap it so nodes keep their size.
+        stop: () => {
+          if (cy.zoom() > 1.2) {
+            cy.zoom(1.2);
+            cy.center();
+          }
+        },
         elk: {
           algorithm: 'layered',
           'elk.direction': 'RIGHT',
