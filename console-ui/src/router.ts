@@ -3,6 +3,18 @@
  * never sees the route, so a reload or a bookmark works without server-side routes.
  */
 import { useEffect, useState } from 'preact/hooks';
+import { CONSOLE_PREFIX } from '../../src/console/contract';
+
+/**
+ * A path below the console's root (`/credplane/console/roles/web`, as the API's `href`s are, or a
+ * pasted link) becomes the same route in the hash; the server answers index.html for such paths.
+ */
+export function adoptPath(): void {
+  if (!location.pathname.startsWith(CONSOLE_PREFIX)) return;
+  const rest = location.pathname.slice(CONSOLE_PREFIX.length);
+  if (rest === '' || rest === 'index.html') return;
+  history.replaceState(null, '', `${CONSOLE_PREFIX}#/${rest}`);
+}
 
 export type Route =
   | { screen: 'overview' }
