@@ -36,6 +36,16 @@ function DiffView({ diff }: { diff: string }) {
   );
 }
 
+/** Actions grouped by service prefix (`s3:GetObject` → `s3`), services in order. */
+function byService(actions: string[]): [string, string[]][] {
+  const groups = new Map<string, string[]>();
+  for (const a of actions) {
+    const service = a.includes(':') ? a.slice(0, a.indexOf(':')) : a;
+    groups.set(service, [...(groups.get(service) ?? []), a]);
+  }
+  return [...groups.entries()].sort(([a], [b]) => a.localeCompare(b));
+}
+
 export function LeastPrivilege({ name, session }: { name: string; session: SessionInfo }) {
   const path = `roles/${seg(name)}/least-privilege`;
   const loaded = useApi<LeastPrivilegeView>(path);
@@ -128,13 +138,22 @@ export function LeastPrivilege({ name, session }: { name: string; session: Sessi
             {view.removed.length === 0 ? (
               <p class="muted">Nothing: the role already grants only what it uses.</p>
             ) : (
-              <ul class="removed">
-                {view.removed.map((a) => (
-                  <li key={a}>
-                    <code>{a}</code>
-                  </li>
+              <div class="removed">
+                {byService(view.removed).map(([service, actions]) => (
+                  <details key={service} open={view.removed.length <= 40}>
+                    <summary>
+                      <b>{service}</b> <span class="count">{actions.length}</span>
+                    </summary>
+                    <ul class="removed">
+                      {actions.map((a) => (
+                        <li key={a}>
+                          <code>{a}</code>
+                        </li>
+                      ))}
+                    </ul>
+                  </details>
                 ))}
-              </ul>
+              </div>
             )}
           </div>
           <div class="panel">
