@@ -176,6 +176,8 @@ export async function up(options: UpOptions): Promise<RunningControlPlane> {
   const env = `AWS_CONFIG_FILE=${plane.awsFiles.config} AWS_SHARED_CREDENTIALS_FILE=${plane.awsFiles.credentials}`;
   const lines = [
     `credplane is up: ${plane.url} (STS and IAM, account ${plane.accountId}, region ${plane.region})`,
+    // A one-time token (15 minutes, single use; docs/console.md), as Jupyter prints its own.
+    `  console: ${plane.consoleLoginUrl()}`,
     `  data directory: ${dataDir}   log: ${logFile}`,
     ...(planText === ''
       ? []

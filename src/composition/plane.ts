@@ -24,6 +24,10 @@ import type { GatewaySettings } from '../gateway/config.js';
 import { mapperForSigningName } from '../gateway/mapping/index.js';
 import { createGateway, type Gateway } from '../gateway/server.js';
 import { createOidcService } from '../oidc/service.js';
+import { createConsole, type ConsoleService } from '../console/server.js';
+import type { RunSsrfLab } from '../console/api/lab.js';
+import type { AddEscalations } from '../console/api/graph.js';
+import { ADMIN_USER } from '../server/admin.js';
 import type { WebIdentityVerifier } from '../oidc/verify-web-identity-token.js';
 import { createQueryApiHandler } from '../server/query-api.js';
 import type { Store } from '../store/store.js';
@@ -67,6 +71,16 @@ export interface PlaneConfig {
    * own loopback port when built.
    */
   launch?: { lambdaConcurrency?: number; ecs?: CredentialLifetime; lambda?: CredentialLifetime };
+  /** The web console (docs/console.md); always served, these only tune it. */
+  console?: {
+    /** The built front-end; `dist/console-ui/` by default. */
+    uiRoot?: string;
+    /** Runs the SSRF lab (start-up hands in `startControlPlane`); without it the lab answers 503. */
+    runSsrfLab?: RunSsrfLab;
+    /** The escalation analysis's part of the access graph. */
+    addEscalations?: AddEscalations;
+    streamPollMs?: number;
+  };
 }
 
 export interface Plane {
@@ -80,6 +94,8 @@ export interface Plane {
   gateway?: Gateway;
   launch?: LaunchService;
   imds?: ImdsService;
+  /** The web console: `issueLoginToken()` for the URL `credplane up` prints. */
+  console: ConsoleService;
   /** Stops what `buildPlane` started, in reverse; the store stays open. */
   close(): Promise<void>;
 }
@@ -199,8 +215,29 @@ export async function buildPlane(config: PlaneConfig): Promise<Plane> {
           });
     if (gateway !== undefined) cleanup.push(() => gateway.close());
 
+    const consoleService = createConsole({
+      store,
+      snapshot,
+      policies,
+      keyRing: keyRing.current,
+      partition,
+      accountId: config.accountId,
+      region: config.region,
+      now,
+      adminUserName: ADMIN_USER,
+      ...logger,
+      ...(config.console?.uiRoot === undefined ? {} : { uiRoot: config.console.uiRoot }),
+      ...(config.console?.runSsrfLab === undefined ? {} : { runSsrfLab: config.console.runSsrfLab }),
+      ...(config.console?.addEscalations === undefined
+        ? {}
+        : { addEscalations: config.console.addEscalations }),
+      ...(config.console?.streamPollMs === undefined ? {} : { streamPollMs: config.console.streamPollMs }),
+    });
+    cleanup.push(() => consoleService.close());
+
     const handlers: RouteHandlers = {
       query,
+      console: consoleService,
       ...(launch === undefined ? {} : { admin: launch.admin }),
       ...(gateway === undefined ? {} : { gateway }),
       ...(oidc === undefined ? {} : { oidcIssuer: oidc.issuerHandler }),
@@ -215,6 +252,7 @@ export async function buildPlane(config: PlaneConfig): Promise<Plane> {
       ...(gateway === undefined ? {} : { gateway }),
       ...(launch === undefined ? {} : { launch }),
       ...(imds === undefined ? {} : { imds }),
+      console: consoleService,
       close,
     };
   } catch (error) {

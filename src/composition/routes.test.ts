@@ -5,7 +5,7 @@ import type { ApiRequest, ApiResponse, RequestMeta } from '../http/types.js';
 import { createRouter, dispatch, ROUTES, type HandlerName, type RequestHead, type Wired } from './routes.js';
 
 const ALL: Wired = {
-  handlers: new Set<HandlerName>(['admin', 'gateway', 'health', 'oidc-issuer', 'query', 'ready']),
+  handlers: new Set<HandlerName>(['admin', 'console', 'gateway', 'health', 'oidc-issuer', 'query', 'ready']),
   gatewayServes: (name) => mapperForSigningName(name) !== undefined,
 };
 
@@ -26,6 +26,7 @@ function routed(request: RequestHead, wired: Wired = ALL): [number, string | und
 const row = (handler: HandlerName, nth = 0): number =>
   ROUTES.map((r, i) => [r, i] as const).filter(([r]) => r.handler === handler)[nth]![1];
 const ADMIN = row('admin');
+const CONSOLE = row('console');
 const GATEWAY = row('gateway');
 const HEALTH = row('health');
 const READY = row('ready');
@@ -82,6 +83,18 @@ describe('the route table', () => {
     expect(routed(head('POST', '/credplane/lambda/invoke', header('lambda')))).toEqual([ADMIN, 'lambda']);
     expect(routed(head('POST', '/credplane/nothing-here'))).toEqual([ADMIN, undefined]);
     expect(routed(head('POST', '/credplane/ecs/run-task?x=1', header('s3')))).toEqual([ADMIN, 's3']);
+  });
+
+  it('gives every /credplane/console/ path to the console, never to the admin API or the gateway', () => {
+    expect(routed(head('GET', '/credplane/console/'))).toEqual([CONSOLE, undefined]);
+    expect(routed(head('GET', '/credplane/console/login?token=x'))).toEqual([CONSOLE, undefined]);
+    expect(routed(head('POST', '/credplane/console/api/login'))).toEqual([CONSOLE, undefined]);
+    // Signed for a gateway service or for the admin API's: still the console's path.
+    expect(routed(head('GET', '/credplane/console/api/overview', header('s3')))).toEqual([CONSOLE, 's3']);
+    expect(routed(head('POST', '/credplane/console/api/logout', header('ecs')))).toEqual([CONSOLE, 'ecs']);
+    expect(ROUTES.indexOf(ROUTES[CONSOLE]!)).toBeLessThan(ADMIN);
+    // Not the console: a path that only starts alike.
+    expect(routed(head('GET', '/credplane/consoles'))).toEqual([ADMIN, undefined]);
   });
 
   it('serves health, the OIDC issuers and the identity certificate on their paths', () => {
@@ -148,6 +161,13 @@ describe('createRouter', () => {
     admin: () => answer('admin'),
     oidcIssuer: (r) => (r.url.endsWith('/jwks') ? answer('oidc') : undefined),
     ready: () => Promise.resolve(answer('ready')),
+    console: {
+      handle: () => Promise.resolve(answer('console')),
+      take: (req) => {
+        calls.push(`console-take:${req.url}`);
+        return req.url === '/credplane/console/api/events/stream';
+      },
+    },
     gateway: {
       serves: (name) => name === 's3',
       take: (_req, _res, _meta, signingName) => {
@@ -171,12 +191,28 @@ describe('createRouter', () => {
     expect(calls).toEqual(['gateway:s3']);
   });
 
+  it("offers the console's requests to its stream taker, never to the gateway", () => {
+    calls.length = 0;
+    const res = {} as http.ServerResponse;
+    expect(
+      router.intercept(incoming('GET', '/credplane/console/api/events/stream', header('s3')), res, meta),
+    ).toBe(true);
+    expect(
+      router.intercept(incoming('GET', '/credplane/console/api/overview', header('s3')), res, meta),
+    ).toBe(false);
+    expect(calls).toEqual([
+      'console-take:/credplane/console/api/events/stream',
+      'console-take:/credplane/console/api/overview',
+    ]);
+  });
+
   it('answers the rest with the handler its row names', async () => {
     calls.length = 0;
     const text = async (r: ApiRequest): Promise<string> => String((await router.handler(r)).body);
     expect(await text(request('GET', '/health'))).toBe('{"status":"ok"}');
     expect(await text(request('GET', '/ready'))).toBe('ready');
     expect(await text(request('POST', '/credplane/ecs/list-tasks', header('ecs')))).toBe('admin');
+    expect(await text(request('GET', '/credplane/console/api/session', header('s3')))).toBe('console');
     expect(await text(request('GET', '/oidc/id/X/openid/v1/jwks'))).toBe('oidc');
     expect((await router.handler(request('GET', '/oidc/id/X/other'))).status).toBe(404);
     expect(await text(request('POST', '/', header('iam')))).toBe('query');

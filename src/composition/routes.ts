@@ -15,6 +15,8 @@
  * (`delivery/lambda/runtime-api.ts`).
  */
 import { ADMIN_PREFIX } from '../admin-api/server.js';
+import { CONSOLE_PREFIX } from '../console/contract.js';
+import type { ConsoleService } from '../console/server.js';
 import { IDENTITY_CERTIFICATE_PATH } from '../ec2-api/dispatch.js';
 import type { HttpServerOptions } from '../http/server.js';
 import type { Gateway } from '../gateway/server.js';
@@ -27,6 +29,8 @@ import { claimedScope } from '../sigv4/claimed-scope.js';
 export type HandlerName =
   /** credplane's management API (`admin-api/server.ts`). */
   | 'admin'
+  /** The web console and its JSON API (`console/server.ts`, docs/console.md). */
+  | 'console'
   /** The policy-enforcing gateway in front of AWS-protocol backends (`gateway/server.ts`). */
   | 'gateway'
   /** Liveness: `{"status":"ok"}`. */
@@ -63,6 +67,15 @@ export const CONTROL_PLANE_SERVICES: readonly string[] = ['sts', 'iam', 'ec2'];
 
 /** The control plane's port, in the order rows are tried. */
 export const ROUTES: readonly Route[] = [
+  {
+    // Before the admin row, whose prefix `/credplane/` covers it; whatever a request is signed
+    // for, the console's paths never reach the admin API or the gateway.
+    match: { pathPrefix: CONSOLE_PREFIX },
+    handler: 'console',
+    serves:
+      'the web console (docs/console.md): GET /credplane/console/login?token=…, the JSON API under ' +
+      '/credplane/console/api/ (session cookie, CSRF token on changes) and the built front-end',
+  },
   {
     match: { pathPrefix: ADMIN_PREFIX },
     handler: 'admin',
@@ -207,6 +220,8 @@ export interface RouteHandlers {
   oidcIssuer?: (request: ApiRequest) => ApiResponse | undefined;
   /** `GET /ready` (`readiness.ts`). */
   ready?: () => Promise<ApiResponse>;
+  /** The web console; its event stream is taken before the body is read, as the gateway's requests. */
+  console?: Pick<ConsoleService, 'handle' | 'take'>;
 }
 
 const HEALTH: ApiResponse = {
@@ -236,6 +251,7 @@ export function createRouter(
   if (handlers.gateway !== undefined) names.add('gateway');
   if (handlers.oidcIssuer !== undefined) names.add('oidc-issuer');
   if (handlers.ready !== undefined) names.add('ready');
+  if (handlers.console !== undefined) names.add('console');
   const gateway = handlers.gateway;
   const wired: Wired = {
     handlers: names,
@@ -252,9 +268,10 @@ export function createRouter(
   });
   return {
     intercept(req, res, meta) {
-      if (gateway === undefined) return false;
+      if (gateway === undefined && handlers.console === undefined) return false;
       const { route, signingName } = dispatch(headOf(req.method, req.url, req.headers.authorization), wired);
-      if (route.handler !== 'gateway' || signingName === undefined) return false;
+      if (route.handler === 'console') return handlers.console!.take(req, res);
+      if (gateway === undefined || route.handler !== 'gateway' || signingName === undefined) return false;
       gateway.take(req, res, meta, signingName);
       return true;
     },
@@ -266,6 +283,8 @@ export function createRouter(
       switch (route.handler) {
         case 'admin':
           return handlers.admin!(request);
+        case 'console':
+          return handlers.console!.handle(request);
         case 'health':
           return HEALTH;
         case 'ready':

@@ -22,7 +22,7 @@ import type { PolicyCache } from './policy-cache.js';
 import type { AdminKey, RoleAuthz, AuthorizationView } from './authorization-view.js';
 
 /** What the lookup hands back to the verifier and on to us. */
-interface Credential extends ResolvedCredential {
+export interface Credential extends ResolvedCredential {
   secretAccessKey: string;
   claims?: SessionClaims;
   adminUser?: { accountId: string; userName: string };
@@ -110,7 +110,7 @@ export async function authenticate(
     {
       service: services,
       now,
-      lookup: (accessKeyId, sessionToken) => lookup(options, accessKeyId, sessionToken, now()),
+      lookup: (accessKeyId, sessionToken) => lookupCredential(options, accessKeyId, sessionToken, now()),
       ...clockWindowOf(services),
     },
   );
@@ -123,7 +123,28 @@ export async function authenticate(
       ? { userAgent: request.headers['user-agent'] }
       : {}),
   };
-  const { claims, adminUser } = verified.credential;
+  return callerOf(verified.credential, verified.accessKeyId, options, base);
+}
+
+/** Where and how a verified request was made: the parts of `AuthenticatedCaller` not about who. */
+export type RequestFacts = Pick<
+  AuthenticatedCaller,
+  'region' | 'service' | 'sourceIp' | 'userAgent' | 'requestTime'
+>;
+
+/**
+ * The caller a credential resolves to, with its policies: the admin user for an admin key or a
+ * user session, else the role session with the role's current policies (none when the role was
+ * deleted). Shared by `authenticate` (after SigV4 verification) and the console's sign-in
+ * (`console/principal.ts`, after its secret comparison), so both resolve a key the same way.
+ */
+export async function callerOf(
+  credential: Credential,
+  accessKeyId: string,
+  options: AuthenticatorOptions,
+  base: RequestFacts,
+): Promise<AuthenticatedCaller> {
+  const { claims, adminUser } = credential;
 
   if (adminUser !== undefined || claims?.sessionType === 'user') {
     const accountId = adminUser?.accountId ?? claims!.accountId;
@@ -138,7 +159,7 @@ export async function authenticate(
         arn,
         userId,
         principalArn: arn,
-        accessKeyId: verified.accessKeyId,
+        accessKeyId,
         userName,
         ...(claims === undefined ? {} : { session: claims }),
       },
@@ -168,7 +189,7 @@ export async function authenticate(
       arn,
       userId,
       principalArn: session.roleArn,
-      accessKeyId: verified.accessKeyId,
+      accessKeyId,
       session,
     },
     principal: {
@@ -201,7 +222,11 @@ export async function authenticate(
 const sessionCredentials = new WeakMap<OpenedSession, Credential>();
 const adminCredentials = new WeakMap<AdminKey, Credential>();
 
-function lookup(
+/**
+ * The credential an access key id (and session token) names, with its secret: an opened session
+ * token, or an active admin key; `InvalidClientTokenId` otherwise.
+ */
+export function lookupCredential(
   options: AuthenticatorOptions,
   accessKeyId: string,
   sessionToken: string | undefined,

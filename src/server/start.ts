@@ -25,6 +25,7 @@ import { openStore } from '../store/open.js';
 import type { Store } from '../store/store.js';
 import { ensureAdminKey, writeAwsFiles, type AdminKey, type AwsFiles } from './admin.js';
 import { loadMasterKey } from './master-key.js';
+import { runSsrfLab } from '../delivery/imds/lab/ssrf.js';
 
 export interface ControlPlaneSettings {
   dataDir: string;
@@ -78,6 +79,8 @@ export interface RunningControlPlane {
   accessLog: AccessLogQueue | JournaledAccessLog;
   /** The node agents' port (`https://...`), when started. */
   agentUrl?: string;
+  /** A new one-time console login URL (`/credplane/console/login?token=…`, docs/console.md). */
+  consoleLoginUrl(): string;
   stop(): Promise<void>;
 }
 
@@ -125,6 +128,9 @@ export async function startControlPlane(settings: ControlPlaneSettings): Promise
         ? {}
         : { webIdentityDefaultSeconds: settings.irsa.credentialSeconds }),
       gateway: settings.gateway ?? emptyGatewaySettings(),
+      console: {
+        runSsrfLab: ({ netns }) => runSsrfLab({ startPlane: startControlPlane, netns }),
+      },
       launch: {
         ...(settings.lambdaConcurrency === undefined
           ? {}
@@ -143,6 +149,8 @@ export async function startControlPlane(settings: ControlPlaneSettings): Promise
       settings.port,
     );
     cleanup.push(() => server.close());
+    // Open event streams would keep `server.close` waiting: they end first (cleanup runs in reverse).
+    cleanup.push(() => plane.console.close());
     launch.setControlPlaneUrl(server.url);
     const awsFiles = writeAwsFiles(settings.dataDir, admin, server.url, settings.region);
     const endpoints = {
@@ -193,6 +201,7 @@ export async function startControlPlane(settings: ControlPlaneSettings): Promise
       imds,
       accessLog,
       ...(agents === undefined ? {} : { agentUrl: agents.url }),
+      consoleLoginUrl: () => `${server.url}/credplane/console/login?token=${plane.console.issueLoginToken()}`,
       stop: async () => {
         if (stopped) return;
         stopped = true;

@@ -17,6 +17,8 @@ import { buildPlane } from '../../composition/plane.js';
 import { createRouter } from '../../composition/routes.js';
 import type { Gateway } from '../../gateway/server.js';
 import type { HttpServerOptions } from '../../http/server.js';
+import type { ConsoleService } from '../../console/server.js';
+import type { PlaneConfig } from '../../composition/plane.js';
 import type { ApiHandler, ApiResponse } from '../../http/types.js';
 
 export const ACCOUNT = '123456789012';
@@ -36,6 +38,8 @@ export interface TestPlane {
   /** `listen` options for the port through the route table, with `gateway` in it. */
   withGateway(gateway: Gateway): HttpServerOptions;
   admin: AdminKey;
+  /** The web console (`console/server.ts`), for its login token. */
+  console: ConsoleService;
   clock: { now: number };
   call(
     service: 'sts' | 'iam' | 'ec2',
@@ -53,7 +57,12 @@ export interface TestPlane {
  * empty store the plane takes over (a fresh in-memory one by default).
  */
 export async function createTestPlane(
-  options: { accessLog?: AccessLogSink; webIdentity?: WebIdentityVerifier; store?: Store } = {},
+  options: {
+    accessLog?: AccessLogSink;
+    webIdentity?: WebIdentityVerifier;
+    store?: Store;
+    console?: PlaneConfig['console'];
+  } = {},
 ): Promise<TestPlane> {
   const masterKey = generateMasterKey();
   const store = options.store ?? (await openStore(':memory:'));
@@ -70,6 +79,7 @@ export async function createTestPlane(
     now: () => clock.now,
     ...(options.accessLog === undefined ? {} : { accessLog: options.accessLog }),
     ...(options.webIdentity === undefined ? {} : { webIdentity: options.webIdentity }),
+    ...(options.console === undefined ? {} : { console: options.console }),
   });
   const { snapshot, keyRing } = plane;
   const { handler } = plane.router;
@@ -115,6 +125,7 @@ export async function createTestPlane(
     handler,
     withGateway: (gateway) => createRouter({ ...plane.handlers, gateway }),
     admin,
+    console: plane.console,
     clock,
     call,
     close: async () => {
