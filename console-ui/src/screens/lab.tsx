@@ -33,7 +33,8 @@ export function Lab({ session }: { session: SessionInfo }) {
       </header>
       <p class="muted">
         Each scenario plays a server-side request forgery against a workload's metadata endpoint and reports
-        what the attacker walked away with.
+        what the attacker walked away with; some show what a weak configuration gives away, others the defence
+        that stops it.
       </p>
       {error !== '' && (
         <p class="error" role="alert">
@@ -43,7 +44,9 @@ export function Lab({ session }: { session: SessionInfo }) {
       {run !== undefined && (
         <>
           <p class={run.ok ? 'ok-text' : 'warn-text'}>
-            {run.ok ? 'Every defence held.' : 'Some defences did not hold.'}
+            {run.ok
+              ? 'Every scenario behaved as the lab expects.'
+              : 'Some scenarios did not behave as the lab expects.'}
           </p>
           <table class="grid lab">
             <thead>
@@ -67,7 +70,11 @@ export function Lab({ session }: { session: SessionInfo }) {
                     )}
                   </td>
                   <td>
-                    {s.passed ? <span class="badge ok">held</span> : <span class="badge danger">broken</span>}
+                    {s.passed ? (
+                      <span class="badge ok">as expected</span>
+                    ) : (
+                      <span class="badge danger">unexpected</span>
+                    )}
                   </td>
                 </tr>
               ))}
