@@ -229,10 +229,17 @@ function send(res: http.ServerResponse, status: number, body: unknown): void {
   res.end(JSON.stringify(body));
 }
 
+/** The same principal, allowed only to read (`iam:Get*`, `iam:List*`). */
+export const READ_ONLY: SessionInfo = { ...SESSION, can: { changeRolePolicies: false, runLab: false } };
+
 export async function startFixture(): Promise<Fixture> {
+  if (!fs.existsSync(path.join(DIST, 'index.html'))) {
+    throw new Error(`The console is not built (${DIST}): run npm run build first.`);
+  }
   const changes: Fixture['changes'] = [];
   const streams = new Set<http.ServerResponse>();
   let signedIn = false;
+  let session = SESSION;
   const server = http.createServer((req, res) => {
     res.setHeader('content-security-policy', "default-src 'self'");
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
@@ -246,10 +253,11 @@ export async function startFixture(): Promise<Fixture> {
           changes.push({ path: api, csrf: req.headers['x-csrf-token'] as string | undefined, body });
           if (api === 'login') {
             const { accessKeyId } = JSON.parse(body) as { accessKeyId: string };
-            if (accessKeyId !== 'AKIAFIXTURE')
+            if (accessKeyId !== 'AKIAFIXTURE' && accessKeyId !== 'AKIAREADONLY')
               return send(res, 403, { error: { code: 'AccessDenied', message: `bad key ${HOSTILE}` } });
             signedIn = true;
-            return send(res, 200, SESSION);
+            session = accessKeyId === 'AKIAREADONLY' ? READ_ONLY : SESSION;
+            return send(res, 200, session);
           }
           if (req.headers['x-csrf-token'] !== SESSION.csrfToken)
             return send(res, 403, { error: { code: 'InvalidCsrfToken', message: 'no' } });
@@ -274,7 +282,7 @@ export async function startFixture(): Promise<Fixture> {
           }
         }
         if (!signedIn) return send(res, 401, { error: { code: 'NotAuthenticated', message: 'sign in' } });
-        if (api === 'session') return send(res, 200, SESSION);
+        if (api === 'session') return send(res, 200, session);
         if (api === 'overview') return send(res, 200, overview);
         if (api === `roles/${encodeURIComponent(HOSTILE_ROLE)}`) return send(res, 200, rolePage);
         if (api === `roles/${encodeURIComponent(HOSTILE_ROLE)}/least-privilege`)
@@ -302,6 +310,7 @@ export async function startFixture(): Promise<Fixture> {
       }
       if (p === '/credplane/console/login') {
         signedIn = url.searchParams.get('token') === 'one-time';
+        session = SESSION;
         res.writeHead(303, { location: '/credplane/console/' }).end();
         return;
       }

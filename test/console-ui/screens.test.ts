@@ -129,4 +129,21 @@ describe('console screens (stand-in API, hostile values)', () => {
     await screenshot(page, 'fixture-lab-dark');
     await clean();
   });
+
+  it('shows a read-only principal no change buttons', async () => {
+    const { page } = browser;
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByLabel('Access key ID').fill('AKIAREADONLY');
+    await page.getByLabel('Secret access key').fill('x');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'SSRF lab' }).waitFor();
+    expect(await page.getByRole('button', { name: 'Run the lab' }).count()).toBe(0);
+    await page.goto(
+      `${fixture.url}/credplane/console/#/roles/${encodeURIComponent(HOSTILE_ROLE)}/least-privilege`,
+    );
+    await page.locator('ul.removed').waitFor();
+    expect(await page.getByText('read-only').count()).toBe(1);
+    expect(await page.getByRole('button', { name: /Apply|Roll back/ }).count()).toBe(0);
+    await clean();
+  });
 });
