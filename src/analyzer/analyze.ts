@@ -3,17 +3,19 @@
  * selected check families (posture, unused access, policy checks of every stored policy) into
  * one list of findings.
  */
+import { escalationFindings } from './escalation/index.js';
 import { checkPolicy } from './policy-checks/index.js';
 import type { Finding } from './findings.js';
 import type { AnalysisData } from './data.js';
-import { loadAnalysisData } from './load.js';
+import { loadAnalysisData, loadPolicyVersionCounts } from './load.js';
 import { locateInTemplate } from './template-locations.js';
 import { postureFindings } from './posture/index.js';
 import { unusedFindings } from './unused/index.js';
 import type { Tag } from '../iam/types.js';
 import type { Store } from '../store/store.js';
 
-export const CHECK_FAMILIES = ['posture', 'unused', 'policies'] as const;
+/** `escalation`: privilege-escalation paths of the access graph (`src/analyzer/escalation/`). */
+export const CHECK_FAMILIES = ['posture', 'unused', 'policies', 'escalation'] as const;
 export type CheckFamily = (typeof CHECK_FAMILIES)[number];
 
 export interface AnalyzeOptions {
@@ -151,6 +153,21 @@ export async function analyze(store: Store, options: AnalyzeOptions): Promise<Fi
         ...(options.templateFindings === undefined
           ? stored
           : withoutTemplateDuplicates(stored, options.templateFindings, data)),
+      );
+    }
+    if (checks.has('escalation')) {
+      // Paths run through every principal of the account, so `--role` filters the findings (below),
+      // never the graph.
+      const whole =
+        options.roleName === undefined
+          ? data
+          : await loadAnalysisData(store, {
+              accountId,
+              periodMs: options.periodMs,
+              ...(options.now === undefined ? {} : { now: options.now }),
+            });
+      found.push(
+        ...escalationFindings(whole, { policyVersionCounts: await loadPolicyVersionCounts(store, whole) }),
       );
     }
     const located =

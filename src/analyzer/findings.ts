@@ -9,11 +9,14 @@ import type { JsonValue } from '../iam/types.js';
 export const SEVERITIES = ['ERROR', 'SECURITY_WARNING', 'WARNING', 'SUGGESTION'] as const;
 export type Severity = (typeof SEVERITIES)[number];
 
-/** `policy`: a check of one policy document; `posture`: of the configuration; `unused`: of use. */
-export type FindingCategory = 'policy' | 'posture' | 'unused';
+/**
+ * `policy`: a check of one policy document; `posture`: of the configuration; `unused`: of use;
+ * `escalation`: of the access graph (who can become whom).
+ */
+export type FindingCategory = 'policy' | 'posture' | 'unused' | 'escalation';
 
 export type FindingSubjectKind =
-  'account' | 'role' | 'policy' | 'instance' | 'workload' | 'oidc-provider' | 'access-key';
+  'account' | 'role' | 'user' | 'policy' | 'instance' | 'workload' | 'oidc-provider' | 'access-key';
 
 export interface FindingLocation {
   /** The policy the position is in: inline `role/PolicyName`, a managed policy ARN, or `trust`. */

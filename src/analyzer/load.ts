@@ -218,3 +218,19 @@ function imdsDefaultsOf(value: JsonValue): InstanceMetadataDefaults {
   if (typeof o.InstanceMetadataTags === 'string') out.InstanceMetadataTags = o.InstanceMetadataTags;
   return out;
 }
+
+/**
+ * How many versions each customer managed policy of `data` has (for the escalation analysis:
+ * `iam:SetDefaultPolicyVersion` changes a policy only when it has another version).
+ *
+ * @example
+ * const counts = await loadPolicyVersionCounts(store, data);
+ */
+export async function loadPolicyVersionCounts(
+  store: Store,
+  data: AnalysisData,
+): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  for (const p of data.managedPolicies) out.set(p.arn, (await store.listPolicyVersions(p.arn)).length);
+  return out;
+}

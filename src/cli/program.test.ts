@@ -50,7 +50,7 @@ describe('credplane --help', () => {
   it('shows the analyze period, severity and checks the way they are typed', () => {
     const analyze = commands.find((c) => c.path === 'analyze')!.command;
     expect(helpDefaults(analyze)).toEqual(
-      expect.arrayContaining(['90d', 'error', 'posture,unused,policies']),
+      expect.arrayContaining(['90d', 'error', 'posture,unused,policies,escalation']),
     );
   });
 });

@@ -167,7 +167,14 @@ describe('credplane analyze', () => {
     expect(codes).toContain('ROLE_ALLOWS_FULL_ADMIN');
     expect(
       new Set((JSON.parse(gate.stdout) as { findings: JsonFinding[] }).findings.map((f) => f.category)),
-    ).toEqual(new Set(['posture', 'policy']));
+    ).toEqual(new Set(['posture', 'policy', 'escalation']));
+    // The escalation family runs by default: the instances' role can assume `admin`, whose trust
+    // policy names every principal.
+    expect(
+      (JSON.parse(gate.stdout) as { findings: JsonFinding[] }).findings
+        .filter((f) => f.category === 'escalation')
+        .map((f) => `${f.code} ${f.severity} ${f.subject.name}`),
+    ).toEqual(['PRIVILEGE_ESCALATION_PATH ERROR shared']);
 
     const passed = await analyze(clean, '--format', 'json', '--fail-on', 'security_warning');
     expect(passed.stderr).toBe('');

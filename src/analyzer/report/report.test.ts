@@ -87,7 +87,7 @@ describe('json', () => {
     expect(out.summary).toEqual({
       total: 4,
       bySeverity: { ERROR: 1, SECURITY_WARNING: 1, WARNING: 1, SUGGESTION: 1 },
-      byCategory: { policy: 3, posture: 1, unused: 0 },
+      byCategory: { policy: 3, posture: 1, unused: 0, escalation: 0 },
       subjects: 3,
     });
   });

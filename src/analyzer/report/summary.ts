@@ -16,7 +16,7 @@ export interface FindingSummary {
  */
 export function summarize(findings: readonly Finding[]): FindingSummary {
   const bySeverity = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
-  const byCategory: Record<FindingCategory, number> = { policy: 0, posture: 0, unused: 0 };
+  const byCategory: Record<FindingCategory, number> = { policy: 0, posture: 0, unused: 0, escalation: 0 };
   const subjects = new Set<string>();
   for (const f of findings) {
     bySeverity[f.severity] += 1;
