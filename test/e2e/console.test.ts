@@ -222,6 +222,12 @@ describe('the console against credplane up', () => {
     await explanation.waitFor();
     await expect.poll(() => explanation.textContent()).toContain('DenySecrets');
     await screenshot(page, 'activity');
+    // Filtered by the server: only denials are left.
+    expect(await page.locator('tr.event.allow').count()).toBeGreaterThan(0);
+    await page.getByLabel('Decision').selectOption('deny');
+    await page.getByRole('button', { name: 'Apply filters' }).click();
+    await expect.poll(() => page.locator('tr.event.allow').count()).toBe(0);
+    expect(await page.locator('tr.event.deny').count()).toBeGreaterThan(0);
     await clean();
   });
 
