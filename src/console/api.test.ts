@@ -22,6 +22,7 @@ import {
   assumeRole,
   createConsolePlane,
   createRole,
+  loginWithKey,
   loginWithToken,
   send,
   type Browser,
@@ -162,6 +163,33 @@ describe('GET api/graph', () => {
         }),
       ]),
     );
+  });
+});
+
+describe('GET api/graph, escalation', () => {
+  it('adds the engine-decided escalation edges and paths, and hides roles the caller may not read', async () => {
+    await createRole(plane, 'escalator', {
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Action: 'iam:PutRolePolicy', Resource: '*' }],
+    });
+    const graph = (await send(plane, 'GET', `${API}graph`, { browser: admin })).json as AccessGraph;
+    const from = `arn:aws:iam::${ACCOUNT}:role/escalator`;
+    const edge = graph.edges.find((e) => e.kind === 'put-role-policy' && e.source === from);
+    expect(edge?.actions).toContain('iam:PutRolePolicy');
+    expect(graph.escalations.some((f) => f.subject.name === 'escalator')).toBe(true);
+
+    await createRole(plane, 'narrow-graph', {
+      Version: '2012-10-17',
+      Statement: [
+        { Effect: 'Allow', Action: 'iam:ListRoles', Resource: '*' },
+        { Effect: 'Allow', Action: 'iam:GetRole', Resource: `arn:aws:iam::${ACCOUNT}:role/web` },
+      ],
+    });
+    const narrow = await loginWithKey(plane, await assumeRole(plane, 'narrow-graph'));
+    const seen = (await send(plane, 'GET', `${API}graph`, { browser: narrow })).json as AccessGraph;
+    const roles = seen.nodes.filter((n) => n.kind === 'role').map((n) => n.label);
+    expect(roles).toEqual(['web']);
+    expect(seen.edges.every((e) => !e.source.endsWith(':role/escalator'))).toBe(true);
   });
 });
 

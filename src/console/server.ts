@@ -37,6 +37,7 @@ import {
 import { serveStatic } from './static.js';
 import type { ApiContext } from './api/context.js';
 import { eventDetail, eventPredicate, listEvents } from './api/events.js';
+import { addEscalations } from './api/escalation.js';
 import { accessGraph, type AddEscalations } from './api/graph.js';
 import { LabRunner, type RunSsrfLab } from './api/lab.js';
 import { applyLeastPrivilege, leastPrivilegeView, rollbackLeastPrivilege } from './api/least-privilege.js';
@@ -58,7 +59,7 @@ export interface ConsoleOptions extends PrincipalOptions {
   /** The built front-end; `dist/console-ui/` by default. */
   uiRoot?: string;
   runSsrfLab?: RunSsrfLab;
-  /** The escalation analysis's part of the access graph (`analyzer/escalation`). */
+  /** The escalation analysis's part of the access graph; `analyzer/escalation` by default. */
   addEscalations?: AddEscalations;
   maxStreams?: number;
   streamPollMs?: number;
@@ -184,7 +185,7 @@ export function createConsole(options: ConsoleOptions): ConsoleService {
     const ctx = await contextOf(session, request, query);
     if (method === 'GET') {
       if (path === 'overview') return json(await overview(ctx));
-      if (path === 'graph') return json(await accessGraph(ctx, options.addEscalations));
+      if (path === 'graph') return json(await accessGraph(ctx, options.addEscalations ?? addEscalations));
       if (path === 'events') return json(await listEvents(ctx));
       const event = /^events\/([^/]+)$/.exec(path);
       if (event !== null) return json(await eventDetail(ctx, decodeURIComponent(event[1]!)));
