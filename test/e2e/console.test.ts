@@ -4,7 +4,7 @@
  * the gateway. The flow of issue 17: open the login URL from the banner, find a workload in the
  * overview, open its role and see a finding in place, apply the generated least-privilege policy
  * and roll it back, watch a denied gateway call appear live in Activity and expand it, follow an
- * edge of the access graph to a role page, run the SSRF lab. Hostile values (a role description,
+ * escalation path of the access graph (ops may put a policy on worker) to the role page, run the SSRF lab. Hostile values (a role description,
  * an S3 key holding `<img src=x onerror=…>`) must stay text everywhere: no dialog fires, no element
  * is injected, nothing breaks the CSP. Screenshots of each screen go to test-results/console/.
  */
@@ -52,6 +52,24 @@ const EXTRA = `
                 Effect: Deny
                 Action: 's3:GetObject'
                 Resource: 'arn:aws:s3:::orders/secret/*'
+  OpsRole:
+    Type: AWS::IAM::Role
+    Properties:
+      RoleName: ops
+      AssumeRolePolicyDocument:
+        Version: '2012-10-17'
+        Statement:
+          - Effect: Allow
+            Principal: { AWS: 'arn:aws:iam::${ACCOUNT}:root' }
+            Action: sts:AssumeRole
+      Policies:
+        - PolicyName: edit-worker
+          PolicyDocument:
+            Version: '2012-10-17'
+            Statement:
+              - Effect: Allow
+                Action: iam:PutRolePolicy
+                Resource: 'arn:aws:iam::${ACCOUNT}:role/worker'
   WorkerFunction:
     Type: AWS::Lambda::Function
     Properties:
@@ -231,16 +249,19 @@ describe('the console against credplane up', () => {
     await clean();
   });
 
-  it('draws the access graph and follows an edge to the role page', async () => {
+  it('draws the access graph, lists the escalation path and follows it to the role page', async () => {
     const { page } = browser!;
     await page.getByRole('link', { name: 'Access graph' }).click();
     await page.locator('.graph canvas').first().waitFor();
-    const uses = page.locator('tr.edge[data-kind="uses"]', { hasText: 'worker-fn' });
-    await uses.first().waitFor();
+    // ops may put an inline policy on worker: an escalation edge, decided by the engine.
+    const escalation = page.locator('tr.edge.escalation[data-kind="put-role-policy"]', { hasText: 'ops' });
+    await escalation.first().waitFor();
+    expect(await escalation.first().textContent()).toContain('iam:PutRolePolicy');
     await page.waitForTimeout(500);
     await screenshot(page, 'graph');
-    await uses.first().getByRole('link', { name: 'worker' }).click();
+    await escalation.first().getByRole('link', { name: 'worker', exact: true }).click();
     await page.locator('.role-name', { hasText: 'worker' }).waitFor();
+    expect(page.url()).toContain('#/roles/worker');
     await clean();
   });
 

@@ -251,7 +251,19 @@ export function Graph({ query }: { query: string }) {
         <h2>
           Escalation paths <span class="count">{graph.escalations.length}</span>
         </h2>
-        <FindingList findings={graph.escalations} empty="No privilege-escalation path found." />
+        <FindingList
+          findings={graph.escalations}
+          empty={
+            escalationEdges.length === 0
+              ? 'No privilege-escalation edge or path found.'
+              : 'No path to more privilege found; the edges below still let one principal change what another may do.'
+          }
+        />
+        {escalationEdges.length > 0 && (
+          <h3>
+            Escalation edges <span class="count">{escalationEdges.length}</span>
+          </h3>
+        )}
         {escalationEdges.length > 0 && <EdgeTable edges={escalationEdges} nodes={nodes} />}
       </div>
       <div class="panel">
