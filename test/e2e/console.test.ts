@@ -52,6 +52,13 @@ const EXTRA = `
                 Effect: Deny
                 Action: 's3:GetObject'
                 Resource: 'arn:aws:s3:::orders/secret/*'
+              - Sid: HostileCondition
+                Effect: Deny
+                Action: 's3:DeleteObject'
+                Resource: '*'
+                Condition:
+                  StringEquals:
+                    aws:PrincipalTag/team: ${JSON.stringify(HOSTILE)}
   OpsRole:
     Type: AWS::IAM::Role
     Properties:
@@ -188,8 +195,9 @@ describe('the console against credplane up', () => {
     await row.getByRole('link', { name: 'worker' }).click();
     await page.locator('.role-name', { hasText: 'worker' }).waitFor();
     expect(page.url()).toContain('#/roles/worker');
-    // The hostile description is shown as text.
+    // The hostile description and policy value are shown as text.
     await page.locator('dd', { hasText: HOSTILE }).waitFor();
+    expect(await page.locator('[data-policy="broad"]').textContent()).toContain(JSON.stringify(HOSTILE));
     // The validator's finding about the redundant action, at its line of the inline policy.
     const marked = page.locator('[data-policy="broad"] .line.marked');
     await marked.first().waitFor();
