@@ -80,6 +80,8 @@ export interface PlaneConfig {
     /** The escalation analysis's part of the access graph. */
     addEscalations?: AddEscalations;
     streamPollMs?: number;
+    /** Event streams open at once (16 by default). */
+    maxStreams?: number;
   };
 }
 
@@ -232,6 +234,7 @@ export async function buildPlane(config: PlaneConfig): Promise<Plane> {
         ? {}
         : { addEscalations: config.console.addEscalations }),
       ...(config.console?.streamPollMs === undefined ? {} : { streamPollMs: config.console.streamPollMs }),
+      ...(config.console?.maxStreams === undefined ? {} : { maxStreams: config.console.maxStreams }),
     });
     cleanup.push(() => consoleService.close());
 

@@ -59,9 +59,19 @@ export interface SessionInfo {
   };
 }
 
+/** The body of `POST api/login`; `sessionToken` with temporary (`ASIA…`) credentials. */
+export interface LoginRequest {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken?: string;
+}
+
 export type Channel = 'instance' | 'task' | 'function' | 'pod';
 
-/** One workload, in the overview (`GET api/overview`: `iam:ListRoles` and `ec2:DescribeInstances`). */
+/**
+ * One workload, in the overview (`GET api/overview`: `iam:ListRoles`; EC2 instances only for a
+ * principal allowed `ec2:DescribeInstances`, left out otherwise).
+ */
 export interface WorkloadRow {
   kind: WorkloadKind;
   channel: Channel;

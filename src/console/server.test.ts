@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ConsoleError, SessionInfo } from './contract.js';
+import type { ConsoleError, Overview, SessionInfo } from './contract.js';
 import { LOGIN_TOKEN_TTL_MS } from './login-token.js';
 import { IDLE_MS } from './session.js';
 import {
@@ -185,8 +185,17 @@ describe('a read-only principal', () => {
       200,
     );
     expect((await send(plane, 'GET', `${API}graph`, { browser: reader })).status).toBe(200);
-    // ec2:DescribeInstances and cloudtrail:LookupEvents are not iam:Get*/List*.
-    expect(code((await send(plane, 'GET', `${API}overview`, { browser: reader })).json)).toBe('AccessDenied');
+    // ec2:DescribeInstances is not iam:Get*/List*: the overview leaves the instances out.
+    await plane.store.putWorkload(ACCOUNT, { kind: 'ec2-instance', name: 'web-1', roleName: 'web' });
+    await plane.store.putWorkload(ACCOUNT, { kind: 'lambda-function', name: 'fn', roleName: 'web' });
+    const names = async (browser: Browser): Promise<string[]> => {
+      const reply = await send(plane, 'GET', `${API}overview`, { browser });
+      expect(reply.status).toBe(200);
+      return (reply.json as Overview).workloads.map((w) => w.name).sort();
+    };
+    expect(await names(reader)).toEqual(['fn']);
+    expect(await names(await loginWithToken(plane))).toEqual(['fn', 'web-1']);
+    // cloudtrail:LookupEvents is not either.
     expect(code((await send(plane, 'GET', `${API}events`, { browser: reader })).json)).toBe('AccessDenied');
     for (const url of [
       `${API}roles/web/least-privilege/apply`,
@@ -281,6 +290,8 @@ describe('static files', () => {
       const admin = await loginWithToken(built);
       const unknown = await send(built, 'GET', `${API}nothing`, { browser: admin });
       expect([unknown.status, code(unknown.json)]).toEqual([404, 'NoSuchEntity']);
+      const malformed = await send(built, 'GET', `${API}roles/%E0%A4%A`, { browser: admin });
+      expect([malformed.status, code(malformed.json)]).toEqual([400, 'ValidationError']);
     } finally {
       await built.close();
     }

@@ -188,16 +188,16 @@ export function createConsole(options: ConsoleOptions): ConsoleService {
       if (path === 'graph') return json(await accessGraph(ctx, options.addEscalations ?? addEscalations));
       if (path === 'events') return json(await listEvents(ctx));
       const event = /^events\/([^/]+)$/.exec(path);
-      if (event !== null) return json(await eventDetail(ctx, decodeURIComponent(event[1]!)));
+      if (event !== null) return json(await eventDetail(ctx, segment(event[1]!)));
       const lp = /^roles\/([^/]+)\/least-privilege$/.exec(path);
-      if (lp !== null) return json(await leastPrivilegeView(ctx, decodeURIComponent(lp[1]!)));
+      if (lp !== null) return json(await leastPrivilegeView(ctx, segment(lp[1]!)));
       const role = /^roles\/([^/]+)$/.exec(path);
-      if (role !== null) return json(await rolePage(ctx, decodeURIComponent(role[1]!)));
+      if (role !== null) return json(await rolePage(ctx, segment(role[1]!)));
     }
     if (method === 'POST') {
       const change = /^roles\/([^/]+)\/least-privilege\/(apply|rollback)$/.exec(path);
       if (change !== null) {
-        const roleName = decodeURIComponent(change[1]!);
+        const roleName = segment(change[1]!);
         return json(
           change[2] === 'apply'
             ? await applyLeastPrivilege(ctx, roleName)
@@ -287,6 +287,15 @@ export function createConsole(options: ConsoleOptions): ConsoleService {
   }
 
   return { handle, take, issueLoginToken: () => tokens.issue(), close: () => streams.closeAll() };
+}
+
+/** A path segment decoded; a malformed escape is the caller's error, not the server's. */
+function segment(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    throw new ConsoleApiError('ValidationError', 'The path has a malformed percent-escape.');
+  }
 }
 
 function cookieOf(request: Pick<ApiRequest, 'headers'>): string | undefined {

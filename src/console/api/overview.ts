@@ -1,12 +1,12 @@
 /**
- * `GET api/overview` (`iam:ListRoles`, `ec2:DescribeInstances`): every workload by channel with its
+ * `GET api/overview` (`iam:ListRoles`; EC2 instances only with `ec2:DescribeInstances`): every workload by channel with its
  * role, last delivery and findings; every role with how many workloads use it; the account's
  * posture findings; deliveries per channel per hour. A fixed number of store reads whatever the
  * number of roles (roles by pages of 1000, the workloads, the last-accessed aggregates, one pass
  * over the last week of the access log), plus the posture findings, cached per store generation
  * (`posture-cache.ts`).
  */
-import { describeInstancesCheck, listRolesCheck, requireAll } from '../authorization.js';
+import { allows, describeInstancesCheck, listRolesCheck, requireAll } from '../authorization.js';
 import type { Overview, RoleSummary } from '../contract.js';
 import { allRoles, CHANNEL_OF_LOG, eachEvent, HOUR_MS, last24Hours, type ApiContext } from './context.js';
 import { DeliveryIndex, indexFindings, workloadRow } from './workload-rows.js';
@@ -16,15 +16,21 @@ const DELIVERY_LOOKBACK_MS = 7 * 86_400_000;
 
 export async function overview(ctx: ApiContext): Promise<Overview> {
   const { store, arns } = ctx;
-  requireAll(ctx.auth, [listRolesCheck(arns), describeInstancesCheck], ctx.ring);
+  requireAll(ctx.auth, [listRolesCheck(arns)], ctx.ring);
+  // EC2 instances are what `ec2:DescribeInstances` shows: without it they (and the findings about
+  // them) are left out, as the graph leaves out roles the caller may not read; the other
+  // workloads are the roles' side, shown with `iam:ListRoles`.
+  const seesInstances = allows(ctx.auth, [describeInstancesCheck]);
   const accountId = arns.accountId;
   const now = ctx.now();
-  const [roles, workloads, lastAccessed, findings] = await Promise.all([
+  const [roles, allWorkloads, lastAccessed, allFindings] = await Promise.all([
     allRoles(store, accountId),
     store.listWorkloads(accountId),
     store.listLastAccessed(accountId),
     ctx.posture.findings(accountId),
   ]);
+  const workloads = seesInstances ? allWorkloads : allWorkloads.filter((w) => w.kind !== 'ec2-instance');
+  const findings = seesInstances ? allFindings : allFindings.filter((f) => f.subject.kind !== 'instance');
 
   const { hours, start } = last24Hours(now);
   const byChannel: Record<string, number[]> = {
