@@ -39,6 +39,9 @@ export function App() {
 
   const signedIn = (s: SessionInfo | null): void => {
     useSessionToken(s ?? undefined);
+    // Signed in: drop the sign-in page's `?login=expired`.
+    if (s !== null && location.search !== '')
+      history.replaceState(null, '', location.pathname + location.hash);
     setSession(s);
   };
 

@@ -311,7 +311,7 @@ export async function startFixture(): Promise<Fixture> {
       if (p === '/credplane/console/login') {
         signedIn = url.searchParams.get('token') === 'one-time';
         session = SESSION;
-        res.writeHead(303, { location: '/credplane/console/' }).end();
+        res.writeHead(303, { location: `/credplane/console/${signedIn ? '' : '?login=expired'}` }).end();
         return;
       }
       const file = p === '/credplane/console/' ? 'index.html' : p.replace('/credplane/console/', '');

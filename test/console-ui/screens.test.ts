@@ -34,8 +34,10 @@ async function clean(): Promise<void> {
 }
 
 describe('console screens (stand-in API, hostile values)', () => {
-  it('refuses a wrong access key, with the server’s message as text', async () => {
+  it('says when the login link was spent, and refuses a wrong access key with the message as text', async () => {
     const { page } = browser;
+    await page.goto(`${fixture.url}/credplane/console/login?token=spent`);
+    await expect.poll(() => page.getByRole('alert').textContent()).toContain('already used or has expired');
     await page.goto(`${fixture.url}/credplane/console/`);
     await page.getByLabel('Access key ID').fill('AKIAWRONG');
     await page.getByLabel('Secret access key').fill('x');

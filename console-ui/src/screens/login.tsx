@@ -3,20 +3,31 @@
  * signs in by itself: the server spends its token and redirects here with the cookie set.
  */
 import { useState } from 'preact/hooks';
-import type { SessionInfo } from '../../../src/console/contract';
+import type { LoginRequest, SessionInfo } from '../../../src/console/contract';
 import { ApiError, post } from '../api';
 
 export function Login({ onSession }: { onSession: (s: SessionInfo) => void }) {
   const [accessKeyId, setKey] = useState('');
   const [secretAccessKey, setSecret] = useState('');
-  const [error, setError] = useState('');
+  const [sessionToken, setToken] = useState('');
+  // A spent, expired or unknown login token comes back as ?login=expired (docs/console.md).
+  const [error, setError] = useState(() =>
+    new URLSearchParams(location.search).get('login') === 'expired'
+      ? 'That login link was already used or has expired: run credplane up again for a new one, or sign in with an access key.'
+      : '',
+  );
   const [busy, setBusy] = useState(false);
   const submit = async (e: Event): Promise<void> => {
     e.preventDefault();
     setBusy(true);
     setError('');
     try {
-      onSession(await post<SessionInfo>('login', { accessKeyId, secretAccessKey }));
+      const body: LoginRequest = {
+        accessKeyId,
+        secretAccessKey,
+        ...(sessionToken === '' ? {} : { sessionToken }),
+      };
+      onSession(await post<SessionInfo>('login', body));
     } catch (err) {
       setError(err instanceof ApiError ? `${err.code}: ${err.message}` : String(err));
     } finally {
@@ -53,6 +64,16 @@ export function Login({ onSession }: { onSession: (s: SessionInfo) => void }) {
             required
             value={secretAccessKey}
             onInput={(e) => setSecret(e.currentTarget.value)}
+          />
+        </label>
+        <label>
+          Session token <span class="muted">(temporary credentials only)</span>
+          <input
+            name="sessionToken"
+            type="password"
+            autoComplete="off"
+            value={sessionToken}
+            onInput={(e) => setToken(e.currentTarget.value)}
           />
         </label>
         {error !== '' && (
