@@ -130,6 +130,12 @@ describe('GET api/roles/<name>', () => {
         allowed: 1,
       }),
     ]);
+    expect(s3.unusedActions).toEqual(expect.arrayContaining(['s3:PutObject', 's3:DeleteObject']));
+    expect(s3.unusedActions).not.toContain('s3:GetObject');
+    expect(page.lastAccessed.find((s) => s.service === 'iam')).toMatchObject({
+      actions: [],
+      unusedActions: ['iam:PassRole'],
+    });
     expect(page.decisions.allow.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(1);
     expect(page.findings.length).toBeGreaterThan(0);
   });

@@ -13,7 +13,7 @@ import { AwsError } from '../errors.js';
 import type { ApiRequest, ApiResponse } from '../http/types.js';
 import type { Store } from '../store/store.js';
 import { allows, changePolicyChecks, labChecks, type Arns } from './authorization.js';
-import { CONSOLE_API_PREFIX, CONSOLE_PREFIX, type SessionInfo } from './contract.js';
+import { CONSOLE_API_PREFIX, CONSOLE_PREFIX, type LoginRequest, type SessionInfo } from './contract.js';
 import { checkCsrfToken, checkOrigin } from './csrf.js';
 import { LoginTokens } from './login-token.js';
 import { consolePrincipal, resolveCaller, signIn, type PrincipalOptions } from './principal.js';
@@ -96,7 +96,7 @@ function jsonBody(request: ApiRequest): unknown {
   }
 }
 
-function loginInput(body: unknown): { accessKeyId: string; secretAccessKey: string; sessionToken?: string } {
+function loginInput(body: unknown): LoginRequest {
   const o = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
   const { accessKeyId, secretAccessKey, sessionToken } = o;
   if (

@@ -7,6 +7,8 @@
  */
 import type { Finding } from '../../analyzer/findings.js';
 import { checkPolicy } from '../../analyzer/policy-checks/index.js';
+import type { NamedPolicy } from '../../analyzer/data.js';
+import { grantedActions, serviceOf } from '../../analyzer/unused/granted-actions.js';
 import { findAwsManagedPolicy } from '../../catalog/aws-managed-policies.js';
 import { isAwsManagedPolicyArn } from '../../iam/arn.js';
 import type { Role } from '../../iam/types.js';
@@ -136,6 +138,41 @@ async function lastAccessedOf(store: Store, role: Role): Promise<ServiceLastAcce
   return [...byService.values()].sort((x, y) => ((x.lastAccessed ?? '') < (y.lastAccessed ?? '') ? 1 : -1));
 }
 
+/**
+ * Adds, per service, the actions the role's policies grant (within its boundary) that the log never
+ * saw it use, and the granted services it never used at all (Access Advisor's "Not accessed").
+ */
+async function withUnused(
+  services: ServiceLastAccessed[],
+  policies: readonly PolicyView[],
+): Promise<ServiceLastAccessed[]> {
+  const named = (p: PolicyView): NamedPolicy => ({
+    name: p.name,
+    document: p.text,
+    source:
+      p.kind === 'inline' ? 'inline' : isAwsManagedPolicyArn(p.name) ? 'aws-managed' : 'customer-managed',
+    ...(p.kind === 'inline' ? {} : { arn: p.name }),
+  });
+  const boundary = policies.find((p) => p.kind === 'boundary');
+  const granted = await grantedActions(
+    policies.filter((p) => p.kind === 'inline' || p.kind === 'managed').map(named),
+    boundary === undefined ? undefined : named(boundary),
+  );
+  const byService = new Map(services.map((s) => [s.service, s]));
+  for (const action of granted) {
+    const service = serviceOf(action);
+    let entry = byService.get(service);
+    if (entry === undefined) {
+      entry = { service, actions: [] };
+      byService.set(service, entry);
+      services.push(entry);
+    }
+    const used = new Set(entry.actions.map((a) => a.action.toLowerCase()));
+    if (!used.has(action.toLowerCase())) (entry.unusedActions ??= []).push(action);
+  }
+  return services;
+}
+
 export async function rolePage(ctx: ApiContext, roleName: string): Promise<RolePage> {
   const role = await readableRole(ctx, roleName);
   const { store } = ctx;
@@ -174,7 +211,7 @@ export async function rolePage(ctx: ApiContext, roleName: string): Promise<RoleP
     tags: role.tags.map((t) => ({ key: t.key, value: t.value })),
     policies,
     workloads: workloads.map((w) => workloadRow(w, undefined, index)),
-    lastAccessed,
+    lastAccessed: await withUnused(lastAccessed, policies),
     findings,
     decisions: { hours, allow, deny },
   };
