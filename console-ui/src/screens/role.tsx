@@ -160,7 +160,10 @@ export function Role({ name }: { name: string }) {
                 {s.unusedActions !== undefined && s.unusedActions.length > 0 && (
                   <tr key={`${s.service}/unused`}>
                     <td colSpan={5} class="muted small">
-                      Granted, never used: {s.unusedActions.join(', ')}
+                      <details class="unused">
+                        <summary>Granted, never used: {s.unusedActions.length} actions</summary>
+                        {s.unusedActions.join(', ')}
+                      </details>
                     </td>
                   </tr>
                 )}
