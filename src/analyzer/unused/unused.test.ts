@@ -178,11 +178,13 @@ describe('UNUSED_SERVICE_PERMISSIONS / UNUSED_ACTION_PERMISSIONS', () => {
 });
 
 describe('UNUSED_ACCESS_KEY', () => {
-  async function key(id: string): Promise<void> {
+  // A user holds at most two keys, as in IAM.
+  async function key(id: string, userName = 'admin'): Promise<void> {
+    if ((await store.findUser(ACCT, userName)) === undefined) await store.createUser(ACCT, { userName });
     await store.createAccessKey({
       accessKeyId: id,
       accountId: ACCT,
-      userName: 'admin',
+      userName,
       sealedSecret: new Uint8Array(8),
     });
   }
@@ -206,7 +208,7 @@ describe('UNUSED_ACCESS_KEY', () => {
       }),
     ]);
     expect(unusedAccessKeyFindings(await load(store, 90 * DAY, 100))).toEqual([]);
-    await key('AKIANEW0000000000001');
+    await key('AKIANEW0000000000001', 'newcomer');
     expect(unusedAccessKeyFindings(await load(store, 90 * DAY))).toEqual([]);
   });
 });
