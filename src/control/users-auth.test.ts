@@ -240,3 +240,59 @@ describe('the last-use recorder', () => {
     });
   });
 });
+
+describe('with the real SDK clients', () => {
+  beforeEach(async () => {
+    // The in-process SDK reads no developer ~/.aws and never reaches instance metadata.
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const dir = mkdtempSync(join(tmpdir(), 'credplane-users-auth-'));
+    writeFileSync(join(dir, 'config'), '');
+    writeFileSync(join(dir, 'credentials'), '');
+    process.env.AWS_CONFIG_FILE = join(dir, 'config');
+    process.env.AWS_SHARED_CREDENTIALS_FILE = join(dir, 'credentials');
+    process.env.AWS_EC2_METADATA_DISABLED = 'true';
+  });
+
+  it('signs as a user with the JS SDK: GetUser of itself, GetAccessKeyInfo of its key', async () => {
+    const { listen } = await import('../http/server.js');
+    const { IAMClient, GetUserCommand } = await import('@aws-sdk/client-iam');
+    const { STSClient, GetAccessKeyInfoCommand } = await import('@aws-sdk/client-sts');
+    const dev = await userWithKey('dev');
+    await admin({
+      Action: 'PutUserPolicy',
+      UserName: 'dev',
+      PolicyName: 'p',
+      PolicyDocument: allow('iam:GetUser'),
+    });
+    const server = await listen({ handler: plane.handler }, 0);
+    const config = { endpoint: server.url, region: 'us-east-1', credentials: dev, maxAttempts: 1 };
+    const iam = new IAMClient(config);
+    const sts = new STSClient(config);
+    try {
+      plane.clock.now = Date.now();
+      const me = await iam.send(new GetUserCommand({}));
+      expect(me.User?.Arn).toBe(`arn:aws:iam::${ACCOUNT}:user/dev`);
+      // Not allowed sts:GetAccessKeyInfo yet.
+      await expect(
+        sts.send(new GetAccessKeyInfoCommand({ AccessKeyId: plane.admin.accessKeyId })),
+      ).rejects.toThrow(/not authorized to perform: sts:GetAccessKeyInfo/);
+      await admin({
+        Action: 'PutUserPolicy',
+        UserName: 'dev',
+        PolicyName: 'p',
+        PolicyDocument: allow('iam:GetUser', 'sts:GetAccessKeyInfo'),
+      });
+      const info = await sts.send(new GetAccessKeyInfoCommand({ AccessKeyId: plane.admin.accessKeyId }));
+      expect(info.Account).toBe(ACCOUNT);
+      await expect(
+        sts.send(new GetAccessKeyInfoCommand({ AccessKeyId: 'AKIAUNKNOWNUNKNOWN00' })),
+      ).rejects.toThrow(/not one credplane issued/);
+    } finally {
+      iam.destroy();
+      sts.destroy();
+      await server.close();
+    }
+  });
+});
