@@ -13,7 +13,7 @@ export type Severity = (typeof SEVERITIES)[number];
 export type FindingCategory = 'policy' | 'posture' | 'unused';
 
 export type FindingSubjectKind =
-  'account' | 'role' | 'policy' | 'instance' | 'workload' | 'oidc-provider' | 'access-key';
+  'account' | 'role' | 'policy' | 'instance' | 'workload' | 'oidc-provider' | 'access-key' | 'user';
 
 export interface FindingLocation {
   /** The policy the position is in: inline `role/PolicyName`, a managed policy ARN, or `trust`. */
