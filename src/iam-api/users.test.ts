@@ -31,6 +31,7 @@ import {
   ListAccessKeysCommand,
   ListAttachedGroupPoliciesCommand,
   ListAttachedUserPoliciesCommand,
+  ListEntitiesForPolicyCommand,
   ListGroupPoliciesCommand,
   ListGroupsCommand,
   ListGroupsForUserCommand,
@@ -368,6 +369,44 @@ describe('groups', () => {
     await client.send(new DeleteGroupCommand({ GroupName: 'developers' }));
     await client.send(new DeleteUserCommand({ UserName: 'dana' }));
     await rejects(client.send(new GetGroupCommand({ GroupName: 'developers' })), NoSuchEntityException);
+  });
+});
+
+describe('ListEntitiesForPolicy', () => {
+  it('lists the users and groups a policy is attached to or bounds, beside the roles, on one marker', async () => {
+    await client.send(new CreateUserCommand({ UserName: 'e-user', PermissionsBoundary: READ_ONLY }));
+    await client.send(new CreateUserCommand({ UserName: 'e-attached' }));
+    await client.send(new AttachUserPolicyCommand({ UserName: 'e-attached', PolicyArn: READ_ONLY }));
+    await client.send(new CreateGroupCommand({ GroupName: 'e-group' }));
+    await client.send(new AttachGroupPolicyCommand({ GroupName: 'e-group', PolicyArn: READ_ONLY }));
+    const all = await client.send(new ListEntitiesForPolicyCommand({ PolicyArn: READ_ONLY }));
+    expect(all.PolicyUsers?.map((u) => u.UserName)).toEqual(['e-attached', 'e-user']);
+    expect(all.PolicyUsers?.[0]?.UserId).toMatch(/^AIDA/);
+    expect(all.PolicyGroups?.map((g) => g.GroupName)).toEqual(['e-group']);
+    const attached = await client.send(
+      new ListEntitiesForPolicyCommand({ PolicyArn: READ_ONLY, PolicyUsageFilter: 'PermissionsPolicy' }),
+    );
+    expect(attached.PolicyUsers?.map((u) => u.UserName)).toEqual(['e-attached']);
+    const bounded = await client.send(
+      new ListEntitiesForPolicyCommand({ PolicyArn: READ_ONLY, PolicyUsageFilter: 'PermissionsBoundary' }),
+    );
+    expect(bounded.PolicyUsers?.map((u) => u.UserName)).toEqual(['e-user']);
+    expect(bounded.PolicyGroups).toEqual([]);
+    const first = await client.send(new ListEntitiesForPolicyCommand({ PolicyArn: READ_ONLY, MaxItems: 2 }));
+    expect(first.IsTruncated).toBe(true);
+    expect(first.PolicyGroups?.map((g) => g.GroupName)).toEqual(['e-group']);
+    const rest = await client.send(
+      new ListEntitiesForPolicyCommand({ PolicyArn: READ_ONLY, MaxItems: 2, Marker: first.Marker }),
+    );
+    expect([...(first.PolicyUsers ?? []), ...(rest.PolicyUsers ?? [])].map((u) => u.UserName)).toEqual([
+      'e-attached',
+      'e-user',
+    ]);
+    await client.send(new DetachUserPolicyCommand({ UserName: 'e-attached', PolicyArn: READ_ONLY }));
+    await client.send(new DetachGroupPolicyCommand({ GroupName: 'e-group', PolicyArn: READ_ONLY }));
+    await client.send(new DeleteUserPermissionsBoundaryCommand({ UserName: 'e-user' }));
+    for (const name of ['e-user', 'e-attached']) await client.send(new DeleteUserCommand({ UserName: name }));
+    await client.send(new DeleteGroupCommand({ GroupName: 'e-group' }));
   });
 });
 

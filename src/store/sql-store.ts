@@ -250,6 +250,8 @@ class SqlStore extends SqlContext implements Store {
   );
   readonly listAttachedGroupPolicies: Store['listAttachedGroupPolicies'] =
     this.principals.listAttachedGroupPolicies.bind(this.principals);
+  readonly listPrincipalsForPolicy: Store['listPrincipalsForPolicy'] =
+    this.principals.listPrincipalsForPolicy.bind(this.principals);
   readonly recordAccessKeyUse: Store['recordAccessKeyUse'] = this.accessKeys.recordAccessKeyUse.bind(
     this.accessKeys,
   );

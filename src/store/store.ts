@@ -473,6 +473,8 @@ export interface UserStore {
     groupName: string,
     options?: ListOptions,
   ): Promise<Page<AttachedPolicy>>;
+  /** The unique ids (`AIDA…`, `AGPA…`) of the users and groups a policy is attached to. */
+  listPrincipalsForPolicy(policyArn: ArnString): Promise<string[]>;
 }
 
 /** Workloads: the identities credplane delivers role credentials to. */

@@ -296,4 +296,14 @@ export class GroupsSql extends UsersSql {
       options,
     );
   }
+
+  async listPrincipalsForPolicy(policyArn: string): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom('principal_attachments')
+      .select('owner_id')
+      .where('policy_arn', '=', policyArn)
+      .orderBy('owner_id')
+      .execute();
+    return rows.map((r) => r.owner_id);
+  }
 }

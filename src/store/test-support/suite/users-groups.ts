@@ -208,6 +208,14 @@ export function describeUsersAndGroups(suite: StoreSuite): void {
         document: DOC(1),
       });
       await store.attachGroupPolicy(acct, 'admins', ADMIN_ACCESS);
+      await store.attachUserPolicy(acct, 'ben', ADMIN_ACCESS);
+      const ben = await store.getUser(acct, 'ben');
+      expect(
+        (await store.listPrincipalsForPolicy(ADMIN_ACCESS))
+          .filter((id) => id === g.groupId || id === ben.userId)
+          .sort(),
+      ).toEqual([g.groupId, ben.userId].sort());
+      await store.detachUserPolicy(acct, 'ben', ADMIN_ACCESS);
       expect((await store.listAttachedGroupPolicies(acct, 'admins')).items.map((p) => p.policyArn)).toEqual([
         ADMIN_ACCESS,
       ]);
