@@ -4,7 +4,7 @@
  * about use. `load.ts` fills it from the Store; the checks are pure functions over it, so each
  * can be tested with a hand-made value or an in-memory store.
  */
-import type { AccessKey, JsonValue, OidcProvider, Role, Tag, Workload } from '../iam/types.js';
+import type { AccessKey, JsonValue, OidcProvider, Role, Tag, User, Workload } from '../iam/types.js';
 import type { LastAccessed } from '../store/store.js';
 
 /** One policy document attached to a role, named as findings name it. */
@@ -60,6 +60,13 @@ export interface AccessKeyData {
   usedInPeriod: boolean;
 }
 
+export interface UserData {
+  user: User;
+  /** The newest event the user signed (with a key or a session of it), over the events the log holds. */
+  lastUsed?: Date;
+  usedInPeriod: boolean;
+}
+
 export interface AnalysisData {
   accountId: string;
   partition: string;
@@ -74,6 +81,8 @@ export interface AnalysisData {
   /** `undefined` when the account has no default (AWS then launches with `HttpTokens=optional`). */
   imdsDefaults?: InstanceMetadataDefaults;
   accessKeys: AccessKeyData[];
+  /** The account's IAM users (absent in data built before users existed). */
+  users?: UserData[];
   /** Customer managed policies of the account with their default version's document. */
   managedPolicies: { arn: string; name: string; document: string; tags: Tag[] }[];
 }

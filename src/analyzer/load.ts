@@ -8,6 +8,7 @@ import type { JsonValue, Role } from '../iam/types.js';
 import type { AccessEvent, Store } from '../store/store.js';
 import type {
   AccessKeyData,
+  UserData,
   AnalysisData,
   InstanceMetadataDefaults,
   NamedPolicy,
@@ -76,6 +77,21 @@ export async function loadAnalysisData(store: Store, options: LoadOptions): Prom
     };
   });
 
+  const users: UserData[] = [];
+  let userMarker: string | undefined;
+  do {
+    const page = await store.listUsers(accountId, userMarker === undefined ? {} : { marker: userMarker });
+    for (const user of page.items) {
+      const used = activity.users.get(user.arn);
+      users.push({
+        user,
+        ...(used === undefined ? {} : { lastUsed: used }),
+        usedInPeriod: used !== undefined && used >= periodStart,
+      });
+    }
+    userMarker = page.isTruncated ? page.marker : undefined;
+  } while (userMarker !== undefined);
+
   const managedPolicies: AnalysisData['managedPolicies'] = [];
   let marker: string | undefined;
   do {
@@ -98,6 +114,7 @@ export async function loadAnalysisData(store: Store, options: LoadOptions): Prom
     oidcProviders: await store.listOidcProviders(accountId),
     ...(defaults === undefined ? {} : { imdsDefaults: imdsDefaultsOf(defaults) }),
     accessKeys,
+    users,
     managedPolicies,
   };
 }
@@ -157,6 +174,8 @@ interface EventScan {
   roles: Map<string, RoleActivity>;
   /** Access key id → newest event signed with it. */
   keys: Map<string, Date>;
+  /** IAM user ARN → newest event it signed (`userIdentity.type` `IAMUser`). */
+  users: Map<string, Date>;
 }
 
 /**
@@ -166,6 +185,7 @@ interface EventScan {
 async function scanEvents(store: Store, accountId: string, periodStart: Date): Promise<EventScan> {
   const roles = new Map<string, RoleActivity & { sourceSet: Set<string> }>();
   const keys = new Map<string, Date>();
+  const users = new Map<string, Date>();
   let after: { eventTime: Date; eventId: string } | undefined;
   for (;;) {
     const events: AccessEvent[] = await store.listAccessEvents({
@@ -178,6 +198,11 @@ async function scanEvents(store: Store, accountId: string, periodStart: Date): P
       if (keyId !== undefined) {
         const seen = keys.get(keyId);
         if (seen === undefined || seen < event.eventTime) keys.set(keyId, event.eventTime);
+      }
+      const userArn = iamUserArnOf(event.record);
+      if (userArn !== undefined) {
+        const seen = users.get(userArn);
+        if (seen === undefined || seen < event.eventTime) users.set(userArn, event.eventTime);
       }
       if (event.roleName === undefined || event.eventTime < periodStart) continue;
       const key = event.roleName.toLowerCase();
@@ -200,10 +225,15 @@ async function scanEvents(store: Store, accountId: string, periodStart: Date): P
   for (const [key, { sourceSet, ...activity }] of roles) {
     out.set(key, { ...activity, sources: [...sourceSet].sort() });
   }
-  return { roles: out, keys };
+  return { roles: out, keys, users };
 }
 
 /** CloudTrail's `userIdentity.accessKeyId`: the key that signed the request. */
+function iamUserArnOf(record: JsonValue): string | undefined {
+  const identity = objectOf(objectOf(record).userIdentity);
+  return identity.type === 'IAMUser' && typeof identity.arn === 'string' ? identity.arn : undefined;
+}
+
 function accessKeyIdOf(record: JsonValue): string | undefined {
   const id = objectOf(objectOf(record).userIdentity).accessKeyId;
   return typeof id === 'string' ? id : undefined;

@@ -11,9 +11,10 @@ import type { AccessLogSink } from '../audit/types.js';
 import { buildAccessEvent } from '../audit/record.js';
 import { findAwsManagedPolicy } from '../catalog/aws-managed-policies.js';
 import { KeyRingService } from '../control/key-ring-service.js';
+import { AccessKeyUseRecorder } from '../control/access-key-use.js';
 import { PolicyCache } from '../control/policy-cache.js';
 import { AuthorizationView } from '../control/authorization-view.js';
-import { openSecret, type MasterKey } from '../crypto/index.js';
+import { openSecret, sealSecret, type MasterKey } from '../crypto/index.js';
 import type { IdentitySigner } from '../delivery/imds/identity.js';
 import type { SetSocketTtl } from '../delivery/imds/server.js';
 import { createImdsService, type ImdsService } from '../delivery/imds/service.js';
@@ -131,6 +132,14 @@ export async function buildPlane(config: PlaneConfig): Promise<Plane> {
     await snapshot.start();
     cleanup.push(() => snapshot.stop());
 
+    // Users' key uses, written in batches (`GetAccessKeyLastUsed`).
+    const keyUse = new AccessKeyUseRecorder({
+      store,
+      onError: (err) => config.logger?.warn({ err }, 'access key last-use write failed'),
+    });
+    keyUse.start();
+    cleanup.push(() => keyUse.stop());
+
     const launch =
       config.launch === undefined
         ? undefined
@@ -189,6 +198,8 @@ export async function buildPlane(config: PlaneConfig): Promise<Plane> {
       keyRing,
       partition,
       now,
+      keyUse,
+      sealAccessKeySecret: (secret, accessKeyId) => sealSecret(secret, accessKeyId, masterKey),
       ...logger,
       ...accessLog,
       region: config.region,
@@ -206,7 +217,7 @@ export async function buildPlane(config: PlaneConfig): Promise<Plane> {
         : createGateway({
             settings: config.gateway,
             mapperFor: mapperForSigningName,
-            authenticator: { snapshot, policies, keyRing: keyRing.current, partition, now },
+            authenticator: { snapshot, policies, keyRing: keyRing.current, partition, now, keyUse },
             keyRing: keyRing.current,
             partition,
             accountId: config.accountId,

@@ -81,7 +81,8 @@ export async function resolveCaller(
     return callerOf(
       { secretAccessKey: '', adminUser: { accountId: credential.accountId, userName: credential.userName } },
       'console',
-      options,
+      // The login token's session signs with no key: no key's last use to note.
+      { ...options, keyUse: undefined },
       facts,
     );
   }

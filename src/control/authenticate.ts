@@ -3,12 +3,9 @@
  * `authorize` itself is synchronous: SigV4 verification (stateless for session credentials: the
  * secret is derived from the sealed token), then the caller's policies from the snapshot.
  */
-import { createHash } from 'node:crypto';
 import { type KeyRing, type OpenedSession, type SessionClaims } from '../crypto/index.js';
 import { InvalidClientTokenIdError } from '../crypto/index.js';
 import {
-  compilePolicy,
-  parsePolicy,
   type CompiledPolicy,
   type Decision,
   type PolicySet,
@@ -20,6 +17,7 @@ import type { Caller } from './caller.js';
 import { openSessionTokenCached } from './opened-sessions.js';
 import type { PolicyCache } from './policy-cache.js';
 import type { AdminKey, RoleAuthz, AuthorizationView } from './authorization-view.js';
+import type { AccessKeyUseRecorder } from './access-key-use.js';
 
 /** What the lookup hands back to the verifier and on to us. */
 export interface Credential extends ResolvedCredential {
@@ -63,16 +61,9 @@ export interface AuthenticatorOptions {
   keyRing: () => KeyRing;
   partition: string;
   now?: () => number;
+  /** Notes each use of a long-term key for `GetAccessKeyLastUsed`; none when absent. */
+  keyUse?: AccessKeyUseRecorder;
 }
-
-/** The admin user's identity policy: everything, like `AdministratorAccess`. Compiled once. */
-const ADMIN_POLICY = compilePolicy(
-  parsePolicy({
-    Version: '2012-10-17',
-    Statement: [{ Sid: 'CredplaneAdmin', Effect: 'Allow', Action: '*', Resource: '*' }],
-  }),
-  { id: 'credplane-admin', name: 'credplane-admin (full access)', kind: 'identity' },
-);
 
 /**
  * STS and IAM accept 15 minutes of clock skew and answer a request outside it with
@@ -147,24 +138,42 @@ export async function callerOf(
   const { claims, adminUser } = credential;
 
   if (adminUser !== undefined || claims?.sessionType === 'user') {
+    // An IAM user: its long-term key, or a session of it (`GetSessionToken`). Its policies are
+    // its own and its groups' (`AuthorizationView.user`). A user deleted since (or deleted and
+    // recreated under the same name, with a new unique id) authenticates no more.
     const accountId = adminUser?.accountId ?? claims!.accountId;
     const userName = adminUser?.userName ?? claims!.roleName;
-    const arn = `arn:${options.partition}:iam::${accountId}:user/${userName}`;
-    const userId = userUniqueId(accountId, userName);
+    const found = await options.snapshot.user(accountId, userName, { refreshed: true });
+    if (found === undefined || (claims !== undefined && found.user.userId !== claims.roleId)) {
+      throw new InvalidClientTokenIdError();
+    }
+    const { user } = found;
+    if (adminUser !== undefined) {
+      options.keyUse?.note(accessKeyId, base.service, base.region, new Date((options.now ?? Date.now)()));
+    }
     return {
       ...base,
       caller: {
         kind: 'User',
         accountId,
-        arn,
-        userId,
-        principalArn: arn,
+        arn: user.arn,
+        userId: user.userId,
+        principalArn: user.arn,
         accessKeyId,
-        userName,
+        userName: user.userName,
         ...(claims === undefined ? {} : { session: claims }),
       },
-      principal: { type: 'User', arn, account: accountId, userId, userName },
-      policies: { identity: [ADMIN_POLICY] },
+      principal: {
+        type: 'User',
+        arn: user.arn,
+        account: accountId,
+        userId: user.userId,
+        userName: user.userName,
+      },
+      policies: {
+        identity: found.identity,
+        ...(found.boundary === undefined ? {} : { boundary: found.boundary }),
+      },
     };
   }
 
@@ -292,25 +301,6 @@ async function compileSessionPolicies(
   }
   return out;
 }
-
-/**
- * IAM users have an `AIDA…` unique id; credplane's admin is not a stored IAM user, so its id is
- * derived from (account, name): stable across restarts and replicas.
- */
-export function userUniqueId(accountId: string, userName: string): string {
-  const key = `${accountId}/${userName}`;
-  const known = userIds.get(key);
-  if (known !== undefined) return known;
-  const digest = createHash('sha256').update(`${accountId}/${userName}`).digest();
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-  let id = 'AIDA';
-  for (let i = 0; i < 17; i++) id += alphabet[digest[i]! % 32];
-  if (userIds.size < 1000) userIds.set(key, id);
-  return id;
-}
-
-/** Derived ids by `account/user`; there are only ever a few admin users. */
-const userIds = new Map<string, string>();
 
 function stripMappedIpv4(address: string): string {
   return address.startsWith('::ffff:') ? address.slice(7) : address;

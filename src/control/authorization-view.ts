@@ -22,7 +22,7 @@
  * again, as on SQLite, where the read stays: a prepared statement on the local file, about 5 µs
  * (`store/sqlite-generation.ts`).
  */
-import type { AccessKey, Role } from '../iam/types.js';
+import type { AccessKey, Role, User } from '../iam/types.js';
 import type { CompiledPolicy, PolicyType } from '../policy/index.js';
 import type { GenerationFeed, Store, StoreChange } from '../store/store.js';
 import type { PolicyCache } from './policy-cache.js';
@@ -36,6 +36,15 @@ export interface RoleAuthz {
   revokedBefore?: Date;
 }
 
+/** A user's side of every decision: its own and its groups' policies, and its boundary. */
+export interface UserAuthz {
+  user: User;
+  /** The user's inline and attached policies, then each group's inline and attached ones. */
+  identity: CompiledPolicy[];
+  boundary?: CompiledPolicy;
+}
+
+/** A long-term access key with its secret opened: the key of an IAM user. */
 export interface AdminKey {
   accessKeyId: string;
   accountId: string;
@@ -63,6 +72,11 @@ interface Cached<T> {
   loadedAt: number;
 }
 
+/** Changes that concern one user (by name): its entry is dropped. */
+const USER_SCOPED = new Set(['user', 'user-policy', 'user-attachment', 'user-permissions-boundary']);
+/** Changes of a group reach each of its members: every user entry is dropped (they are cheap). */
+const GROUP_SCOPED = new Set(['group', 'group-policy', 'group-attachment', 'group-membership']);
+
 const ROLE_SCOPED = new Set([
   'role',
   'role-policy',
@@ -74,6 +88,7 @@ const ROLE_SCOPED = new Set([
 export class AuthorizationView {
   private readonly roles = new Map<string, Cached<RoleAuthz | undefined>>();
   private readonly managed = new Map<string, Cached<CompiledPolicy | undefined>>();
+  private readonly users = new Map<string, Cached<UserAuthz | undefined>>();
   private adminKeys = new Map<string, AdminKey>();
   private adminKeysLoadedAt = 0;
   private unsubscribe: (() => void) | undefined;
@@ -142,6 +157,7 @@ export class AuthorizationView {
     }
     this.roles.clear();
     this.managed.clear();
+    this.users.clear();
     this.seen = generation;
     this.keysLoading = this.loadAdminKeys();
     await this.keysLoading;
@@ -155,6 +171,7 @@ export class AuthorizationView {
     if (this.seen === undefined || !(generation > this.seen)) return;
     this.roles.clear();
     this.managed.clear();
+    this.users.clear();
     this.seen = generation;
     this.keysLoading = this.loadAdminKeys();
     // Awaited by `refresh`; a failure here keeps the keys loaded before, as `adminKey` does.
@@ -193,6 +210,16 @@ export class AuthorizationView {
     return this.cached(this.roles, roleKey(accountId, roleName), () => this.loadRole(accountId, roleName));
   }
 
+  /** A user's policies; `refreshed`: the caller has just awaited `refresh()` for this request. */
+  async user(
+    accountId: string,
+    userName: string,
+    options: { refreshed?: boolean } = {},
+  ): Promise<UserAuthz | undefined> {
+    if (options.refreshed !== true) await this.refresh();
+    return this.cached(this.users, roleKey(accountId, userName), () => this.loadUser(accountId, userName));
+  }
+
   /** A managed policy's default version, compiled with `kind` (session policies use `session`). */
   async managedPolicy(
     arn: string,
@@ -226,13 +253,21 @@ export class AuthorizationView {
     if (change.generation !== undefined && this.seen !== undefined && change.generation === this.seen + 1) {
       this.seen = change.generation;
     }
-    if (ROLE_SCOPED.has(change.entity)) {
+    if (USER_SCOPED.has(change.entity)) {
+      if (change.accountId !== undefined) this.users.delete(roleKey(change.accountId, change.key));
+      else this.users.clear();
+      // A renamed or deleted user's keys name another user now, or none.
+      if (change.entity === 'user') this.keysLoading = this.loadAdminKeys();
+    } else if (GROUP_SCOPED.has(change.entity)) {
+      this.users.clear();
+    } else if (ROLE_SCOPED.has(change.entity)) {
       if (change.accountId !== undefined) this.roles.delete(roleKey(change.accountId, change.key));
       else this.roles.clear();
     } else if (change.entity === 'managed-policy' || change.entity === 'policy-version') {
       // A policy version change reaches every role it is attached to; roles are cheap to reload.
       this.roles.clear();
       this.managed.clear();
+      this.users.clear();
     } else if (change.entity === 'access-key' || change.entity === 'account') {
       this.keysLoading = this.loadAdminKeys();
     }
@@ -307,6 +342,51 @@ export class AuthorizationView {
       ...(boundary === undefined ? {} : { boundary }),
       ...(revocation === undefined ? {} : { revokedBefore: revocation.revokedBefore }),
     };
+  }
+
+  private async loadUser(accountId: string, userName: string): Promise<UserAuthz | undefined> {
+    const { store, policies } = this.options;
+    const user = await store.findUser(accountId, userName);
+    if (user === undefined) return undefined;
+    const identity: CompiledPolicy[] = [];
+    const owned = async (
+      prefix: string,
+      inline: (marker: string | undefined) => ReturnType<Store['listUserPolicies']>,
+      attached: (marker: string | undefined) => ReturnType<Store['listAttachedUserPolicies']>,
+    ) => {
+      for await (const p of pages(inline)) {
+        identity.push(
+          policies.compile(p.document, {
+            id: `${prefix}/inline/${p.policyName}`,
+            name: p.policyName,
+            kind: 'identity',
+          }),
+        );
+      }
+      for await (const a of pages(attached)) {
+        const compiled = await this.cachedManaged(a.policyArn, 'identity');
+        if (compiled !== undefined) identity.push(compiled);
+      }
+    };
+    await owned(
+      `user/${user.userName}`,
+      (marker) => store.listUserPolicies(accountId, user.userName, { marker }),
+      (marker) => store.listAttachedUserPolicies(accountId, user.userName, { marker }),
+    );
+    for await (const group of pages((marker) =>
+      store.listGroupsForUser(accountId, user.userName, { marker }),
+    )) {
+      await owned(
+        `group/${group.groupName}`,
+        (marker) => store.listGroupPolicies(accountId, group.groupName, { marker }),
+        (marker) => store.listAttachedGroupPolicies(accountId, group.groupName, { marker }),
+      );
+    }
+    const boundary =
+      user.permissionsBoundaryArn === undefined
+        ? undefined
+        : await this.cachedManaged(user.permissionsBoundaryArn, 'boundary');
+    return { user, identity, ...(boundary === undefined ? {} : { boundary }) };
   }
 
   private async loadManaged(arn: string, kind: PolicyType): Promise<CompiledPolicy | undefined> {

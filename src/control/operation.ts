@@ -3,8 +3,17 @@
  * `authorize` that runs the policy engine for this caller, so no API has its own notion of
  * "allowed" (ARCHITECTURE.md, Decisions: one request context).
  */
+import type { AccessKeyUse } from '../iam/types.js';
 import type { Store } from '../store/store.js';
 import type { Caller } from './caller.js';
+
+/** What the IAM API needs to issue users' access keys and report their use. */
+export interface AccessKeyServices {
+  /** Seals a new secret under the master key (`crypto/long-term-keys.ts`) for the store. */
+  seal(secretAccessKey: string, accessKeyId: string): Uint8Array;
+  /** A use noted by the authenticator and not yet written to the store (`access-key-use.ts`). */
+  pendingUse?(accessKeyId: string): AccessKeyUse | undefined;
+}
 
 /** Condition-key values an operation adds to the request context (e.g. `iam:PermissionsBoundary`). */
 export type ExtraContext = Record<string, string | string[] | undefined>;
@@ -16,6 +25,8 @@ export interface OperationContext {
   requestId: string;
   caller: Caller;
   store: Store;
+  /** Present where the server holds the master key; `CreateAccessKey` needs it. */
+  accessKeys?: AccessKeyServices;
   /**
    * Decide `action` on `resourceArn` for the caller with every applicable policy. Resolves when
    * allowed; throws an `AwsError` `AccessDenied` (403) whose message has AWS's form ("User: <arn>

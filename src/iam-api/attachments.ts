@@ -1,10 +1,11 @@
 /**
  * Managed policies attached to roles: AttachRolePolicy, DetachRolePolicy, ListAttachedRolePolicies,
- * ListEntitiesForPolicy (roles only: credplane has no users or groups).
+ * and ListEntitiesForPolicy (the roles, users and groups a policy is attached to or bounds).
  */
 import { NoSuchEntityError } from '../iam/errors.js';
 import { parsePolicyArn } from '../iam/arn.js';
-import type { Role } from '../iam/types.js';
+import type { Group, Role, User } from '../iam/types.js';
+import type { ListOptions, Page } from '../store/store.js';
 import { allRoles } from './aws-policies.js';
 import type { IamOperation } from './operation.js';
 import { pageOf } from './paging.js';
@@ -83,26 +84,61 @@ const listEntitiesForPolicy: IamOperation = async (ctx, params) => {
       throw error;
     }
   }
-  let roles: Role[] = [];
-  if (entityFilter === undefined || entityFilter === 'Role') {
-    const attached =
-      usageFilter === 'PermissionsBoundary'
-        ? new Set<string>()
-        : new Set(await ctx.store.listRolesForPolicy(arn));
-    const boundaries = usageFilter !== 'PermissionsPolicy';
-    roles = (await allRoles(ctx)).filter(
-      (r) =>
-        (attached.has(r.roleName) || (boundaries && r.permissionsBoundaryArn === arn)) &&
-        (pathPrefix === undefined || r.path.startsWith(pathPrefix)),
-    );
+  const wants = (kind: EntityFilter) => entityFilter === undefined || entityFilter === kind;
+  const attachedTo = usageFilter === 'PermissionsBoundary' ? new Set<string>() : undefined;
+  const boundaries = usageFilter !== 'PermissionsPolicy';
+  const inPath = (path: string) => pathPrefix === undefined || path.startsWith(pathPrefix);
+  type Entity = { key: string; role?: Role; user?: User; group?: Group };
+  const entities: Entity[] = [];
+  if (wants('Role')) {
+    const attached = attachedTo ?? new Set(await ctx.store.listRolesForPolicy(arn));
+    for (const r of await allRoles(ctx)) {
+      if ((attached.has(r.roleName) || (boundaries && r.permissionsBoundaryArn === arn)) && inPath(r.path)) {
+        entities.push({ key: `r/${r.roleName.toLowerCase()}`, role: r });
+      }
+    }
   }
-  const page = pageOf(roles, paging, (r) => r.roleName.toLowerCase());
+  const owners =
+    wants('User') || wants('Group')
+      ? (attachedTo ?? new Set(await ctx.store.listPrincipalsForPolicy(arn)))
+      : new Set();
+  if (wants('User')) {
+    for (const u of await all((o) => ctx.store.listUsers(ctx.accountId, o))) {
+      if ((owners.has(u.userId) || (boundaries && u.permissionsBoundaryArn === arn)) && inPath(u.path)) {
+        entities.push({ key: `u/${u.userName.toLowerCase()}`, user: u });
+      }
+    }
+  }
+  if (wants('Group') && usageFilter !== 'PermissionsBoundary') {
+    for (const g of await all((o) => ctx.store.listGroups(ctx.accountId, o))) {
+      if (owners.has(g.groupId) && inPath(g.path))
+        entities.push({ key: `g/${g.groupName.toLowerCase()}`, group: g });
+    }
+  }
+  entities.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  // One marker over the three lists, as IAM pages them together.
+  const page = pageOf(entities, paging, (e) => e.key);
+  const of = <T>(pick: (e: Entity) => T | undefined): T[] =>
+    page.items.map(pick).filter((x): x is T => x !== undefined);
   return {
-    PolicyGroups: [],
-    PolicyUsers: [],
-    ...pageXml('PolicyRoles', page, (r) => ({ RoleName: r.roleName, RoleId: r.roleId })),
+    PolicyGroups: of((e) => e.group).map((g) => ({ GroupName: g.groupName, GroupId: g.groupId })),
+    PolicyUsers: of((e) => e.user).map((u) => ({ UserName: u.userName, UserId: u.userId })),
+    PolicyRoles: of((e) => e.role).map((r) => ({ RoleName: r.roleName, RoleId: r.roleId })),
+    IsTruncated: page.isTruncated,
+    Marker: page.isTruncated ? page.marker : undefined,
   };
 };
+
+async function all<T>(list: (options: ListOptions) => Promise<Page<T>>): Promise<T[]> {
+  const out: T[] = [];
+  let marker: string | undefined;
+  do {
+    const page = await list({ maxItems: 1000, ...(marker === undefined ? {} : { marker }) });
+    out.push(...page.items);
+    marker = page.isTruncated ? page.marker : undefined;
+  } while (marker !== undefined);
+  return out;
+}
 
 export const attachmentOperations: Record<string, IamOperation> = {
   AttachRolePolicy: attachRolePolicy,

@@ -17,6 +17,9 @@ const POLICY = `${A}:policy/P`;
 const PROFILE = `${A}:instance-profile/ip`;
 const OIDC = `${A}:oidc-provider/oidc.example.com`;
 const DOC = READ_LOGS;
+const USER = `${A}:user/u1`;
+const GROUP = `${A}:group/g1`;
+const KEY = 'AKIAFIXTUREKEY234567';
 
 /**
  * Every operation with valid parameters, the action and resource it must authorize first, and
@@ -146,6 +149,54 @@ const TABLE: [string, Record<string, string>, string, string, string?][] = [
     'iam:RemoveClientIDFromOpenIDConnectProvider',
     OIDC,
   ],
+  ['CreateUser', { UserName: 'new' }, 'iam:CreateUser', `${A}:user/new`],
+  ['GetUser', { UserName: 'u1' }, 'iam:GetUser', USER],
+  ['ListUsers', {}, 'iam:ListUsers', `${A}:user/`],
+  ['UpdateUser', { UserName: 'u1', NewPath: '/p/' }, 'iam:UpdateUser', USER],
+  ['DeleteUser', { UserName: 'u1' }, 'iam:DeleteUser', USER, 'DeleteConflict'],
+  [
+    'PutUserPermissionsBoundary',
+    { UserName: 'u1', PermissionsBoundary: POLICY },
+    'iam:PutUserPermissionsBoundary',
+    USER,
+  ],
+  ['DeleteUserPermissionsBoundary', { UserName: 'u1' }, 'iam:DeleteUserPermissionsBoundary', USER],
+  ['TagUser', { UserName: 'u1', 'Tags.member.1.Key': 'k', 'Tags.member.1.Value': 'v' }, 'iam:TagUser', USER],
+  ['UntagUser', { UserName: 'u1', 'TagKeys.member.1': 'k' }, 'iam:UntagUser', USER],
+  ['ListUserTags', { UserName: 'u1' }, 'iam:ListUserTags', USER],
+  ['ListGroupsForUser', { UserName: 'u1' }, 'iam:ListGroupsForUser', USER],
+  ['PutUserPolicy', { UserName: 'u1', PolicyName: 'x', PolicyDocument: DOC }, 'iam:PutUserPolicy', USER],
+  ['GetUserPolicy', { UserName: 'u1', PolicyName: 'inline' }, 'iam:GetUserPolicy', USER],
+  ['ListUserPolicies', { UserName: 'u1' }, 'iam:ListUserPolicies', USER],
+  ['DeleteUserPolicy', { UserName: 'u1', PolicyName: 'inline' }, 'iam:DeleteUserPolicy', USER],
+  ['AttachUserPolicy', { UserName: 'u1', PolicyArn: POLICY }, 'iam:AttachUserPolicy', USER],
+  ['DetachUserPolicy', { UserName: 'u1', PolicyArn: POLICY }, 'iam:DetachUserPolicy', USER, 'NoSuchEntity'],
+  ['ListAttachedUserPolicies', { UserName: 'u1' }, 'iam:ListAttachedUserPolicies', USER],
+  ['CreateAccessKey', { UserName: 'u1' }, 'iam:CreateAccessKey', USER],
+  ['ListAccessKeys', { UserName: 'u1' }, 'iam:ListAccessKeys', USER],
+  ['UpdateAccessKey', { UserName: 'u1', AccessKeyId: KEY, Status: 'Inactive' }, 'iam:UpdateAccessKey', USER],
+  ['DeleteAccessKey', { UserName: 'u1', AccessKeyId: KEY }, 'iam:DeleteAccessKey', USER],
+  ['GetAccessKeyLastUsed', { AccessKeyId: KEY }, 'iam:GetAccessKeyLastUsed', USER],
+  ['CreateGroup', { GroupName: 'new' }, 'iam:CreateGroup', `${A}:group/new`],
+  ['GetGroup', { GroupName: 'g1' }, 'iam:GetGroup', GROUP],
+  ['ListGroups', {}, 'iam:ListGroups', `${A}:group/`],
+  ['UpdateGroup', { GroupName: 'g1', NewPath: '/p/' }, 'iam:UpdateGroup', GROUP],
+  ['DeleteGroup', { GroupName: 'g1' }, 'iam:DeleteGroup', GROUP, 'DeleteConflict'],
+  ['AddUserToGroup', { GroupName: 'g1', UserName: 'u1' }, 'iam:AddUserToGroup', GROUP],
+  ['RemoveUserFromGroup', { GroupName: 'g1', UserName: 'u1' }, 'iam:RemoveUserFromGroup', GROUP],
+  ['PutGroupPolicy', { GroupName: 'g1', PolicyName: 'x', PolicyDocument: DOC }, 'iam:PutGroupPolicy', GROUP],
+  ['GetGroupPolicy', { GroupName: 'g1', PolicyName: 'inline' }, 'iam:GetGroupPolicy', GROUP],
+  ['ListGroupPolicies', { GroupName: 'g1' }, 'iam:ListGroupPolicies', GROUP],
+  ['DeleteGroupPolicy', { GroupName: 'g1', PolicyName: 'inline' }, 'iam:DeleteGroupPolicy', GROUP],
+  ['AttachGroupPolicy', { GroupName: 'g1', PolicyArn: POLICY }, 'iam:AttachGroupPolicy', GROUP],
+  [
+    'DetachGroupPolicy',
+    { GroupName: 'g1', PolicyArn: POLICY },
+    'iam:DetachGroupPolicy',
+    GROUP,
+    'NoSuchEntity',
+  ],
+  ['ListAttachedGroupPolicies', { GroupName: 'g1' }, 'iam:ListAttachedGroupPolicies', GROUP],
 ];
 
 let ctx: FakeContext;
@@ -169,6 +220,18 @@ beforeEach(async () => {
     clientIds: ['sts.amazonaws.com'],
     thumbprints: [],
   });
+  ctx.accessKeys = { seal: (secret) => new Uint8Array(Buffer.from(`sealed:${secret.length}`)) };
+  await s.createUser(ACCOUNT, { userName: 'u1' });
+  await s.putUserPolicy(ACCOUNT, 'u1', 'inline', DOC);
+  await s.createAccessKey({
+    accessKeyId: KEY,
+    accountId: ACCOUNT,
+    userName: 'u1',
+    sealedSecret: new Uint8Array(4),
+  });
+  await s.createGroup(ACCOUNT, { groupName: 'g1' });
+  await s.addUserToGroup(ACCOUNT, 'g1', 'u1');
+  await s.putGroupPolicy(ACCOUNT, 'g1', 'inline', DOC);
 });
 
 /** Everything an operation could change, to prove a denied one changed nothing. */
@@ -182,6 +245,14 @@ async function snapshot(f: FakeContext): Promise<string> {
     await s.listPolicyVersions(POLICY),
     await s.listInstanceProfiles(ACCOUNT),
     await s.listOidcProviders(ACCOUNT),
+    await s.listUsers(ACCOUNT),
+    await s.listUserPolicies(ACCOUNT, 'u1'),
+    await s.listAttachedUserPolicies(ACCOUNT, 'u1'),
+    (await s.listAccessKeys(ACCOUNT)).map((k) => [k.accessKeyId, k.status]),
+    await s.listGroups(ACCOUNT),
+    await s.listUsersInGroup(ACCOUNT, 'g1'),
+    await s.listGroupPolicies(ACCOUNT, 'g1'),
+    await s.listAttachedGroupPolicies(ACCOUNT, 'g1'),
   ]);
 }
 
@@ -230,11 +301,11 @@ describe('handleIamAction', () => {
   });
 
   it('answers unknown actions and versions with InvalidAction, a missing one with MissingAction', async () => {
-    const unknown = await callError(ctx, 'GetUser');
+    const unknown = await callError(ctx, 'CreateLoginProfile');
     expect([unknown.code, unknown.status, unknown.message]).toEqual([
       'InvalidAction',
       400,
-      'Could not find operation GetUser for version 2010-05-08',
+      'Could not find operation CreateLoginProfile for version 2010-05-08',
     ]);
     await expect(
       handleIamAction(ctx, queryOf('GetRole', { RoleName: 'web', Version: '2011-06-15' })),

@@ -5,6 +5,7 @@
 import type { OperationContext } from '../control/operation.js';
 import type { QueryParams } from '../protocol/query.js';
 import { queryResult, type QueryResponse } from '../protocol/xml.js';
+import { accessKeyOperations } from './access-keys.js';
 import { attachmentOperations } from './attachments.js';
 import { InvalidActionError, MissingActionError } from './errors.js';
 import { instanceProfileOperations } from './instance-profiles.js';
@@ -16,6 +17,9 @@ import { roleOperations } from './roles.js';
 import { simulationOperations } from './simulation.js';
 import { IAM_NAMESPACE, IAM_VERSION } from './serialize.js';
 import { tagOperations } from './tags.js';
+import { groupOperations } from './groups.js';
+import { groupPolicyOperations, userPolicyOperations } from './principal-policies.js';
+import { userOperations } from './users.js';
 
 const OPERATIONS: ReadonlyMap<string, IamOperation> = new Map(
   Object.entries({
@@ -27,6 +31,11 @@ const OPERATIONS: ReadonlyMap<string, IamOperation> = new Map(
     ...instanceProfileOperations,
     ...oidcProviderOperations,
     ...simulationOperations,
+    ...userOperations,
+    ...userPolicyOperations,
+    ...groupOperations,
+    ...groupPolicyOperations,
+    ...accessKeyOperations,
   }),
 );
 

@@ -7,7 +7,7 @@ import { IamParams, checkText } from './params.js';
 import { authorizeOnRole, requestTagContext } from './resources.js';
 import { pageXml } from './serialize.js';
 
-const TAG_KEY = {
+export const TAG_KEY = {
   min: 1,
   max: NAME_LIMITS.tagKey,
   re: /^[\p{L}\p{Z}\p{N}_.:/=+\-@]+$/u,

@@ -1,6 +1,6 @@
 /**
  * The IAM model credplane keeps: accounts, roles, managed and inline policies, instance profiles,
- * OIDC providers, workloads, admin access keys, the sealed key ring and per-role revocations.
+ * OIDC providers, workloads, users, groups, access keys, the sealed key ring and per-role revocations.
  *
  * Names follow AWS's vocabulary (`RoleName`, `MaxSessionDuration`, `DefaultVersionId`) in camelCase.
  * Policy documents are kept as the exact text the user sent; IAM returns them URL-encoded on the
@@ -23,6 +23,10 @@ export type RoleId = string;
 export type PolicyId = string;
 /** `AIPA` + 17 characters: an instance profile's unique id. */
 export type InstanceProfileId = string;
+/** `AIDA` + 17 characters: a user's unique id. */
+export type UserId = string;
+/** `AGPA` + 17 characters: a group's unique id. */
+export type GroupId = string;
 /** A long-term access key id: `AKIA` + 16 characters. */
 export type AccessKeyId = string;
 /** `v1`, `v2`, ...: IAM numbers policy versions and never reuses a number. */
@@ -57,6 +61,34 @@ export interface Role {
   createDate: Date;
 }
 
+/** An IAM user: a person or tool with long-term access keys (the admin is the first one). */
+export interface User {
+  accountId: AccountId;
+  userName: string;
+  path: IamPath;
+  userId: UserId;
+  arn: ArnString;
+  permissionsBoundaryArn?: ArnString;
+  tags: Tag[];
+  createDate: Date;
+}
+
+/** An IAM group: users inherit its inline and attached policies. */
+export interface Group {
+  accountId: AccountId;
+  groupName: string;
+  path: IamPath;
+  groupId: GroupId;
+  arn: ArnString;
+  createDate: Date;
+}
+
+/** A policy embedded in one user or group (`PutUserPolicy`, `PutGroupPolicy`). */
+export interface EmbeddedPolicy {
+  policyName: string;
+  document: PolicyDocumentText;
+}
+
 export interface ManagedPolicy {
   accountId: AccountId;
   policyName: string;
@@ -65,9 +97,9 @@ export interface ManagedPolicy {
   arn: ArnString;
   description?: string;
   defaultVersionId: PolicyVersionId;
-  /** How many roles have the policy attached. */
+  /** How many roles, users and groups have the policy attached. */
   attachmentCount: number;
-  /** How many roles use the policy as their permissions boundary. */
+  /** How many roles and users use the policy as their permissions boundary. */
   permissionsBoundaryUsageCount: number;
   isAttachable: boolean;
   tags: Tag[];
@@ -139,15 +171,23 @@ export type { Workload } from '../workloads/index.js';
 
 export type AccessKeyStatus = 'Active' | 'Inactive';
 
-/** A long-term admin access key; the secret is stored sealed by the key ring, never in clear. */
+/** A long-term access key of an IAM user; the secret is stored sealed under the master key, never in clear. */
 export interface AccessKey {
   accessKeyId: AccessKeyId;
   accountId: AccountId;
-  /** Who the key belongs to (an admin name; credplane has no IAM users). */
+  /** The IAM user the key belongs to. */
   userName: string;
   sealedSecret: Uint8Array;
   status: AccessKeyStatus;
   createDate: Date;
+  /** When the key last signed a request that authenticated, and for which service and region. */
+  lastUsed?: AccessKeyUse;
+}
+
+export interface AccessKeyUse {
+  date: Date;
+  serviceName: string;
+  region: string;
 }
 
 /** The key ring, sealed by the crypto module; one record, replaced by optimistic version. */

@@ -1,8 +1,12 @@
 /**
- * The admin identity: a long-term access key (`AKIA…`) for the user `credplane-admin`, generated on
- * first start (or taken from `CREDPLANE_ADMIN_ACCESS_KEY_ID`/`CREDPLANE_ADMIN_SECRET_ACCESS_KEY`),
- * stored sealed under the master key, and written into an AWS config/credentials pair so that
+ * The admin identity: the IAM user `credplane-admin`, the first user, with `AdministratorAccess`
+ * attached, and its long-term access key (`AKIA…`), generated on first start (or taken from
+ * `CREDPLANE_ADMIN_ACCESS_KEY_ID`/`CREDPLANE_ADMIN_SECRET_ACCESS_KEY`), stored sealed under the
+ * master key, and written into an AWS config/credentials pair so that
  * `aws --profile credplane-admin ...` and the SDKs work with no other setup.
+ *
+ * Data directories from before users existed hold admin keys whose user has no row: the user is
+ * created at start, with the `AIDA…` id those versions derived from its name, so `UserId` stays.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -14,10 +18,34 @@ import {
   SECRET_ACCESS_KEY_PATTERN,
 } from '../crypto/index.js';
 import { ValidationError } from '../errors.js';
+import { legacyUserId } from '../control/legacy-user-id.js';
 import type { Store } from '../store/store.js';
 
 export const ADMIN_USER = 'credplane-admin';
 export const ADMIN_PROFILE = 'credplane-admin';
+
+/**
+ * Makes every key holder of the account a stored user (the admin of a data directory from before
+ * users existed), and `credplane-admin` one in any case, with `AdministratorAccess` attached when
+ * the user is created here. An existing user is left as it is: its policies are the operator's.
+ *
+ * @example
+ * await ensureAdminUser(store, '123456789012');
+ */
+export async function ensureAdminUser(store: Store, accountId: string): Promise<void> {
+  const holders = new Set([ADMIN_USER, ...(await store.listAccessKeys(accountId)).map((k) => k.userName)]);
+  for (const userName of holders) {
+    if ((await store.findUser(accountId, userName)) !== undefined) continue;
+    await store.transaction(async (tx) => {
+      await tx.createUser(accountId, { userName, userId: legacyUserId(accountId, userName) });
+      await tx.attachUserPolicy(
+        accountId,
+        userName,
+        `arn:${store.partition}:iam::aws:policy/AdministratorAccess`,
+      );
+    });
+  }
+}
 
 export interface AdminKey {
   accessKeyId: string;
@@ -30,6 +58,7 @@ export async function ensureAdminKey(
   masterKey: Uint8Array,
   env: Readonly<Record<string, string | undefined>> = process.env,
 ): Promise<AdminKey> {
+  await ensureAdminUser(store, accountId);
   const fromEnvId = env.CREDPLANE_ADMIN_ACCESS_KEY_ID;
   const fromEnvSecret = env.CREDPLANE_ADMIN_SECRET_ACCESS_KEY;
   if ((fromEnvId === undefined) !== (fromEnvSecret === undefined)) {

@@ -17,6 +17,8 @@ import {
 import { authorize } from '../control/authorize.js';
 import { requireSessionTokenScope } from '../control/session-token-scope.js';
 import type { KeyRingService } from '../control/key-ring-service.js';
+import type { AccessKeyUseRecorder } from '../control/access-key-use.js';
+import type { AccessKeyServices } from '../control/operation.js';
 import type { PolicyCache } from '../control/policy-cache.js';
 import type { AuthorizationView } from '../control/authorization-view.js';
 import { AwsError, isAwsError } from '../errors.js';
@@ -56,6 +58,10 @@ export interface ControlPlaneDeps {
   unauthenticatedBudget?: UnauthenticatedBudget;
   /** `AssumeRoleWithWebIdentity` sessions without `DurationSeconds` (IRSA): STS's 3600 s by default. */
   webIdentityDefaultSeconds?: number;
+  /** Notes users' key uses for `GetAccessKeyLastUsed`. */
+  keyUse?: AccessKeyUseRecorder;
+  /** Seals the secrets `CreateAccessKey` issues; without it IAM cannot issue keys. */
+  sealAccessKeySecret?: AccessKeyServices['seal'];
 }
 
 const NAMESPACES: Record<string, string> = { sts: STS_NAMESPACE, iam: IAM_NAMESPACE };
@@ -135,7 +141,16 @@ export function createQueryApiHandler(deps: ControlPlaneDeps): QueryApiHandler {
     keyRing: deps.keyRing.current,
     partition: deps.partition,
     ...(deps.now === undefined ? {} : { now: deps.now }),
+    ...(deps.keyUse === undefined ? {} : { keyUse: deps.keyUse }),
   };
+  const keyUse = deps.keyUse;
+  const accessKeys: AccessKeyServices | undefined =
+    deps.sealAccessKeySecret === undefined
+      ? undefined
+      : {
+          seal: deps.sealAccessKeySecret,
+          ...(keyUse === undefined ? {} : { pendingUse: (id: string) => keyUse.pending(id) }),
+        };
   const now = (): Date => new Date((deps.now ?? Date.now)());
   const unauthenticated = deps.unauthenticatedBudget ?? new UnauthenticatedBudget();
   const verifyWebIdentity =
@@ -268,6 +283,7 @@ export function createQueryApiHandler(deps: ControlPlaneDeps): QueryApiHandler {
             requestId: request.requestId,
             caller: auth.caller,
             store: deps.store,
+            ...(accessKeys === undefined ? {} : { accessKeys }),
             authorize: (iamAction, resource, extra) => {
               authorize(
                 auth,

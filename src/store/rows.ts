@@ -7,7 +7,9 @@ import type {
   AccessKey,
   AccessKeyStatus,
   Account,
+  Group,
   InstanceProfile,
+  User,
   ManagedPolicy,
   OidcProvider,
   PolicyVersion,
@@ -20,6 +22,8 @@ import { parseWorkloadSettings, type Workload } from '../workloads/index.js';
 import type {
   AccessKeysTable,
   AccountsTable,
+  GroupsTable,
+  UsersTable,
   InstanceProfilesTable,
   ManagedPoliciesTable,
   OidcProvidersTable,
@@ -80,7 +84,10 @@ export function toRole(row: Selectable<RolesTable>): Role {
 
 export type PolicyRow = Selectable<ManagedPoliciesTable> & {
   attachment_count: number | string | bigint;
+  /** Users' and groups' attachments; absent from rows read before users existed. */
+  principal_attachment_count?: number | string | bigint;
   boundary_count: number | string | bigint;
+  user_boundary_count?: number | string | bigint;
 };
 
 export function toPolicy(row: PolicyRow): ManagedPolicy {
@@ -92,8 +99,8 @@ export function toPolicy(row: PolicyRow): ManagedPolicy {
     arn: row.arn,
     defaultVersionId: versionId(Number(row.default_version)),
     // PostgreSQL's count() is a bigint, which `pg` reads as a string.
-    attachmentCount: Number(row.attachment_count),
-    permissionsBoundaryUsageCount: Number(row.boundary_count),
+    attachmentCount: Number(row.attachment_count) + Number(row.principal_attachment_count ?? 0),
+    permissionsBoundaryUsageCount: Number(row.boundary_count) + Number(row.user_boundary_count ?? 0),
     isAttachable: true,
     tags: tagsFrom(row.tags),
     createDate: new Date(row.created_at),
@@ -167,12 +174,45 @@ export function toWorkload<K extends WorkloadKind = WorkloadKind>(
 }
 
 export function toAccessKey(row: Selectable<AccessKeysTable>): AccessKey {
-  return {
+  const key: AccessKey = {
     accessKeyId: row.access_key_id,
     accountId: row.account_id,
     userName: row.user_name,
     sealedSecret: bytesFrom(row.sealed_secret),
     status: row.status as AccessKeyStatus,
+    createDate: new Date(row.created_at),
+  };
+  if (row.last_used_at !== null) {
+    key.lastUsed = {
+      date: new Date(row.last_used_at),
+      serviceName: row.last_used_service ?? 'N/A',
+      region: row.last_used_region ?? 'N/A',
+    };
+  }
+  return key;
+}
+
+export function toUser(row: Selectable<UsersTable>): User {
+  const user: User = {
+    accountId: row.account_id,
+    userName: row.user_name,
+    path: row.path,
+    userId: row.user_id,
+    arn: row.arn,
+    tags: tagsFrom(row.tags),
+    createDate: new Date(row.created_at),
+  };
+  if (row.permissions_boundary_arn !== null) user.permissionsBoundaryArn = row.permissions_boundary_arn;
+  return user;
+}
+
+export function toGroup(row: Selectable<GroupsTable>): Group {
+  return {
+    accountId: row.account_id,
+    groupName: row.group_name,
+    path: row.path,
+    groupId: row.group_id,
+    arn: row.arn,
     createDate: new Date(row.created_at),
   };
 }

@@ -109,6 +109,56 @@ export interface AccessKeysTable {
   sealed_secret: string;
   status: string;
   created_at: string;
+  /** Written in batches by the authenticator (`control/access-key-use.ts`), not per request. */
+  last_used_at: string | null;
+  last_used_service: string | null;
+  last_used_region: string | null;
+}
+
+export interface UsersTable {
+  user_id: string;
+  account_id: string;
+  user_name: string;
+  name_key: string;
+  path: string;
+  arn: string;
+  permissions_boundary_arn: string | null;
+  /** JSON `[{ key, value }]`. */
+  tags: string;
+  created_at: string;
+}
+
+export interface GroupsTable {
+  group_id: string;
+  account_id: string;
+  group_name: string;
+  name_key: string;
+  path: string;
+  arn: string;
+  created_at: string;
+}
+
+export interface GroupMembersTable {
+  group_id: string;
+  user_id: string;
+}
+
+/** Inline policies of users and groups, by the owner's unique id (`AIDA…` or `AGPA…`). */
+export interface PrincipalPoliciesTable {
+  owner_id: string;
+  policy_name: string;
+  name_key: string;
+  document: string;
+}
+
+/** Managed policies attached to users and groups, by the owner's unique id. */
+export interface PrincipalAttachmentsTable {
+  owner_id: string;
+  policy_arn: string;
+  /** Set for customer managed policies; null for AWS managed ones. */
+  policy_id: string | null;
+  policy_name: string;
+  attached_at: string;
 }
 
 export interface KeyRingTable {
@@ -217,6 +267,11 @@ export interface Database {
   oidc_providers: OidcProvidersTable;
   workloads: WorkloadsTable;
   access_keys: AccessKeysTable;
+  users: UsersTable;
+  groups: GroupsTable;
+  group_members: GroupMembersTable;
+  principal_policies: PrincipalPoliciesTable;
+  principal_attachments: PrincipalAttachmentsTable;
   key_ring: KeyRingTable;
   role_revocations: RoleRevocationsTable;
   account_settings: AccountSettingsTable;

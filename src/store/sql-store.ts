@@ -22,6 +22,7 @@ import { InstanceProfilesSql } from './sql/instance-profiles.js';
 import { OidcProvidersSql } from './sql/oidc-providers.js';
 import { WorkloadsSql } from './sql/workloads.js';
 import { AccessKeysSql } from './sql/access-keys.js';
+import { GroupsSql } from './sql/groups.js';
 import { KeyRingSql } from './sql/key-ring.js';
 import { SessionRevocationSql } from './sql/session-revocation.js';
 import { SettingsSql } from './sql/settings.js';
@@ -92,6 +93,8 @@ class SqlStore extends SqlContext implements Store {
   private readonly oidcProviders = new OidcProvidersSql(this.db, this.shared, this.tx);
   private readonly workloads = new WorkloadsSql(this.db, this.shared, this.tx);
   private readonly accessKeys = new AccessKeysSql(this.db, this.shared, this.tx);
+  /** Users and groups (the groups module extends the users one). */
+  private readonly principals = new GroupsSql(this.db, this.shared, this.tx);
   private readonly keyRing = new KeyRingSql(this.db, this.shared, this.tx);
   private readonly revocations = new SessionRevocationSql(this.db, this.shared, this.tx);
   private readonly settings = new SettingsSql(this.db, this.shared, this.tx);
@@ -189,6 +192,72 @@ class SqlStore extends SqlContext implements Store {
     this.accessKeys,
   );
   readonly deleteAccessKey: Store['deleteAccessKey'] = this.accessKeys.deleteAccessKey.bind(this.accessKeys);
+
+  readonly createUser: Store['createUser'] = this.principals.createUser.bind(this.principals);
+  readonly getUser: Store['getUser'] = this.principals.getUser.bind(this.principals);
+  readonly findUser: Store['findUser'] = this.principals.findUser.bind(this.principals);
+  readonly listUsers: Store['listUsers'] = this.principals.listUsers.bind(this.principals);
+  readonly updateUser: Store['updateUser'] = this.principals.updateUser.bind(this.principals);
+  readonly deleteUser: Store['deleteUser'] = this.principals.deleteUser.bind(this.principals);
+  readonly tagUser: Store['tagUser'] = this.principals.tagUser.bind(this.principals);
+  readonly untagUser: Store['untagUser'] = this.principals.untagUser.bind(this.principals);
+  readonly listUserTags: Store['listUserTags'] = this.principals.listUserTags.bind(this.principals);
+  readonly putUserPermissionsBoundary: Store['putUserPermissionsBoundary'] =
+    this.principals.putUserPermissionsBoundary.bind(this.principals);
+  readonly deleteUserPermissionsBoundary: Store['deleteUserPermissionsBoundary'] =
+    this.principals.deleteUserPermissionsBoundary.bind(this.principals);
+  readonly putUserPolicy: Store['putUserPolicy'] = this.principals.putUserPolicy.bind(this.principals);
+  readonly getUserPolicy: Store['getUserPolicy'] = this.principals.getUserPolicy.bind(this.principals);
+  readonly listUserPolicies: Store['listUserPolicies'] = this.principals.listUserPolicies.bind(
+    this.principals,
+  );
+  readonly deleteUserPolicy: Store['deleteUserPolicy'] = this.principals.deleteUserPolicy.bind(
+    this.principals,
+  );
+  readonly attachUserPolicy: Store['attachUserPolicy'] = this.principals.attachUserPolicy.bind(
+    this.principals,
+  );
+  readonly detachUserPolicy: Store['detachUserPolicy'] = this.principals.detachUserPolicy.bind(
+    this.principals,
+  );
+  readonly listAttachedUserPolicies: Store['listAttachedUserPolicies'] =
+    this.principals.listAttachedUserPolicies.bind(this.principals);
+  readonly createGroup: Store['createGroup'] = this.principals.createGroup.bind(this.principals);
+  readonly getGroup: Store['getGroup'] = this.principals.getGroup.bind(this.principals);
+  readonly listGroups: Store['listGroups'] = this.principals.listGroups.bind(this.principals);
+  readonly updateGroup: Store['updateGroup'] = this.principals.updateGroup.bind(this.principals);
+  readonly deleteGroup: Store['deleteGroup'] = this.principals.deleteGroup.bind(this.principals);
+  readonly addUserToGroup: Store['addUserToGroup'] = this.principals.addUserToGroup.bind(this.principals);
+  readonly removeUserFromGroup: Store['removeUserFromGroup'] = this.principals.removeUserFromGroup.bind(
+    this.principals,
+  );
+  readonly listGroupsForUser: Store['listGroupsForUser'] = this.principals.listGroupsForUser.bind(
+    this.principals,
+  );
+  readonly listUsersInGroup: Store['listUsersInGroup'] = this.principals.listUsersInGroup.bind(
+    this.principals,
+  );
+  readonly putGroupPolicy: Store['putGroupPolicy'] = this.principals.putGroupPolicy.bind(this.principals);
+  readonly getGroupPolicy: Store['getGroupPolicy'] = this.principals.getGroupPolicy.bind(this.principals);
+  readonly listGroupPolicies: Store['listGroupPolicies'] = this.principals.listGroupPolicies.bind(
+    this.principals,
+  );
+  readonly deleteGroupPolicy: Store['deleteGroupPolicy'] = this.principals.deleteGroupPolicy.bind(
+    this.principals,
+  );
+  readonly attachGroupPolicy: Store['attachGroupPolicy'] = this.principals.attachGroupPolicy.bind(
+    this.principals,
+  );
+  readonly detachGroupPolicy: Store['detachGroupPolicy'] = this.principals.detachGroupPolicy.bind(
+    this.principals,
+  );
+  readonly listAttachedGroupPolicies: Store['listAttachedGroupPolicies'] =
+    this.principals.listAttachedGroupPolicies.bind(this.principals);
+  readonly listPrincipalsForPolicy: Store['listPrincipalsForPolicy'] =
+    this.principals.listPrincipalsForPolicy.bind(this.principals);
+  readonly recordAccessKeyUse: Store['recordAccessKeyUse'] = this.accessKeys.recordAccessKeyUse.bind(
+    this.accessKeys,
+  );
 
   readonly getKeyRing: Store['getKeyRing'] = this.keyRing.getKeyRing.bind(this.keyRing);
   readonly putKeyRing: Store['putKeyRing'] = this.keyRing.putKeyRing.bind(this.keyRing);

@@ -10,6 +10,7 @@ import { describeManagedPolicies } from './test-support/suite/managed-policies.j
 import { describeProfilesAndProviders } from './test-support/suite/profiles-and-providers.js';
 import { describeWorkloads } from './test-support/suite/workloads.js';
 import { describeKeys } from './test-support/suite/keys.js';
+import { describeUsersAndGroups } from './test-support/suite/users-groups.js';
 import { describeChanges } from './test-support/suite/changes.js';
 import { describeAccountsAndSettings } from './test-support/suite/accounts-and-settings.js';
 import { describeAccessLog } from './test-support/suite/access-log.js';
@@ -57,6 +58,7 @@ export function describeStore(name: string, options: StoreSuiteOptions): void {
     describeProfilesAndProviders(suite);
     describeWorkloads(suite);
     describeKeys(suite);
+    describeUsersAndGroups(suite);
     describeChanges(suite);
     describeAccessLog(suite);
   });

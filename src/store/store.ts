@@ -33,6 +33,9 @@ import type {
   Tag,
   WorkloadKind,
   OidcProvider,
+  User,
+  Group,
+  EmbeddedPolicy,
 } from '../iam/types.js';
 import type { Workload, WorkloadInput } from '../workloads/index.js';
 import type { GenerationFeed, Leadership } from './coordination/types.js';
@@ -115,6 +118,43 @@ export interface CreateOidcProviderInput {
 export interface UpdateOidcProviderInput {
   clientIds?: string[];
   thumbprints?: string[];
+}
+
+export interface CreateUserInput {
+  userName: string;
+  /** `/` when absent. */
+  path?: string;
+  permissionsBoundaryArn?: ArnString;
+  tags?: Tag[];
+  /**
+   * The unique id to give the user (`AIDA…`); a fresh one when absent. Only for carrying an id
+   * over (the admin's, which earlier versions derived from its name), never from the API.
+   */
+  userId?: string;
+}
+
+/** `UpdateUser`: a new name and/or path; absent fields stay. */
+export interface UpdateUserInput {
+  newUserName?: string;
+  newPath?: string;
+}
+
+export interface CreateGroupInput {
+  groupName: string;
+  path?: string;
+}
+
+export interface UpdateGroupInput {
+  newGroupName?: string;
+  newPath?: string;
+}
+
+/** One authenticated use of an access key, as `GetAccessKeyLastUsed` reports it. */
+export interface AccessKeyUseInput {
+  accessKeyId: string;
+  date: Date;
+  serviceName: string;
+  region: string;
 }
 
 /** A kind, a name, a role and that kind's settings (`src/workloads/`). */
@@ -213,6 +253,14 @@ export type StoreEntity =
   | 'oidc-provider'
   | 'workload'
   | 'access-key'
+  | 'user'
+  | 'user-policy'
+  | 'user-attachment'
+  | 'user-permissions-boundary'
+  | 'group'
+  | 'group-policy'
+  | 'group-attachment'
+  | 'group-membership'
   | 'key-ring'
   | 'role-revocation'
   | 'account-setting';
@@ -221,7 +269,9 @@ export type StoreEntity =
  * One committed write. `key` names what changed: the role name for role-scoped changes
  * (`role`, `role-policy`, `role-attachment`, `role-permissions-boundary`, `role-revocation`),
  * the policy ARN for `managed-policy` and `policy-version`, the profile name, provider ARN,
- * `kind/name` of a workload, the access key id, or `key-ring`.
+ * `kind/name` of a workload, the access key id, or `key-ring`; the user name for user-scoped
+ * changes (`user`, `user-policy`, `user-attachment`, `user-permissions-boundary`), the group name
+ * for group-scoped ones (`group`, `group-policy`, `group-attachment`, `group-membership`).
  */
 export interface StoreChange {
   entity: StoreEntity;
@@ -350,6 +400,83 @@ export interface RoleStore {
   deleteOidcProvider(arn: ArnString): Promise<void>;
 }
 
+/**
+ * IAM users and groups: users, their tags, boundaries, inline and attached policies; groups, their
+ * members and policies. Names compare without case, as role names do.
+ */
+export interface UserStore {
+  createUser(accountId: AccountId, input: CreateUserInput): Promise<User>;
+  getUser(accountId: AccountId, userName: string): Promise<User>;
+  findUser(accountId: AccountId, userName: string): Promise<User | undefined>;
+  listUsers(accountId: AccountId, options?: PathListOptions): Promise<Page<User>>;
+  /** Renames carry the user's keys, policies and memberships along. */
+  updateUser(accountId: AccountId, userName: string, changes: UpdateUserInput): Promise<User>;
+  /** `DeleteConflict` while the user has access keys, inline or attached policies, or groups. */
+  deleteUser(accountId: AccountId, userName: string): Promise<void>;
+  /** Adds or replaces tags; keys compare without case. `LimitExceeded` past 50 tags. */
+  tagUser(accountId: AccountId, userName: string, tags: Tag[]): Promise<void>;
+  untagUser(accountId: AccountId, userName: string, tagKeys: string[]): Promise<void>;
+  listUserTags(accountId: AccountId, userName: string, options?: ListOptions): Promise<Page<Tag>>;
+  putUserPermissionsBoundary(accountId: AccountId, userName: string, policyArn: ArnString): Promise<void>;
+  deleteUserPermissionsBoundary(accountId: AccountId, userName: string): Promise<void>;
+  putUserPolicy(
+    accountId: AccountId,
+    userName: string,
+    policyName: string,
+    document: PolicyDocumentText,
+  ): Promise<void>;
+  getUserPolicy(accountId: AccountId, userName: string, policyName: string): Promise<EmbeddedPolicy>;
+  listUserPolicies(
+    accountId: AccountId,
+    userName: string,
+    options?: ListOptions,
+  ): Promise<Page<EmbeddedPolicy>>;
+  deleteUserPolicy(accountId: AccountId, userName: string, policyName: string): Promise<void>;
+  /** Idempotent; `LimitExceeded` past 10 managed policies on one user. */
+  attachUserPolicy(accountId: AccountId, userName: string, policyArn: ArnString): Promise<void>;
+  detachUserPolicy(accountId: AccountId, userName: string, policyArn: ArnString): Promise<void>;
+  listAttachedUserPolicies(
+    accountId: AccountId,
+    userName: string,
+    options?: ListOptions,
+  ): Promise<Page<AttachedPolicy>>;
+
+  createGroup(accountId: AccountId, input: CreateGroupInput): Promise<Group>;
+  getGroup(accountId: AccountId, groupName: string): Promise<Group>;
+  listGroups(accountId: AccountId, options?: PathListOptions): Promise<Page<Group>>;
+  updateGroup(accountId: AccountId, groupName: string, changes: UpdateGroupInput): Promise<Group>;
+  /** `DeleteConflict` while the group has members, inline or attached policies. */
+  deleteGroup(accountId: AccountId, groupName: string): Promise<void>;
+  /** Idempotent; `LimitExceeded` when the user is already in 10 groups. */
+  addUserToGroup(accountId: AccountId, groupName: string, userName: string): Promise<void>;
+  removeUserFromGroup(accountId: AccountId, groupName: string, userName: string): Promise<void>;
+  listGroupsForUser(accountId: AccountId, userName: string, options?: ListOptions): Promise<Page<Group>>;
+  listUsersInGroup(accountId: AccountId, groupName: string, options?: ListOptions): Promise<Page<User>>;
+  putGroupPolicy(
+    accountId: AccountId,
+    groupName: string,
+    policyName: string,
+    document: PolicyDocumentText,
+  ): Promise<void>;
+  getGroupPolicy(accountId: AccountId, groupName: string, policyName: string): Promise<EmbeddedPolicy>;
+  listGroupPolicies(
+    accountId: AccountId,
+    groupName: string,
+    options?: ListOptions,
+  ): Promise<Page<EmbeddedPolicy>>;
+  deleteGroupPolicy(accountId: AccountId, groupName: string, policyName: string): Promise<void>;
+  /** Idempotent; `LimitExceeded` past 10 managed policies on one group. */
+  attachGroupPolicy(accountId: AccountId, groupName: string, policyArn: ArnString): Promise<void>;
+  detachGroupPolicy(accountId: AccountId, groupName: string, policyArn: ArnString): Promise<void>;
+  listAttachedGroupPolicies(
+    accountId: AccountId,
+    groupName: string,
+    options?: ListOptions,
+  ): Promise<Page<AttachedPolicy>>;
+  /** The unique ids (`AIDA…`, `AGPA…`) of the users and groups a policy is attached to. */
+  listPrincipalsForPolicy(policyArn: ArnString): Promise<string[]>;
+}
+
 /** Workloads: the identities credplane delivers role credentials to. */
 export interface WorkloadStore {
   /**
@@ -367,15 +494,21 @@ export interface WorkloadStore {
   deleteWorkload(accountId: AccountId, kind: WorkloadKind, name: string): Promise<void>;
 }
 
-/** Keys: admin access keys, the sealed key ring, role session revocation. */
+/** Keys: users' access keys, the sealed key ring, role session revocation. */
 export interface KeyStore {
-  // Admin access keys
+  // Access keys
+  /** `LimitExceeded` when the user already has 2 keys (IAM's fixed quota). */
   createAccessKey(input: CreateAccessKeyInput): Promise<AccessKey>;
   getAccessKey(accessKeyId: string): Promise<AccessKey>;
   findAccessKey(accessKeyId: string): Promise<AccessKey | undefined>;
   listAccessKeys(accountId: AccountId, userName?: string): Promise<AccessKey[]>;
   updateAccessKeyStatus(accessKeyId: string, status: AccessKeyStatus): Promise<void>;
   deleteAccessKey(accessKeyId: string): Promise<void>;
+  /**
+   * Records authenticated uses (the latest per key wins; an older one never replaces a newer).
+   * Fires no change event and leaves the store generation alone: it changes no authorization.
+   */
+  recordAccessKeyUse(uses: AccessKeyUseInput[]): Promise<void>;
 
   // Key ring
   getKeyRing(): Promise<KeyRingRecord | undefined>;
@@ -435,6 +568,7 @@ export interface Store
     AccountStore,
     SettingsStore,
     RoleStore,
+    UserStore,
     WorkloadStore,
     KeyStore,
     AccessLogStore,

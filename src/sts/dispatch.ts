@@ -9,6 +9,7 @@ import { assumeRole } from './assume-role.js';
 import { assumeRoleWithWebIdentity, type WebIdentityStsContext } from './assume-role-with-web-identity.js';
 import { STS_NAMESPACE, type StsContext } from './context.js';
 import { decodeAuthorizationMessage } from './decode-authorization-message.js';
+import { getAccessKeyInfo } from './get-access-key-info.js';
 import { getCallerIdentity } from './get-caller-identity.js';
 import { getSessionToken } from './get-session-token.js';
 
@@ -19,6 +20,7 @@ const OPERATIONS: Record<string, Operation> = {
   GetCallerIdentity: getCallerIdentity,
   GetSessionToken: getSessionToken,
   DecodeAuthorizationMessage: decodeAuthorizationMessage,
+  GetAccessKeyInfo: getAccessKeyInfo,
 };
 
 export async function handleStsAction(ctx: StsContext, params: QueryParams): Promise<QueryResponse> {

@@ -7,6 +7,7 @@ export const UNUSED_CODES = {
   UNUSED_SERVICE_PERMISSIONS: ['WARNING', 'Role grants services it did not use'],
   UNUSED_ACTION_PERMISSIONS: ['SUGGESTION', 'Role grants actions it did not use'],
   UNUSED_ACCESS_KEY: ['WARNING', 'Admin access key unused in the tracking period'],
+  UNUSED_USER: ['WARNING', 'IAM user unused in the tracking period'],
 } as const satisfies Record<string, readonly [Severity, string]>;
 
 export type UnusedCode = keyof typeof UNUSED_CODES;

@@ -1,6 +1,6 @@
 /**
  * Unused access, as IAM Access Analyzer's unused-access analyzer finds it, over a tracking period:
- * unused roles, unused services and actions of used roles, unused admin access keys; plus the
+ * unused roles, unused services and actions of used roles, unused access keys and users; plus the
  * per-role Access Advisor report (`serviceLastAccessed`).
  */
 import type { Finding } from '../findings.js';
@@ -8,6 +8,7 @@ import type { AnalysisData } from '../data.js';
 import { unusedAccessKeyFindings } from './unused-access-keys.js';
 import { unusedPermissionFindings } from './unused-permissions.js';
 import { unusedRoleFindings } from './unused-roles.js';
+import { unusedUserFindings } from './unused-users.js';
 
 export { UNUSED_CODES } from './finding.js';
 export { DEFAULT_PERIOD, describePeriod, parsePeriod } from './period.js';
@@ -26,5 +27,6 @@ export async function unusedFindings(data: AnalysisData): Promise<Finding[]> {
     ...unusedRoleFindings(data),
     ...(await unusedPermissionFindings(data)),
     ...unusedAccessKeyFindings(data),
+    ...unusedUserFindings(data),
   ];
 }

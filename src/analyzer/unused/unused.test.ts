@@ -7,6 +7,8 @@ import { describePeriod, parsePeriod } from './period.js';
 import { unusedAccessKeyFindings } from './unused-access-keys.js';
 import { unusedPermissionFindings } from './unused-permissions.js';
 import { unusedRoleFindings } from './unused-roles.js';
+import { unusedUserFindings } from './unused-users.js';
+import { unusedFindings } from './index.js';
 
 let store: Store;
 beforeEach(async () => {
@@ -178,11 +180,13 @@ describe('UNUSED_SERVICE_PERMISSIONS / UNUSED_ACTION_PERMISSIONS', () => {
 });
 
 describe('UNUSED_ACCESS_KEY', () => {
-  async function key(id: string): Promise<void> {
+  // A user holds at most two keys, as in IAM.
+  async function key(id: string, userName = 'admin'): Promise<void> {
+    if ((await store.findUser(ACCT, userName)) === undefined) await store.createUser(ACCT, { userName });
     await store.createAccessKey({
       accessKeyId: id,
       accountId: ACCT,
-      userName: 'admin',
+      userName,
       sealedSecret: new Uint8Array(8),
     });
   }
@@ -206,7 +210,34 @@ describe('UNUSED_ACCESS_KEY', () => {
       }),
     ]);
     expect(unusedAccessKeyFindings(await load(store, 90 * DAY, 100))).toEqual([]);
-    await key('AKIANEW0000000000001');
+    await key('AKIANEW0000000000001', 'newcomer');
     expect(unusedAccessKeyFindings(await load(store, 90 * DAY))).toEqual([]);
+  });
+});
+
+describe('UNUSED_USER', () => {
+  it('flags a user older than the period that signed nothing in it, not one that did or a new one', async () => {
+    const idle = await store.createUser(ACCT, { userName: 'idle' });
+    const busy = await store.createUser(ACCT, { userName: 'busy', path: '/ci/' });
+    const early = new Date(Date.now() + 1 * DAY);
+    const signed = (arn: string, at: Date) =>
+      event(at, {
+        channel: 'sts',
+        record: { userIdentity: { type: 'IAMUser', arn, accessKeyId: 'ASIASESSION000000001' } },
+      });
+    // The idle user's only use is before the period; the busy one signed (a session) in it.
+    await store.appendAccessEvents([
+      signed(idle.arn, early),
+      signed(busy.arn, new Date(Date.now() + 99 * DAY)),
+    ]);
+    const findings = unusedUserFindings(await load(store, 90 * DAY, 100));
+    expect(findings.map((f) => [f.code, f.subject, f.details?.lastUsed])).toEqual([
+      ['UNUSED_USER', { kind: 'user', name: 'idle', arn: idle.arn }, early.toISOString()],
+    ]);
+    // Created within the period: not judged yet.
+    expect(unusedUserFindings(await load(store, 90 * DAY))).toEqual([]);
+    expect((await unusedFindings(await load(store, 90 * DAY, 100))).map((f) => f.code)).toContain(
+      'UNUSED_USER',
+    );
   });
 });

@@ -10,6 +10,7 @@ import { initial } from './0001-initial.js';
 import { settingsAccessLog } from './0002-settings-access-log.js';
 import { storeGeneration } from './0003-store-generation.js';
 import { nodes } from './0004-nodes.js';
+import { usersGroups } from './0005-users-groups.js';
 
 /** In order; names sort in application order. Never edit a released migration: add one. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
@@ -17,6 +18,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0002-settings-access-log': settingsAccessLog,
   '0003-store-generation': storeGeneration,
   '0004-nodes': nodes,
+  '0005-users-groups': usersGroups,
 };
 
 const provider: MigrationProvider = {

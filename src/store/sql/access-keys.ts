@@ -1,10 +1,12 @@
 /**
- * Admin access keys (the long-term keys that sign calls to the control plane).
+ * Users' access keys (the long-term keys that sign calls to the control plane), at most two per
+ * user, and their last use, which the authenticator records in batches.
  */
-import { EntityAlreadyExistsError, NoSuchEntityError } from '../../iam/errors.js';
+import { EntityAlreadyExistsError, LimitExceededError, NoSuchEntityError } from '../../iam/errors.js';
+import { IAM_QUOTAS } from '../../iam/quotas.js';
 import type { AccessKey, AccessKeyStatus, AccountId } from '../../iam/types.js';
 import { bytesToText, toAccessKey } from '../rows.js';
-import type { CreateAccessKeyInput } from '../store.js';
+import type { AccessKeyUseInput, CreateAccessKeyInput } from '../store.js';
 import { SqlContext } from './context.js';
 
 export class AccessKeysSql extends SqlContext {
@@ -18,7 +20,33 @@ export class AccessKeysSql extends SqlContext {
         sealed_secret: bytesToText(input.sealedSecret),
         status: input.status ?? 'Active',
         created_at: this.now(),
+        last_used_at: null,
+        last_used_service: null,
+        last_used_region: null,
       };
+      // A key belongs to a user that exists; locking its row serializes creations past the quota.
+      const user = await db
+        .updateTable('users')
+        .set((eb) => ({ name_key: eb.ref('name_key') }))
+        .where('account_id', '=', input.accountId)
+        .where('name_key', '=', input.userName.toLowerCase())
+        .returning('user_name')
+        .executeTakeFirst();
+      if (user === undefined) {
+        throw new NoSuchEntityError(`The user with name ${input.userName} cannot be found.`);
+      }
+      row.user_name = user.user_name;
+      const held = await db
+        .selectFrom('access_keys')
+        .select((eb) => eb.fn.countAll().as('n'))
+        .where('account_id', '=', input.accountId)
+        .where('user_name', '=', input.userName)
+        .executeTakeFirstOrThrow();
+      if (Number(held.n) >= IAM_QUOTAS.accessKeysPerUser) {
+        throw new LimitExceededError(
+          `Cannot exceed quota for AccessKeysPerUser: ${IAM_QUOTAS.accessKeysPerUser}`,
+        );
+      }
       const taken = await db
         .selectFrom('access_keys')
         .select('access_key_id')
@@ -79,6 +107,22 @@ export class AccessKeysSql extends SqlContext {
       if (row === undefined)
         throw new NoSuchEntityError(`The Access Key with id ${accessKeyId} cannot be found.`);
       emit({ entity: 'access-key', op: 'delete', accountId: row.account_id, key: accessKeyId });
+    });
+  }
+
+  async recordAccessKeyUse(uses: AccessKeyUseInput[]): Promise<void> {
+    if (uses.length === 0) return;
+    // No change event and no generation step: last use changes no decision (see `Store`).
+    await this.db.transaction().execute(async (trx) => {
+      for (const use of uses) {
+        const at = use.date.toISOString();
+        await trx
+          .updateTable('access_keys')
+          .set({ last_used_at: at, last_used_service: use.serviceName, last_used_region: use.region })
+          .where('access_key_id', '=', use.accessKeyId)
+          .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<', at)]))
+          .execute();
+      }
     });
   }
 }

@@ -28,11 +28,22 @@ export class ManagedPoliciesSql extends SqlContext {
           .select((e) => e.fn.countAll().as('n'))
           .whereRef('a.policy_id', '=', 'p.policy_id')
           .as('attachment_count'),
+        // Users and groups hold attachments too (`principal_attachments`).
+        eb
+          .selectFrom('principal_attachments as pa')
+          .select((e) => e.fn.countAll().as('n'))
+          .whereRef('pa.policy_id', '=', 'p.policy_id')
+          .as('principal_attachment_count'),
         eb
           .selectFrom('roles as r')
           .select((e) => e.fn.countAll().as('n'))
           .whereRef('r.permissions_boundary_arn', '=', 'p.arn')
           .as('boundary_count'),
+        eb
+          .selectFrom('users as u')
+          .select((e) => e.fn.countAll().as('n'))
+          .whereRef('u.permissions_boundary_arn', '=', 'p.arn')
+          .as('user_boundary_count'),
       ]);
   }
 
@@ -95,7 +106,13 @@ export class ManagedPoliciesSql extends SqlContext {
         .values({ policy_id: row.policy_id, version: 1, document: input.document, created_at: now })
         .execute();
       emit({ entity: 'managed-policy', op: 'create', accountId, key: row.arn });
-      return toPolicy({ ...row, attachment_count: 0, boundary_count: 0 });
+      return toPolicy({
+        ...row,
+        attachment_count: 0,
+        principal_attachment_count: 0,
+        boundary_count: 0,
+        user_boundary_count: 0,
+      });
     });
   }
 
@@ -116,12 +133,20 @@ export class ManagedPoliciesSql extends SqlContext {
         if (after !== undefined) q = q.where('p.name_key', '>', after);
         if (options?.onlyAttached === true) {
           q = q.where((eb) =>
-            eb.exists(
-              eb
-                .selectFrom('role_attachments as a')
-                .select('a.role_id')
-                .whereRef('a.policy_id', '=', 'p.policy_id'),
-            ),
+            eb.or([
+              eb.exists(
+                eb
+                  .selectFrom('role_attachments as a')
+                  .select('a.role_id')
+                  .whereRef('a.policy_id', '=', 'p.policy_id'),
+              ),
+              eb.exists(
+                eb
+                  .selectFrom('principal_attachments as pa')
+                  .select('pa.owner_id')
+                  .whereRef('pa.policy_id', '=', 'p.policy_id'),
+              ),
+            ]),
           );
         }
         return (await q.orderBy('p.name_key').limit(limit).execute()) as PolicyRow[];
@@ -136,7 +161,8 @@ export class ManagedPoliciesSql extends SqlContext {
       const locked = await this.lockPolicy(db, policyArn);
       const row = await this.policyByArn(db, policyArn);
       if (row === undefined) throw new NoSuchEntityError(msg.noPolicy(policyArn));
-      if (Number(row.attachment_count) > 0 || Number(row.boundary_count) > 0) {
+      const used = toPolicy(row);
+      if (used.attachmentCount > 0 || used.permissionsBoundaryUsageCount > 0) {
         throw new DeleteConflictError('Cannot delete a policy attached to entities.');
       }
       await db.deleteFrom('policy_versions').where('policy_id', '=', locked.policy_id).execute();

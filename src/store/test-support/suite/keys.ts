@@ -1,4 +1,4 @@
-/** The store's behavioural suite: admin access keys, the key ring record, session revocation. */
+/** The store's behavioural suite: users' access keys, the key ring record, session revocation. */
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Store } from '../../store.js';
 import { expectAwsError, type StoreSuite } from './support.js';
@@ -10,9 +10,10 @@ export function describeKeys(suite: StoreSuite): void {
   });
   const { newAccount, role } = suite;
 
-  describe('admin access keys', () => {
+  describe('access keys', () => {
     it('stores the sealed secret as bytes, changes status, lists and deletes', async () => {
       const acct = await newAccount();
+      await store.createUser(acct, { userName: 'admin' });
       const secret = new Uint8Array([0, 1, 2, 250, 255, 128]);
       const k = await store.createAccessKey({
         accessKeyId: `AKIA${acct}ABCD`,
