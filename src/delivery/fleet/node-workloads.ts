@@ -6,7 +6,7 @@
  *
  * Placement comes from a `PlacementIndex` (rebuilt only when the store generation moves, so a
  * request costs no listing of the account's workloads), and a node's sync answer, identity
- * documents signed included, is computed once per generation and node.
+ * computed once per generation and node, each identity document signed once while it is unchanged.
  */
 import { buildAccessEvent } from '../../audit/record.js';
 import { deliveryRecord } from '../../audit/delivery-record.js';
@@ -60,6 +60,11 @@ export type NodeCredentials =
     }
   | { code: 'AssumeRoleUnauthorizedAccess'; roleName: string };
 
+interface Signatures {
+  signature: string;
+  pkcs7: string;
+}
+
 export interface NodeWorkloadsOptions extends InstanceScope {
   store: Store;
   snapshot: AuthorizationView;
@@ -76,6 +81,17 @@ export class NodeWorkloads {
   private readonly issuer: WorkloadIssuer;
   private readonly now: () => number;
   private readonly placement: PlacementIndex;
+  /**
+   * Identity signatures by document, for the documents of the newest generation synced and of the
+   * one before it: a write that leaves an instance's document as it was (most writes: a role's
+   * policy, another node's placement) re-signs nothing, and a document no longer asked for is
+   * dropped at the next generation.
+   */
+  private signatures = {
+    generation: -1,
+    current: new Map<string, Signatures>(),
+    previous: new Map<string, Signatures>(),
+  };
 
   constructor(private readonly options: NodeWorkloadsOptions) {
     this.now = options.now ?? Date.now;
@@ -92,17 +108,38 @@ export class NodeWorkloads {
 
   /**
    * The instances placed on `node`. The answer is the same until the store generation moves, so
-   * it is built (and each identity document signed: RSA PKCS#1 v1.5 is deterministic; the PKCS#7's
-   * signing time is then the time of the first sync at this generation) once per generation.
+   * it is built once per node and generation, and each identity document is signed once for as
+   * long as it stays the same (RSA PKCS#1 v1.5 is deterministic; the PKCS#7's signing time is then
+   * the time of the first sync that needed that document).
    */
   async instances(node: string): Promise<NodeInstance[]> {
     const placement = await this.placement.current();
     return placement.memoise(`instances\u0000${node}`, () =>
-      placement.onNode(node).map((p) => this.nodeInstance(p)),
+      placement.onNode(node).map((p) => this.nodeInstance(p, placement.generation)),
     );
   }
 
-  private nodeInstance({ instanceId, workload: w, profile }: PlacedInstance): NodeInstance {
+  private signed(document: string, generation: number): Signatures {
+    const cache = this.signatures;
+    if (generation > cache.generation) {
+      this.signatures = { generation, current: new Map(), previous: cache.current };
+    }
+    const { current, previous } = this.signatures;
+    let found = current.get(document) ?? previous.get(document);
+    if (found === undefined) {
+      found = {
+        signature: this.options.identity.sign(document),
+        pkcs7: this.options.identity.pkcs7(document),
+      };
+    }
+    current.set(document, found);
+    return found;
+  }
+
+  private nodeInstance(
+    { instanceId, workload: w, profile }: PlacedInstance,
+    generation: number,
+  ): NodeInstance {
     const { userData, ...d } = instanceDescription(instanceId, w, profile, this.options);
     const document = identityDocument({ ...d, ...(userData === undefined ? {} : { userData }) });
     const m = metadataOptionsOf(w.settings);
@@ -122,11 +159,7 @@ export class NodeWorkloads {
         launchTime: d.launchTime.toISOString(),
         ...(userData === undefined ? {} : { userData: userData.toString('base64') }),
       },
-      identity: {
-        document,
-        signature: this.options.identity.sign(document),
-        pkcs7: this.options.identity.pkcs7(document),
-      },
+      identity: { document, ...this.signed(document, generation) },
     };
   }
 

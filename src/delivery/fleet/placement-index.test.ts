@@ -175,7 +175,7 @@ describe('NodeWorkloads over the index', () => {
     expect(calls.get('listWorkloads')).toBe(2);
   });
 
-  it("signs a node's identity documents once per store generation, and syncs the change after a write", async () => {
+  it('signs an identity document once, however many syncs and store generations it lasts, and syncs each change', async () => {
     const { store, calls } = spied(base);
     const { signer, signs } = counting(createIdentitySigner());
     const nodes = workloads(store, signer);
@@ -191,10 +191,34 @@ describe('NodeWorkloads over the index', () => {
     await base.addRoleToInstanceProfile(ACCOUNT, 'web-profile', 'web-2');
     const changed = await nodes.instances('node-1');
     expect(changed[0]?.roleName).toBe('web-2');
-    expect(signs.n).toBe(4);
+    expect(calls.get('listWorkloads')).toBe(2);
+    // The identity document names no role: it is the same document, not signed again.
+    expect(changed[0]?.identity).toEqual(first[0]?.identity);
+    expect(signs.n).toBe(2);
 
     await place('a', A, 'node-2');
     expect(await nodes.instances('node-1')).toEqual([]);
-    expect(ids(await nodes.instances('node-2')).sort()).toEqual([A, B]);
+    const moved = await nodes.instances('node-2');
+    expect(ids(moved).sort()).toEqual([A, B]);
+    // B's document is new to this process; A's is the one signed before.
+    expect(signs.n).toBe(4);
+    expect(moved.find((i) => i.instanceId === A)?.identity.signature).toBe(first[0]?.identity.signature);
+
+    // A changed document is signed anew: another instance type.
+    await base.putWorkload(ACCOUNT, {
+      kind: 'ec2-instance',
+      name: 'a',
+      roleName: 'web',
+      settings: {
+        instanceId: A,
+        instanceProfileName: 'web-profile',
+        node: 'node-2',
+        instanceType: 'm5.large',
+      },
+    });
+    const retyped = (await nodes.instances('node-2')).find((i) => i.instanceId === A);
+    expect(retyped?.identity.document).toContain('m5.large');
+    expect(retyped?.identity.signature).not.toBe(first[0]?.identity.signature);
+    expect(signs.n).toBe(6);
   });
 });
