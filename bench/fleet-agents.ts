@@ -262,15 +262,33 @@ export const runRounds: RoundsSuite = async (ctx) => {
       note: `${AGENTS} agents, ${ENROLL_CONCURRENCY} at a time; server CPU ${enrollCpuMs.toFixed(1)} ms per agent`,
     });
 
-    // One real set: the shape of what the agent's cache holds.
+    // One real set: the shape of what the agent's cache holds. The first request at a store
+    // generation builds the placement index (every instance of the store listed once).
     const first = agents[0]!;
+    cpu0 = serverCpu(pid);
     const sample = await first.identity.client.post<NodeCredentials>('/agent/v1/credentials', {
       instanceId: `i-${(0).toString(16).padStart(17, '0')}`,
       delivery: '2.0',
     });
     if (sample.code !== 'Success') throw new Error(`the server refused the instance's role: ${sample.code}`);
+    rows.push({
+      suite: 'fleet',
+      case: `agents: first credential fetch at a store generation (${WORKLOADS} workloads indexed)`,
+      opsPerSec: NaN,
+      note: `server CPU ${((serverCpu(pid) - cpu0) * 1000).toFixed(1)} ms, once per store write (placement index rebuilt)`,
+    });
 
-    // What one sync costs: the agent asks what is placed on its node every 5 s.
+    // The node's first sync at this generation signs its instances' identity documents.
+    cpu0 = serverCpu(pid);
+    const firstSync = await first.identity.client.get<{ instances: NodeInstance[] }>('/agent/v1/instances');
+    rows.push({
+      suite: 'fleet',
+      case: `agents: first GET /agent/v1/instances at a store generation (${firstSync.instances.length} instances on the node)`,
+      opsPerSec: NaN,
+      note: `server CPU ${((serverCpu(pid) - cpu0) * 1000).toFixed(1)} ms, once per node and store write (documents signed)`,
+    });
+
+    // What one sync costs: the agent asks what is placed on its node every 5 s (the store unchanged).
     cpu0 = serverCpu(pid);
     t0 = performance.now();
     let placed = 0;

@@ -272,6 +272,60 @@ describe('the agent port', () => {
     expect(JSON.stringify(events.at(-1)!.record)).toContain('Node node-b is not allowed');
   });
 
+  it('answers from the store as it is at each request: re-placed, re-roled, deleted, node removed', async () => {
+    const C = 'i-0cccccccccccccccc';
+    await plane.store.createRole(ACCOUNT, { roleName: 'web-2', assumeRolePolicyDocument: ec2Trust });
+    await plane.store.createInstanceProfile(ACCOUNT, { instanceProfileName: 'moving-profile' });
+    await plane.store.addRoleToInstanceProfile(ACCOUNT, 'moving-profile', 'web');
+    const put = (node: string) =>
+      plane.store.putWorkload(ACCOUNT, {
+        kind: 'ec2-instance',
+        name: 'c',
+        roleName: 'web',
+        settings: { instanceId: C, instanceProfileName: 'moving-profile', node },
+      });
+    const ask = (tls: { cert: string; key: string }) =>
+      call('/agent/v1/credentials', tls, { instanceId: C, delivery: '2.0' });
+    const synced = async (tls: { cert: string; key: string }) =>
+      (
+        (await call('/agent/v1/instances', tls)).json.instances as { instanceId: string; roleName?: string }[]
+      ).map((i) => `${i.instanceId}:${i.roleName ?? ''}`);
+    await put('node-c1');
+    const one = await enrolled('node-c1');
+    const two = await enrolled('node-c2');
+    // Each answer below is asked twice, so a cached answer of the previous state would show.
+    expect((await ask(one)).json).toMatchObject({
+      code: 'Success',
+      roleArn: `arn:aws:iam::${ACCOUNT}:role/web`,
+    });
+    expect(await synced(one)).toEqual([`${C}:web`]);
+    expect(await synced(one)).toEqual([`${C}:web`]);
+
+    await put('node-c2');
+    expect(await ask(one)).toMatchObject({ status: 403, json: { code: 'AccessDenied' } });
+    expect(await synced(one)).toEqual([]);
+    expect((await ask(two)).json).toMatchObject({ code: 'Success' });
+    expect(await synced(two)).toEqual([`${C}:web`]);
+
+    await plane.store.removeRoleFromInstanceProfile(ACCOUNT, 'moving-profile', 'web');
+    await plane.store.addRoleToInstanceProfile(ACCOUNT, 'moving-profile', 'web-2');
+    expect((await ask(two)).json).toMatchObject({
+      code: 'Success',
+      roleArn: `arn:aws:iam::${ACCOUNT}:role/web-2`,
+    });
+    expect(await synced(two)).toEqual([`${C}:web-2`]);
+
+    await registry.remove('node-c2');
+    expect(await ask(two)).toMatchObject({ status: 403, json: { code: 'AccessDenied' } });
+    expect((await call('/agent/v1/instances', two)).status).toBe(403);
+
+    await put('node-c1');
+    expect((await ask(one)).json).toMatchObject({ code: 'Success' });
+    await plane.store.deleteWorkload(ACCOUNT, 'ec2-instance', 'c');
+    expect(await ask(one)).toMatchObject({ status: 403, json: { code: 'AccessDenied' } });
+    expect(await synced(one)).toEqual([]);
+  });
+
   it("gives a node only the ECS tasks placed on it; another node's task, or a stopped one, is refused and logged", async () => {
     const tls = await enrolled('node-t');
     const mine = taskRegistry.start(taskDefinition, { node: 'node-t' });

@@ -3,6 +3,10 @@
  * role credentials, issued by the same `WorkloadIssuer` as every other channel (one access-log
  * event per credential set). A request for an instance that is not placed on the asking node is
  * refused and that refusal is an access-log event too, naming the node.
+ *
+ * Placement comes from a `PlacementIndex` (rebuilt only when the store generation moves, so a
+ * request costs no listing of the account's workloads), and a node's sync answer, identity
+ * computed once per generation and node, each identity document signed once while it is unchanged.
  */
 import { buildAccessEvent } from '../../audit/record.js';
 import { deliveryRecord } from '../../audit/delivery-record.js';
@@ -10,9 +14,8 @@ import type { AccessLogSink } from '../../audit/types.js';
 import { AccessDeniedError } from '../../control/errors.js';
 import type { AuthorizationView } from '../../control/authorization-view.js';
 import type { KeyRing } from '../../crypto/index.js';
-import type { InstanceProfile } from '../../iam/types.js';
 import type { Store } from '../../store/store.js';
-import { instanceIdOf, metadataOptionsOf, type InstanceWorkload } from '../../workloads/index.js';
+import { metadataOptionsOf } from '../../workloads/index.js';
 import type { IdentitySigner } from '../imds/identity.js';
 import {
   EC2_SERVICE_PRINCIPAL,
@@ -23,6 +26,7 @@ import {
 } from '../imds/instance-facts.js';
 import { identityDocument, type RoleDelivery } from '../imds/tree.js';
 import { DEFAULT_WORKLOAD_SESSION_SECONDS, WorkloadIssuer } from '../workload-issuer.js';
+import { PlacementIndex, type PlacedInstance } from './placement-index.js';
 
 /** One instance as the agent gets it: enough to build the same metadata tree `credplane up` serves. */
 export interface NodeInstance {
@@ -56,6 +60,11 @@ export type NodeCredentials =
     }
   | { code: 'AssumeRoleUnauthorizedAccess'; roleName: string };
 
+interface Signatures {
+  signature: string;
+  pkcs7: string;
+}
+
 export interface NodeWorkloadsOptions extends InstanceScope {
   store: Store;
   snapshot: AuthorizationView;
@@ -64,14 +73,30 @@ export interface NodeWorkloadsOptions extends InstanceScope {
   accessLog?: AccessLogSink;
   now?: () => number;
   credentialSeconds?: number;
+  /** Shared with other readers of the same store and account; one of its own when absent. */
+  placement?: PlacementIndex;
 }
 
 export class NodeWorkloads {
   private readonly issuer: WorkloadIssuer;
   private readonly now: () => number;
+  private readonly placement: PlacementIndex;
+  /**
+   * Identity signatures by document, for the documents of the newest generation synced and of the
+   * one before it: a write that leaves an instance's document as it was (most writes: a role's
+   * policy, another node's placement) re-signs nothing, and a document no longer asked for is
+   * dropped at the next generation.
+   */
+  private signatures = {
+    generation: -1,
+    current: new Map<string, Signatures>(),
+    previous: new Map<string, Signatures>(),
+  };
 
   constructor(private readonly options: NodeWorkloadsOptions) {
     this.now = options.now ?? Date.now;
+    this.placement =
+      options.placement ?? new PlacementIndex({ store: options.store, accountId: options.accountId });
     this.issuer = new WorkloadIssuer({
       snapshot: options.snapshot,
       keyRing: options.keyRing,
@@ -81,39 +106,61 @@ export class NodeWorkloads {
     });
   }
 
-  /** The instances placed on `node`. */
+  /**
+   * The instances placed on `node`. The answer is the same until the store generation moves, so
+   * it is built once per node and generation, and each identity document is signed once for as
+   * long as it stays the same (RSA PKCS#1 v1.5 is deterministic; the PKCS#7's signing time is then
+   * the time of the first sync that needed that document).
+   */
   async instances(node: string): Promise<NodeInstance[]> {
-    const out: NodeInstance[] = [];
-    for (const w of await this.placed(node)) {
-      const instanceId = instanceIdOf(w);
-      const profile = await this.profile(w);
-      const { userData, ...d } = instanceDescription(instanceId, w, profile, this.options);
-      const document = identityDocument({ ...d, ...(userData === undefined ? {} : { userData }) });
-      const m = metadataOptionsOf(w.settings);
-      const roleName = instanceRoleName(profile);
-      out.push({
-        name: w.name,
-        instanceId,
-        options: {
-          httpTokens: m.httpTokens,
-          httpEndpoint: m.httpEndpoint,
-          httpPutResponseHopLimit: m.httpPutResponseHopLimit,
-        },
-        httpProtocolIpv6: m.httpProtocolIpv6,
-        ...(roleName === undefined ? {} : { roleName }),
-        description: {
-          ...d,
-          launchTime: d.launchTime.toISOString(),
-          ...(userData === undefined ? {} : { userData: userData.toString('base64') }),
-        },
-        identity: {
-          document,
-          signature: this.options.identity.sign(document),
-          pkcs7: this.options.identity.pkcs7(document),
-        },
-      });
+    const placement = await this.placement.current();
+    return placement.memoise(`instances\u0000${node}`, () =>
+      placement.onNode(node).map((p) => this.nodeInstance(p, placement.generation)),
+    );
+  }
+
+  private signed(document: string, generation: number): Signatures {
+    const cache = this.signatures;
+    if (generation > cache.generation) {
+      this.signatures = { generation, current: new Map(), previous: cache.current };
     }
-    return out;
+    const { current, previous } = this.signatures;
+    let found = current.get(document) ?? previous.get(document);
+    if (found === undefined) {
+      found = {
+        signature: this.options.identity.sign(document),
+        pkcs7: this.options.identity.pkcs7(document),
+      };
+    }
+    current.set(document, found);
+    return found;
+  }
+
+  private nodeInstance(
+    { instanceId, workload: w, profile }: PlacedInstance,
+    generation: number,
+  ): NodeInstance {
+    const { userData, ...d } = instanceDescription(instanceId, w, profile, this.options);
+    const document = identityDocument({ ...d, ...(userData === undefined ? {} : { userData }) });
+    const m = metadataOptionsOf(w.settings);
+    const roleName = instanceRoleName(profile);
+    return {
+      name: w.name,
+      instanceId,
+      options: {
+        httpTokens: m.httpTokens,
+        httpEndpoint: m.httpEndpoint,
+        httpPutResponseHopLimit: m.httpPutResponseHopLimit,
+      },
+      httpProtocolIpv6: m.httpProtocolIpv6,
+      ...(roleName === undefined ? {} : { roleName }),
+      description: {
+        ...d,
+        launchTime: d.launchTime.toISOString(),
+        ...(userData === undefined ? {} : { userData: userData.toString('base64') }),
+      },
+      identity: { document, ...this.signed(document, generation) },
+    };
   }
 
   /**
@@ -121,11 +168,9 @@ export class NodeWorkloads {
    * `AccessDenied` (logged) otherwise.
    */
   async credentials(node: string, instanceId: string, delivery: RoleDelivery): Promise<NodeCredentials> {
-    const all = await this.options.store.listWorkloads(this.options.accountId, { kind: 'ec2-instance' });
-    const w = all.find((x) => instanceIdOf(x) === instanceId);
-    const profile = w === undefined ? undefined : await this.profile(w);
-    const roleName = instanceRoleName(profile);
-    if (w === undefined || w.settings.node !== node || roleName === undefined) {
+    const placed = (await this.placement.current()).instance(instanceId);
+    const roleName = instanceRoleName(placed?.profile);
+    if (placed === undefined || placed.workload.settings.node !== node || roleName === undefined) {
       await this.refuse(node, instanceId, roleName);
       throw new AccessDeniedError(`Node ${node} is not allowed the credentials of instance ${instanceId}.`);
     }
@@ -154,21 +199,6 @@ export class NodeWorkloads {
       // categories: `iam/info`); the agent serves it as `credplane up` does.
       if (error instanceof AccessDeniedError) return { code: 'AssumeRoleUnauthorizedAccess', roleName };
       throw error;
-    }
-  }
-
-  private async placed(node: string): Promise<InstanceWorkload[]> {
-    const all = await this.options.store.listWorkloads(this.options.accountId, { kind: 'ec2-instance' });
-    return all.filter((w) => w.settings.node === node);
-  }
-
-  private async profile(w: InstanceWorkload): Promise<InstanceProfile | undefined> {
-    const name = w.settings.instanceProfileName;
-    if (name === undefined) return undefined;
-    try {
-      return await this.options.store.getInstanceProfile(this.options.accountId, name);
-    } catch {
-      return undefined;
     }
   }
 
