@@ -14,8 +14,8 @@
  *   uniformly within the first refresh period (a fleet whose workloads started at different
  *   times), so the server sees the steady rate `workloads / (lifetime / 2)` from the start. The
  *   run is 60 s (`--seconds`) and stops by itself, reported in two halves. The lifetime is 3600 s
- *   (6x, 5.6 fetches/s asked for 10,000 workloads) by default: at the server's measured cost per
- *   fetch (docs/benchmarks.md) a shorter one only queues requests. `CREDPLANE_BENCH_FLEET_LIFETIME`
+ *   (6x, 5.6 fetches/s asked for 10,000 workloads) by default, chosen when a fetch cost ~87 ms of
+ *   server CPU (before the placement index; docs/benchmarks.md). `CREDPLANE_BENCH_FLEET_LIFETIME`
  *   changes it (60 s: the first half is every first fetch and the second every refresh);
  * - the agent's memory per 1,000 workloads: heap and RSS growth of this process while
  *   `CredentialCache`s hold N credential sets (N = 1,000 and 10,000) shaped like the server's
