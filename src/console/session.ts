@@ -71,6 +71,15 @@ export class Sessions {
     return session;
   }
 
+  /** The live session of `id` without restarting its idle clock (an open event stream's check). */
+  peek(id: string): ConsoleSession | undefined {
+    const session = this.#sessions.get(key(id));
+    if (session === undefined) return undefined;
+    const now = this.#now();
+    if (now - session.lastSeenAt > IDLE_MS || now - session.createdAt > ABSOLUTE_MS) return undefined;
+    return session;
+  }
+
   end(id: string): void {
     this.#sessions.delete(key(id));
   }
