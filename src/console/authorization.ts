@@ -4,12 +4,14 @@
  * the same policies, the same `AccessDenied` message with its encoded explanation.
  */
 import type { AuthenticatedCaller } from '../control/authenticate.js';
-import { authorize, decide } from '../control/authorize.js';
+import { authorize, decide, type AuthorizeInput } from '../control/authorize.js';
 import type { KeyRing } from '../crypto/index.js';
 
 export interface ActionCheck {
   action: string;
   resource: string;
+  /** The operation's condition keys, as the API call adds them (`control/authorize.ts`). */
+  extra?: AuthorizeInput['extra'];
 }
 
 /** Throws `AccessDenied` at the first action the caller may not perform. */

@@ -36,6 +36,9 @@ function factsOf(request: ApiRequest, options: PrincipalOptions): RequestFacts {
   };
 }
 
+/** Compared against for an unknown key: as long as a real secret (40 characters). */
+const UNKNOWN_KEY_SECRET = 'x'.repeat(40);
+
 const signInFailed = (): ConsoleApiError =>
   // One answer for an unknown key and a wrong secret, so neither can be probed.
   new ConsoleApiError('NotAuthenticated', 'The access key or secret is not valid.', { status: 401 });
@@ -58,7 +61,11 @@ export async function signIn(
       (options.now ?? Date.now)(),
     );
   } catch (error) {
-    if (error instanceof AwsError) throw signInFailed();
+    if (error instanceof AwsError) {
+      // The same secret comparison as for a known key, so the time taken does not say which it was.
+      sameSecret(input.secretAccessKey, UNKNOWN_KEY_SECRET);
+      throw signInFailed();
+    }
     throw error;
   }
   if (!sameSecret(input.secretAccessKey, credential.secretAccessKey)) throw signInFailed();

@@ -264,7 +264,7 @@ export function createConsole(options: ConsoleOptions): ConsoleService {
     void (async () => {
       const id = sessionIdOf(cookieOf(request));
       const session = id === undefined ? undefined : sessions.touch(id);
-      if (session === undefined) throw notAuthenticated();
+      if (id === undefined || session === undefined) throw notAuthenticated();
       const ctx = await contextOf(
         session,
         request,
@@ -275,7 +275,13 @@ export function createConsole(options: ConsoleOptions): ConsoleService {
       if (!streams.canOpen()) {
         throw new ConsoleApiError('ServiceUnavailable', 'Too many event streams are open.', { status: 503 });
       }
-      await streams.open(res, ctx.arns.accountId, predicate);
+      // Each delivery authorized again: the same session, still live, its caller resolved anew.
+      const stillAllowed = async (): Promise<boolean> => {
+        if (sessions.peek(id) !== session) return false;
+        const auth = await resolveCaller(session.credential, request, options);
+        return allows(auth, [lookupEventsCheck]);
+      };
+      await streams.open(res, ctx.arns.accountId, predicate, stillAllowed);
     })().catch((error: unknown) => {
       if (error instanceof AwsError) fail(errorResponse(error));
       else {

@@ -2,7 +2,8 @@
  * Console sessions: an id (256 random bits) in the `credplane_console` cookie, a CSRF token (256
  * bits) the page sends back in `X-CSRF-Token`, and who the session acts as. Kept in memory by the
  * SHA-256 of the id (the id itself is never stored or logged); a session ends after 30 minutes idle,
- * 12 hours after it began, or at logout. A restart ends every session.
+ * 12 hours after it began, at logout, or when its credential signs in a 33rd time (its least recently
+ * used session goes). A restart ends every session.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 
@@ -11,6 +12,15 @@ export const IDLE_MS = 30 * 60_000;
 export const ABSOLUTE_MS = 12 * 60 * 60_000;
 /** Sessions at once; the least recently used is dropped beyond it. */
 const MAX_SESSIONS = 1000;
+/**
+ * Sessions of one credential at once; beyond it that credential's least recently used is dropped,
+ * so signing in over and over with one key ends only its own sessions, never another's.
+ */
+export const MAX_SESSIONS_PER_CREDENTIAL = 32;
+
+/** Who signed in, for the per-credential limit: the access key, or the admin user. */
+const credentialKey = (c: SessionCredential): string =>
+  c.kind === 'access-key' ? `key:${c.accessKeyId}` : `admin:${c.accountId}:${c.userName}`;
 
 /** Who a session acts as: resolved again on every request (`principal.ts`). */
 export type SessionCredential =
@@ -46,6 +56,10 @@ export class Sessions {
       createdAt: now,
       lastSeenAt: now,
     };
+    // Least recently used first: the first of this credential's sessions beyond the limit goes.
+    const own = credentialKey(credential);
+    const mine = [...this.#sessions].filter(([, other]) => credentialKey(other.credential) === own);
+    if (mine.length >= MAX_SESSIONS_PER_CREDENTIAL) this.#sessions.delete(mine[0]![0]);
     this.#sessions.set(key(id), session);
     if (this.#sessions.size > MAX_SESSIONS) {
       const oldest = this.#sessions.keys().next().value;
@@ -68,6 +82,15 @@ export class Sessions {
     // Re-inserted so that iteration order is least recently used first.
     this.#sessions.delete(k);
     this.#sessions.set(k, session);
+    return session;
+  }
+
+  /** The live session of `id` without restarting its idle clock (an open event stream's check). */
+  peek(id: string): ConsoleSession | undefined {
+    const session = this.#sessions.get(key(id));
+    if (session === undefined) return undefined;
+    const now = this.#now();
+    if (now - session.lastSeenAt > IDLE_MS || now - session.createdAt > ABSOLUTE_MS) return undefined;
     return session;
   }
 

@@ -230,6 +230,11 @@ export async function rollbackPolicies(
   roleName: string,
   via: ApplyVia,
   snapshotId?: string,
+  /**
+   * Called with the planned changes before any is made; throws to refuse them (the console
+   * authorizes each as the IAM call it is, with its condition keys).
+   */
+  authorize?: (changes: readonly PolicyChange[]) => void,
 ): Promise<RollbackResult> {
   const current = await loadRolePermissions(store, accountId, roleName);
   const snapshots = await store.listRolePolicySnapshots(accountId, current.role.roleName);
@@ -244,6 +249,7 @@ export async function rollbackPolicies(
   }
   const content = snapshotContent(snapshot);
   const changes = planReplacement(currentSet(current), content);
+  authorize?.(changes);
   if (via.kind === 'store') {
     await store.transaction(async (tx) => {
       await applyChanges(storeWriterFor(tx, accountId), current.role.roleName, changes);

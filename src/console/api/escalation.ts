@@ -47,6 +47,13 @@ export const addEscalations: AddEscalations = async (graph, input) => {
       ...(e.because.length === 0 ? {} : { because: e.because.join('; ') }),
     });
   }
-  const escalations = analysis.findings.filter((f) => f.subject.arn === undefined || visible(f.subject.arn));
+  // A path finding spells out every principal on its path and its targets (message and details):
+  // shown only when none of them is a role the caller may not read.
+  const hidden = new Set(analysis.principals.filter((p) => !visible(p.arn)).map((p) => p.arn));
+  const namesOnlyVisible = (f: (typeof analysis.findings)[number]): boolean =>
+    (JSON.stringify(f).match(/arn:[^"\s;,)]+/g) ?? []).every((arn) => !hidden.has(arn));
+  const escalations = analysis.findings.filter(
+    (f) => (f.subject.arn === undefined || visible(f.subject.arn)) && namesOnlyVisible(f),
+  );
   return { nodes: [...nodes.values()], edges, escalations };
 };

@@ -7,7 +7,7 @@
 import { decodeDenial } from '../../control/authorization-message.js';
 import type { JsonValue } from '../../iam/types.js';
 import type { AccessEvent } from '../../store/store.js';
-import { lookupEventsCheck, requireAll } from '../authorization.js';
+import { allows, lookupEventsCheck, requireAll } from '../authorization.js';
 import type { ActivityDetail, ActivityEvent, ActivityPage } from '../contract.js';
 import { ConsoleApiError, notFound } from '../respond.js';
 import { eachEvent, type ApiContext } from './context.js';
@@ -137,12 +137,22 @@ export async function listEvents(ctx: ApiContext): Promise<ActivityPage> {
 
 const ENCODED = /Encoded authorization failure message: ([A-Za-z0-9_\-+/=.]+)/;
 
-/** The explanation of a denied event: the sealed message decoded, else the record's checks. */
+/**
+ * `sts:DecodeAuthorizationMessage`, which the decoded message needs besides `LookupEvents`: the
+ * message describes the deciding statements of another principal's policies, and "access to it must
+ * be controlled" by that action (STS API Reference, DecodeAuthorizationMessage).
+ */
+const decodeCheck = { action: 'sts:DecodeAuthorizationMessage', resource: '*' };
+
+/**
+ * The explanation of a denied event: the sealed message decoded when the caller may decode it, else
+ * the record's checks (part of the record `LookupEvents` returns anyway).
+ */
 function explanationOf(ctx: ApiContext, event: AccessEvent): JsonValue | undefined {
   if (event.decision === 'allow') return undefined;
   const record = objectOf(event.record);
   const message = record?.errorMessage;
-  if (typeof message === 'string') {
+  if (typeof message === 'string' && allows(ctx.auth, [decodeCheck])) {
     const encoded = ENCODED.exec(message)?.[1];
     const decoded = encoded === undefined ? undefined : decodeDenial(encoded, ctx.ring);
     if (decoded !== undefined) return JSON.parse(decoded) as JsonValue;

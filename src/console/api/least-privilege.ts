@@ -37,17 +37,31 @@ function plan(ctx: ApiContext, role: Role): Promise<PolicyPlan> {
   });
 }
 
-/** Each change authorized as the IAM call it is, on the role, before any is made. */
+/**
+ * Each change authorized as the IAM call it is, on the role, before any is made, with the condition
+ * keys the IAM API gives that call (`iam-api/resources.ts`, `iam-api/attachments.ts`):
+ * `iam:PermissionsBoundary` (the role's boundary) on every one and `iam:PolicyARN` on attach and
+ * detach, so a policy that refuses, say, attaching AdministratorAccess refuses it here too.
+ */
 function authorizeChanges(
   ctx: ApiContext,
   role: Role,
   actions: readonly string[],
   changes: readonly PolicyChange[],
 ): void {
-  const wanted = new Set([...actions, ...changes.map((c) => `iam:${c.op}`)]);
+  const boundary = { 'iam:PermissionsBoundary': role.permissionsBoundaryArn };
   requireAll(
     ctx.auth,
-    [...wanted].map((action) => ({ action, resource: role.arn })),
+    actions.map((action) => ({ action, resource: role.arn, extra: boundary })),
+    ctx.ring,
+  );
+  requireAll(
+    ctx.auth,
+    changes.map((c) => ({
+      action: `iam:${c.op}`,
+      resource: role.arn,
+      extra: 'policyArn' in c ? { ...boundary, 'iam:PolicyARN': c.policyArn } : boundary,
+    })),
     ctx.ring,
   );
 }
@@ -99,6 +113,7 @@ export async function rollbackLeastPrivilege(
     role.roleName,
     { kind: 'store' },
     snapshotId,
+    (changes) => authorizeChanges(ctx, role, [], changes),
   );
   return {
     roleName: role.roleName,

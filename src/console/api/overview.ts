@@ -1,14 +1,23 @@
 /**
- * `GET api/overview` (`iam:ListRoles`; EC2 instances only with `ec2:DescribeInstances`): every workload by channel with its
+ * `GET api/overview` (`iam:ListRoles`; EC2 instances only with `ec2:DescribeInstances`; a role's
+ * findings only with the role page's reads on it): every workload by channel with its
  * role, last delivery and findings; every role with how many workloads use it; the account's
  * posture findings; deliveries per channel per hour. A fixed number of store reads whatever the
  * number of roles (roles by pages of 1000, the workloads, the last-accessed aggregates, one pass
  * over the last week of the access log), plus the posture findings, cached per store generation
  * (`posture-cache.ts`).
  */
-import { allows, describeInstancesCheck, listRolesCheck, requireAll } from '../authorization.js';
+import {
+  allows,
+  describeInstancesCheck,
+  listRolesCheck,
+  requireAll,
+  roleArnOf,
+  roleReadChecks,
+} from '../authorization.js';
 import type { Overview, RoleSummary } from '../contract.js';
 import { allRoles, CHANNEL_OF_LOG, eachEvent, HOUR_MS, last24Hours, type ApiContext } from './context.js';
+import { findingRole } from './posture-cache.js';
 import { DeliveryIndex, indexFindings, workloadRow } from './workload-rows.js';
 
 /** How far back a workload's last delivery is looked for. */
@@ -30,7 +39,24 @@ export async function overview(ctx: ApiContext): Promise<Overview> {
     ctx.posture.findings(accountId),
   ]);
   const workloads = seesInstances ? allWorkloads : allWorkloads.filter((w) => w.kind !== 'ec2-instance');
-  const findings = seesInstances ? allFindings : allFindings.filter((f) => f.subject.kind !== 'instance');
+  // A finding about a role says what its policies grant (what `iam:GetRolePolicy` says): shown only
+  // to a caller allowed the role page's reads on it, as the graph shows only roles it may read.
+  const arnOf = new Map(roles.map((r) => [r.roleName.toLowerCase(), r.arn]));
+  const readable = new Map<string, boolean>();
+  const mayReadRole = (roleName: string): boolean => {
+    const key = roleName.toLowerCase();
+    let ok = readable.get(key);
+    if (ok === undefined) {
+      ok = allows(ctx.auth, roleReadChecks(arnOf.get(key) ?? roleArnOf(arns, roleName)));
+      readable.set(key, ok);
+    }
+    return ok;
+  };
+  const findings = allFindings.filter((f) => {
+    if (!seesInstances && f.subject.kind === 'instance') return false;
+    const role = findingRole(f);
+    return role === undefined || mayReadRole(role);
+  });
 
   const { hours, start } = last24Hours(now);
   const byChannel: Record<string, number[]> = {

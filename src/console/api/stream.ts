@@ -3,6 +3,11 @@
  * (`event: access`, `data: <ActivityEvent>`; HTML Living Standard, Server-sent events), read with
  * the follower `credplane logs --follow` uses (`audit/tail.ts`), a `: keep-alive` comment every
  * 15 s. At most `maxStreams` at once (503 beyond); every stream ends when the server stops.
+ *
+ * A stream is one long request: before each delivery it is authorized again as a new request would
+ * be (`stillAllowed`: the session still live, its credentials still valid, `cloudtrail:LookupEvents`
+ * still allowed by the current policies), and it ends at the first refusal, so a logout, a deleted
+ * key or a removed policy stops it as it stops the console's other requests (docs/console.md).
  */
 import type http from 'node:http';
 import { AccessEventFollower, lastEvents } from '../../audit/tail.js';
@@ -36,7 +41,12 @@ export class EventStreams {
   }
 
   /** Starts streaming to `res`; resolves once the first read is done and the headers are sent. */
-  async open(res: http.ServerResponse, accountId: string, predicate: EventPredicate): Promise<void> {
+  async open(
+    res: http.ServerResponse,
+    accountId: string,
+    predicate: EventPredicate,
+    stillAllowed: () => Promise<boolean>,
+  ): Promise<void> {
     const { store, now, pollMs, keepAliveMs } = this.#options;
     // Bounded to the last minute: with an empty window the first poll reads from there, not the log's start.
     const since = new Date(now() - 60_000);
@@ -59,8 +69,15 @@ export class EventStreams {
     const poll = setInterval(() => {
       if (polling || closed) return;
       polling = true;
-      follower
-        .poll()
+      stillAllowed()
+        .catch(() => false)
+        .then(async (allowed) => {
+          if (!allowed) {
+            close();
+            return [];
+          }
+          return follower.poll();
+        })
         .then((events) => {
           for (const event of events) {
             if (closed || !matches(event, predicate)) continue;
