@@ -66,6 +66,11 @@ export function registerUpCommand(program: Command): void {
     .option('--agent-port <n>', 'serve node agents (mutual TLS; docs/fleet-agent.md) on this port', port)
     .option('--agent-host <address>', 'address the agent port binds', '127.0.0.1')
     .option(
+      '--console-host <name>',
+      'a host name the console answers to besides IP addresses and localhost (repeatable; DNS rebinding defence, docs/console.md)',
+      collect,
+    )
+    .option(
       '--agent-name <name>',
       'another name or address agents reach the agent port at (repeatable)',
       collect,
@@ -104,6 +109,8 @@ export interface UpOptions {
   agentPort?: number;
   agentHost?: string;
   agentName?: string[];
+  /** `--console-host`: names the console answers to besides IP literals and `localhost`. */
+  consoleHost?: string[];
 }
 
 export async function up(options: UpOptions): Promise<RunningControlPlane> {
@@ -139,6 +146,7 @@ export async function up(options: UpOptions): Promise<RunningControlPlane> {
     lambda: credentialLifetime(process.env, 'LAMBDA'),
     irsa: credentialLifetime(process.env, 'IRSA'),
     ...(options.lambdaConcurrency === undefined ? {} : { lambdaConcurrency: options.lambdaConcurrency }),
+    ...(options.consoleHost === undefined ? {} : { consoleHosts: options.consoleHost }),
     ...(options.agentPort === undefined
       ? {}
       : {

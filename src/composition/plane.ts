@@ -83,6 +83,10 @@ export interface PlaneConfig {
     streamPollMs?: number;
     /** Event streams open at once (16 by default). */
     maxStreams?: number;
+    /** Event streams one principal may hold (4 by default). */
+    maxStreamsPerPrincipal?: number;
+    /** Host names besides IP literals and `localhost` the console answers to (`--console-host`). */
+    allowedHosts?: readonly string[];
   };
 }
 
@@ -246,6 +250,10 @@ export async function buildPlane(config: PlaneConfig): Promise<Plane> {
         : { addEscalations: config.console.addEscalations }),
       ...(config.console?.streamPollMs === undefined ? {} : { streamPollMs: config.console.streamPollMs }),
       ...(config.console?.maxStreams === undefined ? {} : { maxStreams: config.console.maxStreams }),
+      ...(config.console?.maxStreamsPerPrincipal === undefined
+        ? {}
+        : { maxStreamsPerPrincipal: config.console.maxStreamsPerPrincipal }),
+      ...(config.console?.allowedHosts === undefined ? {} : { allowedHosts: config.console.allowedHosts }),
     });
     cleanup.push(() => consoleService.close());
 

@@ -15,6 +15,7 @@ import type { Store } from '../store/store.js';
 import { allows, changePolicyChecks, labChecks, type Arns } from './authorization.js';
 import { CONSOLE_API_PREFIX, CONSOLE_PREFIX, type LoginRequest, type SessionInfo } from './contract.js';
 import { checkCsrfToken, checkOrigin } from './csrf.js';
+import { checkHost } from './host-check.js';
 import { LoginTokens } from './login-token.js';
 import { consolePrincipal, resolveCaller, signIn, type PrincipalOptions } from './principal.js';
 import {
@@ -62,7 +63,11 @@ export interface ConsoleOptions extends PrincipalOptions {
   /** The escalation analysis's part of the access graph; `analyzer/escalation` by default. */
   addEscalations?: AddEscalations;
   maxStreams?: number;
+  /** Event streams one principal may hold at once (4 by default). */
+  maxStreamsPerPrincipal?: number;
   streamPollMs?: number;
+  /** Host names besides IP literals and `localhost` the console answers to (host-check.ts). */
+  allowedHosts?: readonly string[];
 }
 
 export interface ConsoleService {
@@ -117,10 +122,14 @@ export function createConsole(options: ConsoleOptions): ConsoleService {
   const sessions = new Sessions(now);
   const posture = new PostureCache(store, now);
   const lab = new LabRunner(options.runSsrfLab);
+  const allowedHosts = new Set((options.allowedHosts ?? []).map((name) => name.toLowerCase()));
   const streams = new EventStreams({
     store,
     now,
     ...(options.maxStreams === undefined ? {} : { maxStreams: options.maxStreams }),
+    ...(options.maxStreamsPerPrincipal === undefined
+      ? {}
+      : { maxStreamsPerPrincipal: options.maxStreamsPerPrincipal }),
     ...(options.streamPollMs === undefined ? {} : { pollMs: options.streamPollMs }),
   });
 
@@ -227,6 +236,7 @@ export function createConsole(options: ConsoleOptions): ConsoleService {
     const [rawPath = '', rawQuery = ''] = request.url.split('?', 2);
     const query = new URLSearchParams(rawQuery);
     try {
+      checkHost(request, allowedHosts);
       if (rawPath.startsWith(CONSOLE_API_PREFIX)) {
         const path = rawPath.slice(CONSOLE_API_PREFIX.length);
         return await api(request, path, query);
@@ -262,6 +272,7 @@ export function createConsole(options: ConsoleOptions): ConsoleService {
       res.end(response.body);
     };
     void (async () => {
+      checkHost(request, allowedHosts);
       const id = sessionIdOf(cookieOf(request));
       const session = id === undefined ? undefined : sessions.touch(id);
       if (id === undefined || session === undefined) throw notAuthenticated();
@@ -272,7 +283,8 @@ export function createConsole(options: ConsoleOptions): ConsoleService {
       );
       requireAll(ctx.auth, [lookupEventsCheck], ctx.ring);
       const predicate = eventPredicate(ctx.query);
-      if (!streams.canOpen()) {
+      const owner = ctx.auth.caller.arn;
+      if (!streams.canOpen(owner)) {
         throw new ConsoleApiError('ServiceUnavailable', 'Too many event streams are open.', { status: 503 });
       }
       // Each delivery authorized again: the same session, still live, its caller resolved anew.
@@ -281,7 +293,7 @@ export function createConsole(options: ConsoleOptions): ConsoleService {
         const auth = await resolveCaller(session.credential, request, options);
         return allows(auth, [lookupEventsCheck]);
       };
-      await streams.open(res, ctx.arns.accountId, predicate, stillAllowed);
+      await streams.open(res, ctx.arns.accountId, predicate, stillAllowed, owner);
     })().catch((error: unknown) => {
       if (error instanceof AwsError) fail(errorResponse(error));
       else {

@@ -63,6 +63,8 @@ export interface ControlPlaneSettings {
   irsa?: CredentialLifetime;
   /** The node agents' port (`--agent-port`; docs/fleet-agent.md); none without it. */
   agents?: { port: number; host?: string; serverNames?: string[] };
+  /** Host names the console answers to besides IP literals and `localhost` (`--console-host`). */
+  consoleHosts?: string[];
 }
 
 export interface RunningControlPlane {
@@ -131,6 +133,7 @@ export async function startControlPlane(settings: ControlPlaneSettings): Promise
       gateway: settings.gateway ?? emptyGatewaySettings(),
       console: {
         runSsrfLab: ({ netns }) => runSsrfLab({ startPlane: startControlPlane, netns }),
+        ...(settings.consoleHosts === undefined ? {} : { allowedHosts: settings.consoleHosts }),
       },
       launch: {
         ...(settings.lambdaConcurrency === undefined

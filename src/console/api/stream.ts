@@ -2,7 +2,8 @@
  * `GET api/events/stream` (`cloudtrail:LookupEvents`): new access events as server-sent events
  * (`event: access`, `data: <ActivityEvent>`; HTML Living Standard, Server-sent events), read with
  * the follower `credplane logs --follow` uses (`audit/tail.ts`), a `: keep-alive` comment every
- * 15 s. At most `maxStreams` at once (503 beyond); every stream ends when the server stops.
+ * 15 s. At most `maxStreams` at once and `maxStreamsPerPrincipal` per principal (503 beyond), so
+ * one principal cannot take the streams of every other; every stream ends when the server stops.
  *
  * A stream is one long request: before each delivery it is authorized again as a new request would
  * be (`stillAllowed`: the session still live, its credentials still valid, `cloudtrail:LookupEvents`
@@ -19,6 +20,7 @@ export interface StreamOptions {
   store: Store;
   now: () => number;
   maxStreams?: number;
+  maxStreamsPerPrincipal?: number;
   pollMs?: number;
   keepAliveMs?: number;
 }
@@ -26,9 +28,17 @@ export interface StreamOptions {
 export class EventStreams {
   readonly #options: Required<StreamOptions>;
   readonly #open = new Set<() => void>();
+  /** Open streams per principal ARN. */
+  readonly #held = new Map<string, number>();
 
   constructor(options: StreamOptions) {
-    this.#options = { maxStreams: 16, pollMs: 1000, keepAliveMs: 15_000, ...options };
+    this.#options = {
+      maxStreams: 16,
+      maxStreamsPerPrincipal: 4,
+      pollMs: 1000,
+      keepAliveMs: 15_000,
+      ...options,
+    };
   }
 
   get size(): number {
@@ -36,8 +46,11 @@ export class EventStreams {
   }
 
   /** False (nothing written) when the limit is reached. */
-  canOpen(): boolean {
-    return this.#open.size < this.#options.maxStreams;
+  canOpen(owner: string): boolean {
+    return (
+      this.#open.size < this.#options.maxStreams &&
+      (this.#held.get(owner) ?? 0) < this.#options.maxStreamsPerPrincipal
+    );
   }
 
   /** Starts streaming to `res`; resolves once the first read is done and the headers are sent. */
@@ -46,6 +59,7 @@ export class EventStreams {
     accountId: string,
     predicate: EventPredicate,
     stillAllowed: () => Promise<boolean>,
+    owner: string,
   ): Promise<void> {
     const { store, now, pollMs, keepAliveMs } = this.#options;
     // Bounded to the last minute: with an empty window the first poll reads from there, not the log's start.
@@ -59,9 +73,13 @@ export class EventStreams {
       closed = true;
       for (const timer of timers) clearInterval(timer);
       this.#open.delete(close);
+      const held = (this.#held.get(owner) ?? 1) - 1;
+      if (held > 0) this.#held.set(owner, held);
+      else this.#held.delete(owner);
       if (!res.writableEnded) res.end();
     };
     this.#open.add(close);
+    this.#held.set(owner, (this.#held.get(owner) ?? 0) + 1);
     res.on('close', close);
     // What is already in the log is the page's to list: the stream starts after it.
     follower.seen(await lastEvents(store, { accountId, since }, 10_000).catch(() => []));
