@@ -215,6 +215,44 @@ describe('refusals the agent makes on its own', () => {
     }
   });
 
+  it('include a guessed container credentials URI and a pod token that fails the agent’s own checks', async () => {
+    const agent = await startAgent({
+      server: api.url,
+      stateDir: stateDir(),
+      joinToken: await registry.add('node-k'),
+      bind: ['127.0.0.1'],
+      port: 0,
+      containerBind: ['127.0.0.1'],
+      containerPort: 0,
+      podIdentityBind: ['127.0.0.1'],
+      podIdentityPort: 0,
+      syncMs: 60_000,
+      eventBudget: generous,
+    });
+    try {
+      const guessed = await fetch(
+        `${agent.containerEndpoints[0]!}/v2/credentials/00000000-0000-4000-8000-000000000000`,
+      );
+      expect(guessed.status).toBe(400);
+      const pod = await fetch(`${agent.podIdentityEndpoints[0]!}/v1/credentials`, {
+        headers: { authorization: 'not-a-jwt' },
+      });
+      expect(pod.status).toBe(400);
+      // A wrong path is not a refusal of a credential.
+      expect((await fetch(`${agent.podIdentityEndpoints[0]!}/v1/other`)).status).toBe(404);
+      await agent.sync();
+      const logged = await agentEvents('node-k');
+      expect(logged.map((e) => [e.channel, e.eventName, e.errorCode]).sort()).toEqual([
+        ['container', 'GetContainerCredentials', 'InvalidIdInRequest'],
+        ['pod-identity', 'AssumeRoleForPodIdentity', 'InvalidTokenException'],
+      ]);
+      // The token the pod sent is not in the log.
+      expect(JSON.stringify(logged)).not.toContain('not-a-jwt');
+    } finally {
+      await agent.stop();
+    }
+  });
+
   it('a flood is budgeted as up’s unauthenticated events: the summary carries how many were left out', async () => {
     const agent = await startAgent({
       server: api.url,

@@ -62,7 +62,7 @@ const REASONS: Readonly<
   'container-unknown-id': {
     eventSource: 'ecs-tasks.amazonaws.com',
     eventName: 'GetContainerCredentials',
-    errorCode: 'InvalidIdentityToken',
+    errorCode: 'InvalidIdInRequest',
     message: 'Container credentials request for an unknown task.',
   },
   'pod-token-refused': {

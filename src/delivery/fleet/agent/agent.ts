@@ -242,6 +242,8 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   }
   const pods = new AgentPods({
     fetch: (token) => identity.client.post<NodeCredentials>('/agent/v1/pod-credentials', { token }),
+    onRefused: (status, sourceIp) =>
+      agentEvents.refused({ channel: 'pod-identity', reason: 'pod-token-refused', status, sourceIp }),
     now,
     ...(options.log === undefined ? {} : { log: options.log }),
   });
@@ -255,13 +257,24 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     // The container endpoint of `credplane up`, in the ECS agent's relative-URI form.
     // The region of the task metadata documents is the tasks' own (their ARNs say it).
     const stats = new TaskStats(now);
-    const containerHandler: ApiHandler = (request) =>
-      createContainerCredentialsHandler({
+    const containerHandler: ApiHandler = async (request) => {
+      const response = await createContainerCredentialsHandler({
         registry: tasks,
         region: tasks.region,
         authorization: 'relative-uri',
         stats,
       })(request);
+      // A credentials path the agent does not know (or of a stopped task) is decided here alone:
+      // a guessed or stolen relative URI.
+      if (response.status >= 400 && response.status < 500 && request.url.startsWith('/v2/credentials'))
+        agentEvents.refused({
+          channel: 'container',
+          reason: 'container-unknown-id',
+          status: response.status,
+          sourceIp: request.remoteAddress,
+        });
+      return response;
+    };
     for (const address of options.podIdentityBind ?? []) {
       podServers.push(
         await listen(
