@@ -14,64 +14,11 @@ import type { AccessLogSink } from '../../audit/types.js';
 import { AwsError, ValidationError } from '../../errors.js';
 import type { JsonValue } from '../../iam/types.js';
 import type { AccessEventInput } from '../../store/store.js';
-import { parseAgentEvent, type AgentEvent, type RefusalReason } from './agent/event-outbox.js';
+import { refusalEvent } from '../../audit/refusal-record.js';
+import { parseAgentEvent, type AgentEvent } from './agent/event-outbox.js';
 
 /** Events in one request at most. */
 export const MAX_EVENTS_PER_BATCH = 100;
-
-/** What each refusal class is, in the access log: the call it refused and AWS's answer. */
-const REASONS: Readonly<
-  Record<RefusalReason, { eventSource: string; eventName: string; errorCode: string; message: string }>
-> = {
-  'imds-token-required': {
-    eventSource: 'ec2.amazonaws.com',
-    eventName: 'GetInstanceMetadata',
-    errorCode: 'Unauthorized',
-    message: 'IMDSv1 request without a token while HttpTokens is required.',
-  },
-  'imds-token-invalid': {
-    eventSource: 'ec2.amazonaws.com',
-    eventName: 'GetInstanceMetadata',
-    errorCode: 'Unauthorized',
-    message: 'Invalid or expired IMDSv2 token.',
-  },
-  'imds-forwarded-with-token': {
-    eventSource: 'ec2.amazonaws.com',
-    eventName: 'GetInstanceMetadata',
-    errorCode: 'Forbidden',
-    message: 'Metadata request with X-Forwarded-For.',
-  },
-  'imds-token-forwarded': {
-    eventSource: 'ec2.amazonaws.com',
-    eventName: 'PutInstanceMetadataToken',
-    errorCode: 'Forbidden',
-    message: 'Token request with X-Forwarded-For.',
-  },
-  'imds-token-version': {
-    eventSource: 'ec2.amazonaws.com',
-    eventName: 'PutInstanceMetadataToken',
-    errorCode: 'Forbidden',
-    message: 'Token request on a versioned path.',
-  },
-  'imds-endpoint-disabled': {
-    eventSource: 'ec2.amazonaws.com',
-    eventName: 'GetInstanceMetadata',
-    errorCode: 'Forbidden',
-    message: 'Metadata request while HttpEndpoint is disabled.',
-  },
-  'container-unknown-id': {
-    eventSource: 'ecs-tasks.amazonaws.com',
-    eventName: 'GetContainerCredentials',
-    errorCode: 'InvalidIdInRequest',
-    message: 'Container credentials request for an unknown task.',
-  },
-  'pod-token-refused': {
-    eventSource: 'eks-auth.amazonaws.com',
-    eventName: 'AssumeRoleForPodIdentity',
-    errorCode: 'InvalidTokenException',
-    message: 'Pod token refused by the node agent.',
-  },
-};
 
 /** A UUID-shaped id from the node and the agent's id (SHA-256, version nibble 8: custom). */
 function storedEventId(node: string, agentEventId: string): string {
@@ -183,33 +130,19 @@ export class NodeEvents {
         decision: 'deny',
       });
     } else {
-      const r = REASONS[event.reason];
-      const instanceArn =
-        event.instanceId === undefined
-          ? undefined
-          : `arn:${o.partition}:ec2:${o.region}:${o.accountId}:instance/${event.instanceId}`;
-      built = buildAccessEvent({
+      built = refusalEvent({
         channel: event.channel,
+        reason: event.reason,
+        status: event.status,
+        sourceIp: event.sourceIp,
         eventTime,
-        eventSource: r.eventSource,
-        eventName: r.eventName,
-        awsRegion: o.region,
-        sourceIPAddress: event.sourceIp,
         accountId: o.accountId,
-        requestParameters: {
-          node,
-          reason: event.reason,
-          status: event.status,
-          ...(event.instanceId === undefined ? {} : { instanceId: event.instanceId }),
-        },
-        errorCode: r.errorCode,
-        errorMessage: r.message,
-        ...(instanceArn === undefined
-          ? {}
-          : { resources: [{ ARN: instanceArn, accountId: o.accountId, type: 'AWS::EC2::Instance' }] }),
+        region: o.region,
+        partition: o.partition,
         requestId: event.eventId,
-        decision: 'deny',
-        ...(event.suppressed === undefined ? {} : { suppressedUnauthenticated: event.suppressed }),
+        node,
+        ...(event.instanceId === undefined ? {} : { instanceId: event.instanceId }),
+        ...(event.suppressed === undefined ? {} : { suppressed: event.suppressed }),
       });
     }
     const record = built.record as { [key: string]: JsonValue };

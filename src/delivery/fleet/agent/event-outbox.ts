@@ -16,19 +16,9 @@
 import { createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { REFUSAL_REASONS, type RefusalReason } from '../../../audit/refusal-record.js';
 
-/** What the agent refused, by class (the request's path and headers are not kept). */
-export const REFUSAL_REASONS = [
-  'imds-token-required',
-  'imds-token-invalid',
-  'imds-token-forwarded',
-  'imds-forwarded-with-token',
-  'imds-token-version',
-  'imds-endpoint-disabled',
-  'container-unknown-id',
-  'pod-token-refused',
-] as const;
-export type RefusalReason = (typeof REFUSAL_REASONS)[number];
+export { REFUSAL_REASONS, type RefusalReason };
 
 export type AgentEventChannel = 'imds' | 'container' | 'pod-identity';
 
