@@ -394,6 +394,16 @@ describe('POST /agent/v1/events', () => {
     expect(anonymous).toBe(403);
   });
 
+  it('does not let a node date an event in the future', async () => {
+    const tls = await enrolled('node-b');
+    const future = refusal({ time: '2099-01-01T00:00:00.000Z', sourceIp: '10.6.6.6' });
+    expect((await call('/agent/v1/events', tls, { events: [future] })).status).toBe(200);
+    const [stored] = (await plane.store.listAccessEvents({ accountId: ACCOUNT })).filter(
+      (e) => (e.record as { sourceIPAddress?: string }).sourceIPAddress === '10.6.6.6',
+    );
+    expect(stored!.eventTime.getTime()).toBeLessThanOrEqual(Date.now());
+  });
+
   it('throttles a node that sends batches faster than its budget', async () => {
     const events = new NodeEvents({
       accountId: ACCOUNT,

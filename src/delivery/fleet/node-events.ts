@@ -111,7 +111,9 @@ export class NodeEvents {
   #record(node: string, event: AgentEvent): AccessEventInput {
     const o = this.#o;
     const eventId = storedEventId(node, event.eventId);
-    const eventTime = new Date(event.time);
+    // The agent's clock says when; a time in the future is the server's now (an event cannot be
+    // placed after later ones, nor outlive the retention window, by a node's say-so).
+    const eventTime = new Date(Math.min(Date.parse(event.time), this.#now()));
     const agent: { [key: string]: JsonValue } = { node, agentEventId: event.eventId };
     let built: AccessEventInput;
     if (event.kind === 'dropped') {
