@@ -15,6 +15,7 @@
  * | `GET /agent/v1/tasks` | a node | the ECS tasks placed on it |
  * | `POST /agent/v1/task-credentials` `{ taskId }` | a node | that task's role credentials, if placed on it |
  * | `POST /agent/v1/pod-credentials` `{ token }` | a node | the pod's credentials, if its token is bound to the node |
+ * | `POST /agent/v1/events` `{ events }` | a node | `{ accepted, refused }`: the agent's own refusals, logged (`node-events.ts`) |
  */
 import type { IncomingMessage } from 'node:http';
 import https from 'node:https';
@@ -22,6 +23,7 @@ import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { isAwsError } from '../../errors.js';
 import type { NodeCa } from './ca.js';
+import type { NodeEvents } from './node-events.js';
 import type { NodePods } from './node-pods.js';
 import type { NodeTasks } from './node-tasks.js';
 import type { NodeWorkloads } from './node-workloads.js';
@@ -39,6 +41,8 @@ export interface AgentApiOptions {
   tasks?: NodeTasks;
   /** EKS Pod Identity for pods on nodes; without it a node gets none. */
   pods?: NodePods;
+  /** What agents refused on their own, into the access log; without it the route answers 404. */
+  events?: NodeEvents;
   /** Address to bind; 127.0.0.1 by default. */
   host?: string;
   port: number;
@@ -140,6 +144,10 @@ export async function startAgentApi(options: AgentApiOptions): Promise<AgentApi>
       if (typeof body?.token !== 'string') return error(400, 'ValidationError', 'Give { "token" }.');
       if (options.pods === undefined) return error(403, 'AccessDenied', 'No pod is served to nodes.');
       return { status: 200, body: await options.pods.credentials(node, body.token) };
+    }
+    if (path === '/agent/v1/events' && method === 'POST' && options.events !== undefined) {
+      const body = await readJson(req);
+      return { status: 200, body: await options.events.accept(node, body) };
     }
     return error(404, 'NotFound', 'No such agent route.');
   }

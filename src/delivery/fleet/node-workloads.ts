@@ -202,6 +202,11 @@ export class NodeWorkloads {
     }
   }
 
+  /** The ids of the instances placed on `node` (cheap: from the placement index, nothing signed). */
+  async placedInstanceIds(node: string): Promise<string[]> {
+    return (await this.placement.current()).onNode(node).map((p) => p.instanceId);
+  }
+
   private async refuse(node: string, instanceId: string, roleName: string | undefined): Promise<void> {
     const o = this.options;
     const instanceArn = `arn:${o.partition}:ec2:${o.region}:${o.accountId}:instance/${instanceId}`;

@@ -12,6 +12,7 @@ import { NodeCa } from './ca.js';
 import type { TaskRegistry } from '../container/tasks.js';
 import type { ClusterRegistry } from '../../oidc/cluster-registry.js';
 import { WorkloadIssuer } from '../workload-issuer.js';
+import { NodeEvents } from './node-events.js';
 import { NodePods } from './node-pods.js';
 import { NodeTasks } from './node-tasks.js';
 import { NodeWorkloads } from './node-workloads.js';
@@ -71,6 +72,14 @@ export async function startFleetServer(o: FleetServerOptions): Promise<AgentApi>
     ca,
     registry,
     workloads,
+    events: new NodeEvents({
+      accountId: o.accountId,
+      region: o.region,
+      partition: o.partition,
+      placedInstances: (node) => workloads.placedInstanceIds(node),
+      now: o.now,
+      ...(o.accessLog === undefined ? {} : { accessLog: o.accessLog }),
+    }),
     ...(o.clusters === undefined
       ? {}
       : {

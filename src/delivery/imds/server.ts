@@ -50,7 +50,23 @@ export interface ImdsResponse {
   body: string | Buffer;
   /** Set on token responses: the hop limit to apply to the packets that carry it. */
   hopLimit?: number;
+  /** Set on the refusals a security team wants to see (the node agent logs them, docs/fleet-agent.md). */
+  refused?: ImdsRefusal;
 }
+
+/** Why a request was refused, by class (never the token or the path). */
+export type ImdsRefusal =
+  | 'imds-endpoint-disabled'
+  | 'imds-token-version'
+  | 'imds-token-forwarded'
+  | 'imds-token-invalid'
+  | 'imds-forwarded-with-token'
+  | 'imds-token-required';
+
+const refused = (status: number, reason: ImdsRefusal): ImdsResponse => ({
+  ...failure(status),
+  refused: reason,
+});
 
 export const TOKEN_HEADER = 'x-aws-ec2-metadata-token';
 export const TTL_HEADER = 'x-aws-ec2-metadata-token-ttl-seconds';
@@ -128,7 +144,7 @@ async function answer(
   request: ImdsRequest,
   nowMs: number,
 ): Promise<ImdsResponse> {
-  if (state.options.httpEndpoint !== 'enabled') return failure(403);
+  if (state.options.httpEndpoint !== 'enabled') return refused(403, 'imds-endpoint-disabled');
   const q = request.url.indexOf('?');
   const path = q === -1 ? request.url : request.url.slice(0, q);
   const forwarded = request.headers['x-forwarded-for'] !== undefined;
@@ -137,8 +153,8 @@ async function answer(
   if (tokenPath !== null) {
     if (request.method !== 'PUT') return failure(405, { allow: 'PUT' });
     // Only `latest` issues tokens; a versioned token path is refused, as documented.
-    if (tokenPath[1] !== 'latest') return failure(403);
-    if (forwarded) return failure(403);
+    if (tokenPath[1] !== 'latest') return refused(403, 'imds-token-version');
+    if (forwarded) return refused(403, 'imds-token-forwarded');
     const ttl = parseTokenTtl(request.headers[TTL_HEADER]);
     if (ttl === undefined) return failure(400);
     const token = tokens.issue(state.binding, ttl, nowMs);
@@ -152,11 +168,12 @@ async function answer(
   const token = request.headers[TOKEN_HEADER];
   let delivery: RoleDelivery;
   if (token !== undefined) {
-    if (typeof token !== 'string' || !tokens.verify(token, state.binding, nowMs)) return failure(401);
-    if (forwarded) return failure(403);
+    if (typeof token !== 'string' || !tokens.verify(token, state.binding, nowMs))
+      return refused(401, 'imds-token-invalid');
+    if (forwarded) return refused(403, 'imds-forwarded-with-token');
     delivery = '2.0';
   } else {
-    if (state.options.httpTokens === 'required') return failure(401);
+    if (state.options.httpTokens === 'required') return refused(401, 'imds-token-required');
     delivery = '1.0';
   }
 
@@ -180,6 +197,8 @@ export interface ImdsEndpointOptions {
   now?: () => number;
   setSocketTtl?: SetSocketTtl;
   onError?: (error: unknown) => void;
+  /** Told of each refusal that `ImdsResponse.refused` classes, with the client's address. */
+  onRefused?: (reason: ImdsRefusal, status: number, sourceIp: string) => void;
 }
 
 export interface ImdsEndpoint {
@@ -217,6 +236,8 @@ export async function createImdsServer(
         return failure(isAwsError(error) && error.status === 503 ? 503 : 500);
       })
       .then((response) => {
+        if (response.refused !== undefined)
+          options.onRefused?.(response.refused, response.status, req.socket.remoteAddress ?? '');
         const limited = response.hopLimit !== undefined && options.setSocketTtl !== undefined;
         const headers: Record<string, string> = {
           'content-length': String(Buffer.byteLength(response.body)),

@@ -8,7 +8,7 @@
  * requests get different credential sets whose sessions carry `ec2:RoleDelivery` 1.0 or 2.0 (Amazon
  * EC2 User Guide, Transition to using Instance Metadata Service Version 2: `ec2:RoleDelivery`).
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { KeyRing } from '../../crypto/index.js';
 import { AccessDeniedError } from '../../control/errors.js';
 import type { AuthorizationView } from '../../control/authorization-view.js';
@@ -16,12 +16,15 @@ import type { InstanceProfile } from '../../iam/types.js';
 import type { Store, StoreChange } from '../../store/store.js';
 import { RefreshingSource } from '../refreshing-source.js';
 import type { AccessLogSink } from '../../audit/types.js';
+import { refusalEvent } from '../../audit/refusal-record.js';
+import { UnauthenticatedBudget } from '../../audit/unauthenticated.js';
 import { WorkloadIssuer, type WorkloadCredentials } from '../workload-issuer.js';
 import { credentialDocument, iamInfoDocument, unauthorizedDocument } from './documents.js';
 import type { IdentitySigner } from './identity.js';
 import {
   createImdsServer,
   type ImdsEndpoint,
+  type ImdsRefusal,
   type ImdsState,
   type MetadataOptions,
   type SetSocketTtl,
@@ -58,8 +61,13 @@ export interface ImdsServiceOptions {
   /** The address every endpoint listens on; `127.0.0.1` by default. */
   host?: string;
   onError?: (error: unknown) => void;
-  /** Each credential set issued or refreshed (not each metadata read) is an access-log event. */
+  /**
+   * Each credential set issued or refreshed (not each metadata read) is an access-log event, and
+   * so is each refusal an attacker causes (no token when required, `X-Forwarded-For`, a bad token;
+   * `audit/refusal-record.ts`), under the unauthenticated budget.
+   */
   accessLog?: AccessLogSink;
+  unauthenticatedBudget?: UnauthenticatedBudget;
 }
 
 export interface InstanceEndpointInfo {
@@ -234,6 +242,34 @@ export function createImdsService(options: ImdsServiceOptions): ImdsService {
     }),
   };
   const tokens = new ImdsTokens();
+  const budget = options.unauthenticatedBudget ?? new UnauthenticatedBudget();
+  /** A refusal into the log, without holding up the answer (as the gateway's unauthenticated events). */
+  function logRefusal(instanceId: string, reason: ImdsRefusal, status: number, sourceIp: string): void {
+    const log = options.accessLog;
+    if (log === undefined) return;
+    const admitted = budget.admit(sourceIp, now());
+    if (admitted === undefined) return;
+    const event = refusalEvent({
+      channel: 'imds',
+      reason,
+      status,
+      sourceIp,
+      eventTime: new Date(now()),
+      accountId: options.accountId,
+      region: options.region,
+      partition: options.partition,
+      requestId: randomUUID(),
+      instanceId,
+      suppressed: admitted.suppressed,
+    });
+    const taken = log.append?.(event);
+    if (taken === false) budget.restore(admitted.suppressed);
+    if (taken === undefined)
+      log.commit(event).then(
+        (ok) => (ok ? undefined : budget.restore(admitted.suppressed)),
+        (error: unknown) => options.onError?.(error),
+      );
+  }
   const base = options.portBase ?? 20000;
   const span = options.portSpan ?? 10000;
   const instances = new Map<string, Instance>();
@@ -262,6 +298,8 @@ export function createImdsService(options: ImdsServiceOptions): ImdsService {
             now,
             ...(options.setSocketTtl === undefined ? {} : { setSocketTtl: options.setSocketTtl }),
             ...(options.onError === undefined ? {} : { onError: options.onError }),
+            onRefused: (reason, status, sourceIp) =>
+              logRefusal(instance.instanceId, reason, status, sourceIp),
           },
           port,
           options.host,

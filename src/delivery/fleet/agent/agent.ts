@@ -7,7 +7,13 @@
 import { randomBytes } from 'node:crypto';
 import type { TemporaryAccessKeyId } from '../../../crypto/index.js';
 import { credentialDocument, iamInfoDocument, unauthorizedDocument } from '../../imds/documents.js';
-import { createImdsServer, type ImdsEndpoint, type ImdsState, type SetSocketTtl } from '../../imds/server.js';
+import {
+  createImdsServer,
+  type ImdsEndpoint,
+  type ImdsRefusal,
+  type ImdsState,
+  type SetSocketTtl,
+} from '../../imds/server.js';
 import { ImdsTokens } from '../../imds/tokens.js';
 import { instanceTree, type InstanceDescription, type RoleDelivery } from '../../imds/tree.js';
 import { listen, type RunningServer } from '../../../http/server.js';
@@ -21,6 +27,10 @@ import { AgentTasks } from './node-tasks.js';
 import { PersistedState } from './persisted-state.js';
 import { CredentialCache } from './credential-cache.js';
 import { NodeIdentity } from './node-identity.js';
+import type { UnauthenticatedBudgetOptions } from '../../../audit/unauthenticated.js';
+import type { EventsReply } from '../node-events.js';
+import { AgentEvents } from './agent-events.js';
+import { EventOutbox } from './event-outbox.js';
 
 export interface AgentOptions {
   /** The agent port of `credplane up`, `https://host:port`. */
@@ -51,6 +61,10 @@ export interface AgentOptions {
   /** How often to ask the server what is placed on the node; 5000 ms. */
   syncMs?: number;
   setSocketTtl?: SetSocketTtl;
+  /** The budget of refusal events (as `credplane up`'s unauthenticated events by default). */
+  eventBudget?: UnauthenticatedBudgetOptions;
+  /** Refusal events kept in the outbox at most while the server is away (10 000). */
+  maxOutboxEvents?: number;
   now?: () => number;
   log?: (message: string, fields?: Record<string, unknown>) => void;
 }
@@ -64,8 +78,10 @@ export interface RunningAgent {
   ipv6Endpoints(): string[];
   /** The Pod Identity endpoint's base URLs (`http://169.254.170.23:80`). */
   readonly podIdentityEndpoints: string[];
-  /** Ask the server now (tests; the agent also does it every `syncMs`). */
+  /** Ask the server now (tests; the agent also does it every `syncMs`), and send logged refusals. */
   sync(): Promise<void>;
+  /** Refusal events waiting in the outbox for the server. */
+  pendingEvents(): number;
   stop(): Promise<void>;
 }
 
@@ -179,6 +195,17 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     identity.client.post<NodeCredentials>('/agent/v1/credentials', { instanceId, delivery });
 
   const persisted = new PersistedState(options.stateDir, node, options.log);
+  const agentEvents = new AgentEvents({
+    outbox: EventOutbox.open(options.stateDir, {
+      now,
+      ...(options.maxOutboxEvents === undefined ? {} : { maxEvents: options.maxOutboxEvents }),
+      ...(options.log === undefined ? {} : { log: options.log }),
+    }),
+    send: (events) => identity.client.post<EventsReply>('/agent/v1/events', { events }),
+    now,
+    ...(options.eventBudget === undefined ? {} : { budget: options.eventBudget }),
+    ...(options.log === undefined ? {} : { log: options.log }),
+  });
   const tasks = new AgentTasks({
     persisted,
     fetch: (taskId) => identity.client.post<NodeCredentials>('/agent/v1/task-credentials', { taskId }),
@@ -192,6 +219,14 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     ...(options.setSocketTtl === undefined ? {} : { setSocketTtl: options.setSocketTtl }),
     onError: (error: unknown) =>
       options.log?.('metadata request failed', { error: (error as Error).message }),
+    onRefused: (reason: ImdsRefusal, status: number, sourceIp: string) =>
+      agentEvents.refused({
+        channel: 'imds',
+        reason,
+        status,
+        sourceIp,
+        ...(served === undefined ? {} : { instanceId: served.instanceId }),
+      }),
   };
   /** Listen on the IPv6 addresses exactly while the served instance enables `HttpProtocolIpv6`. */
   async function followIpv6(enabled: boolean): Promise<void> {
@@ -207,6 +242,8 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   }
   const pods = new AgentPods({
     fetch: (token) => identity.client.post<NodeCredentials>('/agent/v1/pod-credentials', { token }),
+    onRefused: (status, sourceIp) =>
+      agentEvents.refused({ channel: 'pod-identity', reason: 'pod-token-refused', status, sourceIp }),
     now,
     ...(options.log === undefined ? {} : { log: options.log }),
   });
@@ -220,13 +257,24 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     // The container endpoint of `credplane up`, in the ECS agent's relative-URI form.
     // The region of the task metadata documents is the tasks' own (their ARNs say it).
     const stats = new TaskStats(now);
-    const containerHandler: ApiHandler = (request) =>
-      createContainerCredentialsHandler({
+    const containerHandler: ApiHandler = async (request) => {
+      const response = await createContainerCredentialsHandler({
         registry: tasks,
         region: tasks.region,
         authorization: 'relative-uri',
         stats,
       })(request);
+      // A credentials path the agent does not know (or of a stopped task) is decided here alone:
+      // a guessed or stolen relative URI.
+      if (response.status >= 400 && response.status < 500 && request.url.startsWith('/v2/credentials'))
+        agentEvents.refused({
+          channel: 'container',
+          reason: 'container-unknown-id',
+          status: response.status,
+          sourceIp: request.remoteAddress,
+        });
+      return response;
+    };
     for (const address of options.podIdentityBind ?? []) {
       podServers.push(
         await listen(
@@ -263,6 +311,13 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     const { instances } = await identity.client.get<{ instances: NodeInstance[] }>('/agent/v1/instances');
     persisted.setPlacement(instances, placedTasks.tasks);
     await place(instances, placedTasks.tasks);
+    // After placement, so that events about an instance just placed are in the node's scope.
+    // Placement does not wait on it: events the server does not take stay for the next sync.
+    await agentEvents
+      .flush()
+      .catch((error: unknown) =>
+        options.log?.('refusal events kept for the next sync', { error: (error as Error).message }),
+      );
   }
   /** Serve what is placed on the node (from the server, or from the saved state at start). */
   async function place(instances: NodeInstance[], placedTasks: NodeTask[]): Promise<void> {
@@ -324,12 +379,14 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     ipv6Endpoints: () => [...v6.values()].map((e) => e.url),
     podIdentityEndpoints: podServers.map((o) => urlOf(o.host, o.port)),
     sync,
+    pendingEvents: () => agentEvents.pending,
     async stop() {
       clearInterval(timer);
       served?.stop();
       tasks.stop();
       pods.stop();
       await Promise.all([...endpoints, ...v6.values(), ...others, ...podServers].map((e) => e.close()));
+      await agentEvents.close();
     },
   };
 }

@@ -18,6 +18,11 @@ const MAX_PODS = 2000;
 
 export interface AgentPodsOptions {
   fetch: (token: string) => Promise<NodeCredentials>;
+  /**
+   * A token refused by the agent's own checks (empty, malformed, expired, not pod-bound): the
+   * server never sees it, so the agent logs it. Refusals the server decides are logged there.
+   */
+  onRefused?: (status: number, sourceIp: string) => void;
   now?: () => number;
   log?: (message: string, fields?: Record<string, unknown>) => void;
 }
@@ -29,7 +34,25 @@ export class AgentPods {
 
   constructor(private readonly options: AgentPodsOptions) {
     this.now = options.now ?? Date.now;
-    this.handler = podIdentityHandler({ now: this.now, exchange: (token) => this.exchange(token) });
+    this.handler = async (request) => {
+      let relayed = false;
+      const response = await podIdentityHandler({
+        now: this.now,
+        exchange: (token) => {
+          relayed = true;
+          return this.exchange(token);
+        },
+      })(request);
+      if (
+        !relayed &&
+        response.status >= 400 &&
+        response.status < 500 &&
+        response.status !== 404 &&
+        response.status !== 405
+      )
+        options.onRefused?.(response.status, request.remoteAddress);
+      return response;
+    };
   }
 
   private async exchange(token: string): Promise<ReturnType<typeof workloadCredentials>> {

@@ -92,6 +92,22 @@ export function describeAccessLog(suite: StoreSuite): void {
       expect((await store.listAccessEvents({ accountId: acct })).length).toBe(3);
     });
 
+    it('stores an event id once: a replayed batch (a node agent resending after a lost answer) adds nothing', async () => {
+      const acct = await newAccount();
+      const first = event(acct, 'r1', '2026-01-01T00:00:01.000Z', { decision: 'deny', accesses: undefined });
+      await store.appendAccessEvents([first]);
+      // The batch again, with the stored one and a new one; a different record under the same id is
+      // not a second event and does not replace the first.
+      await store.appendAccessEvents([
+        { ...first, record: { eventName: 'Other' } },
+        event(acct, 'r2', '2026-01-01T00:00:02.000Z', { decision: 'deny', accesses: undefined }),
+      ]);
+      await store.appendAccessEvents([first]);
+      const stored = await store.listAccessEvents({ accountId: acct });
+      expect(stored.map((e) => e.eventId)).toEqual(['r1', 'r2']);
+      expect(stored[0]!.record).toEqual(first.record);
+    });
+
     it('completes a stored event (its outcome) without counting its accesses again', async () => {
       const acct = await newAccount();
       const first = event(acct, 'c1', '2026-01-01T00:00:05.000Z');
