@@ -91,6 +91,9 @@ export class AuthorizationView {
   private readonly users = new Map<string, Cached<UserAuthz | undefined>>();
   private adminKeys = new Map<string, AdminKey>();
   private adminKeysLoadedAt = 0;
+  /** Key reloads by start order: the last one started, and the one `adminKeys` comes from. */
+  private keysLoadsStarted = 0;
+  private keysLoadApplied = 0;
   private unsubscribe: (() => void) | undefined;
   private unfollow: (() => void) | undefined;
   private feed: GenerationFeed | undefined;
@@ -277,6 +280,7 @@ export class AuthorizationView {
     const open = this.options.openAdminSecret;
     // A one-off reader (the simulator) authenticates nobody.
     if (open === undefined) return;
+    const started = ++this.keysLoadsStarted;
     const next = new Map<string, AdminKey>();
     for (const account of await this.options.store.listAccounts()) {
       for (const key of await this.options.store.listAccessKeys(account.accountId)) {
@@ -289,6 +293,11 @@ export class AuthorizationView {
         });
       }
     }
+    // Reloads overlap (a change's, the age check's, another change's) and may finish out of
+    // order: one that began before a later one already applied read the store before it, so it
+    // would put back a key deactivated or deleted in between. It is dropped.
+    if (started < this.keysLoadApplied) return;
+    this.keysLoadApplied = started;
     this.adminKeys = next;
     this.adminKeysLoadedAt = this.now();
   }

@@ -68,7 +68,9 @@ const listAccessKeys: IamOperation = async (ctx, params) => {
   input.done();
   const user = await authorizeOnUser(ctx, 'iam:ListAccessKeys', targetUser(ctx, named));
   const keys = await ctx.store.listAccessKeys(ctx.accountId, user.userName);
-  const page = pageOf(keys, paging, (k) => `${isoDate(k.createDate)}/${k.accessKeyId}`);
+  // The store's order (creation to the millisecond, then id): a second-rounded date would sort two
+  // keys of one second by id and a later page would skip one.
+  const page = pageOf(keys, paging, (k) => `${k.createDate.toISOString()}/${k.accessKeyId}`);
   return pageXml('AccessKeyMetadata', page, accessKeyMetadataXml);
 };
 

@@ -7,6 +7,7 @@
  *
  * Data directories from before users existed hold admin keys whose user has no row: the user is
  * created at start, with the `AIDA…` id those versions derived from its name, so `UserId` stays.
+ * An admin created for no key (a fresh directory, or after the operator deleted it) gets a new id.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -33,11 +34,16 @@ export const ADMIN_PROFILE = 'credplane-admin';
  * await ensureAdminUser(store, '123456789012');
  */
 export async function ensureAdminUser(store: Store, accountId: string): Promise<void> {
-  const holders = new Set([ADMIN_USER, ...(await store.listAccessKeys(accountId)).map((k) => k.userName)]);
-  for (const userName of holders) {
+  const keyHolders = new Set((await store.listAccessKeys(accountId)).map((k) => k.userName));
+  for (const userName of new Set([ADMIN_USER, ...keyHolders])) {
     if ((await store.findUser(accountId, userName)) !== undefined) continue;
+    // A key without its user is the admin of a data directory from before users: it keeps the id
+    // those versions derived from its name. Otherwise this is a new user (a fresh directory, or an
+    // admin the operator deleted): a new id, so that no session of a deleted admin
+    // (`GetSessionToken`, whose claims carry the id) comes back with AdministratorAccess.
+    const userId = keyHolders.has(userName) ? legacyUserId(accountId, userName) : undefined;
     await store.transaction(async (tx) => {
-      await tx.createUser(accountId, { userName, userId: legacyUserId(accountId, userName) });
+      await tx.createUser(accountId, { userName, ...(userId === undefined ? {} : { userId }) });
       await tx.attachUserPolicy(
         accountId,
         userName,

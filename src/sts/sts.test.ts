@@ -74,7 +74,7 @@ describe('GetCallerIdentity', () => {
     const res = await identity(plane.admin);
     expect(res.status).toBe(200);
     expect(xmlValue(res.text, 'Arn')).toBe(`arn:aws:iam::${ACCOUNT}:user/credplane-admin`);
-    expect(xmlValue(res.text, 'UserId')).toMatch(/^AIDA[A-Z2-7]{17}$/);
+    expect(xmlValue(res.text, 'UserId')).toMatch(/^AIDA[A-Z0-9]{17}$/);
     expect(xmlValue(res.text, 'Account')).toBe(ACCOUNT);
   });
 

@@ -40,7 +40,8 @@ export class AccessKeysSql extends SqlContext {
         .selectFrom('access_keys')
         .select((eb) => eb.fn.countAll().as('n'))
         .where('account_id', '=', input.accountId)
-        .where('user_name', '=', input.userName)
+        // The user's name as stored (its keys carry it), not as the request spelled it.
+        .where('user_name', '=', user.user_name)
         .executeTakeFirstOrThrow();
       if (Number(held.n) >= IAM_QUOTAS.accessKeysPerUser) {
         throw new LimitExceededError(
