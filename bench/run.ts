@@ -32,6 +32,7 @@ const SUITES: Record<string, () => Promise<SuiteModule>> = {
   container: () => import('./container.js'),
   gateway: () => import('./gateway.js'),
   memory: () => import('./memory.js'),
+  console: () => import('./console.js'),
   fleet: () => import('./fleet-suite.js'),
   'fleet-replicas': () => import('./fleet.js'),
   'fleet-agents': () => import('./fleet-agents.js'),
