@@ -62,6 +62,8 @@ export interface ControlPlaneDeps {
   keyUse?: AccessKeyUseRecorder;
   /** Seals the secrets `CreateAccessKey` issues; without it IAM cannot issue keys. */
   sealAccessKeySecret?: AccessKeyServices['seal'];
+  /** Opens what `sealAccessKeySecret` sealed (virtual MFA seeds); without it MFA cannot work. */
+  openSealedSecret?: AccessKeyServices['open'];
 }
 
 const NAMESPACES: Record<string, string> = { sts: STS_NAMESPACE, iam: IAM_NAMESPACE };
@@ -149,6 +151,7 @@ export function createQueryApiHandler(deps: ControlPlaneDeps): QueryApiHandler {
       ? undefined
       : {
           seal: deps.sealAccessKeySecret,
+          ...(deps.openSealedSecret === undefined ? {} : { open: deps.openSealedSecret }),
           ...(keyUse === undefined ? {} : { pendingUse: (id: string) => keyUse.pending(id) }),
         };
   const now = (): Date => new Date((deps.now ?? Date.now)());
@@ -284,6 +287,7 @@ export function createQueryApiHandler(deps: ControlPlaneDeps): QueryApiHandler {
             caller: auth.caller,
             store: deps.store,
             ...(accessKeys === undefined ? {} : { accessKeys }),
+            now: () => now().getTime(),
             authorize: (iamAction, resource, extra) => {
               authorize(
                 auth,
