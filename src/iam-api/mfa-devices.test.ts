@@ -3,6 +3,8 @@
  * handler: the seed a client receives generates, by RFC 6238, the codes IAM then accepts.
  */
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import {
   CreateVirtualMFADeviceCommand,
@@ -216,6 +218,32 @@ describe('virtual MFA devices', () => {
     );
     expect(unassigned.VirtualMFADevices).toHaveLength(1);
     expect(unassigned.VirtualMFADevices![0]!.User).toBeUndefined();
+  }, 30_000);
+
+  it('writes the seed to --outfile with the aws CLI’s Base32StringSeed bootstrap method', async () => {
+    const outfile = join(h.cliEnv.HOME!, 'seed.txt');
+    const { stdout } = await run(
+      'aws',
+      [
+        'iam',
+        'create-virtual-mfa-device',
+        '--virtual-mfa-device-name',
+        'cli-device',
+        '--outfile',
+        outfile,
+        '--bootstrap-method',
+        'Base32StringSeed',
+        '--endpoint-url',
+        h.server.url,
+        '--output',
+        'json',
+      ],
+      { env: h.cliEnv },
+    );
+    expect(JSON.parse(stdout)).toEqual({
+      VirtualMFADevice: { SerialNumber: `arn:aws:iam::${ACCOUNT}:mfa/cli-device` },
+    });
+    expect(readFileSync(outfile, 'ascii')).toMatch(/^[A-Z2-7]{64}$/);
   }, 30_000);
 
   it('refuses malformed codes and serial numbers as IAM validates them', async () => {
