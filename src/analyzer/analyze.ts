@@ -7,6 +7,7 @@ import { escalationFindings } from './escalation/index.js';
 import { checkPolicy } from './policy-checks/index.js';
 import type { Finding } from './findings.js';
 import type { AnalysisData } from './data.js';
+import { loadEscalationUsers } from './load-users.js';
 import { loadAnalysisData, loadPolicyVersionCounts } from './load.js';
 import { locateInTemplate } from './template-locations.js';
 import { postureFindings } from './posture/index.js';
@@ -167,7 +168,10 @@ export async function analyze(store: Store, options: AnalyzeOptions): Promise<Fi
               ...(options.now === undefined ? {} : { now: options.now }),
             });
       found.push(
-        ...escalationFindings(whole, { policyVersionCounts: await loadPolicyVersionCounts(store, whole) }),
+        ...escalationFindings(whole, {
+          policyVersionCounts: await loadPolicyVersionCounts(store, whole),
+          users: await loadEscalationUsers(store, accountId),
+        }),
       );
     }
     const located =

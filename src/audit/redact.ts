@@ -35,6 +35,9 @@ const SECRET_FRAGMENTS: readonly string[] = [
   'secretkey',
   'messagebody',
   'sealedsecret',
+  'base32stringseed', // IAM CreateVirtualMFADevice: a virtual MFA device's seed
+  'qrcodepng', // the same seed as a QR code
+  'authenticationcode', // IAM EnableMFADevice/ResyncMFADevice: MFA codes
 ];
 
 /** Whole member names (normalised) that are secrets or message content. */

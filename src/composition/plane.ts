@@ -204,6 +204,7 @@ export async function buildPlane(config: PlaneConfig): Promise<Plane> {
       now,
       keyUse,
       sealAccessKeySecret: (secret, accessKeyId) => sealSecret(secret, accessKeyId, masterKey),
+      openSealedSecret: (sealed, id) => openSecret(sealed, id, masterKey),
       ...logger,
       ...accessLog,
       region: config.region,

@@ -43,7 +43,8 @@ export function requestContext(
   keys['aws:SecureTransport'] = false;
   const now = new Date();
   keys['aws:CurrentTime'] = now;
-  keys['aws:EpochTime'] = Math.floor(now.getTime() / 1000);
+  const epochSeconds = Math.floor(now.getTime() / 1000);
+  keys['aws:EpochTime'] = epochSeconds;
   keys['aws:RequestedRegion'] = auth.region;
   if (auth.userAgent !== undefined) keys['aws:UserAgent'] = auth.userAgent;
   for (const tag of auth.role?.role.tags ?? []) keys[`aws:PrincipalTag/${tag.key}`] = tag.value;
@@ -53,7 +54,14 @@ export function requestContext(
     keys['aws:TokenIssueTime'] = new Date(session.issuedAt * 1000);
     // Present (and false) only for temporary credentials, as on AWS: `Bool … false` denies do
     // not catch long-term keys (spec appendix item 5).
-    keys['aws:MultiFactorAuthPresent'] = false;
+    keys['aws:MultiFactorAuthPresent'] = session.mfaAuthenticatedAt !== undefined;
+    // IAM User Guide, aws:MultiFactorAuthAge: seconds since MFA authorization, present only for
+    // temporary credentials obtained with MFA. The later of the server's clock and the signed
+    // request time (within the allowed skew of it): a caller can only make the age look older.
+    if (session.mfaAuthenticatedAt !== undefined) {
+      const at = Math.max(epochSeconds, Math.floor(auth.requestTime.getTime() / 1000));
+      keys['aws:MultiFactorAuthAge'] = Math.max(0, at - session.mfaAuthenticatedAt);
+    }
     if (session.sourceIdentity !== undefined) keys['aws:SourceIdentity'] = session.sourceIdentity;
     for (const [key, value] of Object.entries(session.deliveryContext ?? {})) {
       keys[key] = typeof value === 'string' ? value : [...value];

@@ -11,6 +11,8 @@ import type { Caller } from './caller.js';
 export interface AccessKeyServices {
   /** Seals a new secret under the master key (`crypto/long-term-keys.ts`) for the store. */
   seal(secretAccessKey: string, accessKeyId: string): Uint8Array;
+  /** Opens what `seal` sealed for `id` (virtual MFA seeds, sealed for their serial number). */
+  open?(sealed: Uint8Array, id: string): string;
   /** A use noted by the authenticator and not yet written to the store (`access-key-use.ts`). */
   pendingUse?(accessKeyId: string): AccessKeyUse | undefined;
 }
@@ -27,6 +29,8 @@ export interface OperationContext {
   store: Store;
   /** Present where the server holds the master key; `CreateAccessKey` needs it. */
   accessKeys?: AccessKeyServices;
+  /** Milliseconds since the epoch (TOTP checks); `Date.now` when absent. */
+  now?: () => number;
   /**
    * Decide `action` on `resourceArn` for the caller with every applicable policy. Resolves when
    * allowed; throws an `AwsError` `AccessDenied` (403) whose message has AWS's form ("User: <arn>

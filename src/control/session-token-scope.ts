@@ -2,8 +2,8 @@
  * What credentials from `GetSessionToken` may call. AWS STS API Reference, "GetSessionToken":
  * the temporary credentials "cannot call any IAM API operations unless MFA authentication
  * information is included in the request" and "cannot call any STS API except AssumeRole or
- * GetCallerIdentity". credplane's GetSessionToken takes no MFA (`SerialNumber`/`TokenCode`), so
- * every such session is without it. This limits API calls, not permissions: `iam:PassRole`, which
+ * GetCallerIdentity". A session obtained with an MFA code (`SerialNumber`/`TokenCode`) may
+ * call IAM; the STS limit holds for both. This limits API calls, not permissions: `iam:PassRole`, which
  * is checked inside other operations and is no IAM API operation, is left to the policies.
  */
 import type { AuthenticatedCaller } from './authenticate.js';
@@ -21,7 +21,8 @@ const STS_ALLOWED = new Set(['AssumeRole', 'GetCallerIdentity']);
  */
 export function requireSessionTokenScope(auth: AuthenticatedCaller, service: string, action: string): void {
   if (auth.caller.session?.sessionType !== 'user') return;
-  const refused = service === 'iam' || (service === 'sts' && !STS_ALLOWED.has(action));
+  const withMfa = auth.caller.session.mfaAuthenticatedAt !== undefined;
+  const refused = (service === 'iam' && !withMfa) || (service === 'sts' && !STS_ALLOWED.has(action));
   if (!refused) return;
   throw new AccessDeniedError(
     `User: ${auth.caller.arn} is not authorized to perform: ${service}:${action.slice(0, 128)} ` +

@@ -59,6 +59,12 @@ export interface SessionClaims {
    * and the session acts with that user's permissions. Absent for role sessions.
    */
   readonly sessionType?: 'user';
+  /**
+   * When the session's principal last authenticated with an MFA code (epoch seconds): set by
+   * GetSessionToken and AssumeRole with `SerialNumber`/`TokenCode`, carried into chained
+   * sessions. Makes `aws:MultiFactorAuthPresent` true and gives `aws:MultiFactorAuthAge`.
+   */
+  readonly mfaAuthenticatedAt?: EpochSeconds;
 }
 
 /** Short wire names. Changing one is a token format change (bump the token version). */
@@ -79,6 +85,7 @@ const FIELD = {
   sourcePrincipalArn: 'b',
   deliveryContext: 'k',
   sessionType: 'y',
+  mfaAuthenticatedAt: 'f',
 } as const satisfies Record<keyof SessionClaims, string>;
 
 type WireClaims = Record<string, unknown>;
@@ -113,6 +120,12 @@ export function checkSessionClaims(claims: SessionClaims): void {
   }
   if (claims.sessionType !== undefined && claims.sessionType !== 'user')
     fail('sessionType', "must be 'user'");
+  if (
+    claims.mfaAuthenticatedAt !== undefined &&
+    (!Number.isSafeInteger(claims.mfaAuthenticatedAt) || claims.mfaAuthenticatedAt < 0)
+  ) {
+    fail('mfaAuthenticatedAt', 'must be epoch seconds');
+  }
   if (claims.roleChained !== undefined && typeof claims.roleChained !== 'boolean') {
     fail('roleChained', 'must be a boolean');
   }
@@ -157,6 +170,7 @@ export function encodeSessionClaims(claims: SessionClaims): string {
   if (claims.sourceIdentity !== undefined) wire[FIELD.sourceIdentity] = claims.sourceIdentity;
   if (claims.roleChained === true) wire[FIELD.roleChained] = 1;
   if (claims.sessionType === 'user') wire[FIELD.sessionType] = 'user';
+  if (claims.mfaAuthenticatedAt !== undefined) wire[FIELD.mfaAuthenticatedAt] = claims.mfaAuthenticatedAt;
   if (claims.sourcePrincipalArn !== undefined) wire[FIELD.sourcePrincipalArn] = claims.sourcePrincipalArn;
   if (claims.deliveryContext !== undefined && Object.keys(claims.deliveryContext).length > 0) {
     wire[FIELD.deliveryContext] = claims.deliveryContext;
@@ -212,6 +226,7 @@ export function decodeSessionClaims(json: string): SessionClaims | undefined {
     ...optional('roleChained', chained === 1 ? true : undefined),
     ...optional('sourcePrincipalArn', w[FIELD.sourcePrincipalArn]),
     ...optional('sessionType', w[FIELD.sessionType]),
+    ...optional('mfaAuthenticatedAt', w[FIELD.mfaAuthenticatedAt]),
     // fromEntries defines own properties, so a "__proto__" condition key stays a plain key.
     ...optional(
       'deliveryContext',

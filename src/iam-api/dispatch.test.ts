@@ -31,6 +31,9 @@ const READ_ANY = JSON.stringify({
   Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: '*' }],
 });
 
+const MFA1 = `${A}:mfa/m1`;
+const MFA2 = `${A}:mfa/m2`;
+
 const TABLE: [string, Record<string, string>, string, string, string?][] = [
   ['CreateRole', { RoleName: 'new', AssumeRolePolicyDocument: TRUST_EC2 }, 'iam:CreateRole', `${A}:role/new`],
   ['GetRole', { RoleName: 'web' }, 'iam:GetRole', ROLE],
@@ -197,6 +200,25 @@ const TABLE: [string, Record<string, string>, string, string, string?][] = [
     'NoSuchEntity',
   ],
   ['ListAttachedGroupPolicies', { GroupName: 'g1' }, 'iam:ListAttachedGroupPolicies', GROUP],
+  ['CreateVirtualMFADevice', { VirtualMFADeviceName: 'new' }, 'iam:CreateVirtualMFADevice', `${A}:mfa/new`],
+  [
+    'EnableMFADevice',
+    { UserName: 'u1', SerialNumber: MFA1, AuthenticationCode1: '123456', AuthenticationCode2: '654321' },
+    'iam:EnableMFADevice',
+    USER,
+    'InvalidAuthenticationCode',
+  ],
+  [
+    'ResyncMFADevice',
+    { UserName: 'u1', SerialNumber: MFA2, AuthenticationCode1: '123456', AuthenticationCode2: '654321' },
+    'iam:ResyncMFADevice',
+    USER,
+    'InvalidAuthenticationCode',
+  ],
+  ['DeactivateMFADevice', { UserName: 'u1', SerialNumber: MFA2 }, 'iam:DeactivateMFADevice', USER],
+  ['DeleteVirtualMFADevice', { SerialNumber: MFA1 }, 'iam:DeleteVirtualMFADevice', MFA1],
+  ['ListMFADevices', { UserName: 'u1' }, 'iam:ListMFADevices', USER],
+  ['ListVirtualMFADevices', {}, 'iam:ListVirtualMFADevices', '*'],
 ];
 
 let ctx: FakeContext;
@@ -220,7 +242,10 @@ beforeEach(async () => {
     clientIds: ['sts.amazonaws.com'],
     thumbprints: [],
   });
-  ctx.accessKeys = { seal: (secret) => new Uint8Array(Buffer.from(`sealed:${secret.length}`)) };
+  ctx.accessKeys = {
+    seal: (secret) => new Uint8Array(Buffer.from(`sealed:${secret.length}`)),
+    open: () => Buffer.from('a fixed test seed....').toString('base64'),
+  };
   await s.createUser(ACCOUNT, { userName: 'u1' });
   await s.putUserPolicy(ACCOUNT, 'u1', 'inline', DOC);
   await s.createAccessKey({
@@ -232,6 +257,9 @@ beforeEach(async () => {
   await s.createGroup(ACCOUNT, { groupName: 'g1' });
   await s.addUserToGroup(ACCOUNT, 'g1', 'u1');
   await s.putGroupPolicy(ACCOUNT, 'g1', 'inline', DOC);
+  await s.createVirtualMfaDevice(ACCOUNT, { deviceName: 'm1', sealedSeed: new Uint8Array(4) });
+  await s.createVirtualMfaDevice(ACCOUNT, { deviceName: 'm2', sealedSeed: new Uint8Array(4) });
+  await s.enableMfaDevice(ACCOUNT, MFA2, 'u1', 1);
 });
 
 /** Everything an operation could change, to prove a denied one changed nothing. */
@@ -250,6 +278,7 @@ async function snapshot(f: FakeContext): Promise<string> {
     await s.listAttachedUserPolicies(ACCOUNT, 'u1'),
     (await s.listAccessKeys(ACCOUNT)).map((k) => [k.accessKeyId, k.status]),
     await s.listGroups(ACCOUNT),
+    (await s.listVirtualMfaDevices(ACCOUNT)).map((d) => [d.serialNumber, d.userName, d.lastUsedStep]),
     await s.listUsersInGroup(ACCOUNT, 'g1'),
     await s.listGroupPolicies(ACCOUNT, 'g1'),
     await s.listAttachedGroupPolicies(ACCOUNT, 'g1'),

@@ -20,6 +20,7 @@ import { tagOperations } from './tags.js';
 import { groupOperations } from './groups.js';
 import { groupPolicyOperations, userPolicyOperations } from './principal-policies.js';
 import { userOperations } from './users.js';
+import { mfaDeviceOperations } from './mfa-devices.js';
 
 const OPERATIONS: ReadonlyMap<string, IamOperation> = new Map(
   Object.entries({
@@ -36,6 +37,7 @@ const OPERATIONS: ReadonlyMap<string, IamOperation> = new Map(
     ...groupOperations,
     ...groupPolicyOperations,
     ...accessKeyOperations,
+    ...mfaDeviceOperations,
   }),
 );
 

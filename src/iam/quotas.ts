@@ -17,6 +17,8 @@ export const IAM_QUOTAS = {
   /** Characters of all of a user's (group's) inline policies together, whitespace not counted. */
   userInlinePolicySize: 2048,
   groupInlinePolicySize: 5120,
+  /** MFA devices enabled for one user (fixed; IAM User Guide, "Using multi-factor authentication"). */
+  mfaDevicesPerUser: 8,
   /** Roles in one instance profile: fixed at one. */
   rolesPerInstanceProfile: 1,
   /** Tags on one IAM resource. */

@@ -73,6 +73,25 @@ export interface User {
   createDate: Date;
 }
 
+/**
+ * A virtual MFA device: its serial number is its ARN (`arn:aws:iam::<account>:mfa/<path><name>`).
+ * The seed is sealed under the master key like an access key's secret; `userName` and
+ * `enableDate` are set while the device is enabled for a user. `lastUsedStep` is the TOTP step of
+ * the last code accepted, so no code is accepted twice.
+ */
+export interface VirtualMfaDevice {
+  accountId: AccountId;
+  serialNumber: ArnString;
+  deviceName: string;
+  path: IamPath;
+  sealedSeed: Uint8Array;
+  userName?: string;
+  enableDate?: Date;
+  lastUsedStep?: number;
+  tags: Tag[];
+  createDate: Date;
+}
+
 /** An IAM group: users inherit its inline and attached policies. */
 export interface Group {
   accountId: AccountId;

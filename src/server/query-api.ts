@@ -31,6 +31,7 @@ import { createWebIdentityVerifier, type WebIdentityVerifier } from '../oidc/ver
 import { parseQuery, type QueryParams } from '../protocol/query.js';
 import { queryError, type QueryOutcome, type QueryResponse } from '../protocol/xml.js';
 import type { Store } from '../store/store.js';
+import { checkMfaCode } from '../control/mfa-code.js';
 import { SignatureError } from '../sigv4/errors.js';
 import { SIGV4_REQUIRED_MESSAGE } from '../sigv4/parse-authorization.js';
 import { STS_NAMESPACE } from '../sts/context.js';
@@ -62,6 +63,14 @@ export interface ControlPlaneDeps {
   keyUse?: AccessKeyUseRecorder;
   /** Seals the secrets `CreateAccessKey` issues; without it IAM cannot issue keys. */
   sealAccessKeySecret?: AccessKeyServices['seal'];
+  /** Opens what `sealAccessKeySecret` sealed (virtual MFA seeds); without it MFA cannot work. */
+  openSealedSecret?: AccessKeyServices['open'];
+}
+
+/** STS's MFA check over the store's devices, with the server's clock. */
+function mfaChecker(store: Store, open: NonNullable<AccessKeyServices['open']>, now: () => Date) {
+  return (input: { accountId: string; userName: string; serialNumber: string; code: string }) =>
+    checkMfaCode(store, open, { ...input, now: now().getTime() });
 }
 
 const NAMESPACES: Record<string, string> = { sts: STS_NAMESPACE, iam: IAM_NAMESPACE };
@@ -149,6 +158,7 @@ export function createQueryApiHandler(deps: ControlPlaneDeps): QueryApiHandler {
       ? undefined
       : {
           seal: deps.sealAccessKeySecret,
+          ...(deps.openSealedSecret === undefined ? {} : { open: deps.openSealedSecret }),
           ...(keyUse === undefined ? {} : { pendingUse: (id: string) => keyUse.pending(id) }),
         };
   const now = (): Date => new Date((deps.now ?? Date.now)());
@@ -270,6 +280,9 @@ export function createQueryApiHandler(deps: ControlPlaneDeps): QueryApiHandler {
             partition: deps.partition,
             requestId: request.requestId,
             now,
+            ...(deps.openSealedSecret === undefined
+              ? {}
+              : { checkMfaCode: mfaChecker(deps.store, deps.openSealedSecret, now) }),
           },
           params,
         );
@@ -284,6 +297,7 @@ export function createQueryApiHandler(deps: ControlPlaneDeps): QueryApiHandler {
             caller: auth.caller,
             store: deps.store,
             ...(accessKeys === undefined ? {} : { accessKeys }),
+            now: () => now().getTime(),
             authorize: (iamAction, resource, extra) => {
               authorize(
                 auth,

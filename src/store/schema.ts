@@ -115,6 +115,22 @@ export interface AccessKeysTable {
   last_used_region: string | null;
 }
 
+export interface MfaDevicesTable {
+  serial_number: string;
+  account_id: string;
+  device_name: string;
+  /** The serial number in lower case: unique per account. */
+  name_key: string;
+  path: string;
+  sealed_seed: string;
+  /** The user the device is enabled for, while it is. */
+  user_id: string | null;
+  enabled_at: string | null;
+  last_used_step: number | null;
+  tags: string;
+  created_at: string;
+}
+
 export interface UsersTable {
   user_id: string;
   account_id: string;
@@ -268,6 +284,7 @@ export interface Database {
   workloads: WorkloadsTable;
   access_keys: AccessKeysTable;
   users: UsersTable;
+  mfa_devices: MfaDevicesTable;
   groups: GroupsTable;
   group_members: GroupMembersTable;
   principal_policies: PrincipalPoliciesTable;

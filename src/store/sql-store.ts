@@ -22,6 +22,7 @@ import { InstanceProfilesSql } from './sql/instance-profiles.js';
 import { OidcProvidersSql } from './sql/oidc-providers.js';
 import { WorkloadsSql } from './sql/workloads.js';
 import { AccessKeysSql } from './sql/access-keys.js';
+import { MfaDevicesSql } from './sql/mfa-devices.js';
 import { GroupsSql } from './sql/groups.js';
 import { KeyRingSql } from './sql/key-ring.js';
 import { SessionRevocationSql } from './sql/session-revocation.js';
@@ -95,6 +96,7 @@ class SqlStore extends SqlContext implements Store {
   private readonly accessKeys = new AccessKeysSql(this.db, this.shared, this.tx);
   /** Users and groups (the groups module extends the users one). */
   private readonly principals = new GroupsSql(this.db, this.shared, this.tx);
+  private readonly mfaDevices = new MfaDevicesSql(this.db, this.shared, this.tx);
   private readonly keyRing = new KeyRingSql(this.db, this.shared, this.tx);
   private readonly revocations = new SessionRevocationSql(this.db, this.shared, this.tx);
   private readonly settings = new SettingsSql(this.db, this.shared, this.tx);
@@ -255,6 +257,19 @@ class SqlStore extends SqlContext implements Store {
     this.principals.listAttachedGroupPolicies.bind(this.principals);
   readonly listPrincipalsForPolicy: Store['listPrincipalsForPolicy'] =
     this.principals.listPrincipalsForPolicy.bind(this.principals);
+  readonly createVirtualMfaDevice: Store['createVirtualMfaDevice'] =
+    this.mfaDevices.createVirtualMfaDevice.bind(this.mfaDevices);
+  readonly findMfaDevice: Store['findMfaDevice'] = this.mfaDevices.findMfaDevice.bind(this.mfaDevices);
+  readonly listVirtualMfaDevices: Store['listVirtualMfaDevices'] = this.mfaDevices.listVirtualMfaDevices.bind(
+    this.mfaDevices,
+  );
+  readonly enableMfaDevice: Store['enableMfaDevice'] = this.mfaDevices.enableMfaDevice.bind(this.mfaDevices);
+  readonly deactivateMfaDevice: Store['deactivateMfaDevice'] = this.mfaDevices.deactivateMfaDevice.bind(
+    this.mfaDevices,
+  );
+  readonly deleteVirtualMfaDevice: Store['deleteVirtualMfaDevice'] =
+    this.mfaDevices.deleteVirtualMfaDevice.bind(this.mfaDevices);
+  readonly useMfaStep: Store['useMfaStep'] = this.mfaDevices.useMfaStep.bind(this.mfaDevices);
   readonly recordAccessKeyUse: Store['recordAccessKeyUse'] = this.accessKeys.recordAccessKeyUse.bind(
     this.accessKeys,
   );

@@ -11,6 +11,7 @@ import { describeProfilesAndProviders } from './test-support/suite/profiles-and-
 import { describeWorkloads } from './test-support/suite/workloads.js';
 import { describeKeys } from './test-support/suite/keys.js';
 import { describeUsersAndGroups } from './test-support/suite/users-groups.js';
+import { describeMfaDevices } from './test-support/suite/mfa-devices.js';
 import { describeChanges } from './test-support/suite/changes.js';
 import { describeAccountsAndSettings } from './test-support/suite/accounts-and-settings.js';
 import { describeAccessLog } from './test-support/suite/access-log.js';
@@ -59,6 +60,7 @@ export function describeStore(name: string, options: StoreSuiteOptions): void {
     describeWorkloads(suite);
     describeKeys(suite);
     describeUsersAndGroups(suite);
+    describeMfaDevices(suite);
     describeChanges(suite);
     describeAccessLog(suite);
   });

@@ -36,6 +36,7 @@ import type {
   User,
   Group,
   EmbeddedPolicy,
+  VirtualMfaDevice,
 } from '../iam/types.js';
 import type { Workload, WorkloadInput } from '../workloads/index.js';
 import type { GenerationFeed, Leadership } from './coordination/types.js';
@@ -157,6 +158,15 @@ export interface AccessKeyUseInput {
   region: string;
 }
 
+export interface CreateVirtualMfaDeviceInput {
+  deviceName: string;
+  /** `/` when absent. */
+  path?: string;
+  /** The TOTP seed sealed under the master key, bound to the serial number. */
+  sealedSeed: Uint8Array;
+  tags?: Tag[];
+}
+
 /** A kind, a name, a role and that kind's settings (`src/workloads/`). */
 export type PutWorkloadInput<K extends WorkloadKind = WorkloadKind> = WorkloadInput<K>;
 
@@ -253,6 +263,7 @@ export type StoreEntity =
   | 'oidc-provider'
   | 'workload'
   | 'access-key'
+  | 'mfa-device'
   | 'user'
   | 'user-policy'
   | 'user-attachment'
@@ -477,6 +488,34 @@ export interface UserStore {
   listPrincipalsForPolicy(policyArn: ArnString): Promise<string[]>;
 }
 
+/** Virtual MFA devices (`sql/mfa-devices.ts`). */
+export interface MfaDeviceStore {
+  /** `EntityAlreadyExists` for a path and name the account already has. */
+  createVirtualMfaDevice(accountId: AccountId, input: CreateVirtualMfaDeviceInput): Promise<VirtualMfaDevice>;
+  findMfaDevice(serialNumber: string): Promise<VirtualMfaDevice | undefined>;
+  /** The account's devices (those enabled for `userName` only, when given), by serial number. */
+  listVirtualMfaDevices(accountId: AccountId, userName?: string): Promise<VirtualMfaDevice[]>;
+  /**
+   * Enables an unassigned device for the user, `acceptedStep` being the TOTP step of the second
+   * code accepted. `EntityAlreadyExists` when assigned, `LimitExceeded` past 8 per user.
+   */
+  enableMfaDevice(
+    accountId: AccountId,
+    serialNumber: string,
+    userName: string,
+    acceptedStep: number,
+  ): Promise<void>;
+  /** `NoSuchEntity` unless the device is enabled for that user. */
+  deactivateMfaDevice(accountId: AccountId, serialNumber: string, userName: string): Promise<void>;
+  /** `DeleteConflict` while enabled for a user. */
+  deleteVirtualMfaDevice(accountId: AccountId, serialNumber: string): Promise<void>;
+  /**
+   * Records `step` as used when it is later than the last one accepted, atomically; false when it
+   * is not (a replayed or older code) or the device is not enabled.
+   */
+  useMfaStep(serialNumber: string, step: number): Promise<boolean>;
+}
+
 /** Workloads: the identities credplane delivers role credentials to. */
 export interface WorkloadStore {
   /**
@@ -569,6 +608,7 @@ export interface Store
     SettingsStore,
     RoleStore,
     UserStore,
+    MfaDeviceStore,
     WorkloadStore,
     KeyStore,
     AccessLogStore,

@@ -6,6 +6,7 @@
  */
 import { issueTemporaryCredentials, type SessionClaims, type SessionTag } from '../crypto/index.js';
 import { authorize } from '../control/authorize.js';
+import { mfaParameters, verifyMfa } from './mfa.js';
 import { AccessDeniedError } from '../control/errors.js';
 import { AwsError, ValidationError } from '../errors.js';
 import { parseRoleArn } from '../iam/arn.js';
@@ -29,6 +30,7 @@ export async function assumeRole(ctx: StsContext, params: QueryParams): Promise<
   const policyArns = p.policyArns(params);
   const tags = p.sessionTags(params);
   const transitive = p.transitiveTagKeys(params, tags);
+  const mfa = mfaParameters(params);
   const { auth } = ctx;
   const caller = auth.caller;
 
@@ -92,7 +94,13 @@ export async function assumeRole(ctx: StsContext, params: QueryParams): Promise<
     );
   }
   const allTags = [...inherited, ...tags];
+  // A code sent with the request authenticates this call (age 0); otherwise an MFA-authenticated
+  // calling session carries its authentication into the new one (IAM User Guide, "Configuring
+  // MFA-protected API access").
+  const mfaAuthenticatedAt =
+    mfa === undefined ? caller.session?.mfaAuthenticatedAt : await verifyMfa(ctx, mfa);
   const extra = {
+    ...(mfa === undefined ? {} : { 'aws:MultiFactorAuthPresent': true, 'aws:MultiFactorAuthAge': 0 }),
     'sts:RoleSessionName': sessionName,
     'sts:ExternalId': externalId,
     'sts:SourceIdentity': sourceIdentity ?? inheritedSource,
@@ -131,6 +139,7 @@ export async function assumeRole(ctx: StsContext, params: QueryParams): Promise<
     ...((sourceIdentity ?? inheritedSource) ? { sourceIdentity: (sourceIdentity ?? inheritedSource)! } : {}),
     ...(chained ? { roleChained: true } : {}),
     sourcePrincipalArn: caller.arn,
+    ...(mfaAuthenticatedAt === undefined ? {} : { mfaAuthenticatedAt }),
   };
   const credentials = issueTemporaryCredentials(claims, ring, now);
   const packed = sessionPolicy !== undefined || policyArns.length > 0 || tags.length > 0;

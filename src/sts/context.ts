@@ -12,6 +12,13 @@ export interface StsContext {
   partition: string;
   requestId: string;
   now: () => Date;
+  /** Checks (and consumes) a virtual MFA code of a user's device (`control/mfa-code.ts`). */
+  checkMfaCode?: (input: {
+    accountId: string;
+    userName: string;
+    serialNumber: string;
+    code: string;
+  }) => Promise<boolean>;
 }
 
 export const STS_NAMESPACE = 'https://sts.amazonaws.com/doc/2011-06-15/';

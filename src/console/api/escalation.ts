@@ -5,6 +5,7 @@
  */
 import { analyzeEscalation } from '../../analyzer/escalation/index.js';
 import { loadAnalysisData } from '../../analyzer/load.js';
+import { loadEscalationUsers } from '../../analyzer/load-users.js';
 import { CONSOLE_PREFIX, type GraphEdge, type GraphNode } from '../contract.js';
 import type { AddEscalations } from './graph.js';
 
@@ -17,7 +18,9 @@ export const addEscalations: AddEscalations = async (graph, input) => {
     periodMs: PERIOD_MS,
     now: input.now,
   });
-  const analysis = analyzeEscalation(data);
+  const analysis = analyzeEscalation(data, {
+    users: await loadEscalationUsers(input.store, input.accountId),
+  });
   // A role the caller may not read stays out, as a node and as either end of an edge.
   const visible = (arn: string): boolean =>
     input.shownRoleArns.has(arn) || analysis.principals.some((p) => p.arn === arn && p.kind === 'user');

@@ -11,6 +11,7 @@ import { settingsAccessLog } from './0002-settings-access-log.js';
 import { storeGeneration } from './0003-store-generation.js';
 import { nodes } from './0004-nodes.js';
 import { usersGroups } from './0005-users-groups.js';
+import { mfaDevices } from './0006-mfa-devices.js';
 
 /** In order; names sort in application order. Never edit a released migration: add one. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
@@ -19,6 +20,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0003-store-generation': storeGeneration,
   '0004-nodes': nodes,
   '0005-users-groups': usersGroups,
+  '0006-mfa-devices': mfaDevices,
 };
 
 const provider: MigrationProvider = {

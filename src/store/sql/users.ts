@@ -146,6 +146,13 @@ export class UsersSql extends SqlContext {
       // The order IAM checks in; each message is IAM's.
       if (Number(keys.n) > 0)
         throw new DeleteConflictError('Cannot delete entity, must delete access keys first.');
+      const mfa = await db
+        .selectFrom('mfa_devices')
+        .select('serial_number')
+        .where('user_id', '=', row.user_id)
+        .executeTakeFirst();
+      if (mfa !== undefined)
+        throw new DeleteConflictError('Cannot delete entity, must delete MFA device first.');
       const counts = await owned.policyCounts(db, row.user_id);
       if (counts.inline > 0)
         throw new DeleteConflictError('Cannot delete entity, must delete policies first.');

@@ -1,0 +1,209 @@
+/**
+ * MFA end to end through the real handler: a user enables a virtual device with codes computed
+ * from the seed IAM returned; GetSessionToken and AssumeRole with `SerialNumber`/`TokenCode`
+ * give sessions whose context has `aws:MultiFactorAuthPresent` and `aws:MultiFactorAuthAge`, so
+ * a policy that requires MFA is satisfied by them only. Wrong and replayed codes are refused
+ * with STS's message.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { totpCode, totpStep } from '../crypto/totp.js';
+import {
+  ACCOUNT,
+  createTestPlane,
+  credentialsOf,
+  type Credentials,
+  type TestPlane,
+  xmlValue,
+} from '../server/test-support/plane.js';
+
+const IAM = { Version: '2010-05-08' };
+const STS = { Version: '2011-06-15' };
+const errorCode = (text: string) => /<Code>([^<]+)<\/Code>/.exec(text)?.[1];
+const errorMessage = (text: string) => /<Message>([^<]*)<\/Message>/.exec(text)?.[1];
+const INVALID = 'MultiFactorAuthentication failed with invalid MFA one time pass code.';
+
+/** RFC 4648 base32, decoded here independently of the code under test. */
+function base32Decode(text: string): Buffer {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = 0;
+  let value = 0;
+  const out: number[] = [];
+  for (const c of text) {
+    value = (value << 5) | alphabet.indexOf(c);
+    bits += 5;
+    if (bits >= 8) {
+      out.push((value >>> (bits - 8)) & 255);
+      bits -= 8;
+    }
+  }
+  return Buffer.from(out);
+}
+
+let plane: TestPlane;
+beforeEach(async () => {
+  plane = await createTestPlane();
+});
+afterEach(async () => {
+  await plane.close();
+});
+
+async function admin(params: Record<string, string>): Promise<string> {
+  const res = await plane.call('iam', plane.admin, { ...IAM, ...params });
+  expect(res.status, res.text).toBe(200);
+  return res.text;
+}
+
+/** The user `dev` with a key and an enabled virtual device; the clock then moves a step on. */
+async function devWithMfa(): Promise<{
+  dev: Credentials;
+  serial: string;
+  code: (offset?: number) => string;
+}> {
+  await admin({ Action: 'CreateUser', UserName: 'dev' });
+  const key = await admin({ Action: 'CreateAccessKey', UserName: 'dev' });
+  const dev = {
+    accessKeyId: xmlValue(key, 'AccessKeyId')!,
+    secretAccessKey: xmlValue(key, 'SecretAccessKey')!,
+  };
+  const created = await admin({ Action: 'CreateVirtualMFADevice', VirtualMFADeviceName: 'dev' });
+  const serial = xmlValue(created, 'SerialNumber')!;
+  const seed = base32Decode(Buffer.from(xmlValue(created, 'Base32StringSeed')!, 'base64').toString('ascii'));
+  const code = (offset = 0) => totpCode(seed, totpStep(plane.clock.now) + offset);
+  await admin({
+    Action: 'EnableMFADevice',
+    UserName: 'dev',
+    SerialNumber: serial,
+    AuthenticationCode1: code(-1),
+    AuthenticationCode2: code(),
+  });
+  plane.clock.now += 30_000;
+  return { dev, serial, code };
+}
+
+const requireMfa = (action: string) =>
+  JSON.stringify({
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Effect: 'Allow',
+        Action: action,
+        Resource: '*',
+        Condition: {
+          Bool: { 'aws:MultiFactorAuthPresent': 'true' },
+          NumericLessThan: { 'aws:MultiFactorAuthAge': '3600' },
+        },
+      },
+    ],
+  });
+
+describe('GetSessionToken with MFA', () => {
+  it('gives a session that satisfies an MFA condition, unlike the key and a session without MFA', async () => {
+    const { dev, serial, code } = await devWithMfa();
+    await admin({
+      Action: 'PutUserPolicy',
+      UserName: 'dev',
+      PolicyName: 'mfa',
+      PolicyDocument: requireMfa('iam:ListRoles'),
+    });
+
+    expect(errorCode((await plane.call('iam', dev, { ...IAM, Action: 'ListRoles' })).text)).toBe(
+      'AccessDenied',
+    );
+    const plain = await plane.call('sts', dev, { ...STS, Action: 'GetSessionToken' });
+    expect(plain.status).toBe(200);
+    expect(
+      errorCode((await plane.call('iam', credentialsOf(plain.text), { ...IAM, Action: 'ListRoles' })).text),
+    ).toBe('AccessDenied');
+
+    const withMfa = await plane.call('sts', dev, {
+      ...STS,
+      Action: 'GetSessionToken',
+      SerialNumber: serial,
+      TokenCode: code(),
+    });
+    expect(withMfa.status, withMfa.text).toBe(200);
+    const session = credentialsOf(withMfa.text);
+    expect((await plane.call('iam', session, { ...IAM, Action: 'ListRoles' })).status).toBe(200);
+    // aws:MultiFactorAuthAge grows: two hours later the same session no longer qualifies.
+    plane.clock.now += 2 * 3600_000;
+    expect(errorCode((await plane.call('iam', session, { ...IAM, Action: 'ListRoles' })).text)).toBe(
+      'AccessDenied',
+    );
+  });
+
+  it('refuses a wrong, a replayed and another user’s code with STS’s message', async () => {
+    const { dev, serial, code } = await devWithMfa();
+    const get = (params: Record<string, string>, who: Credentials = dev) =>
+      plane.call('sts', who, { ...STS, Action: 'GetSessionToken', ...params });
+    const wrong = await get({ SerialNumber: serial, TokenCode: code(-3) });
+    expect(wrong.status).toBe(403);
+    expect(errorCode(wrong.text)).toBe('AccessDenied');
+    expect(errorMessage(wrong.text)).toBe(INVALID);
+    const good = code();
+    expect((await get({ SerialNumber: serial, TokenCode: good })).status).toBe(200);
+    expect(errorMessage((await get({ SerialNumber: serial, TokenCode: good })).text)).toBe(INVALID);
+    // The admin cannot use dev's device.
+    plane.clock.now += 30_000;
+    expect(errorMessage((await get({ SerialNumber: serial, TokenCode: code() }, plane.admin)).text)).toBe(
+      INVALID,
+    );
+    expect(
+      errorMessage((await get({ SerialNumber: `arn:aws:iam::${ACCOUNT}:mfa/none`, TokenCode: code() })).text),
+    ).toBe(INVALID);
+    expect(errorCode((await get({ SerialNumber: serial })).text)).toBe('AccessDenied');
+    expect(errorCode((await get({ SerialNumber: serial, TokenCode: '12ab56' })).text)).toBe(
+      'ValidationError',
+    );
+  });
+});
+
+describe('AssumeRole with MFA', () => {
+  it('satisfies a trust policy that requires MFA, and the role session carries it', async () => {
+    const { dev, serial, code } = await devWithMfa();
+    await admin({
+      Action: 'PutUserPolicy',
+      UserName: 'dev',
+      PolicyName: 'assume',
+      PolicyDocument: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Resource: '*' }],
+      }),
+    });
+    await admin({
+      Action: 'CreateRole',
+      RoleName: 'ops',
+      AssumeRolePolicyDocument: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Effect: 'Allow',
+            Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` },
+            Action: 'sts:AssumeRole',
+            Condition: { Bool: { 'aws:MultiFactorAuthPresent': 'true' } },
+          },
+        ],
+      }),
+    });
+    await admin({
+      Action: 'PutRolePolicy',
+      RoleName: 'ops',
+      PolicyName: 'mfa',
+      PolicyDocument: requireMfa('iam:ListRoles'),
+    });
+    const assume = (extra: Record<string, string> = {}) =>
+      plane.call('sts', dev, {
+        ...STS,
+        Action: 'AssumeRole',
+        RoleArn: `arn:aws:iam::${ACCOUNT}:role/ops`,
+        RoleSessionName: 'ops-session',
+        ...extra,
+      });
+    expect(errorCode((await assume()).text)).toBe('AccessDenied');
+    expect(errorMessage((await assume({ SerialNumber: serial, TokenCode: code(2) })).text)).toBe(INVALID);
+    const ok = await assume({ SerialNumber: serial, TokenCode: code() });
+    expect(ok.status, ok.text).toBe(200);
+    expect((await plane.call('iam', credentialsOf(ok.text), { ...IAM, Action: 'ListRoles' })).status).toBe(
+      200,
+    );
+  });
+});

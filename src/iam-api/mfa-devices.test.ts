@@ -1,0 +1,263 @@
+/**
+ * Virtual MFA devices through `@aws-sdk/client-iam` and the `aws` CLI against the production
+ * handler: the seed a client receives generates, by RFC 6238, the codes IAM then accepts.
+ */
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import {
+  CreateVirtualMFADeviceCommand,
+  DeactivateMFADeviceCommand,
+  DeleteConflictException,
+  DeleteUserCommand,
+  DeleteVirtualMFADeviceCommand,
+  EnableMFADeviceCommand,
+  EntityAlreadyExistsException,
+  InvalidAuthenticationCodeException,
+  ListMFADevicesCommand,
+  ListVirtualMFADevicesCommand,
+  NoSuchEntityException,
+  ResyncMFADeviceCommand,
+} from '@aws-sdk/client-iam';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkMfaCode } from '../control/mfa-code.js';
+import { openSecret, sealSecret } from '../crypto/index.js';
+import { generateMasterKey } from '../crypto/master-key.js';
+import { totpCode, totpStep } from '../crypto/totp.js';
+import { startIamSdkServer, type IamSdkServer } from './test-support/sdk-server.js';
+import { ACCOUNT } from './test-support/context.js';
+
+const run = promisify(execFile);
+const masterKey = generateMasterKey();
+let h: IamSdkServer;
+let clock = Date.UTC(2026, 0, 1, 12, 0, 0);
+
+/** RFC 4648 base32 decoding, written here so the test does not trust the code under test. */
+function base32Decode(text: string): Buffer {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = 0;
+  let value = 0;
+  const out: number[] = [];
+  for (const c of text) {
+    value = (value << 5) | alphabet.indexOf(c);
+    bits += 5;
+    if (bits >= 8) {
+      out.push((value >>> (bits - 8)) & 255);
+      bits -= 8;
+    }
+  }
+  return Buffer.from(out);
+}
+
+async function newDevice(name: string): Promise<{ serial: string; seed: Buffer }> {
+  const out = await h.client.send(new CreateVirtualMFADeviceCommand({ VirtualMFADeviceName: name }));
+  const seedText = Buffer.from(out.VirtualMFADevice!.Base32StringSeed!).toString('ascii');
+  expect(seedText).toMatch(/^[A-Z2-7]{64}$/);
+  return { serial: out.VirtualMFADevice!.SerialNumber!, seed: base32Decode(seedText) };
+}
+
+const codeAt = (seed: Buffer, offset = 0) => totpCode(seed, totpStep(clock) + offset);
+
+beforeAll(async () => {
+  h = await startIamSdkServer('credplane-iam-mfa-');
+  h.ctx.accessKeys = {
+    seal: (secret, id) => sealSecret(secret, id, masterKey),
+    open: (sealed, id) => openSecret(sealed, id, masterKey),
+  };
+  h.ctx.now = () => clock;
+  await h.ctx.store.createUser(ACCOUNT, { userName: 'admin' });
+  await h.ctx.store.createUser(ACCOUNT, { userName: 'alice' });
+});
+
+afterAll(async () => {
+  await h?.close();
+});
+
+describe('virtual MFA devices', () => {
+  it('creates a device whose seed yields the codes EnableMFADevice accepts (two consecutive)', async () => {
+    const { serial, seed } = await newDevice('alice-phone');
+    expect(serial).toBe(`arn:aws:iam::${ACCOUNT}:mfa/alice-phone`);
+    expect(h.ctx.calls.at(-1)).toMatchObject({ action: 'iam:CreateVirtualMFADevice', resource: serial });
+    await expect(
+      h.client.send(new CreateVirtualMFADeviceCommand({ VirtualMFADeviceName: 'alice-phone' })),
+    ).rejects.toBeInstanceOf(EntityAlreadyExistsException);
+
+    // Not consecutive, or swapped, or from another seed: refused with IAM's 403.
+    for (const [c1, c2] of [
+      [codeAt(seed, -1), codeAt(seed, 1)],
+      [codeAt(seed, 0), codeAt(seed, -1)],
+      [codeAt(seed, -5), codeAt(seed, -4)],
+      ['000000', '000000'],
+    ]) {
+      const error = await h.client
+        .send(
+          new EnableMFADeviceCommand({
+            UserName: 'alice',
+            SerialNumber: serial,
+            AuthenticationCode1: c1,
+            AuthenticationCode2: c2,
+          }),
+        )
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(InvalidAuthenticationCodeException);
+      expect((error as Error).message).toBe('Authentication code for device is not valid.');
+    }
+    await h.client.send(
+      new EnableMFADeviceCommand({
+        UserName: 'alice',
+        SerialNumber: serial,
+        AuthenticationCode1: codeAt(seed, -1),
+        AuthenticationCode2: codeAt(seed),
+      }),
+    );
+    expect(h.ctx.calls.at(-1)).toMatchObject({
+      action: 'iam:EnableMFADevice',
+      resource: `arn:aws:iam::${ACCOUNT}:user/alice`,
+    });
+    const listed = await h.client.send(new ListMFADevicesCommand({ UserName: 'alice' }));
+    expect(listed.MFADevices).toEqual([
+      { UserName: 'alice', SerialNumber: serial, EnableDate: expect.any(Date) },
+    ]);
+    // Enabled once only.
+    await expect(
+      h.client.send(
+        new EnableMFADeviceCommand({
+          UserName: 'admin',
+          SerialNumber: serial,
+          AuthenticationCode1: codeAt(seed),
+          AuthenticationCode2: codeAt(seed, 1),
+        }),
+      ),
+    ).rejects.toBeInstanceOf(EntityAlreadyExistsException);
+    await expect(h.client.send(new DeleteUserCommand({ UserName: 'alice' }))).rejects.toBeInstanceOf(
+      DeleteConflictException,
+    );
+    await expect(
+      h.client.send(new DeleteVirtualMFADeviceCommand({ SerialNumber: serial })),
+    ).rejects.toBeInstanceOf(DeleteConflictException);
+  });
+
+  it('accepts a code once (the enabling codes are spent; a later code once, not twice)', async () => {
+    const { serial, seed } = await newDevice('once');
+    await h.client.send(
+      new EnableMFADeviceCommand({
+        UserName: 'admin',
+        SerialNumber: serial,
+        AuthenticationCode1: codeAt(seed, -1),
+        AuthenticationCode2: codeAt(seed),
+      }),
+    );
+    const check = (code: string, user = 'admin') =>
+      checkMfaCode(h.ctx.store, h.ctx.accessKeys!.open!, {
+        accountId: ACCOUNT,
+        userName: user,
+        serialNumber: serial,
+        code,
+        now: clock,
+      });
+    expect(await check(codeAt(seed))).toBe(false);
+    expect(await check(codeAt(seed, -1))).toBe(false);
+    expect(await check(codeAt(seed, 1), 'alice')).toBe(false);
+    expect(await check(codeAt(seed, 1))).toBe(true);
+    expect(await check(codeAt(seed, 1))).toBe(false);
+    clock += 60_000;
+    expect(await check(codeAt(seed))).toBe(true);
+    // Resync records its step too.
+    clock += 60_000;
+    await h.client.send(
+      new ResyncMFADeviceCommand({
+        UserName: 'admin',
+        SerialNumber: serial,
+        AuthenticationCode1: codeAt(seed, -1),
+        AuthenticationCode2: codeAt(seed),
+      }),
+    );
+    expect(await check(codeAt(seed))).toBe(false);
+    await h.client.send(new DeactivateMFADeviceCommand({ UserName: 'admin', SerialNumber: serial }));
+    expect(await check(codeAt(seed, 1))).toBe(false);
+    await h.client.send(new DeleteVirtualMFADeviceCommand({ SerialNumber: serial }));
+    await expect(
+      h.client.send(new DeleteVirtualMFADeviceCommand({ SerialNumber: serial })),
+    ).rejects.toBeInstanceOf(NoSuchEntityException);
+  });
+
+  it('lists virtual devices by assignment with the user, through the aws CLI', async () => {
+    const free = await newDevice('free');
+    const all = await h.client.send(new ListVirtualMFADevicesCommand({}));
+    expect(all.VirtualMFADevices!.map((d) => d.SerialNumber)).toContain(free.serial);
+    expect(all.VirtualMFADevices!.every((d) => d.Base32StringSeed === undefined)).toBe(true);
+    const { stdout } = await run(
+      'aws',
+      [
+        'iam',
+        'list-virtual-mfa-devices',
+        '--assignment-status',
+        'Assigned',
+        '--endpoint-url',
+        h.server.url,
+        '--output',
+        'json',
+      ],
+      { env: h.cliEnv },
+    );
+    const assigned = (
+      JSON.parse(stdout) as {
+        VirtualMFADevices: { SerialNumber: string; User?: { UserName: string }; EnableDate?: string }[];
+      }
+    ).VirtualMFADevices;
+    expect(assigned).toEqual([
+      expect.objectContaining({
+        SerialNumber: `arn:aws:iam::${ACCOUNT}:mfa/alice-phone`,
+        User: expect.objectContaining({ UserName: 'alice' }),
+        EnableDate: expect.any(String),
+      }),
+    ]);
+    const unassigned = await h.client.send(
+      new ListVirtualMFADevicesCommand({ AssignmentStatus: 'Unassigned', MaxItems: 1 }),
+    );
+    expect(unassigned.VirtualMFADevices).toHaveLength(1);
+    expect(unassigned.VirtualMFADevices![0]!.User).toBeUndefined();
+  }, 30_000);
+
+  it('writes the seed to --outfile with the aws CLI’s Base32StringSeed bootstrap method', async () => {
+    const outfile = join(h.cliEnv.HOME!, 'seed.txt');
+    const { stdout } = await run(
+      'aws',
+      [
+        'iam',
+        'create-virtual-mfa-device',
+        '--virtual-mfa-device-name',
+        'cli-device',
+        '--outfile',
+        outfile,
+        '--bootstrap-method',
+        'Base32StringSeed',
+        '--endpoint-url',
+        h.server.url,
+        '--output',
+        'json',
+      ],
+      { env: h.cliEnv },
+    );
+    expect(JSON.parse(stdout)).toEqual({
+      VirtualMFADevice: { SerialNumber: `arn:aws:iam::${ACCOUNT}:mfa/cli-device` },
+    });
+    expect(readFileSync(outfile, 'ascii')).toMatch(/^[A-Z2-7]{64}$/);
+  }, 30_000);
+
+  it('refuses malformed codes and serial numbers as IAM validates them', async () => {
+    const error = await h.client
+      .send(
+        new EnableMFADeviceCommand({
+          UserName: 'alice',
+          SerialNumber: 'short',
+          AuthenticationCode1: '12345',
+          AuthenticationCode2: 'abcdef',
+        }),
+      )
+      .catch((e: unknown) => e as Error);
+    expect((error as Error).name).toBe('ValidationError');
+    expect((error as Error).message).toContain('Member must have length greater than or equal to 9');
+  });
+});
