@@ -25,8 +25,6 @@ export interface JournaledAccessLogOptions extends JournalOptions {
   drainDelayMs?: number;
   /** Events per store write (100). */
   batchSize?: number;
-  /** Runs once the queue has drained on `close`: ends a writer the log owns (`store/sqlite-drain.ts`'s worker). */
-  afterClose?: () => Promise<void>;
 }
 
 const COMMITTED = Promise.resolve(true);
@@ -51,7 +49,6 @@ export class JournaledAccessLog implements AccessLogSink {
   readonly journal: AccessJournal;
   readonly #queue: AccessLogQueue;
   readonly #logger: Logger | undefined;
-  readonly #afterClose: (() => Promise<void>) | undefined;
   /** Events queued without a journal record (`append`'s completions): not counted as drained. */
   readonly #unjournaled = new WeakSet<AccessEventInput>();
   #journalFailures = 0;
@@ -59,7 +56,6 @@ export class JournaledAccessLog implements AccessLogSink {
   constructor(options: JournaledAccessLogOptions) {
     this.journal = new AccessJournal(options);
     this.#logger = options.logger;
-    this.#afterClose = options.afterClose;
     const journal = this.journal;
     this.#queue = new AccessLogQueue({
       store: options.store,
@@ -104,7 +100,6 @@ export class JournaledAccessLog implements AccessLogSink {
   async close(timeoutMs = 5_000): Promise<void> {
     await this.#queue.close(timeoutMs);
     this.journal.close();
-    await this.#afterClose?.();
     if (this.#journalFailures > 0) {
       this.#logger?.warn(
         { refused: this.#journalFailures },

@@ -22,8 +22,7 @@ import type { ImdsService } from '../delivery/imds/service.js';
 import type { CredentialLifetime } from '../delivery/refreshing-source.js';
 import { emptyGatewaySettings, type GatewaySettings } from '../gateway/config.js';
 import { listen } from '../http/server.js';
-import { isPostgresUrl, openStore } from '../store/open.js';
-import { SqliteAccessLogWriter } from '../store/sqlite-drain.js';
+import { openStore } from '../store/open.js';
 import type { Store } from '../store/store.js';
 import { ensureAdminKey, writeAwsFiles, type AdminKey, type AwsFiles } from './admin.js';
 import { loadMasterKey } from './master-key.js';
@@ -239,10 +238,5 @@ async function openAccessLog(
   const dir = path.join(settings.dataDir, 'access-journal');
   const key = journalKey(masterKey);
   await replayJournals({ dir, key, store, ...logger });
-  const file = settings.store ?? path.join(settings.dataDir, 'credplane.db');
-  if (isPostgresUrl(file) || file === ':memory:')
-    return new JournaledAccessLog({ dir, key, store, ...logger });
-  // SQLite: the store drain runs in a worker thread with its own connection (store/sqlite-drain.ts).
-  const writer = new SqliteAccessLogWriter({ file, partition: settings.partition ?? 'aws' });
-  return new JournaledAccessLog({ dir, key, store: writer, afterClose: () => writer.close(), ...logger });
+  return new JournaledAccessLog({ dir, key, store, ...logger });
 }
