@@ -76,16 +76,25 @@ export function registerUpCommand(program: Command): void {
       collect,
     )
     .action(async (opts) => {
-      const plane = await up({ ...opts, accountId: resolveAccountId(opts.accountId, opts.template) });
-      const shutdown = (signal: string): void => {
+      // Handlers first: a SIGTERM while starting (or right after the banner) stops cleanly, once
+      // the plane is up, instead of killing the process with its journal unflushed.
+      const state: { plane?: RunningControlPlane; signalled?: string } = {};
+      const stop = (running: RunningControlPlane, signal: string): void => {
         process.stdout.write(`\n${signal}: stopping credplane...\n`);
-        plane.stop().then(
+        running.stop().then(
           () => process.exit(0),
           () => process.exit(1),
         );
       };
+      const shutdown = (signal: string): void => {
+        if (state.signalled !== undefined) return;
+        state.signalled = signal;
+        if (state.plane !== undefined) stop(state.plane, signal);
+      };
       process.once('SIGINT', () => shutdown('SIGINT'));
       process.once('SIGTERM', () => shutdown('SIGTERM'));
+      state.plane = await up({ ...opts, accountId: resolveAccountId(opts.accountId, opts.template) });
+      if (state.signalled !== undefined) stop(state.plane, state.signalled);
     });
 }
 
