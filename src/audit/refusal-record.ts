@@ -21,6 +21,10 @@ export const REFUSAL_REASONS = [
   'imds-endpoint-disabled',
   'container-unknown-id',
   'pod-token-refused',
+  'container-token-missing',
+  'container-token-invalid',
+  'container-task-stopped',
+  'pod-unknown-service-account',
 ] as const;
 export type RefusalReason = (typeof REFUSAL_REASONS)[number];
 
@@ -74,7 +78,31 @@ const REASONS: Readonly<
     eventSource: 'eks-auth.amazonaws.com',
     eventName: 'AssumeRoleForPodIdentity',
     errorCode: 'InvalidTokenException',
-    message: 'Pod token refused by the node agent.',
+    message: 'Pod token refused by the Pod Identity agent.',
+  },
+  'container-token-missing': {
+    eventSource: 'ecs-tasks.amazonaws.com',
+    eventName: 'GetContainerCredentials',
+    errorCode: 'MissingAuthorizationToken',
+    message: 'Container credentials request without an Authorization token.',
+  },
+  'container-token-invalid': {
+    eventSource: 'ecs-tasks.amazonaws.com',
+    eventName: 'GetContainerCredentials',
+    errorCode: 'AccessDenied',
+    message: "Container credentials request with a token that is not the task's.",
+  },
+  'container-task-stopped': {
+    eventSource: 'ecs-tasks.amazonaws.com',
+    eventName: 'GetContainerCredentials',
+    errorCode: 'InvalidIdInRequest',
+    message: 'Container credentials request for a stopped task.',
+  },
+  'pod-unknown-service-account': {
+    eventSource: 'eks-auth.amazonaws.com',
+    eventName: 'AssumeRoleForPodIdentity',
+    errorCode: 'ResourceNotFoundException',
+    message: 'Pod token for a service account without a Pod Identity association.',
   },
 };
 
@@ -93,6 +121,13 @@ export interface Refusal {
   suppressed?: number;
   /** The node agent that refused it, when not this process. */
   node?: string;
+  /**
+   * What the refused request was about, when the endpoint knows it: a resource named only by ids
+   * that get the caller nothing (a task ARN, a cluster ARN; never a credentials path or token).
+   */
+  resource?: { ARN: string; type: string };
+  /** Further such ids (a pod's UID) for `requestParameters`. */
+  ids?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -105,6 +140,12 @@ export function refusalEvent(r: Refusal): AccessEventInput {
     r.instanceId === undefined
       ? undefined
       : `arn:${r.partition}:ec2:${r.region}:${r.accountId}:instance/${r.instanceId}`;
+  const resource =
+    instanceArn === undefined
+      ? r.resource === undefined
+        ? undefined
+        : { ...r.resource, accountId: r.accountId }
+      : { ARN: instanceArn, accountId: r.accountId, type: 'AWS::EC2::Instance' };
   const event = buildAccessEvent({
     channel: r.channel,
     eventTime: r.eventTime,
@@ -114,6 +155,7 @@ export function refusalEvent(r: Refusal): AccessEventInput {
     sourceIPAddress: r.sourceIp,
     accountId: r.accountId,
     requestParameters: {
+      ...r.ids,
       ...(r.node === undefined ? {} : { node: r.node }),
       reason: r.reason,
       status: r.status,
@@ -121,9 +163,7 @@ export function refusalEvent(r: Refusal): AccessEventInput {
     },
     errorCode: c.errorCode,
     errorMessage: c.message,
-    ...(instanceArn === undefined
-      ? {}
-      : { resources: [{ ARN: instanceArn, accountId: r.accountId, type: 'AWS::EC2::Instance' }] }),
+    ...(resource === undefined ? {} : { resources: [resource] }),
     requestId: r.requestId,
     decision: 'deny',
     ...(r.suppressed === undefined || r.suppressed === 0 ? {} : { suppressedUnauthenticated: r.suppressed }),

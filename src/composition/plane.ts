@@ -154,6 +154,7 @@ export async function buildPlane(config: PlaneConfig): Promise<Plane> {
             keyRing: keyRing.current,
             partition,
             region: config.region,
+            accountId: config.accountId,
             now,
             ...logger,
             ...(config.launch.lambdaConcurrency === undefined

@@ -6,9 +6,11 @@
  *
  * Order of checks on a credentials path: a token must be present (401), the path must name a known
  * task (400 `InvalidIdInRequest`, as the ECS agent answers), the token must be that task's (403,
- * compared in constant time), and the task must be running (400, "stopped").
+ * compared in constant time), and the task must be running (400, "stopped"). Each of these
+ * refusals is reported to `onRefused` (the access log's refusal events, docs/access-log.md).
  */
 import type { Logger } from 'pino';
+import type { RefusalReason } from '../../audit/refusal-record.js';
 import { AwsError } from '../../errors.js';
 import { listen, type RunningServer } from '../../http/server.js';
 import type { ApiHandler, ApiRequest, ApiResponse } from '../../http/types.js';
@@ -24,7 +26,7 @@ import {
 } from './protocol.js';
 import { containerMetadata, taskMetadata } from './task-metadata.js';
 import { TaskStats } from './task-stats.js';
-import type { TaskRegistry } from './tasks.js';
+import type { Task, TaskRegistry } from './tasks.js';
 
 const CREDENTIALS_PREFIX = '/v2/credentials';
 /** Task metadata v4 (`ECS_CONTAINER_METADATA_URI_V4`) and v3 (`ECS_CONTAINER_METADATA_URI`). */
@@ -35,6 +37,17 @@ export class NoIdInRequestError extends AwsError {
   constructor() {
     super('NoIdInRequest', 'No credentials id in the request', { status: 400 });
   }
+}
+
+/**
+ * A credentials request refused: the task only when the path named a known one (its ARN gets the
+ * caller nothing; the path and token are never reported).
+ */
+export interface ContainerRefusal {
+  reason: Extract<RefusalReason, `container-${string}`>;
+  status: number;
+  sourceIp: string;
+  task?: Task;
 }
 
 /** How the endpoint finds a task: the server's registry, or a node agent's tasks. */
@@ -54,6 +67,8 @@ export interface ContainerCredentialsOptions {
   logger?: Logger;
   /** Keeps the previous CPU reading per task for `precpu_stats`; one per endpoint by default. */
   stats?: TaskStats;
+  /** Each refused credentials request, after its answer is decided (the answer is unchanged). */
+  onRefused?: (refusal: ContainerRefusal) => void;
 }
 
 async function credentials(
@@ -62,13 +77,37 @@ async function credentials(
   options: ContainerCredentialsOptions,
 ): Promise<ApiResponse> {
   if (path === CREDENTIALS_PREFIX || path === `${CREDENTIALS_PREFIX}/`) throw new NoIdInRequestError();
+  const refused = (reason: ContainerRefusal['reason'], error: AwsError, task?: Task): AwsError => {
+    options.onRefused?.({
+      reason,
+      status: error.status,
+      sourceIp: request.remoteAddress,
+      ...(task === undefined ? {} : { task }),
+    });
+    return error;
+  };
   const tokenless = options.authorization === 'relative-uri';
-  const token = tokenless ? undefined : authorizationOf(request);
+  let token: string | undefined;
+  try {
+    token = tokenless ? undefined : authorizationOf(request);
+  } catch (error) {
+    throw error instanceof AwsError ? refused('container-token-missing', error) : error;
+  }
   const task = options.registry.findByCredentialsPath(path);
-  if (task === undefined) throw new CredentialsNotFoundError();
-  if (token !== undefined) checkAuthorization(token, task.authorizationToken);
+  if (task === undefined) throw refused('container-unknown-id', new CredentialsNotFoundError());
+  if (token !== undefined) {
+    try {
+      checkAuthorization(token, task.authorizationToken);
+    } catch (error) {
+      throw error instanceof AwsError ? refused('container-token-invalid', error, task) : error;
+    }
+  }
   if (task.status !== 'RUNNING') {
-    throw new CredentialsNotFoundError(`Credentials are not available: task ${task.taskId} is stopped`);
+    throw refused(
+      'container-task-stopped',
+      new CredentialsNotFoundError(`Credentials are not available: task ${task.taskId} is stopped`),
+      task,
+    );
   }
   const creds = await task.credentials.get();
   options.logger?.debug(

@@ -8,6 +8,8 @@ import type { KeyRing } from '../../crypto/index.js';
 import type { Store } from '../../store/store.js';
 import type { AdminRoute } from '../../admin-api/server.js';
 import type { AccessLogSink } from '../../audit/types.js';
+import { createRefusalLog } from '../../audit/refusal-log.js';
+import type { UnauthenticatedBudget } from '../../audit/unauthenticated.js';
 import { WorkloadIssuer } from '../workload-issuer.js';
 import type { CredentialLifetime } from '../refreshing-source.js';
 import { taskRoutes } from './admin-routes.js';
@@ -24,8 +26,15 @@ export interface ContainerServiceOptions {
   logger?: Logger;
   /** The endpoint's port on 127.0.0.1; 0 (any free port) by default. */
   port?: number;
-  /** Each credential set issued for a task is an access-log event. */
+  /**
+   * Each credential set issued for a task is an access-log event; so is each refused credentials
+   * request (no or a wrong token, an unknown id, a stopped task; `audit/refusal-record.ts`), under
+   * the unauthenticated budget, in `accountId`'s log when no task names the account.
+   */
   accessLog?: AccessLogSink;
+  accountId?: string;
+  /** One for this endpoint by default. */
+  unauthenticatedBudget?: UnauthenticatedBudget;
   /** Task credentials' lifetime and refresh point. */
   lifetime?: CredentialLifetime;
 }
@@ -57,9 +66,39 @@ export async function createContainerService(options: ContainerServiceOptions): 
     ...(options.now === undefined ? {} : { now: options.now }),
     ...(options.lifetime === undefined ? {} : { lifetime: options.lifetime }),
   });
+  const log = options.accessLog;
+  const refused =
+    log === undefined || options.accountId === undefined
+      ? undefined
+      : createRefusalLog({
+          accessLog: log,
+          accountId: options.accountId,
+          region: options.region,
+          partition: options.partition,
+          ...(options.unauthenticatedBudget === undefined ? {} : { budget: options.unauthenticatedBudget }),
+          ...(options.now === undefined ? {} : { now: options.now }),
+          onError: (err: unknown) => options.logger?.error({ err }, 'container refusal not logged'),
+        });
   const server = await createContainerCredentialsServer({
     registry,
     region: options.region,
+    ...(refused === undefined
+      ? {}
+      : {
+          onRefused: ({ reason, status, sourceIp, task }) =>
+            refused({
+              channel: 'container',
+              reason,
+              status,
+              sourceIp,
+              ...(task === undefined
+                ? {}
+                : {
+                    accountId: task.definition.accountId,
+                    resource: { ARN: task.taskArn, type: 'AWS::ECS::Task' },
+                  }),
+            }),
+        }),
     port: options.port ?? 0,
     ...(options.logger === undefined ? {} : { logger: options.logger }),
   });

@@ -32,6 +32,8 @@ import {
   POD_IDENTITY_PATH,
 } from '../pod-identity/agent.js';
 import { AccessLogQueue } from '../../audit/queue.js';
+import { createRefusalLog } from '../../audit/refusal-log.js';
+import { partitionOf, podRefusalReporter } from '../pod-identity/refusals.js';
 import { WorkloadIssuer } from '../workload-issuer.js';
 import type { CredentialLifetime } from '../refreshing-source.js';
 import { podEnvironment, podIdentityEnvironment } from './pod-environment.js';
@@ -218,7 +220,7 @@ export async function runAsPod(options: RunAsPodOptions): Promise<number> {
         home,
       });
     } else {
-      agent = await startPodIdentityAgent(options, registry);
+      agent = await startPodIdentityAgent(options, registry, pod.cluster);
       env = podIdentityEnvironment(options.env ?? process.env, {
         credentialsUri: `${agent.server.url}${POD_IDENTITY_PATH}`,
         tokenFile,
@@ -262,6 +264,7 @@ export async function runAsPod(options: RunAsPodOptions): Promise<number> {
 async function startPodIdentityAgent(
   options: RunAsPodOptions,
   registry: ClusterRegistry,
+  cluster: Cluster,
 ): Promise<{ server: RunningServer; stop: () => Promise<void> }> {
   // Pod Identity deliveries go to the same access log as `credplane up`'s, through the store.
   const accessLog = new AccessLogQueue({ store: options.store });
@@ -280,6 +283,16 @@ async function startPodIdentityAgent(
       store: options.store,
       issuer: new WorkloadIssuer({ snapshot, keyRing: keyRing.current, accessLog, region: options.region }),
       ...(options.podIdentityLifetime === undefined ? {} : { lifetime: options.podIdentityLifetime }),
+      // Refused tokens too (missing, invalid, expired, for no association), as `credplane up`'s endpoints.
+      onRefused: podRefusalReporter(
+        createRefusalLog({
+          accessLog,
+          accountId: options.accountId,
+          region: options.region,
+          partition: partitionOf(cluster.providerArn),
+          onError: (error) => options.log?.(`refusal not logged: ${(error as Error).message}`),
+        }),
+      ),
     });
     return {
       server,

@@ -29,8 +29,10 @@ export interface LaunchServiceOptions {
   logger?: Logger;
   /** The container endpoint's port on 127.0.0.1 (0 = any free port). */
   containerPort?: number;
-  /** Task and function credential deliveries go to the access log. */
+  /** Task and function credential deliveries go to the access log, and the container endpoint's refusals. */
   accessLog?: AccessLogSink;
+  /** The account of a container refusal no task names. */
+  accountId?: string;
   /** Lambda invocations running at once across all functions. */
   maxConcurrentInvocations?: number;
   /** Task credentials' lifetime and refresh point. */
@@ -67,6 +69,7 @@ export async function createLaunchService(options: LaunchServiceOptions): Promis
     ...(options.containerPort === undefined ? {} : { port: options.containerPort }),
     ...accessLog,
     ...(options.ecsLifetime === undefined ? {} : { lifetime: options.ecsLifetime }),
+    ...(options.accountId === undefined ? {} : { accountId: options.accountId }),
   });
   const issuer = new WorkloadIssuer({
     snapshot: options.snapshot,

@@ -12,9 +12,12 @@
  * account must have an association whose role trusts `pods.eks.amazonaws.com` for
  * `sts:AssumeRole` and `sts:TagSession`. Identity is never derived from the caller's address.
  * Status codes and text bodies follow the agent; EKS Auth failures use its
- * `[<request-id>]: (<Code>): <message>, fault: client` form.
+ * `[<request-id>]: (<Code>): <message>, fault: client` form. Each refusal of a token (missing,
+ * unparsable, expired, not signed by a cluster issuer, for a service account without an
+ * association) is reported to `onRefused` (the access log's refusal events, docs/access-log.md).
  */
 import { createLocalJWKSet, decodeJwt, errors, jwtVerify, type JSONWebKeySet, type JWTPayload } from 'jose';
+import type { RefusalReason } from '../../audit/refusal-record.js';
 import { AwsError } from '../../errors.js';
 import type { Cluster, ClusterRegistry } from '../../oidc/cluster-registry.js';
 import { serviceAccountSubject, type KubernetesClaim } from '../../oidc/service-account-token.js';
@@ -43,6 +46,19 @@ export interface PodIdentityAgentOptions {
   now?: () => number;
   /** Session lifetime and refresh point ({@link POD_IDENTITY_SESSION_SECONDS} and 30 min by default). */
   lifetime?: CredentialLifetime;
+  /** Each refused token, after its answer is decided (the answer is unchanged). */
+  onRefused?: (refusal: PodRefusal) => void;
+}
+
+/**
+ * A token refused: the pod only when the token was verified (a cluster issuer signed it), so
+ * nothing a caller made up is reported; never the token.
+ */
+export interface PodRefusal {
+  reason: Extract<RefusalReason, `pod-${string}`>;
+  status: number;
+  sourceIp: string;
+  pod?: PodIdentity;
 }
 
 function text(status: number, body: string): ApiResponse {
@@ -164,10 +180,41 @@ export function podSessionName(cluster: string, podName: string): string {
  */
 export function createPodIdentityAgentHandler(options: PodIdentityAgentOptions): ApiHandler {
   const credentialsFor = podIdentityCredentials(options);
-  return podIdentityHandler({
-    ...(options.now === undefined ? {} : { now: options.now }),
-    exchange: async (token, nowMs) => credentialsFor(await verifyPodToken(token, options.registry, nowMs)),
-  });
+  const onRefused = options.onRefused;
+  const handler = (exchange: PodIdentityHandlerOptions['exchange']): ApiHandler =>
+    podIdentityHandler({ ...(options.now === undefined ? {} : { now: options.now }), exchange });
+  if (onRefused === undefined)
+    return handler(async (token, nowMs) =>
+      credentialsFor(await verifyPodToken(token, options.registry, nowMs)),
+    );
+  return async (request) => {
+    let relayed = false;
+    let refusal: Pick<PodRefusal, 'reason' | 'pod'> | undefined;
+    const response = await handler(async (token, nowMs) => {
+      relayed = true;
+      let pod: PodIdentity;
+      try {
+        pod = await verifyPodToken(token, options.registry, nowMs);
+      } catch (error) {
+        if (error instanceof EksAuthError || error instanceof AgentResponse)
+          refusal = { reason: 'pod-token-refused' };
+        throw error;
+      }
+      try {
+        return await credentialsFor(pod);
+      } catch (error) {
+        if (error instanceof EksAuthError && error.code === 'ResourceNotFoundException')
+          refusal = { reason: 'pod-unknown-service-account', pod };
+        throw error;
+      }
+    })(request);
+    // The agent's own checks (an empty, unparsable or expired token) answer 400 before any
+    // exchange; 404 and 405 are a wrong path or method, not a token refused.
+    if (!relayed && response.status === 400) refusal = { reason: 'pod-token-refused' };
+    if (refusal !== undefined)
+      onRefused({ ...refusal, status: response.status, sourceIp: request.remoteAddress });
+    return response;
+  };
 }
 
 /**
