@@ -36,6 +36,9 @@ function factsOf(request: ApiRequest, options: PrincipalOptions): RequestFacts {
   };
 }
 
+const sessionEnded = (): ConsoleApiError =>
+  new ConsoleApiError('NotAuthenticated', 'The session’s credentials are no longer valid.', { status: 401 });
+
 /** Compared against for an unknown key: as long as a real secret (40 characters). */
 const UNKNOWN_KEY_SECRET = 'x'.repeat(40);
 
@@ -85,13 +88,28 @@ export async function resolveCaller(
   await options.snapshot.refresh();
   const facts = factsOf(request, options);
   if (credential.kind === 'admin-user') {
-    return callerOf(
-      { secretAccessKey: '', adminUser: { accountId: credential.accountId, userName: credential.userName } },
-      'console',
-      // The login token's session signs with no key: no key's last use to note.
-      { ...options, keyUse: undefined },
-      facts,
-    );
+    let caller: AuthenticatedCaller;
+    try {
+      caller = await callerOf(
+        {
+          secretAccessKey: '',
+          adminUser: { accountId: credential.accountId, userName: credential.userName },
+        },
+        'console',
+        // The login token's session signs with no key: no key's last use to note.
+        { ...options, keyUse: undefined },
+        facts,
+      );
+    } catch (error) {
+      if (error instanceof AwsError) throw sessionEnded();
+      throw error;
+    }
+    // The user the name resolves to now must be the one the login token signed in: a user deleted
+    // and recreated under the name has another unique id (IAM User Guide, "Unique identifiers").
+    if (caller.caller.kind !== 'User' || caller.caller.userId !== credential.userId) {
+      throw sessionEnded();
+    }
+    return caller;
   }
   let found: Credential;
   try {
@@ -102,11 +120,7 @@ export async function resolveCaller(
       (options.now ?? Date.now)(),
     );
   } catch (error) {
-    if (error instanceof AwsError) {
-      throw new ConsoleApiError('NotAuthenticated', 'The session’s credentials are no longer valid.', {
-        status: 401,
-      });
-    }
+    if (error instanceof AwsError) throw sessionEnded();
     throw error;
   }
   return callerOf(found, credential.accessKeyId, options, facts);

@@ -218,16 +218,22 @@ export function createConsole(options: ConsoleOptions): ConsoleService {
     throw notFound(`No console API ${method} ${path.slice(0, 200)}.`);
   }
 
-  function loginWithToken(query: URLSearchParams): ApiResponse {
+  async function loginWithToken(query: URLSearchParams): Promise<ApiResponse> {
     const token = query.get('token');
     if (token === null || token.length > 256 || !tokens.spend(token)) {
       // Back to the sign-in page, without saying why (the token stays out of every log and page).
       return redirect(`${CONSOLE_PREFIX}?login=expired`);
     }
+    // The session holds the admin user by its unique id too (`principal.ts` compares it on every
+    // request): a user deleted and recreated under the name is not the one signed in.
+    await options.snapshot.refresh();
+    const admin = await options.snapshot.user(options.accountId, options.adminUserName, { refreshed: true });
+    if (admin === undefined) return redirect(`${CONSOLE_PREFIX}?login=expired`);
     const { id } = sessions.create({
       kind: 'admin-user',
       accountId: options.accountId,
       userName: options.adminUserName,
+      userId: admin.user.userId,
     });
     return redirect(CONSOLE_PREFIX, { 'set-cookie': sessionCookie(id) });
   }
@@ -241,7 +247,7 @@ export function createConsole(options: ConsoleOptions): ConsoleService {
         const path = rawPath.slice(CONSOLE_API_PREFIX.length);
         return await api(request, path, query);
       }
-      if (rawPath === LOGIN_PATH && request.method === 'GET') return loginWithToken(query);
+      if (rawPath === LOGIN_PATH && request.method === 'GET') return await loginWithToken(query);
       if (request.method === 'GET' || request.method === 'HEAD') return serveStatic(rawPath, options.uiRoot);
       throw notFound('Not found.');
     } catch (error) {

@@ -24,8 +24,11 @@ const credentialKey = (c: SessionCredential): string =>
 
 /** Who a session acts as: resolved again on every request (`principal.ts`). */
 export type SessionCredential =
-  /** The login token's principal: the account's admin user. */
-  | { kind: 'admin-user'; accountId: string; userName: string }
+  /**
+   * The login token's principal: the account's admin user, held by its unique id as well as its
+   * name, so a user deleted and recreated under the name since is not this session's user.
+   */
+  | { kind: 'admin-user'; accountId: string; userName: string; userId: string }
   /** An access key (and session token) the user signed in with; its secret was checked at login. */
   | { kind: 'access-key'; accessKeyId: string; sessionToken?: string };
 

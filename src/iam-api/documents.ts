@@ -1,8 +1,8 @@
 /**
  * Policy documents as IAM accepts them: the policy grammar for their type (`validatePolicy`), IAM's
  * size quotas (`LimitExceeded`, as IAM answers them), and for trust policies the check IAM makes
- * when it stores one: a role named as an AWS principal must exist (IAM swaps it for the role's
- * unique id, so a missing role is an "Invalid principal in policy").
+ * when it stores one: a role or user named as an AWS principal must exist (IAM swaps it for the
+ * principal's unique id, so a missing one is an "Invalid principal in policy").
  *
  * Messages follow IAM's wording where it is known; other grammar errors keep the validator's own
  * message, which says precisely what is wrong.
@@ -148,24 +148,28 @@ export function documentSize(text: string): number {
   }
 }
 
-const SAME_ACCOUNT_ROLE = /^arn:([^:]+):iam::(\d{12}):role\/(.+)$/;
+const SAME_ACCOUNT_PRINCIPAL = /^arn:([^:]+):iam::(\d{12}):(role|user)\/(.+)$/;
 
 /**
- * IAM resolves the role ARNs a trust policy names as AWS principals when it stores the policy; a
- * role of this account that does not exist (or whose path differs) makes the policy invalid.
- * Roles of other accounts cannot be checked here and are accepted.
+ * IAM resolves the role and user ARNs a trust policy names as AWS principals to their unique ids
+ * when it stores the policy; a role or user of this account that does not exist (or whose path
+ * differs) makes the policy invalid (IAM User Guide, "IAM identifiers" → "Unique identifiers").
+ * Principals of other accounts cannot be checked here and are accepted.
  */
 export async function checkTrustPrincipals(ctx: OperationContext, document: PolicyDocument): Promise<void> {
   for (const statement of document.statements) {
     for (const entry of statement.principal?.entries ?? []) {
       if (entry.type !== 'AWS') continue;
       for (const { value } of entry.values) {
-        const match = SAME_ACCOUNT_ROLE.exec(value);
+        const match = SAME_ACCOUNT_PRINCIPAL.exec(value);
         if (match === null || match[1] !== ctx.partition || match[2] !== ctx.accountId) continue;
         if (/[*?]/.test(value)) continue;
-        const roleName = match[3]!.slice(match[3]!.lastIndexOf('/') + 1);
-        const role = await ctx.store.findRole(ctx.accountId, roleName);
-        if (role === undefined || role.arn !== value) {
+        const name = match[4]!.slice(match[4]!.lastIndexOf('/') + 1);
+        const found =
+          match[3] === 'role'
+            ? await ctx.store.findRole(ctx.accountId, name)
+            : await ctx.store.findUser(ctx.accountId, name);
+        if (found === undefined || found.arn !== value) {
           throw new MalformedPolicyDocument(`Invalid principal in policy: "AWS":"${value}"`);
         }
       }

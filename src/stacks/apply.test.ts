@@ -463,6 +463,33 @@ describe('applyTemplate: policies', () => {
     );
   });
 
+  it('refuses a trust policy naming a user that does not exist, and binds an existing one by unique id', async () => {
+    const named = (user: string) =>
+      `Resources:
+  AppRole:
+    Type: AWS::IAM::Role
+    Properties:
+      RoleName: app
+      AssumeRolePolicyDocument:
+        Version: '2012-10-17'
+        Statement:
+          - Effect: Allow
+            Principal: { AWS: 'arn:aws:iam::${ACCOUNT}:user/${user}' }
+            Action: sts:AssumeRole
+`;
+    const error = await rejection(apply(named('bob')));
+    expect(error).toMatchObject({ code: 'MalformedPolicyDocument', logicalId: 'AppRole' });
+    expect(error.message).toContain(`Invalid principal in policy: "AWS":"arn:aws:iam::${ACCOUNT}:user/bob"`);
+    expect(await roleNames()).toEqual([]);
+
+    const bob = await store.createUser(ACCOUNT, { userName: 'bob' });
+    expect((await apply(named('bob'))).applied).toBe(true);
+    await store.deleteUser(ACCOUNT, 'bob');
+    const trust = (await store.getRole(ACCOUNT, 'app')).assumeRolePolicyDocument;
+    expect(trust).toContain(bob.userId);
+    expect(trust).not.toContain('user/bob');
+  });
+
   it('keeps NoEcho values out of the error', async () => {
     const text = `Parameters:
   Effect: { Type: String, NoEcho: true }

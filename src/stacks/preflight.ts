@@ -16,6 +16,7 @@ import {
   type DesiredState,
   type PolicyDocument,
   type ResourceRecord,
+  type RoleRecord,
   type Tag,
 } from './desired.js';
 import { StackResourceError } from './errors.js';
@@ -249,6 +250,40 @@ function checkKnowable(
   walk(record, []);
 }
 
+const USER_PRINCIPAL = /^arn:([^:]+):iam::(\d{12}):user\/(.+)$/;
+
+/**
+ * A trust policy binds a user of the account it names to the user's unique id when it is stored
+ * (IAM User Guide, "IAM identifiers" → "Unique identifiers"), so, as `CreateRole` does, a user that
+ * does not exist is an invalid principal: stored by name it would trust whoever creates the user
+ * later. (Stacks create no users, so the user must already be in the Store.)
+ */
+async function checkTrustUsers(store: Store, accountId: string, record: RoleRecord): Promise<void> {
+  const document = record.assumeRolePolicyDocument;
+  if (hasPlaceholder(document)) return;
+  const statements = Array.isArray(document['Statement']) ? document['Statement'] : [document['Statement']];
+  for (const [i, statement] of statements.entries()) {
+    if (statement === null || typeof statement !== 'object' || Array.isArray(statement)) continue;
+    const principal = statement['Principal'];
+    if (principal === null || typeof principal !== 'object' || Array.isArray(principal)) continue;
+    const aws = principal['AWS'];
+    for (const value of Array.isArray(aws) ? aws : [aws]) {
+      if (typeof value !== 'string' || /[*?]/.test(value)) continue;
+      const match = USER_PRINCIPAL.exec(value);
+      if (match === null || match[1] !== store.partition || match[2] !== accountId) continue;
+      const user = await store.findUser(accountId, match[3]!.slice(match[3]!.lastIndexOf('/') + 1));
+      if (user === undefined || user.arn !== value) {
+        fail(
+          record,
+          ['assumeRolePolicyDocument', 'Statement', i, 'Principal', 'AWS'],
+          'MalformedPolicyDocument',
+          `Invalid principal in policy: "AWS":"${value}"`,
+        );
+      }
+    }
+  }
+}
+
 /**
  * Throws the first problem of a desired state, before any write. Documents still holding values
  * known only after apply are skipped here; the apply checks them again once they are resolved.
@@ -268,6 +303,7 @@ export async function checkDesiredState(store: Store, desired: DesiredState): Pr
     switch (record.kind) {
       case 'role':
         checkDocument(record, ['assumeRolePolicyDocument'], record.assumeRolePolicyDocument, 'trust');
+        await checkTrustUsers(store, desired.accountId, record);
         for (const [i, p] of record.inlinePolicies.entries()) {
           checkDocument(record, ['inlinePolicies', i, 'document'], p.document, 'identity', 'role-inline');
         }

@@ -32,6 +32,20 @@ const SELF_KEYS = JSON.stringify({
 
 let plane: TestPlane;
 
+/** A trust policy letting `principal` (`user/NAME` or `role/NAME` of this account) assume the role. */
+function trustOf(principal: string): string {
+  return JSON.stringify({
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Effect: 'Allow',
+        Principal: { AWS: `arn:aws:iam::${ACCOUNT}:${principal}` },
+        Action: 'sts:AssumeRole',
+      },
+    ],
+  });
+}
+
 beforeEach(async () => {
   plane = await createTestPlane();
 });
@@ -173,9 +187,9 @@ describe('a user deleted and recreated under the same name', () => {
     expect(errorCode(res.text)).toBe('InvalidClientTokenId');
   });
 
-  // Not fixed: credplane keeps the ARN in the trust policy and matches it by name, so the new user
-  // is trusted. `it.fails` until trust policies hold unique ids (then turn it into `it`).
-  it.fails('is not trusted by a role whose trust policy named the user before it', async () => {
+  // IAM binds the user ARN in a trust policy to the user's unique id when it stores the policy; after
+  // the user is deleted the policy names that unique id, which no new user carries.
+  it('is not trusted by a role whose trust policy named the user before it', async () => {
     const bob = await userWithKey('bob', SELF_KEYS);
     await admin({
       Action: 'CreateRole',
@@ -203,6 +217,93 @@ describe('a user deleted and recreated under the same name', () => {
     // Someone allowed to create users, but not trusted by the role, makes a new `bob`.
     const newBob = await userWithKey('bob');
     const res = await plane.call('sts', newBob, assume);
+    expect(errorCode(res.text), res.text).toBe('AccessDenied');
+  });
+
+  it('shows the unique id of the deleted user in GetRole, and the new user cannot be put back by name', async () => {
+    const bob = await userWithKey('bob', SELF_KEYS);
+    const bobId = xmlValue(await admin({ Action: 'GetUser', UserName: 'bob' }), 'UserId')!;
+    expect(bobId).toMatch(/^AIDA/);
+    await admin({
+      Action: 'CreateRole',
+      RoleName: 'bob-only',
+      AssumeRolePolicyDocument: trustOf(`user/bob`),
+    });
+    const before = decodeURIComponent(
+      xmlValue(await admin({ Action: 'GetRole', RoleName: 'bob-only' }), 'AssumeRolePolicyDocument')!,
+    );
+    expect(before).toContain(`arn:aws:iam::${ACCOUNT}:user/bob`);
+    await deleteUser('bob', bob.accessKeyId);
+    const after = decodeURIComponent(
+      xmlValue(await admin({ Action: 'GetRole', RoleName: 'bob-only' }), 'AssumeRolePolicyDocument')!,
+    );
+    expect(after).toContain(bobId);
+    expect(after).not.toContain(`user/bob`);
+    // A trust policy naming a user that does not exist is refused, as IAM refuses it.
+    const missing = await plane.call('iam', plane.admin, {
+      ...IAM,
+      Action: 'UpdateAssumeRolePolicy',
+      RoleName: 'bob-only',
+      PolicyDocument: trustOf('user/bob'),
+    });
+    expect(errorCode(missing.text), missing.text).toBe('MalformedPolicyDocument');
+    expect(missing.text).toContain(
+      `Invalid principal in policy: &quot;AWS&quot;:&quot;arn:aws:iam::${ACCOUNT}:user/bob&quot;`,
+    );
+  });
+
+  it('follows a renamed user, and a new user given the old name is not trusted', async () => {
+    const bob = await userWithKey('bob');
+    await admin({
+      Action: 'CreateRole',
+      RoleName: 'bob-only',
+      AssumeRolePolicyDocument: trustOf('user/bob'),
+    });
+    await admin({ Action: 'UpdateUser', UserName: 'bob', NewUserName: 'robert' });
+    const newBob = await userWithKey('bob');
+    const assume = {
+      ...STS,
+      Action: 'AssumeRole',
+      RoleArn: `arn:aws:iam::${ACCOUNT}:role/bob-only`,
+      RoleSessionName: 'session',
+    };
+    const refused = await plane.call('sts', newBob, assume);
+    expect(errorCode(refused.text), refused.text).toBe('AccessDenied');
+    const renamed = await plane.call('sts', bob, assume);
+    expect(renamed.status, renamed.text).toBe(200);
+  });
+});
+
+describe('a role deleted and recreated under the same name', () => {
+  it('is not trusted by a role whose trust policy named the role before it', async () => {
+    const dave = await userWithKey('dave');
+    await admin({ Action: 'CreateRole', RoleName: 'hop', AssumeRolePolicyDocument: trustOf('user/dave') });
+    await admin({ Action: 'CreateRole', RoleName: 'target', AssumeRolePolicyDocument: trustOf('role/hop') });
+    const hopId = xmlValue(await admin({ Action: 'GetRole', RoleName: 'hop' }), 'RoleId')!;
+    const toHop = {
+      ...STS,
+      Action: 'AssumeRole',
+      RoleArn: `arn:aws:iam::${ACCOUNT}:role/hop`,
+      RoleSessionName: 'session',
+    };
+    const toTarget = {
+      ...STS,
+      Action: 'AssumeRole',
+      RoleArn: `arn:aws:iam::${ACCOUNT}:role/target`,
+      RoleSessionName: 'session',
+    };
+    const hop = await plane.call('sts', dave, toHop);
+    expect(hop.status, hop.text).toBe(200);
+    const first = credentialsOf(hop.text);
+    expect((await plane.call('sts', first, toTarget)).status).toBe(200);
+    await admin({ Action: 'DeleteRole', RoleName: 'hop' });
+    const shown = decodeURIComponent(
+      xmlValue(await admin({ Action: 'GetRole', RoleName: 'target' }), 'AssumeRolePolicyDocument')!,
+    );
+    expect(shown).toContain(hopId);
+    await admin({ Action: 'CreateRole', RoleName: 'hop', AssumeRolePolicyDocument: trustOf('user/dave') });
+    const second = credentialsOf((await plane.call('sts', dave, toHop)).text);
+    const res = await plane.call('sts', second, toTarget);
     expect(errorCode(res.text), res.text).toBe('AccessDenied');
   });
 });

@@ -308,6 +308,23 @@ describe('principal edges', () => {
     expect(edges.map((e) => `${e.kind}->${e.to}`)).toEqual([`create-access-key->${userArnOf('ops-admin')}`]);
   });
 
+  it('decides assume edges on the unique id a trust policy holds, as STS does: a user recreated under the name gets none', () => {
+    // After `bob` was deleted, the stored trust policy names bob's unique id (IAM's binding).
+    const OLD_ID = 'AIDAOLDBOB0000000000X';
+    const data = analysisData({ name: 'target', trust: trustAws(OLD_ID) });
+    const bob = (userId: string) => ({
+      arn: userArnOf('bob'),
+      userName: 'bob',
+      userId,
+      accountId: '123456789012',
+      identityPolicies: [],
+    });
+    const assumes = (userId: string) =>
+      principalEdges(principalsOf(data, [bob(userId)])).filter((e) => e.from === userArnOf('bob'));
+    expect(assumes('AIDANEWBOB0000000000X')).toEqual([]);
+    expect(assumes(OLD_ID).map((e) => `${e.kind}->${e.to}`)).toEqual([`assume->${TARGET}`]);
+  });
+
   it('lets a user be the source of edges, with its own identity policies', () => {
     const data = analysisData({ name: 'target' });
     const edges = principalEdges(

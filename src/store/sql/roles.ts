@@ -15,6 +15,7 @@ import { tagsFrom, toJson, toRole } from '../rows.js';
 import type { CreateRoleInput, ListOptions, Page, PathListOptions, UpdateRoleInput } from '../store.js';
 import { SqlContext, msg, isUniqueViolation, pathFilter } from './context.js';
 import { mergeTags } from './tags.js';
+import { unbindTrustPrincipal } from './trust-binding.js';
 
 export class RolesSql extends SqlContext {
   async createRole(accountId: AccountId, input: CreateRoleInput): Promise<Role> {
@@ -138,6 +139,7 @@ export class RolesSql extends SqlContext {
       }
       await db.deleteFrom('role_revocations').where('role_id', '=', row.role_id).execute();
       await db.deleteFrom('roles').where('role_id', '=', row.role_id).execute();
+      await unbindTrustPrincipal(db, emit, accountId, row.arn, row.role_id);
       emit({ entity: 'role', op: 'delete', accountId, key: row.role_name });
     });
   }

@@ -12,6 +12,7 @@ import type { CreateUserInput, ListOptions, Page, PathListOptions, UpdateUserInp
 import { SqlContext, isUniqueViolation, pathFilter, type Db } from './context.js';
 import * as owned from './principal-policies.js';
 import { mergeTags } from './tags.js';
+import { unbindTrustPrincipal } from './trust-binding.js';
 
 export const userMsg = {
   noUser: (name: string) => `The user with name ${name} cannot be found.`,
@@ -128,6 +129,9 @@ export class UsersSql extends SqlContext {
         .where('account_id', '=', accountId)
         .where('user_name', '=', row.user_name)
         .execute();
+      // Trust policies hold the user by its unique id, so they follow it to its new ARN (and a new
+      // user given the old name is not trusted).
+      if (next.arn !== row.arn) await unbindTrustPrincipal(db, emit, accountId, row.arn, next.arn);
       emit({ entity: 'user', op: 'update', accountId, key: row.user_name });
       if (name !== row.user_name) emit({ entity: 'user', op: 'update', accountId, key: name });
       return toUser(next);
@@ -168,6 +172,7 @@ export class UsersSql extends SqlContext {
         throw new DeleteConflictError('Cannot delete entity, must remove users from group first.');
       }
       await db.deleteFrom('users').where('user_id', '=', row.user_id).execute();
+      await unbindTrustPrincipal(db, emit, accountId, row.arn, row.user_id);
       emit({ entity: 'user', op: 'delete', accountId, key: row.user_name });
     });
   }
