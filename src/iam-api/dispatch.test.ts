@@ -219,6 +219,7 @@ const TABLE: [string, Record<string, string>, string, string, string?][] = [
   ['DeleteVirtualMFADevice', { SerialNumber: MFA1 }, 'iam:DeleteVirtualMFADevice', MFA1],
   ['ListMFADevices', { UserName: 'u1' }, 'iam:ListMFADevices', USER],
   ['ListVirtualMFADevices', {}, 'iam:ListVirtualMFADevices', '*'],
+  ['GetAccountAuthorizationDetails', {}, 'iam:GetAccountAuthorizationDetails', '*'],
 ];
 
 let ctx: FakeContext;

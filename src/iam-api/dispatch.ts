@@ -7,6 +7,7 @@ import type { QueryParams } from '../protocol/query.js';
 import { queryResult, type QueryResponse } from '../protocol/xml.js';
 import { accessKeyOperations } from './access-keys.js';
 import { attachmentOperations } from './attachments.js';
+import { authorizationDetailsOperations } from './authorization-details.js';
 import { InvalidActionError, MissingActionError } from './errors.js';
 import { instanceProfileOperations } from './instance-profiles.js';
 import { managedPolicyOperations } from './managed-policies.js';
@@ -38,6 +39,7 @@ const OPERATIONS: ReadonlyMap<string, IamOperation> = new Map(
     ...groupPolicyOperations,
     ...accessKeyOperations,
     ...mfaDeviceOperations,
+    ...authorizationDetailsOperations,
   }),
 );
 
