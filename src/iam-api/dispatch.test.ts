@@ -220,6 +220,12 @@ const TABLE: [string, Record<string, string>, string, string, string?][] = [
   ['ListMFADevices', { UserName: 'u1' }, 'iam:ListMFADevices', USER],
   ['ListVirtualMFADevices', {}, 'iam:ListVirtualMFADevices', '*'],
   ['GetAccountAuthorizationDetails', {}, 'iam:GetAccountAuthorizationDetails', '*'],
+  [
+    'CreateServiceLinkedRole',
+    { AWSServiceName: 'ecs.amazonaws.com' },
+    'iam:CreateServiceLinkedRole',
+    `${A}:role/aws-service-role/ecs.amazonaws.com/AWSServiceRoleForECS`,
+  ],
 ];
 
 let ctx: FakeContext;

@@ -16,6 +16,7 @@ import type { IamOperation } from './operation.js';
 import { rolePolicyOperations } from './role-policies.js';
 import { roleOperations } from './roles.js';
 import { simulationOperations } from './simulation.js';
+import { serviceLinkedRoleOperations } from './service-linked-roles.js';
 import { IAM_NAMESPACE, IAM_VERSION } from './serialize.js';
 import { tagOperations } from './tags.js';
 import { groupOperations } from './groups.js';
@@ -40,6 +41,7 @@ const OPERATIONS: ReadonlyMap<string, IamOperation> = new Map(
     ...accessKeyOperations,
     ...mfaDeviceOperations,
     ...authorizationDetailsOperations,
+    ...serviceLinkedRoleOperations,
   }),
 );
 
