@@ -9,10 +9,11 @@
  * decodes every `policyDocumentType` member; the JS SDK leaves them encoded, as on AWS).
  *
  * AWS managed policies are listed only when some user, group or role of the account attaches one
- * or uses it as a permissions boundary: IAM documents the `AWSManagedPolicy` filter as the AWS
- * managed policies "that are attached to a user, group or role" in this account, not the whole
- * catalog. Their `PolicyVersionList` holds the default version only (what the catalog keeps in
- * memory); customer managed policies list every version with its document.
+ * or uses it as a permissions boundary. IAM's reference does not say which ones the
+ * `AWSManagedPolicy` filter returns; IAM's answers hold the ones in use in the account, not the
+ * whole catalog, and the catalog's others grant nothing here. Their `PolicyVersionList` holds the
+ * default version only (what the catalog keeps in memory); customer managed policies list every
+ * version with its document.
  */
 import type { OperationContext } from '../control/operation.js';
 import { findAwsManagedPolicy, listAwsManagedPolicies } from '../catalog/aws-managed-policies.js';
