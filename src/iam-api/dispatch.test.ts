@@ -219,6 +219,13 @@ const TABLE: [string, Record<string, string>, string, string, string?][] = [
   ['DeleteVirtualMFADevice', { SerialNumber: MFA1 }, 'iam:DeleteVirtualMFADevice', MFA1],
   ['ListMFADevices', { UserName: 'u1' }, 'iam:ListMFADevices', USER],
   ['ListVirtualMFADevices', {}, 'iam:ListVirtualMFADevices', '*'],
+  ['GetAccountAuthorizationDetails', {}, 'iam:GetAccountAuthorizationDetails', '*'],
+  [
+    'CreateServiceLinkedRole',
+    { AWSServiceName: 'ecs.amazonaws.com' },
+    'iam:CreateServiceLinkedRole',
+    `${A}:role/aws-service-role/ecs.amazonaws.com/AWSServiceRoleForECS`,
+  ],
 ];
 
 let ctx: FakeContext;

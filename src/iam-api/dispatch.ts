@@ -7,6 +7,7 @@ import type { QueryParams } from '../protocol/query.js';
 import { queryResult, type QueryResponse } from '../protocol/xml.js';
 import { accessKeyOperations } from './access-keys.js';
 import { attachmentOperations } from './attachments.js';
+import { authorizationDetailsOperations } from './authorization-details.js';
 import { InvalidActionError, MissingActionError } from './errors.js';
 import { instanceProfileOperations } from './instance-profiles.js';
 import { managedPolicyOperations } from './managed-policies.js';
@@ -15,6 +16,7 @@ import type { IamOperation } from './operation.js';
 import { rolePolicyOperations } from './role-policies.js';
 import { roleOperations } from './roles.js';
 import { simulationOperations } from './simulation.js';
+import { serviceLinkedRoleOperations } from './service-linked-roles.js';
 import { IAM_NAMESPACE, IAM_VERSION } from './serialize.js';
 import { tagOperations } from './tags.js';
 import { groupOperations } from './groups.js';
@@ -38,6 +40,8 @@ const OPERATIONS: ReadonlyMap<string, IamOperation> = new Map(
     ...groupPolicyOperations,
     ...accessKeyOperations,
     ...mfaDeviceOperations,
+    ...authorizationDetailsOperations,
+    ...serviceLinkedRoleOperations,
   }),
 );
 
