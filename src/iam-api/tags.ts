@@ -14,6 +14,20 @@ export const TAG_KEY = {
   pattern: PATTERNS.tagKey,
 };
 
+/** `TagKeys.member.N` of an untag operation: required, each a tag key, at most 50 of them. */
+export function readTagKeys(input: IamParams): string[] {
+  const keys = input.list('TagKeys', 'tagKeys', (value, field) => checkText(value, field, TAG_KEY));
+  input.requireSent('TagKeys', 'tagKeys');
+  if (keys.length > NAME_LIMITS.tags) {
+    input.violation({
+      field: 'tagKeys',
+      value: `${keys.length} keys`,
+      constraint: `have length less than or equal to ${NAME_LIMITS.tags}`,
+    });
+  }
+  return keys;
+}
+
 const tagRole: IamOperation = async (ctx, params) => {
   const input = new IamParams(params);
   const roleName = input.roleName();
@@ -28,15 +42,7 @@ const tagRole: IamOperation = async (ctx, params) => {
 const untagRole: IamOperation = async (ctx, params) => {
   const input = new IamParams(params);
   const roleName = input.roleName();
-  const keys = input.list('TagKeys', 'tagKeys', (value, field) => checkText(value, field, TAG_KEY));
-  input.requireSent('TagKeys', 'tagKeys');
-  if (keys.length > NAME_LIMITS.tags) {
-    input.violation({
-      field: 'tagKeys',
-      value: `${keys.length} keys`,
-      constraint: `have length less than or equal to ${NAME_LIMITS.tags}`,
-    });
-  }
+  const keys = readTagKeys(input);
   input.done();
   await authorizeOnRole(ctx, 'iam:UntagRole', roleName, { 'aws:TagKeys': keys });
   await ctx.store.untagRole(ctx.accountId, roleName, keys);

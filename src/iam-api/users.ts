@@ -3,15 +3,13 @@
  * PutUserPermissionsBoundary, DeleteUserPermissionsBoundary, TagUser, UntagUser, ListUserTags.
  */
 import { NoSuchEntityError } from '../iam/errors.js';
-import { NAME_LIMITS } from '../iam/names.js';
 import type { OperationContext } from '../control/operation.js';
 import type { IamOperation } from './operation.js';
-import { checkText } from './params.js';
 import { PrincipalParams, authorizeOnUser, targetUser, userResource } from './principals.js';
 import { groupXml, userXml } from './principal-xml.js';
 import { policyTarget, requestTagContext } from './resources.js';
 import { pageXml } from './serialize.js';
-import { TAG_KEY } from './tags.js';
+import { readTagKeys } from './tags.js';
 
 /** A permissions boundary must be a managed policy that exists; IAM calls it the "Scope ARN". */
 async function requireBoundary(ctx: OperationContext, arn: string): Promise<void> {
@@ -134,15 +132,7 @@ const tagUser: IamOperation = async (ctx, params) => {
 const untagUser: IamOperation = async (ctx, params) => {
   const input = new PrincipalParams(params);
   const userName = input.userName();
-  const keys = input.list('TagKeys', 'tagKeys', (value, field) => checkText(value, field, TAG_KEY));
-  input.requireSent('TagKeys', 'tagKeys');
-  if (keys.length > NAME_LIMITS.tags) {
-    input.violation({
-      field: 'tagKeys',
-      value: `${keys.length} keys`,
-      constraint: `have length less than or equal to ${NAME_LIMITS.tags}`,
-    });
-  }
+  const keys = readTagKeys(input);
   input.done();
   await authorizeOnUser(ctx, 'iam:UntagUser', userName, { 'aws:TagKeys': keys });
   await ctx.store.untagUser(ctx.accountId, userName, keys);
