@@ -6,6 +6,11 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import {
+  AddUserToGroupCommand,
+  CreateGroupCommand,
+  CreateUserCommand,
+  PutGroupPolicyCommand,
+  PutUserPolicyCommand,
   CreateRoleCommand,
   GetContextKeysForCustomPolicyCommand,
   GetContextKeysForPrincipalPolicyCommand,
@@ -287,6 +292,52 @@ describe('SimulatePrincipalPolicy on a stored role (JS SDK)', () => {
     expect(r?.ResourceSpecificResults?.[0]?.EvalDecisionDetails).toEqual({
       'IAM Policy': 'allowed',
       'Resource Policy': 'allowed',
+    });
+  });
+});
+
+describe('SimulatePrincipalPolicy on a stored user', () => {
+  it("simulates the user's own and its groups' policies, naming each source's type", async () => {
+    await client.send(new CreateUserCommand({ UserName: 'carol' }));
+    await client.send(new CreateGroupCommand({ GroupName: 'readers' }));
+    await client.send(new AddUserToGroupCommand({ GroupName: 'readers', UserName: 'carol' }));
+    await client.send(
+      new PutGroupPolicyCommand({
+        GroupName: 'readers',
+        PolicyName: 'read',
+        PolicyDocument: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: '*' }],
+        }),
+      }),
+    );
+    await client.send(
+      new PutUserPolicyCommand({
+        UserName: 'carol',
+        PolicyName: 'no-secrets',
+        PolicyDocument: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Deny', Action: 's3:GetObject', Resource: 'arn:aws:s3:::docs/secret/*' }],
+        }),
+      }),
+    );
+    const out = await client.send(
+      new SimulatePrincipalPolicyCommand({
+        PolicySourceArn: `arn:aws:iam::${ACCOUNT}:user/carol`,
+        ActionNames: ['s3:GetObject'],
+        ResourceArns: ['arn:aws:s3:::docs/a', 'arn:aws:s3:::docs/secret/b'],
+      }),
+    );
+    const [result] = out.EvaluationResults ?? [];
+    const byResource = Object.fromEntries(
+      (result?.ResourceSpecificResults ?? []).map((r) => [
+        r.EvalResourceName,
+        [r.EvalResourceDecision, r.MatchedStatements?.map((m) => [m.SourcePolicyId, m.SourcePolicyType])],
+      ]),
+    );
+    expect(byResource).toEqual({
+      'arn:aws:s3:::docs/a': ['allowed', [['read', 'group']]],
+      'arn:aws:s3:::docs/secret/b': ['explicitDeny', [['no-secrets', 'user']]],
     });
   });
 });

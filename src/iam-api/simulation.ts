@@ -135,26 +135,54 @@ interface PrincipalPolicies {
   boundary?: SimulatedPolicy;
 }
 
-/** The stored policies of the role `PolicySourceArn` names, with how the simulator names each. */
+/** How the simulator names a stored policy: inline policies by their owner's kind, managed by whose. */
+function describeStored(p: CompiledPolicy): SimulatedPolicy {
+  const managed = p.id.startsWith('arn:');
+  const owner = p.id.split('/', 1)[0];
+  return {
+    policy: p,
+    sourceId: p.name,
+    sourceType: managed
+      ? p.id.split(':')[4] === 'aws'
+        ? 'aws-managed'
+        : 'user-managed'
+      : owner === 'user' || owner === 'group'
+        ? owner
+        : 'role',
+  };
+}
+
+/**
+ * The stored policies of the user or role `PolicySourceArn` names (a user's include its groups'),
+ * with how the simulator names each, as IAM simulates them (IAM API Reference,
+ * SimulatePrincipalPolicy: "If you specify a user, the simulation also includes all policies that
+ * are attached to any groups the user belongs to").
+ */
 async function principalPolicies(ctx: OperationContext, source: string): Promise<PrincipalPolicies> {
   const parsed = parseArnOrInvalid(source, 'PolicySourceArn');
-  if (parsed.kind === 'user' || parsed.kind === 'role') {
-    const name = parsed.kind === 'user' ? parsed.userName : parsed.roleName;
+  if (parsed.kind === 'user') {
+    const found =
+      parsed.accountId === ctx.accountId
+        ? await simulationSnapshot(ctx.store).snapshot.user(ctx.accountId, parsed.userName)
+        : undefined;
+    if (found === undefined) {
+      throw new NoSuchEntityError(`The user with name ${parsed.userName} cannot be found.`);
+    }
+    const u = found.user;
+    return {
+      principal: { type: 'User', arn: u.arn, account: ctx.accountId, userId: u.userId, userName: u.userName },
+      identity: found.identity.map(describeStored),
+      ...(found.boundary === undefined ? {} : { boundary: describeStored(found.boundary) }),
+    };
+  }
+  if (parsed.kind === 'role') {
     const role =
-      parsed.kind === 'role' && parsed.accountId === ctx.accountId
+      parsed.accountId === ctx.accountId
         ? await simulationSnapshot(ctx.store).snapshot.role(ctx.accountId, parsed.roleName)
         : undefined;
     if (role === undefined) {
-      throw new NoSuchEntityError(`The ${parsed.kind} with name ${name} cannot be found.`);
+      throw new NoSuchEntityError(`The role with name ${parsed.roleName} cannot be found.`);
     }
-    const describe = (p: CompiledPolicy): SimulatedPolicy => {
-      const managed = p.id.startsWith('arn:');
-      return {
-        policy: p,
-        sourceId: p.name,
-        sourceType: managed ? (p.id.split(':')[4] === 'aws' ? 'aws-managed' : 'user-managed') : 'role',
-      };
-    };
     const r = role.role;
     return {
       principal: {
@@ -164,8 +192,8 @@ async function principalPolicies(ctx: OperationContext, source: string): Promise
         roleArn: r.arn,
         roleId: r.roleId,
       },
-      identity: role.identity.map(describe),
-      ...(role.boundary === undefined ? {} : { boundary: describe(role.boundary) }),
+      identity: role.identity.map(describeStored),
+      ...(role.boundary === undefined ? {} : { boundary: describeStored(role.boundary) }),
     };
   }
   throw new InvalidInputError(`PolicySourceArn must name a user, group or role; got ${source}.`);
