@@ -7,6 +7,7 @@
  */
 import { matchTotpStep } from '../crypto/totp.js';
 import type { VirtualMfaDevice } from '../iam/types.js';
+import type { MfaAttempts } from './mfa-attempts.js';
 import type { Store } from '../store/store.js';
 
 /** Opens a device's sealed seed (base64 of the seed bytes, sealed for its serial number). */
@@ -19,12 +20,14 @@ export function seedOf(device: VirtualMfaDevice, open: SeedOpener): Buffer {
 /**
  * Whether `code` is a fresh, valid code of the device `serialNumber` enabled for `userId`'s user
  * `userName` of `accountId`; a valid code is consumed. Every failure is the same `false`, so a
- * caller learns nothing about which check failed.
+ * caller learns nothing about which check failed. With `attempts`, wrong codes for the user's own
+ * device are counted and a device with too many accepts none for a while (`mfa-attempts.ts`).
  */
 export async function checkMfaCode(
   store: Store,
   open: SeedOpener,
   input: { accountId: string; userName: string; serialNumber: string; code: string; now: number },
+  attempts?: MfaAttempts,
 ): Promise<boolean> {
   const device = await store.findMfaDevice(input.serialNumber);
   if (
@@ -35,9 +38,12 @@ export async function checkMfaCode(
   ) {
     return false;
   }
+  if (attempts?.locked(device.serialNumber, input.now) === true) return false;
   const step = matchTotpStep(seedOf(device, open), input.code, input.now, {
     ...(device.lastUsedStep === undefined ? {} : { usedStep: device.lastUsedStep }),
   });
-  if (step === undefined) return false;
-  return store.useMfaStep(device.serialNumber, step);
+  const used = step !== undefined && (await store.useMfaStep(device.serialNumber, step));
+  if (used) attempts?.succeeded(device.serialNumber);
+  else attempts?.failed(device.serialNumber, input.now);
+  return used;
 }

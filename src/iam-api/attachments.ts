@@ -10,7 +10,7 @@ import { allRoles } from './aws-policies.js';
 import type { IamOperation } from './operation.js';
 import { pageOf } from './paging.js';
 import { IamParams } from './params.js';
-import { authorizeOnRole, policyTarget } from './resources.js';
+import { authorizeOnRole, policyTarget, refuseServiceLinkedRole } from './resources.js';
 import { pageXml } from './serialize.js';
 
 const attachRolePolicy: IamOperation = async (ctx, params) => {
@@ -18,7 +18,9 @@ const attachRolePolicy: IamOperation = async (ctx, params) => {
   const roleName = input.roleName();
   const arn = input.arn('PolicyArn', 'policyArn');
   input.done();
-  await authorizeOnRole(ctx, 'iam:AttachRolePolicy', roleName, { 'iam:PolicyARN': arn });
+  refuseServiceLinkedRole(
+    await authorizeOnRole(ctx, 'iam:AttachRolePolicy', roleName, { 'iam:PolicyARN': arn }),
+  );
   // AWS managed policies are checked against the catalog here; the store checks customer ones.
   policyTarget(ctx, arn);
   await ctx.store.attachRolePolicy(ctx.accountId, roleName, arn);
@@ -30,7 +32,9 @@ const detachRolePolicy: IamOperation = async (ctx, params) => {
   const roleName = input.roleName();
   const arn = input.arn('PolicyArn', 'policyArn');
   input.done();
-  await authorizeOnRole(ctx, 'iam:DetachRolePolicy', roleName, { 'iam:PolicyARN': arn });
+  refuseServiceLinkedRole(
+    await authorizeOnRole(ctx, 'iam:DetachRolePolicy', roleName, { 'iam:PolicyARN': arn }),
+  );
   await ctx.store.detachRolePolicy(ctx.accountId, roleName, arn);
   return undefined;
 };

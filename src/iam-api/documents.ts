@@ -152,23 +152,39 @@ const SAME_ACCOUNT_PRINCIPAL = /^arn:([^:]+):iam::(\d{12}):(role|user)\/(.+)$/;
 
 /**
  * IAM resolves the role and user ARNs a trust policy names as AWS principals to their unique ids
- * when it stores the policy; a role or user of this account that does not exist (or whose path
- * differs) makes the policy invalid (IAM User Guide, "IAM identifiers" → "Unique identifiers").
- * Principals of other accounts cannot be checked here and are accepted.
+ * when it stores the policy; a role or user that does not exist (or whose path differs) makes the
+ * policy invalid (IAM User Guide, "IAM identifiers" → "Unique identifiers"). That holds for this
+ * account and for every other account the store holds (else whoever may create users in that
+ * account could later create the named one and be trusted); principals of accounts the store
+ * does not hold cannot be checked here and are accepted.
  */
 export async function checkTrustPrincipals(ctx: OperationContext, document: PolicyDocument): Promise<void> {
+  const held = new Map<string, boolean>([[ctx.accountId, true]]);
+  const holds = async (accountId: string): Promise<boolean> => {
+    let known = held.get(accountId);
+    if (known === undefined) {
+      known = await ctx.store.getAccount(accountId).then(
+        () => true,
+        () => false,
+      );
+      held.set(accountId, known);
+    }
+    return known;
+  };
   for (const statement of document.statements) {
     for (const entry of statement.principal?.entries ?? []) {
       if (entry.type !== 'AWS') continue;
       for (const { value } of entry.values) {
         const match = SAME_ACCOUNT_PRINCIPAL.exec(value);
-        if (match === null || match[1] !== ctx.partition || match[2] !== ctx.accountId) continue;
+        if (match === null || match[1] !== ctx.partition) continue;
         if (/[*?]/.test(value)) continue;
+        const accountId = match[2]!;
+        if (!(await holds(accountId))) continue;
         const name = match[4]!.slice(match[4]!.lastIndexOf('/') + 1);
         const found =
           match[3] === 'role'
-            ? await ctx.store.findRole(ctx.accountId, name)
-            : await ctx.store.findUser(ctx.accountId, name);
+            ? await ctx.store.findRole(accountId, name)
+            : await ctx.store.findUser(accountId, name);
         if (found === undefined || found.arn !== value) {
           throw new MalformedPolicyDocument(`Invalid principal in policy: "AWS":"${value}"`);
         }

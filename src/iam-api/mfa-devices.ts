@@ -139,7 +139,8 @@ const enableMfaDevice: IamOperation = async (ctx, params) => {
   }
   const step = consecutiveStep(seedOf(device, open), code1, code2, now(ctx));
   if (step === undefined) throw new InvalidAuthenticationCodeError();
-  await ctx.store.enableMfaDevice(ctx.accountId, serialNumber, user.userName, step);
+  // The seed checked: a device swapped in under the serial number since is not enabled.
+  await ctx.store.enableMfaDevice(ctx.accountId, serialNumber, user.userName, step, device.sealedSeed);
   return undefined;
 };
 

@@ -4,7 +4,7 @@
  * (service authorization reference: `iam:PermissionsBoundary`, `aws:RequestTag/…`, `aws:TagKeys`),
  * and lookups that answer with IAM's `NoSuchEntity` wording.
  */
-import { ValidationError } from '../errors.js';
+import { AwsError, ValidationError } from '../errors.js';
 import type { ExtraContext, OperationContext } from '../control/operation.js';
 import {
   AWS_MANAGED_ACCOUNT,
@@ -127,4 +127,20 @@ export function policyTarget(
   }
   if (parts.accountId !== ctx.accountId) throw new NoSuchEntityError(notFound(arn));
   return { kind: 'customer', arn };
+}
+
+/**
+ * Refuses a change of a service-linked role's trust or permissions: only the service may change
+ * them (IAM User Guide, "Using service-linked roles"; IAM answers `UnmodifiableEntity`), else a
+ * caller could rewrite the trust of a role it had IAM create to let itself in. Service-linked roles
+ * are the ones under `/aws-service-role/` (`service-linked-roles.ts`).
+ */
+export function refuseServiceLinkedRole(role: Role): void {
+  if (role.path.startsWith('/aws-service-role/')) {
+    throw new AwsError(
+      'UnmodifiableEntity',
+      `Cannot perform the operation on the protected role '${role.roleName}' - this role is only modifiable by AWS`,
+      { status: 400 },
+    );
+  }
 }

@@ -9,7 +9,7 @@ import type { InlinePolicy } from '../iam/types.js';
 import { checkInlineSize, documentSize, parseForUse } from './documents.js';
 import type { IamOperation } from './operation.js';
 import { IamParams } from './params.js';
-import { authorizeOnRole } from './resources.js';
+import { authorizeOnRole, refuseServiceLinkedRole } from './resources.js';
 import { encodePolicyDocument, pageXml } from './serialize.js';
 
 async function allInlinePolicies(ctx: OperationContext, roleName: string): Promise<InlinePolicy[]> {
@@ -33,6 +33,7 @@ const putRolePolicy: IamOperation = async (ctx, params) => {
   const document = input.policyDocument();
   input.done();
   const role = await authorizeOnRole(ctx, 'iam:PutRolePolicy', roleName);
+  refuseServiceLinkedRole(role);
   const parsed = parseForUse(document, 'role-inline');
   const others = (await allInlinePolicies(ctx, role.roleName)).filter(
     (p) => p.policyName.toLowerCase() !== policyName.toLowerCase(),
@@ -74,7 +75,7 @@ const deleteRolePolicy: IamOperation = async (ctx, params) => {
   const roleName = input.roleName();
   const policyName = input.policyName();
   input.done();
-  await authorizeOnRole(ctx, 'iam:DeleteRolePolicy', roleName);
+  refuseServiceLinkedRole(await authorizeOnRole(ctx, 'iam:DeleteRolePolicy', roleName));
   await ctx.store.deleteRolePolicy(ctx.accountId, roleName, policyName);
   return undefined;
 };

@@ -7,7 +7,14 @@ import { NoSuchEntityError } from '../iam/errors.js';
 import { checkTrustPolicy } from './documents.js';
 import type { IamOperation } from './operation.js';
 import { IamParams } from './params.js';
-import { authorizeOnRole, listResource, policyTarget, requestTagContext, roleResource } from './resources.js';
+import {
+  authorizeOnRole,
+  listResource,
+  policyTarget,
+  refuseServiceLinkedRole,
+  requestTagContext,
+  roleResource,
+} from './resources.js';
 import { pageXml, roleXml } from './serialize.js';
 
 /** A permissions boundary must be a managed policy that exists; IAM calls it the "Scope ARN". */
@@ -105,7 +112,7 @@ const updateAssumeRolePolicy: IamOperation = async (ctx, params) => {
   const roleName = input.roleName();
   const document = input.policyDocument();
   input.done();
-  await authorizeOnRole(ctx, 'iam:UpdateAssumeRolePolicy', roleName);
+  refuseServiceLinkedRole(await authorizeOnRole(ctx, 'iam:UpdateAssumeRolePolicy', roleName));
   await checkTrustPolicy(ctx, document);
   await ctx.store.updateRole(ctx.accountId, roleName, { assumeRolePolicyDocument: document });
   return undefined;

@@ -32,6 +32,7 @@ import { parseQuery, type QueryParams } from '../protocol/query.js';
 import { queryError, type QueryOutcome, type QueryResponse } from '../protocol/xml.js';
 import type { Store } from '../store/store.js';
 import { checkMfaCode } from '../control/mfa-code.js';
+import { MfaAttempts } from '../control/mfa-attempts.js';
 import { SignatureError } from '../sigv4/errors.js';
 import { SIGV4_REQUIRED_MESSAGE } from '../sigv4/parse-authorization.js';
 import { STS_NAMESPACE } from '../sts/context.js';
@@ -68,9 +69,14 @@ export interface ControlPlaneDeps {
 }
 
 /** STS's MFA check over the store's devices, with the server's clock. */
-function mfaChecker(store: Store, open: NonNullable<AccessKeyServices['open']>, now: () => Date) {
+function mfaChecker(
+  store: Store,
+  open: NonNullable<AccessKeyServices['open']>,
+  now: () => Date,
+  attempts: MfaAttempts,
+) {
   return (input: { accountId: string; userName: string; serialNumber: string; code: string }) =>
-    checkMfaCode(store, open, { ...input, now: now().getTime() });
+    checkMfaCode(store, open, { ...input, now: now().getTime() }, attempts);
 }
 
 const NAMESPACES: Record<string, string> = { sts: STS_NAMESPACE, iam: IAM_NAMESPACE };
@@ -162,6 +168,8 @@ export function createQueryApiHandler(deps: ControlPlaneDeps): QueryApiHandler {
           ...(keyUse === undefined ? {} : { pendingUse: (id: string) => keyUse.pending(id) }),
         };
   const now = (): Date => new Date((deps.now ?? Date.now)());
+  // Wrong MFA codes per device, across GetSessionToken and AssumeRole (`control/mfa-attempts.ts`).
+  const mfaAttempts = new MfaAttempts();
   const unauthenticated = deps.unauthenticatedBudget ?? new UnauthenticatedBudget();
   const verifyWebIdentity =
     deps.webIdentity ??
@@ -282,7 +290,7 @@ export function createQueryApiHandler(deps: ControlPlaneDeps): QueryApiHandler {
             now,
             ...(deps.openSealedSecret === undefined
               ? {}
-              : { checkMfaCode: mfaChecker(deps.store, deps.openSealedSecret, now) }),
+              : { checkMfaCode: mfaChecker(deps.store, deps.openSealedSecret, now, mfaAttempts) }),
           },
           params,
         );

@@ -497,13 +497,17 @@ export interface MfaDeviceStore {
   listVirtualMfaDevices(accountId: AccountId, userName?: string): Promise<VirtualMfaDevice[]>;
   /**
    * Enables an unassigned device for the user, `acceptedStep` being the TOTP step of the second
-   * code accepted. `EntityAlreadyExists` when assigned, `LimitExceeded` past 8 per user.
+   * code accepted. `EntityAlreadyExists` when assigned, `LimitExceeded` past 8 per user. With
+   * `sealedSeed` (the seed the codes were checked against), `NoSuchEntity` unless the device
+   * still has that seed: a device deleted and made again under the serial number since is not
+   * the one that was checked.
    */
   enableMfaDevice(
     accountId: AccountId,
     serialNumber: string,
     userName: string,
     acceptedStep: number,
+    sealedSeed?: Uint8Array,
   ): Promise<void>;
   /** `NoSuchEntity` unless the device is enabled for that user. */
   deactivateMfaDevice(accountId: AccountId, serialNumber: string, userName: string): Promise<void>;

@@ -104,16 +104,21 @@ export class MfaDevicesSql extends UsersSql {
     serialNumber: string,
     userName: string,
     acceptedStep: number,
+    sealedSeed?: Uint8Array,
   ): Promise<void> {
+    const seed = sealedSeed === undefined ? undefined : bytesToText(sealedSeed);
     await this.write(async (db, emit) => {
       const user = await this.lockUser(db, accountId, userName);
       const device = await db
         .selectFrom('mfa_devices')
-        .select(['serial_number', 'user_id'])
+        .select(['serial_number', 'user_id', 'sealed_seed'])
         .where('serial_number', '=', serialNumber)
         .where('account_id', '=', accountId)
         .executeTakeFirst();
-      if (device === undefined) throw noDevice(serialNumber);
+      // Not the device whose codes were checked: it was deleted and made again since.
+      if (device === undefined || (seed !== undefined && device.sealed_seed !== seed)) {
+        throw noDevice(serialNumber);
+      }
       if (device.user_id !== null) throw new EntityAlreadyExistsError('MFA device is already in use.');
       const held = await db
         .selectFrom('mfa_devices')
@@ -125,14 +130,15 @@ export class MfaDevicesSql extends UsersSql {
           `Cannot exceed quota for MFADevicesPerUser: ${IAM_QUOTAS.mfaDevicesPerUser}`,
         );
       }
-      // Only an unassigned device is claimed: two concurrent enables cannot both win.
-      const claimed = await db
+      // Only an unassigned device is claimed: two concurrent enables cannot both win. With the
+      // checked seed, only that device: not one swapped in under the same serial number.
+      let claim = db
         .updateTable('mfa_devices')
         .set({ user_id: user.user_id, enabled_at: this.now(), last_used_step: acceptedStep })
         .where('serial_number', '=', serialNumber)
-        .where('user_id', 'is', null)
-        .returning('serial_number')
-        .executeTakeFirst();
+        .where('user_id', 'is', null);
+      if (seed !== undefined) claim = claim.where('sealed_seed', '=', seed);
+      const claimed = await claim.returning('serial_number').executeTakeFirst();
       if (claimed === undefined) throw new EntityAlreadyExistsError('MFA device is already in use.');
       emit({ entity: 'mfa-device', op: 'update', accountId, key: serialNumber });
     });

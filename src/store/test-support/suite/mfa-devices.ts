@@ -35,6 +35,22 @@ export function describeMfaDevices(suite: StoreSuite): void {
       ]);
     });
 
+    it('enables only the device whose seed was checked, not one made again under its serial', async () => {
+      const acct = await newAccount();
+      await store.createUser(acct, { userName: 'alice' });
+      const d = await store.createVirtualMfaDevice(acct, { deviceName: 'a', sealedSeed: seed });
+      await store.deleteVirtualMfaDevice(acct, d.serialNumber);
+      await store.createVirtualMfaDevice(acct, { deviceName: 'a', sealedSeed: new Uint8Array([9, 9]) });
+      await expectAwsError(
+        store.enableMfaDevice(acct, d.serialNumber, 'alice', 5, seed),
+        'NoSuchEntity',
+        404,
+      );
+      expect((await store.findMfaDevice(d.serialNumber))?.userName).toBeUndefined();
+      await store.enableMfaDevice(acct, d.serialNumber, 'alice', 5, new Uint8Array([9, 9]));
+      expect((await store.findMfaDevice(d.serialNumber))?.userName).toBe('alice');
+    });
+
     it('enables for one user, follows a rename, blocks DeleteUser and delete until deactivated', async () => {
       const acct = await newAccount();
       await store.createUser(acct, { userName: 'alice' });
