@@ -34,6 +34,7 @@ import { CLI } from './plane.js';
 import { firstLine, freePort, isolatedEnv, runLoad, start, type Child, type LoadSpec } from './processes.js';
 import { CaseRecorder, forEachRound, secondsFor } from './rounds.js';
 import type { BenchRow, CaseResult, RoundsSuite } from './types.js';
+import { haproxyConfig } from '../test/e2e/fleet/haproxy.js';
 
 const PG_URL = process.env.CREDPLANE_BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const ACCOUNT = '123456789012';
@@ -206,31 +207,9 @@ async function startHaproxy(
   const port = await freePort();
   fs.mkdirSync(dir, { recursive: true });
   const config = path.join(dir, 'haproxy.cfg');
-  fs.writeFileSync(
-    config,
-    [
-      'global',
-      '  maxconn 512',
-      'defaults',
-      '  mode http',
-      '  timeout connect 1s',
-      '  timeout client 30s',
-      '  timeout server 30s',
-      '  retries 3',
-      '  option redispatch',
-      '  retry-on conn-failure',
-      'frontend credplane',
-      `  bind 127.0.0.1:${port}`,
-      '  default_backend replicas',
-      'backend replicas',
-      '  balance roundrobin',
-      '  option httpchk GET /ready',
-      '  http-check expect status 200',
-      '  default-server inter 1s fall 2 rise 2',
-      ...replicas.map((url, i) => `  server r${i} ${url.slice('http://'.length)} check`),
-      '',
-    ].join('\n'),
-  );
+  // docs/fleet.md's configuration, with its 1 s health-check interval.
+  const backends = replicas.map((url, i) => ({ name: `r${i}`, port: Number(new URL(url).port) }));
+  fs.writeFileSync(config, haproxyConfig(port, backends, '1s'));
   const child = spawn(binary, ['-db', '-f', config], { stdio: ['ignore', 'ignore', 'ignore'] });
   const url = `http://127.0.0.1:${port}`;
   const until = Date.now() + 15_000;

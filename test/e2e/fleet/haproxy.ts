@@ -25,7 +25,12 @@ export function requireHaproxy(): string {
   }
 }
 
-export function haproxyConfig(port: number, backends: { name: string; port: number }[]): string {
+/** The configuration docs/fleet.md gives; `checkInterval` is 250ms in tests (docs: 1s). */
+export function haproxyConfig(
+  port: number,
+  backends: { name: string; port: number }[],
+  checkInterval = '250ms',
+): string {
   return [
     'global',
     '  maxconn 512',
@@ -44,7 +49,7 @@ export function haproxyConfig(port: number, backends: { name: string; port: numb
     '  balance roundrobin',
     '  option httpchk GET /ready',
     '  http-check expect status 200',
-    '  default-server inter 250ms fall 2 rise 2',
+    `  default-server inter ${checkInterval} fall 2 rise 2`,
     ...backends.map((b) => `  server ${b.name} 127.0.0.1:${b.port} check`),
     '',
   ].join('\n');
