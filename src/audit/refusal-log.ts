@@ -1,8 +1,8 @@
 /**
  * Writes the refusals an endpoint of `credplane up` answers (`refusal-record.ts`) into the access
  * log under the unauthenticated budget (`unauthenticated.ts`), without holding up the answer: the
- * same path as the metadata endpoints' refusals (`delivery/imds/service.ts`), for the container
- * credentials endpoint and the Pod Identity agent.
+ * same path for the metadata endpoints (`delivery/imds/service.ts`), the container credentials
+ * endpoint and the Pod Identity agent.
  */
 import { randomUUID } from 'node:crypto';
 import { refusalEvent, type Refusal } from './refusal-record.js';
@@ -23,7 +23,7 @@ export interface RefusalLogOptions {
 
 /** A refusal as an endpoint reports it; the rest is filled in here. */
 export type RefusalReport = Pick<Refusal, 'channel' | 'reason' | 'status' | 'sourceIp'> &
-  Partial<Pick<Refusal, 'accountId' | 'region' | 'resource' | 'ids'>>;
+  Partial<Pick<Refusal, 'accountId' | 'region' | 'resource' | 'ids' | 'instanceId'>>;
 
 /**
  * @example

@@ -8,7 +8,7 @@
  * requests get different credential sets whose sessions carry `ec2:RoleDelivery` 1.0 or 2.0 (Amazon
  * EC2 User Guide, Transition to using Instance Metadata Service Version 2: `ec2:RoleDelivery`).
  */
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { KeyRing } from '../../crypto/index.js';
 import { AccessDeniedError } from '../../control/errors.js';
 import type { AuthorizationView } from '../../control/authorization-view.js';
@@ -16,7 +16,7 @@ import type { InstanceProfile } from '../../iam/types.js';
 import type { Store, StoreChange } from '../../store/store.js';
 import { RefreshingSource } from '../refreshing-source.js';
 import type { AccessLogSink } from '../../audit/types.js';
-import { refusalEvent } from '../../audit/refusal-record.js';
+import { createRefusalLog } from '../../audit/refusal-log.js';
 import { UnauthenticatedBudget } from '../../audit/unauthenticated.js';
 import { WorkloadIssuer, type WorkloadCredentials } from '../workload-issuer.js';
 import { credentialDocument, iamInfoDocument, unauthorizedDocument } from './documents.js';
@@ -24,7 +24,6 @@ import type { IdentitySigner } from './identity.js';
 import {
   createImdsServer,
   type ImdsEndpoint,
-  type ImdsRefusal,
   type ImdsState,
   type MetadataOptions,
   type SetSocketTtl,
@@ -243,33 +242,19 @@ export function createImdsService(options: ImdsServiceOptions): ImdsService {
   };
   const tokens = new ImdsTokens();
   const budget = options.unauthenticatedBudget ?? new UnauthenticatedBudget();
-  /** A refusal into the log, without holding up the answer (as the gateway's unauthenticated events). */
-  function logRefusal(instanceId: string, reason: ImdsRefusal, status: number, sourceIp: string): void {
-    const log = options.accessLog;
-    if (log === undefined) return;
-    const admitted = budget.admit(sourceIp, now());
-    if (admitted === undefined) return;
-    const event = refusalEvent({
-      channel: 'imds',
-      reason,
-      status,
-      sourceIp,
-      eventTime: new Date(now()),
-      accountId: options.accountId,
-      region: options.region,
-      partition: options.partition,
-      requestId: randomUUID(),
-      instanceId,
-      suppressed: admitted.suppressed,
-    });
-    const taken = log.append?.(event);
-    if (taken === false) budget.restore(admitted.suppressed);
-    if (taken === undefined)
-      log.commit(event).then(
-        (ok) => (ok ? undefined : budget.restore(admitted.suppressed)),
-        (error: unknown) => options.onError?.(error),
-      );
-  }
+  /** Refusals into the log, without holding up the answer (as the gateway's unauthenticated events). */
+  const logRefusal =
+    options.accessLog === undefined
+      ? undefined
+      : createRefusalLog({
+          accessLog: options.accessLog,
+          budget,
+          accountId: options.accountId,
+          region: options.region,
+          partition: options.partition,
+          now,
+          ...(options.onError === undefined ? {} : { onError: options.onError }),
+        });
   const base = options.portBase ?? 20000;
   const span = options.portSpan ?? 10000;
   const instances = new Map<string, Instance>();
@@ -299,7 +284,7 @@ export function createImdsService(options: ImdsServiceOptions): ImdsService {
             ...(options.setSocketTtl === undefined ? {} : { setSocketTtl: options.setSocketTtl }),
             ...(options.onError === undefined ? {} : { onError: options.onError }),
             onRefused: (reason, status, sourceIp) =>
-              logRefusal(instance.instanceId, reason, status, sourceIp),
+              logRefusal?.({ channel: 'imds', reason, status, sourceIp, instanceId: instance.instanceId }),
           },
           port,
           options.host,
