@@ -39,25 +39,61 @@ export function totpCode(seed: Uint8Array, step: number): string {
 }
 
 /**
- * The step within `window` steps of `now` whose code is `code`, or `undefined`. Every candidate
- * is computed and compared in constant time, so the time taken says nothing about which step (if
- * any) matched. Steps at or before `usedStep` never match: a code once accepted cannot be
- * replayed, even within its window.
+ * The step within `window` steps of the device's step at `now` whose code is `code`, or
+ * `undefined`. The device's step is the server's shifted by `driftSteps`, the clock drift learnt
+ * for the device (RFC 6238 section 6: "the validator can validate the OTP with the current
+ * timestamp adjusted with the recorded number of time-step clock drifts for the token"). Every
+ * candidate is computed and compared in constant time, so the time taken says nothing about which
+ * step (if any) matched. Steps at or before `usedStep` never match: a code once accepted cannot
+ * be replayed, even within its window.
  */
 export function matchTotpStep(
   seed: Uint8Array,
   code: string,
   now: number,
-  options: { window?: number; usedStep?: number } = {},
+  options: { window?: number; usedStep?: number; driftSteps?: number } = {},
 ): number | undefined {
   const window = options.window ?? 1;
-  const current = totpStep(now);
+  const current = totpStep(now) + (options.driftSteps ?? 0);
   let matched: number | undefined;
   for (let step = current - window; step <= current + window; step++) {
     const equal = constantTimeEqual(totpCode(seed, step), code);
     if (equal && matched === undefined && (options.usedStep === undefined || step > options.usedStep)) {
       matched = step;
     }
+  }
+  return matched;
+}
+
+/**
+ * The step of `code2` when `code1` and `code2` are the codes of two consecutive steps, `code2`'s
+ * within `window` steps of the device's step at `now` (as in `matchTotpStep`); otherwise
+ * `undefined`. Every pair in the window is compared in constant time. Steps at or before
+ * `usedStep` never match (for `code2`; `code1`'s step is one earlier and so is spent with it).
+ */
+export function matchConsecutiveTotpSteps(
+  seed: Uint8Array,
+  code1: string,
+  code2: string,
+  now: number,
+  options: { window?: number; usedStep?: number; driftSteps?: number } = {},
+): number | undefined {
+  const window = options.window ?? 1;
+  const current = totpStep(now) + (options.driftSteps ?? 0);
+  let matched: number | undefined;
+  let previous = constantTimeEqual(totpCode(seed, current - window - 1), code1);
+  for (let step = current - window; step <= current + window; step++) {
+    const code = totpCode(seed, step);
+    const second = constantTimeEqual(code, code2);
+    if (
+      previous &&
+      second &&
+      matched === undefined &&
+      (options.usedStep === undefined || step > options.usedStep)
+    ) {
+      matched = step;
+    }
+    previous = constantTimeEqual(code, code1);
   }
   return matched;
 }

@@ -77,7 +77,8 @@ export interface User {
  * A virtual MFA device: its serial number is its ARN (`arn:aws:iam::<account>:mfa/<path><name>`).
  * The seed is sealed under the master key like an access key's secret; `userName` and
  * `enableDate` are set while the device is enabled for a user. `lastUsedStep` is the TOTP step of
- * the last code accepted, so no code is accepted twice.
+ * the last code accepted, so no code is accepted twice; `driftSteps` the device's clock drift in
+ * steps, learnt by `ResyncMFADevice` (0 when none).
  */
 export interface VirtualMfaDevice {
   accountId: AccountId;
@@ -88,6 +89,7 @@ export interface VirtualMfaDevice {
   userName?: string;
   enableDate?: Date;
   lastUsedStep?: number;
+  driftSteps: number;
   tags: Tag[];
   createDate: Date;
 }

@@ -127,6 +127,8 @@ export interface MfaDevicesTable {
   user_id: string | null;
   enabled_at: string | null;
   last_used_step: number | null;
+  /** The device's clock drift in TOTP steps, learnt by `ResyncMFADevice` (0 when none). */
+  drift_steps: number;
   tags: string;
   created_at: string;
 }

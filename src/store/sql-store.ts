@@ -270,6 +270,7 @@ class SqlStore extends SqlContext implements Store {
   readonly deleteVirtualMfaDevice: Store['deleteVirtualMfaDevice'] =
     this.mfaDevices.deleteVirtualMfaDevice.bind(this.mfaDevices);
   readonly useMfaStep: Store['useMfaStep'] = this.mfaDevices.useMfaStep.bind(this.mfaDevices);
+  readonly resyncMfaDevice: Store['resyncMfaDevice'] = this.mfaDevices.resyncMfaDevice.bind(this.mfaDevices);
   readonly recordAccessKeyUse: Store['recordAccessKeyUse'] = this.accessKeys.recordAccessKeyUse.bind(
     this.accessKeys,
   );

@@ -518,6 +518,16 @@ export interface MfaDeviceStore {
    * is not (a replayed or older code) or the device is not enabled.
    */
   useMfaStep(serialNumber: string, step: number): Promise<boolean>;
+  /**
+   * `ResyncMFADevice`'s record: `step` (that of the second code) as used and `driftSteps` as the
+   * device's drift, atomically, when the step is later than the last one accepted, the device is
+   * enabled and still has `sealedSeed` (the seed the codes were checked against); false, with
+   * nothing changed, otherwise.
+   */
+  resyncMfaDevice(
+    serialNumber: string,
+    resync: { step: number; driftSteps: number; sealedSeed: Uint8Array },
+  ): Promise<boolean>;
 }
 
 /** Workloads: the identities credplane delivers role credentials to. */

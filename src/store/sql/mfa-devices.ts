@@ -27,6 +27,7 @@ function toDevice(row: DeviceRow): VirtualMfaDevice {
     deviceName: row.device_name,
     path: row.path,
     sealedSeed: bytesFrom(row.sealed_seed),
+    driftSteps: Number(row.drift_steps),
     tags: tagsFrom(row.tags),
     createDate: new Date(row.created_at),
   };
@@ -67,6 +68,7 @@ export class MfaDevicesSql extends UsersSql {
         user_id: null,
         enabled_at: null,
         last_used_step: null,
+        drift_steps: 0,
         tags: toJson(mergeTags([], input.tags ?? [], true)),
         created_at: this.now(),
       };
@@ -134,7 +136,7 @@ export class MfaDevicesSql extends UsersSql {
       // checked seed, only that device: not one swapped in under the same serial number.
       let claim = db
         .updateTable('mfa_devices')
-        .set({ user_id: user.user_id, enabled_at: this.now(), last_used_step: acceptedStep })
+        .set({ user_id: user.user_id, enabled_at: this.now(), last_used_step: acceptedStep, drift_steps: 0 })
         .where('serial_number', '=', serialNumber)
         .where('user_id', 'is', null);
       if (seed !== undefined) claim = claim.where('sealed_seed', '=', seed);
@@ -149,7 +151,7 @@ export class MfaDevicesSql extends UsersSql {
       const user = await this.lockUser(db, accountId, userName);
       const row = await db
         .updateTable('mfa_devices')
-        .set({ user_id: null, enabled_at: null, last_used_step: null })
+        .set({ user_id: null, enabled_at: null, last_used_step: null, drift_steps: 0 })
         .where('serial_number', '=', serialNumber)
         .where('account_id', '=', accountId)
         .where('user_id', '=', user.user_id)
@@ -188,6 +190,24 @@ export class MfaDevicesSql extends UsersSql {
       .where('serial_number', '=', serialNumber)
       .where('user_id', 'is not', null)
       .where((eb) => eb.or([eb('last_used_step', 'is', null), eb('last_used_step', '<', step)]))
+      .returning('serial_number')
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
+  async resyncMfaDevice(
+    serialNumber: string,
+    resync: { step: number; driftSteps: number; sealedSeed: Uint8Array },
+  ): Promise<boolean> {
+    // No change event, as for useMfaStep: the drift changes which codes are accepted, not any
+    // authorization decision. One UPDATE: the step check and the new drift cannot be torn apart.
+    const row = await this.db
+      .updateTable('mfa_devices')
+      .set({ last_used_step: resync.step, drift_steps: resync.driftSteps })
+      .where('serial_number', '=', serialNumber)
+      .where('sealed_seed', '=', bytesToText(resync.sealedSeed))
+      .where('user_id', 'is not', null)
+      .where((eb) => eb.or([eb('last_used_step', 'is', null), eb('last_used_step', '<', resync.step)]))
       .returning('serial_number')
       .executeTakeFirst();
     return row !== undefined;

@@ -91,6 +91,45 @@ export function describeMfaDevices(suite: StoreSuite): void {
       expect(twice.filter(Boolean)).toHaveLength(1);
     });
 
+    it('records a resync’s step and drift at once, only forward, only for the seed checked', async () => {
+      const acct = await newAccount();
+      await store.createUser(acct, { userName: 'u' });
+      const d = await store.createVirtualMfaDevice(acct, { deviceName: 'a', sealedSeed: seed });
+      expect((await store.findMfaDevice(d.serialNumber))!.driftSteps).toBe(0);
+      // Not while unassigned.
+      expect(await store.resyncMfaDevice(d.serialNumber, { step: 20, driftSteps: 3, sealedSeed: seed })).toBe(
+        false,
+      );
+      await store.enableMfaDevice(acct, d.serialNumber, 'u', 10);
+      // A step not later than the last one accepted changes nothing, drift included.
+      expect(
+        await store.resyncMfaDevice(d.serialNumber, { step: 10, driftSteps: -4, sealedSeed: seed }),
+      ).toBe(false);
+      // Another seed (a device made again under the serial number) changes nothing.
+      expect(
+        await store.resyncMfaDevice(d.serialNumber, {
+          step: 20,
+          driftSteps: 3,
+          sealedSeed: new Uint8Array([7]),
+        }),
+      ).toBe(false);
+      expect(await store.findMfaDevice(d.serialNumber)).toMatchObject({ lastUsedStep: 10, driftSteps: 0 });
+      const both = await Promise.all([
+        store.resyncMfaDevice(d.serialNumber, { step: 20, driftSteps: 3, sealedSeed: seed }),
+        store.resyncMfaDevice(d.serialNumber, { step: 20, driftSteps: 3, sealedSeed: seed }),
+      ]);
+      expect(both.filter(Boolean)).toHaveLength(1);
+      expect(await store.findMfaDevice(d.serialNumber)).toMatchObject({ lastUsedStep: 20, driftSteps: 3 });
+      expect(await store.useMfaStep(d.serialNumber, 20)).toBe(false);
+      expect(await store.useMfaStep(d.serialNumber, 21)).toBe(true);
+      // The drift stays with the device until it is deactivated; enabling again starts from 0.
+      expect((await store.listVirtualMfaDevices(acct, 'u'))[0]!.driftSteps).toBe(3);
+      await store.deactivateMfaDevice(acct, d.serialNumber, 'u');
+      expect(await store.findMfaDevice(d.serialNumber)).toMatchObject({ driftSteps: 0 });
+      await store.enableMfaDevice(acct, d.serialNumber, 'u', 30);
+      expect(await store.findMfaDevice(d.serialNumber)).toMatchObject({ lastUsedStep: 30, driftSteps: 0 });
+    });
+
     it('allows at most eight devices per user', async () => {
       const acct = await newAccount();
       await store.createUser(acct, { userName: 'u' });
