@@ -5,6 +5,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AccessEventInput } from '../store/store.js';
+import { HIDDEN } from './redact.js';
 import {
   ACCOUNT,
   createTestPlane,
@@ -159,5 +160,44 @@ describe('Query API access-log events', () => {
     expect(event.errorCode).toBe('NoSuchEntity');
     expect(event.errorMessage).toBe(xmlValue(res.text, 'Message'));
     expect(events.at(-1)!.decision).toBe('allow');
+  });
+
+  it('IAM CreateVirtualMFADevice: the device, its seed and QR code hidden; resync codes hidden', async () => {
+    const res = await plane.call('iam', plane.admin, {
+      Action: 'CreateVirtualMFADevice',
+      Version: '2010-05-08',
+      VirtualMFADeviceName: 'logged',
+    });
+    expect(res.status, res.text).toBe(200);
+    const seedB64 = xmlValue(res.text, 'Base32StringSeed')!;
+    const pngB64 = xmlValue(res.text, 'QRCodePNG')!;
+    expect(Buffer.from(pngB64, 'base64').subarray(1, 4).toString('ascii')).toBe('PNG');
+    const seedText = Buffer.from(seedB64, 'base64').toString('ascii');
+    const event = recordOf(events.at(-1)!);
+    expect(event.eventName).toBe('CreateVirtualMFADevice');
+    const device = (event.responseElements as Record<string, Record<string, unknown>>).virtualMFADevice!;
+    expect(device.serialNumber).toBe(`arn:aws:iam::${ACCOUNT}:mfa/logged`);
+    const hidden = Object.entries(device)
+      .filter(([, v]) => v === HIDDEN)
+      .map(([k]) => k.toLowerCase());
+    expect(hidden.sort()).toEqual(['base32stringseed', 'qrcodepng']);
+    // Nowhere in the event, in any form: the seed, its blob, the image or a piece of it.
+    const logged = JSON.stringify(events.at(-1));
+    for (const secret of [seedText, seedB64, pngB64, pngB64.slice(200, 240)]) {
+      expect(logged).not.toContain(secret);
+    }
+
+    await plane.call('iam', plane.admin, {
+      Action: 'ResyncMFADevice',
+      Version: '2010-05-08',
+      UserName: 'admin',
+      SerialNumber: `arn:aws:iam::${ACCOUNT}:mfa/logged`,
+      AuthenticationCode1: '135791',
+      AuthenticationCode2: '246802',
+    });
+    const resync = JSON.stringify(events.at(-1));
+    expect(resync).toContain('ResyncMFADevice');
+    expect(resync).not.toContain('135791');
+    expect(resync).not.toContain('246802');
   });
 });

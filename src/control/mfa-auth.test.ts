@@ -20,7 +20,12 @@ const IAM = { Version: '2010-05-08' };
 const STS = { Version: '2011-06-15' };
 const errorCode = (text: string) => /<Code>([^<]+)<\/Code>/.exec(text)?.[1];
 const errorMessage = (text: string) => /<Message>([^<]*)<\/Message>/.exec(text)?.[1];
+// STS's words, as the AWS CLI and SDKs report them (aws/aws-cli#2279, #6325; aws-vault#676).
 const INVALID = 'MultiFactorAuthentication failed with invalid MFA one time pass code.';
+const UNKNOWN_DEVICE =
+  'MultiFactorAuthentication failed, unable to validate MFA code.  Please verify your MFA serial number is valid and associated with this user.';
+const MISSING =
+  'MultiFactorAuthentication failed, must provide both MFA serial number and one time pass code.';
 
 /** RFC 4648 base32, decoded here independently of the code under test. */
 function base32Decode(text: string): Buffer {
@@ -142,15 +147,27 @@ describe('GetSessionToken with MFA', () => {
     const good = code();
     expect((await get({ SerialNumber: serial, TokenCode: good })).status).toBe(200);
     expect(errorMessage((await get({ SerialNumber: serial, TokenCode: good })).text)).toBe(INVALID);
-    // The admin cannot use dev's device.
+    // The admin cannot use dev's device: to the admin it is no device of theirs, as a device that
+    // does not exist and a user's ARN given for the device's are.
     plane.clock.now += 30_000;
-    expect(errorMessage((await get({ SerialNumber: serial, TokenCode: code() }, plane.admin)).text)).toBe(
-      INVALID,
-    );
-    expect(
-      errorMessage((await get({ SerialNumber: `arn:aws:iam::${ACCOUNT}:mfa/none`, TokenCode: code() })).text),
-    ).toBe(INVALID);
-    expect(errorCode((await get({ SerialNumber: serial })).text)).toBe('AccessDenied');
+    for (const [serialNumber, who] of [
+      [serial, plane.admin],
+      [`arn:aws:iam::${ACCOUNT}:mfa/none`, dev],
+      [`arn:aws:iam::${ACCOUNT}:user/dev`, dev],
+    ] as const) {
+      const refused = await get({ SerialNumber: serialNumber, TokenCode: code() }, who);
+      expect(refused.status).toBe(403);
+      expect(errorCode(refused.text)).toBe('AccessDenied');
+      expect(errorMessage(refused.text)).toBe(UNKNOWN_DEVICE);
+    }
+    // None of that used dev's code.
+    expect((await get({ SerialNumber: serial, TokenCode: code() })).status).toBe(200);
+    for (const one of [{ SerialNumber: serial }, { TokenCode: code(1) }] as Record<string, string>[]) {
+      const refused = await get(one);
+      expect(refused.status).toBe(403);
+      expect(errorCode(refused.text)).toBe('AccessDenied');
+      expect(errorMessage(refused.text)).toBe(MISSING);
+    }
     expect(errorCode((await get({ SerialNumber: serial, TokenCode: '12ab56' })).text)).toBe(
       'ValidationError',
     );
@@ -200,10 +217,65 @@ describe('AssumeRole with MFA', () => {
       });
     expect(errorCode((await assume()).text)).toBe('AccessDenied');
     expect(errorMessage((await assume({ SerialNumber: serial, TokenCode: code(2) })).text)).toBe(INVALID);
+    expect(errorMessage((await assume({ SerialNumber: serial })).text)).toBe(MISSING);
+    expect(
+      errorMessage(
+        (await assume({ SerialNumber: `arn:aws:iam::${ACCOUNT}:mfa/other`, TokenCode: code() })).text,
+      ),
+    ).toBe(UNKNOWN_DEVICE);
     const ok = await assume({ SerialNumber: serial, TokenCode: code() });
     expect(ok.status, ok.text).toBe(200);
     expect((await plane.call('iam', credentialsOf(ok.text), { ...IAM, Action: 'ListRoles' })).status).toBe(
       200,
     );
+  });
+});
+
+describe('MFA codes after ResyncMFADevice, and its lockout', () => {
+  it('accepts the drifted device’s codes after a resync, once each, and not the server’s', async () => {
+    const { dev, serial, code } = await devWithMfa();
+    const get = (tokenCode: string) =>
+      plane.call('sts', dev, {
+        ...STS,
+        Action: 'GetSessionToken',
+        SerialNumber: serial,
+        TokenCode: tokenCode,
+      });
+    // The device's clock runs 3 steps ahead.
+    expect(errorMessage((await get(code(3))).text)).toBe(INVALID);
+    await admin({
+      Action: 'ResyncMFADevice',
+      UserName: 'dev',
+      SerialNumber: serial,
+      AuthenticationCode1: code(2),
+      AuthenticationCode2: code(3),
+    });
+    expect(errorMessage((await get(code(3))).text)).toBe(INVALID);
+    plane.clock.now += 30_000;
+    expect(errorMessage((await get(code(0))).text)).toBe(INVALID);
+    const ok = await get(code(3));
+    expect(ok.status, ok.text).toBe(200);
+    expect(errorMessage((await get(code(3))).text)).toBe(INVALID);
+  });
+
+  it('counts wrong resync codes toward the lockout that STS’s MFA checks honour', async () => {
+    const { dev, serial, code } = await devWithMfa();
+    for (let i = 0; i < 5; i++) {
+      const res = await plane.call('iam', plane.admin, {
+        ...IAM,
+        Action: 'ResyncMFADevice',
+        UserName: 'dev',
+        SerialNumber: serial,
+        AuthenticationCode1: '123456',
+        AuthenticationCode2: '654321',
+      });
+      expect(res.status).toBe(403);
+      expect(errorCode(res.text)).toBe('InvalidAuthenticationCode');
+    }
+    const get = () =>
+      plane.call('sts', dev, { ...STS, Action: 'GetSessionToken', SerialNumber: serial, TokenCode: code() });
+    expect(errorMessage((await get()).text)).toBe(INVALID);
+    plane.clock.now += 15 * 60_000;
+    expect((await get()).status).toBe(200);
   });
 });

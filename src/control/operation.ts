@@ -6,6 +6,7 @@
 import type { AccessKeyUse } from '../iam/types.js';
 import type { Store } from '../store/store.js';
 import type { Caller } from './caller.js';
+import type { MfaAttempts } from './mfa-attempts.js';
 
 /** What the IAM API needs to issue users' access keys and report their use. */
 export interface AccessKeyServices {
@@ -29,6 +30,11 @@ export interface OperationContext {
   store: Store;
   /** Present where the server holds the master key; `CreateAccessKey` needs it. */
   accessKeys?: AccessKeyServices;
+  /**
+   * Wrong MFA codes per device, shared with STS, so `ResyncMFADevice` with wrong codes counts
+   * toward the same lockout and is refused while it lasts (`mfa-attempts.ts`).
+   */
+  mfaAttempts?: MfaAttempts;
   /** Milliseconds since the epoch (TOTP checks); `Date.now` when absent. */
   now?: () => number;
   /**

@@ -2,15 +2,21 @@
  * Virtual MFA devices: CreateVirtualMFADevice, EnableMFADevice, ResyncMFADevice,
  * DeactivateMFADevice, DeleteVirtualMFADevice, ListMFADevices, ListVirtualMFADevices.
  *
- * The seed is in CreateVirtualMFADevice's answer only (`Base32StringSeed`, the base32 text as a
- * blob); the store keeps it sealed under the master key, bound to the serial number. `QRCodePNG`
- * is optional in the model (botocore `VirtualMFADevice`) and credplane leaves it out: no PNG
- * encoder is among its dependencies; the seed is what an authenticator app takes by hand.
+ * The seed is in CreateVirtualMFADevice's answer only, twice: `Base32StringSeed` (the base32
+ * text as a blob) and `QRCodePNG` (a QR code of its key URI, `mfa-qr.ts`); the store keeps it
+ * sealed under the master key, bound to the serial number. The API always returns both; the AWS
+ * CLI's `--bootstrap-method` only chooses which one it writes to `--outfile`.
  */
 import { checkMfaCode, type SeedOpener } from '../control/mfa-code.js';
 import type { OperationContext } from '../control/operation.js';
 import { encodeBase32 } from '../crypto/encoding.js';
-import { generateTotpSeed, matchTotpStep, totpCode } from '../crypto/totp.js';
+import {
+  generateTotpSeed,
+  matchConsecutiveTotpSteps,
+  matchTotpStep,
+  totpCode,
+  totpStep,
+} from '../crypto/totp.js';
 import { constantTimeEqual } from '../crypto/constant-time.js';
 import { AwsError } from '../errors.js';
 import { NoSuchEntityError } from '../iam/errors.js';
@@ -22,6 +28,7 @@ import { PrincipalParams, authorizeOnUser, targetUser } from './principals.js';
 import { userXml } from './principal-xml.js';
 import { isoDate, pageXml, tagsXml } from './serialize.js';
 import { seedOf } from '../control/mfa-code.js';
+import { otpauthUri, qrCodePng } from './mfa-qr.js';
 
 /** botocore `virtualMFADeviceName` (IAM's reference gives 226 as its maximum length). */
 const DEVICE_NAME = { min: 1, max: 226, re: /^[\w+=,.@-]+$/, pattern: '[\\w+=,.@-]+' };
@@ -102,11 +109,15 @@ const createVirtualMfaDevice: IamOperation = async (ctx, params) => {
     sealedSeed: seal(seed.toString('base64'), serialNumber),
     tags,
   });
+  const base32 = encodeBase32(seed);
+  const account = await ctx.store.getAccount(ctx.accountId);
+  const png = await qrCodePng(otpauthUri(deviceName, account.alias ?? ctx.accountId, base32));
   return {
     VirtualMFADevice: {
       SerialNumber: device.serialNumber,
-      // A blob member: the base32 text, base64-encoded on the wire as every blob is.
-      Base32StringSeed: Buffer.from(encodeBase32(seed), 'ascii').toString('base64'),
+      // Blob members: the base32 text and the PNG, base64-encoded on the wire as every blob is.
+      Base32StringSeed: Buffer.from(base32, 'ascii').toString('base64'),
+      QRCodePNG: png.toString('base64'),
       ...(tags.length === 0 ? {} : { Tags: tagsXml(tags) }),
     },
   };
@@ -145,10 +156,24 @@ const enableMfaDevice: IamOperation = async (ctx, params) => {
 };
 
 /**
- * Checks two consecutive codes of a device enabled for the user and records the step, so the
- * codes cannot be used again. credplane's clock is the reference and a code is accepted within
- * one step of it, so there is no per-device drift to learn; the call exists for clients that
- * expect it and as a check that a device still works.
+ * How far either way of the server's clock `ResyncMFADevice` looks for the device's two
+ * consecutive codes, in 30-second steps: 10, five minutes. RFC 6238 section 6 recommends a limit
+ * on how far a prover may drift before it is refused, and a resynchronization that authenticates
+ * the prover more strongly than one code; RFC 4226 section 7.4 does it with consecutive values
+ * over a "look-ahead window" kept small. Two 6-digit codes in a row match by chance with
+ * probability 21 / 10^12 per call here, and wrong calls count toward the device's lockout.
+ */
+export const MFA_RESYNC_WINDOW_STEPS = 10;
+
+/**
+ * Learns the device's clock drift (RFC 6238 section 6, "Resynchronization"): two consecutive
+ * codes are looked for within `MFA_RESYNC_WINDOW_STEPS` of the server's step, and the step of the
+ * second, less the server's, is recorded as the drift, with the step as used, in one update. Later
+ * codes are then checked within one step of the device's clock (`control/mfa-code.ts`): the window
+ * moves, it does not widen, and it can be no further than the limit from the server's clock
+ * however often it is moved. Wrong codes change nothing and count toward the device's lockout
+ * (`control/mfa-attempts.ts`), which refuses resyncs too while it lasts; a device not enabled for
+ * the named user is `NoSuchEntity` before any code is looked at, and counts for nothing.
  */
 const resyncMfaDevice: IamOperation = async (ctx, params) => {
   const input = new MfaParams(params);
@@ -160,15 +185,30 @@ const resyncMfaDevice: IamOperation = async (ctx, params) => {
   const user = await authorizeOnUser(ctx, 'iam:ResyncMFADevice', userName);
   const { open } = sealing(ctx);
   const device = await accountDevice(ctx, serialNumber);
-  if (device?.userName?.toLowerCase() !== user.userName.toLowerCase()) {
+  if (device === undefined || device.userName?.toLowerCase() !== user.userName.toLowerCase()) {
     throw new NoSuchEntityError(
       `MFA Device with serial number ${serialNumber} does not exist for user ${user.userName}.`,
     );
   }
-  const step = consecutiveStep(seedOf(device!, open), code1, code2, now(ctx));
-  if (step === undefined || !(await ctx.store.useMfaStep(serialNumber, step))) {
+  const at = now(ctx);
+  const attempts = ctx.mfaAttempts;
+  if (attempts?.locked(serialNumber, at) === true) throw new InvalidAuthenticationCodeError();
+  const step = matchConsecutiveTotpSteps(seedOf(device, open), code1, code2, at, {
+    window: MFA_RESYNC_WINDOW_STEPS,
+    ...(device.lastUsedStep === undefined ? {} : { usedStep: device.lastUsedStep }),
+  });
+  const recorded =
+    step !== undefined &&
+    (await ctx.store.resyncMfaDevice(serialNumber, {
+      step,
+      driftSteps: step - totpStep(at),
+      sealedSeed: device.sealedSeed,
+    }));
+  if (!recorded) {
+    attempts?.failed(serialNumber, at);
     throw new InvalidAuthenticationCodeError();
   }
+  attempts?.succeeded(serialNumber);
   return undefined;
 };
 

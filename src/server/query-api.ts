@@ -31,7 +31,7 @@ import { createWebIdentityVerifier, type WebIdentityVerifier } from '../oidc/ver
 import { parseQuery, type QueryParams } from '../protocol/query.js';
 import { queryError, type QueryOutcome, type QueryResponse } from '../protocol/xml.js';
 import type { Store } from '../store/store.js';
-import { checkMfaCode } from '../control/mfa-code.js';
+import { verifyMfaCode } from '../control/mfa-code.js';
 import { MfaAttempts } from '../control/mfa-attempts.js';
 import { SignatureError } from '../sigv4/errors.js';
 import { SIGV4_REQUIRED_MESSAGE } from '../sigv4/parse-authorization.js';
@@ -76,7 +76,7 @@ function mfaChecker(
   attempts: MfaAttempts,
 ) {
   return (input: { accountId: string; userName: string; serialNumber: string; code: string }) =>
-    checkMfaCode(store, open, { ...input, now: now().getTime() }, attempts);
+    verifyMfaCode(store, open, { ...input, now: now().getTime() }, attempts);
 }
 
 const NAMESPACES: Record<string, string> = { sts: STS_NAMESPACE, iam: IAM_NAMESPACE };
@@ -168,7 +168,8 @@ export function createQueryApiHandler(deps: ControlPlaneDeps): QueryApiHandler {
           ...(keyUse === undefined ? {} : { pendingUse: (id: string) => keyUse.pending(id) }),
         };
   const now = (): Date => new Date((deps.now ?? Date.now)());
-  // Wrong MFA codes per device, across GetSessionToken and AssumeRole (`control/mfa-attempts.ts`).
+  // Wrong MFA codes per device, across GetSessionToken, AssumeRole and ResyncMFADevice
+  // (`control/mfa-attempts.ts`).
   const mfaAttempts = new MfaAttempts();
   const unauthenticated = deps.unauthenticatedBudget ?? new UnauthenticatedBudget();
   const verifyWebIdentity =
@@ -290,7 +291,7 @@ export function createQueryApiHandler(deps: ControlPlaneDeps): QueryApiHandler {
             now,
             ...(deps.openSealedSecret === undefined
               ? {}
-              : { checkMfaCode: mfaChecker(deps.store, deps.openSealedSecret, now, mfaAttempts) }),
+              : { verifyMfaCode: mfaChecker(deps.store, deps.openSealedSecret, now, mfaAttempts) }),
           },
           params,
         );
@@ -305,6 +306,7 @@ export function createQueryApiHandler(deps: ControlPlaneDeps): QueryApiHandler {
             caller: auth.caller,
             store: deps.store,
             ...(accessKeys === undefined ? {} : { accessKeys }),
+            mfaAttempts,
             now: () => now().getTime(),
             authorize: (iamAction, resource, extra) => {
               authorize(

@@ -1,6 +1,7 @@
 import type { KeyRing } from '../crypto/index.js';
 import type { AuthenticatedCaller } from '../control/authenticate.js';
 import type { AuthorizationView } from '../control/authorization-view.js';
+import type { MfaCodeOutcome } from '../control/mfa-code.js';
 import type { PolicyCache } from '../control/policy-cache.js';
 
 /** What an STS operation gets: the verified caller and the read model. */
@@ -13,12 +14,12 @@ export interface StsContext {
   requestId: string;
   now: () => Date;
   /** Checks (and consumes) a virtual MFA code of a user's device (`control/mfa-code.ts`). */
-  checkMfaCode?: (input: {
+  verifyMfaCode?: (input: {
     accountId: string;
     userName: string;
     serialNumber: string;
     code: string;
-  }) => Promise<boolean>;
+  }) => Promise<MfaCodeOutcome>;
 }
 
 export const STS_NAMESPACE = 'https://sts.amazonaws.com/doc/2011-06-15/';
