@@ -4,6 +4,7 @@
  */
 import type { OperationContext } from '../control/operation.js';
 import { NoSuchEntityError } from '../iam/errors.js';
+import { isServiceLinkedPath, serviceLinkedPathRefusal } from '../iam/service-linked.js';
 import { checkTrustPolicy } from './documents.js';
 import type { IamOperation } from './operation.js';
 import { IamParams } from './params.js';
@@ -16,7 +17,6 @@ import {
   roleResource,
 } from './resources.js';
 import { pageXml, roleXml } from './serialize.js';
-import { isServiceLinkedPath, serviceLinkedPathRefusal } from './service-linked-roles.js';
 
 /** A permissions boundary must be a managed policy that exists; IAM calls it the "Scope ARN". */
 async function requireBoundary(ctx: OperationContext, arn: string): Promise<void> {

@@ -11,6 +11,7 @@ import { findAwsManagedPolicy } from '../catalog/aws-managed-policies.js';
 import type { OperationContext } from '../control/operation.js';
 import { instanceProfileArn } from '../iam/arn.js';
 import { InvalidInputError, NoSuchEntityError } from '../iam/errors.js';
+import { SERVICE_LINKED_PATH } from '../iam/service-linked.js';
 import type { Role } from '../iam/types.js';
 import type { RoleUsage, Store } from '../store/store.js';
 import { instanceIdOf, type Workload } from '../workloads/index.js';
@@ -18,23 +19,6 @@ import type { IamOperation } from './operation.js';
 import { IamParams, checkText } from './params.js';
 import { authorizeOnRole, noSuchRole, roleResource } from './resources.js';
 import { roleXml } from './serialize.js';
-
-/**
- * The path IAM keeps for service-linked roles: only `CreateServiceLinkedRole` puts a role there
- * (`CreateRole` refuses it), so a role under it is one IAM made for a service.
- */
-export const SERVICE_LINKED_PATH = '/aws-service-role/';
-
-/** IAM's answer to `CreateRole` under that path (as IAM answers it; the message is not in its docs). */
-export function serviceLinkedPathRefusal(): InvalidInputError {
-  return new InvalidInputError(
-    `Path prefix '${SERVICE_LINKED_PATH}' can only be used for AWS Service linked Roles`,
-  );
-}
-
-export function isServiceLinkedPath(path: string): boolean {
-  return path.startsWith(SERVICE_LINKED_PATH);
-}
 
 interface LinkedService {
   roleName: string;
