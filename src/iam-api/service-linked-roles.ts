@@ -143,7 +143,7 @@ const TASK_ID_RULE = { min: 1, max: 1000 };
 /**
  * The resource a workload is, as its service would name it in `RoleUsageList`: the instance, task
  * definition, function or Pod Identity association ARN. An IRSA service account is no AWS resource;
- * credplane names it `arn:<partition>:eks:<region>:<account>:serviceaccount/<namespace>/<name>`.
+ * credplane names it `arn:<partition>:eks:<region>:<account>:serviceaccount/<cluster>/<namespace>/<name>`.
  */
 function workloadResource(ctx: OperationContext, w: Workload): string {
   const base = (service: string) => `arn:${ctx.partition}:${service}:${ctx.region}:${ctx.accountId}`;

@@ -82,10 +82,11 @@ async function roleAdmin(): Promise<Credentials> {
       },
     ],
   });
-  for (const params of [
+  const setup: Record<string, string>[] = [
     { Action: 'CreateUser', UserName: 'mallory' },
     { Action: 'PutUserPolicy', UserName: 'mallory', PolicyName: 'roles', PolicyDocument: policy },
-  ]) {
+  ];
+  for (const params of setup) {
     const res = await iam(params);
     expect(res.status, res.text).toBe(200);
   }
