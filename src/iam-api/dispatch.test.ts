@@ -31,6 +31,9 @@ const READ_ANY = JSON.stringify({
   Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: '*' }],
 });
 
+const SPOT_ROLE = `${A}:role/aws-service-role/spot.amazonaws.com/AWSServiceRoleForEC2Spot`;
+const SPOT_TASK =
+  'task/aws-service-role/spot.amazonaws.com/AWSServiceRoleForEC2Spot/0b5e2a1c-6f0e-4a57-9d1e-2c9f4e8a7b31';
 const MFA1 = `${A}:mfa/m1`;
 const MFA2 = `${A}:mfa/m2`;
 
@@ -226,6 +229,18 @@ const TABLE: [string, Record<string, string>, string, string, string?][] = [
     'iam:CreateServiceLinkedRole',
     `${A}:role/aws-service-role/ecs.amazonaws.com/AWSServiceRoleForECS`,
   ],
+  [
+    'DeleteServiceLinkedRole',
+    { RoleName: 'AWSServiceRoleForEC2Spot' },
+    'iam:DeleteServiceLinkedRole',
+    SPOT_ROLE,
+  ],
+  [
+    'GetServiceLinkedRoleDeletionStatus',
+    { DeletionTaskId: SPOT_TASK },
+    'iam:GetServiceLinkedRoleDeletionStatus',
+    SPOT_ROLE,
+  ],
 ];
 
 let ctx: FakeContext;
@@ -267,6 +282,17 @@ beforeEach(async () => {
   await s.createVirtualMfaDevice(ACCOUNT, { deviceName: 'm1', sealedSeed: new Uint8Array(4) });
   await s.createVirtualMfaDevice(ACCOUNT, { deviceName: 'm2', sealedSeed: new Uint8Array(4) });
   await s.enableMfaDevice(ACCOUNT, MFA2, 'u1', 1);
+  await s.createRole(ACCOUNT, {
+    roleName: 'AWSServiceRoleForEC2Spot',
+    path: '/aws-service-role/spot.amazonaws.com/',
+    assumeRolePolicyDocument: TRUST_EC2,
+  });
+  await s.recordDeletionTask(ACCOUNT, {
+    deletionTaskId: SPOT_TASK,
+    roleName: 'AWSServiceRoleForEC2Spot',
+    status: 'FAILED',
+    reason: 'in use',
+  });
 });
 
 /** Everything an operation could change, to prove a denied one changed nothing. */

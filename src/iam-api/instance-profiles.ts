@@ -8,7 +8,13 @@ import { NoSuchEntityError } from '../iam/errors.js';
 import type { InstanceProfile } from '../iam/types.js';
 import type { IamOperation } from './operation.js';
 import { IamParams } from './params.js';
-import { authorizeOnRole, instanceProfileResource, listResource, requestTagContext } from './resources.js';
+import {
+  authorizeOnRole,
+  instanceProfileResource,
+  listResource,
+  refuseServiceLinkedRole,
+  requestTagContext,
+} from './resources.js';
 import { instanceProfileXml, pageXml } from './serialize.js';
 
 /** Authorizes `action` on the profile (or the ARN it would have) and resolves it, or `NoSuchEntity`. */
@@ -95,7 +101,12 @@ const addRoleToInstanceProfile: IamOperation = async (ctx, params) => {
   input.done();
   await authorizeOnProfile(ctx, 'iam:AddRoleToInstanceProfile', name);
   // AWS requires PassRole on the role: whoever can launch instances with the profile gets its credentials.
-  await authorizeOnRole(ctx, 'iam:PassRole', roleName, { 'iam:PassedToService': 'ec2.amazonaws.com' });
+  const role = await authorizeOnRole(ctx, 'iam:PassRole', roleName, {
+    'iam:PassedToService': 'ec2.amazonaws.com',
+  });
+  // A service-linked role is its service's alone: it goes on no instance (botocore lists
+  // UnmodifiableEntity for this operation).
+  refuseServiceLinkedRole(role);
   await ctx.store.addRoleToInstanceProfile(ctx.accountId, name, roleName);
   return undefined;
 };

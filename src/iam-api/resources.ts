@@ -4,7 +4,7 @@
  * (service authorization reference: `iam:PermissionsBoundary`, `aws:RequestTag/…`, `aws:TagKeys`),
  * and lookups that answer with IAM's `NoSuchEntity` wording.
  */
-import { AwsError, ValidationError } from '../errors.js';
+import { ValidationError } from '../errors.js';
 import type { ExtraContext, OperationContext } from '../control/operation.js';
 import {
   AWS_MANAGED_ACCOUNT,
@@ -15,6 +15,7 @@ import {
   type PolicyArnParts,
 } from '../iam/arn.js';
 import { InvalidInputError, NoSuchEntityError } from '../iam/errors.js';
+import { isServiceLinkedPath, protectedRoleRefusal } from '../iam/service-linked.js';
 import { findAwsManagedPolicy, type AwsManagedPolicy } from '../catalog/aws-managed-policies.js';
 import type { Role, Tag } from '../iam/types.js';
 
@@ -136,11 +137,5 @@ export function policyTarget(
  * are the ones under `/aws-service-role/` (`service-linked-roles.ts`).
  */
 export function refuseServiceLinkedRole(role: Role): void {
-  if (role.path.startsWith('/aws-service-role/')) {
-    throw new AwsError(
-      'UnmodifiableEntity',
-      `Cannot perform the operation on the protected role '${role.roleName}' - this role is only modifiable by AWS`,
-      { status: 400 },
-    );
-  }
+  if (isServiceLinkedPath(role.path)) throw protectedRoleRefusal(role.roleName);
 }

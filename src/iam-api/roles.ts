@@ -4,6 +4,7 @@
  */
 import type { OperationContext } from '../control/operation.js';
 import { NoSuchEntityError } from '../iam/errors.js';
+import { isServiceLinkedPath, serviceLinkedPathRefusal } from '../iam/service-linked.js';
 import { checkTrustPolicy } from './documents.js';
 import type { IamOperation } from './operation.js';
 import { IamParams } from './params.js';
@@ -47,6 +48,9 @@ const createRole: IamOperation = async (ctx, params) => {
   ctx.authorize('iam:CreateRole', arn, { ...tagContext, 'iam:PermissionsBoundary': boundary });
   // Creating a role with tags also needs permission to tag it, as on AWS.
   if (tags.length > 0) ctx.authorize('iam:TagRole', arn, tagContext);
+  // Only CreateServiceLinkedRole puts a role under /aws-service-role/; a role made there by hand
+  // would pass for one IAM made for a service (and be as protected as one).
+  if (path !== undefined && isServiceLinkedPath(path)) throw serviceLinkedPathRefusal();
 
   await checkTrustPolicy(ctx, trust);
   if (boundary !== undefined) await requireBoundary(ctx, boundary);
@@ -89,7 +93,10 @@ const updateRole: IamOperation = async (ctx, params) => {
   const description = input.roleDescription();
   const maxSessionDuration = input.maxSessionDuration();
   input.done();
-  await authorizeOnRole(ctx, 'iam:UpdateRole', roleName);
+  const role = await authorizeOnRole(ctx, 'iam:UpdateRole', roleName);
+  // IAM lets anyone edit a service-linked role's description (IAM User Guide, "Editing a
+  // service-linked role"), nothing else of it.
+  if (maxSessionDuration !== undefined) refuseServiceLinkedRole(role);
   await ctx.store.updateRole(ctx.accountId, roleName, {
     ...(description === undefined ? {} : { description }),
     ...(maxSessionDuration === undefined ? {} : { maxSessionDuration }),
@@ -122,7 +129,8 @@ const deleteRole: IamOperation = async (ctx, params) => {
   const input = new IamParams(params);
   const roleName = input.roleName();
   input.done();
-  await authorizeOnRole(ctx, 'iam:DeleteRole', roleName);
+  // Only DeleteServiceLinkedRole deletes a service-linked role, and only once nothing uses it.
+  refuseServiceLinkedRole(await authorizeOnRole(ctx, 'iam:DeleteRole', roleName));
   await ctx.store.deleteRole(ctx.accountId, roleName);
   return undefined;
 };
@@ -132,9 +140,12 @@ const putRolePermissionsBoundary: IamOperation = async (ctx, params) => {
   const roleName = input.roleName();
   const boundary = input.arn('PermissionsBoundary', 'permissionsBoundary');
   input.done();
-  await authorizeOnRole(ctx, 'iam:PutRolePermissionsBoundary', roleName, {
-    'iam:PermissionsBoundary': boundary,
-  });
+  // "You cannot set the boundary for a service-linked role." (PutRolePermissionsBoundary, IAM API Reference)
+  refuseServiceLinkedRole(
+    await authorizeOnRole(ctx, 'iam:PutRolePermissionsBoundary', roleName, {
+      'iam:PermissionsBoundary': boundary,
+    }),
+  );
   await requireBoundary(ctx, boundary);
   await ctx.store.putRolePermissionsBoundary(ctx.accountId, roleName, boundary);
   return undefined;
@@ -144,7 +155,7 @@ const deleteRolePermissionsBoundary: IamOperation = async (ctx, params) => {
   const input = new IamParams(params);
   const roleName = input.roleName();
   input.done();
-  await authorizeOnRole(ctx, 'iam:DeleteRolePermissionsBoundary', roleName);
+  refuseServiceLinkedRole(await authorizeOnRole(ctx, 'iam:DeleteRolePermissionsBoundary', roleName));
   await ctx.store.deleteRolePermissionsBoundary(ctx.accountId, roleName);
   return undefined;
 };

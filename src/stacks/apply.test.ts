@@ -725,3 +725,99 @@ describe("applyTemplate: Lambda's CreateFunction check on the execution role", (
     });
   });
 });
+
+describe('applyTemplate: service-linked roles', () => {
+  const SLR = 'AWSServiceRoleForECS';
+  const SLR_POLICY = 'arn:aws:iam::aws:policy/aws-service-role/AmazonECSServiceRolePolicy';
+  const ecsTrust = JSON.stringify({
+    Version: '2012-10-17',
+    Statement: [{ Effect: 'Allow', Principal: { Service: 'ecs.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+  });
+  /** The role as CreateServiceLinkedRole leaves it, plus `tags`. */
+  async function serviceLinkedRole(tags: { key: string; value: string }[] = []): Promise<void> {
+    await store.createRole(ACCOUNT, {
+      roleName: SLR,
+      path: '/aws-service-role/ecs.amazonaws.com/',
+      assumeRolePolicyDocument: ecsTrust,
+      tags,
+    });
+    await store.attachRolePolicy(ACCOUNT, SLR, SLR_POLICY);
+  }
+  async function unchanged(): Promise<void> {
+    const role = await store.getRole(ACCOUNT, SLR);
+    expect(JSON.parse(decodeURIComponent(role.assumeRolePolicyDocument))).toEqual(JSON.parse(ecsTrust));
+    expect((await store.listAttachedRolePolicies(ACCOUNT, SLR)).items.map((a) => a.policyArn)).toEqual([
+      SLR_POLICY,
+    ]);
+    expect((await store.listRolePolicies(ACCOUNT, SLR)).items).toEqual([]);
+    expect((await store.listInstanceProfilesForRole(ACCOUNT, SLR)).items).toEqual([]);
+  }
+
+  it('attacker: creates no role under /aws-service-role/, writing nothing', async () => {
+    const text = roleTemplate(SLR, '      Path: /aws-service-role/ecs.amazonaws.com/\n');
+    const error = await rejection(apply(text));
+    expect(error).toMatchObject({
+      code: 'InvalidInput',
+      logicalId: 'AppRole',
+      path: 'Resources.AppRole.Properties.Path',
+    });
+    expect(error.message).toContain(
+      "Path prefix '/aws-service-role/' can only be used for AWS Service linked Roles",
+    );
+    expect(await roleNames()).toEqual([]);
+    expect(changes).toEqual([]);
+  });
+
+  it('attacker: puts no policy on one and puts it in no instance profile', async () => {
+    await serviceLinkedRole();
+    changes = [];
+    const doc = `{ Version: '2012-10-17', Statement: [{ Effect: Allow, Action: '*', Resource: '*' }] }`;
+    const templates: [string, string][] = [
+      [
+        'Inline',
+        `Resources:\n  Inline:\n    Type: AWS::IAM::Policy\n    Properties:\n      PolicyName: more\n      Roles: [${SLR}]\n      PolicyDocument: ${doc}\n`,
+      ],
+      [
+        'Managed',
+        `Resources:\n  Managed:\n    Type: AWS::IAM::ManagedPolicy\n    Properties:\n      ManagedPolicyName: more\n      Roles: [${SLR}]\n      PolicyDocument: ${doc}\n`,
+      ],
+      [
+        'Profile',
+        `Resources:\n  Profile:\n    Type: AWS::IAM::InstanceProfile\n    Properties: { InstanceProfileName: slr, Roles: [${SLR}] }\n`,
+      ],
+    ];
+    for (const [logicalId, text] of templates) {
+      const error = await rejection(apply(text));
+      expect(error, logicalId).toMatchObject({
+        code: 'UnmodifiableEntity',
+        logicalId,
+        path: `Resources.${logicalId}.Properties.Roles[0]`,
+      });
+    }
+    await unchanged();
+    expect(changes).toEqual([]);
+  });
+
+  it('attacker: neither deletes nor changes one tagged as the stack’s own', async () => {
+    await serviceLinkedRole([
+      { key: STACK_TAG, value: 'demo' },
+      { key: LOGICAL_ID_TAG, value: 'AppRole' },
+    ]);
+    changes = [];
+    // The template no longer "declares" it: the stack would delete it.
+    const gone = await rejection(apply(roleTemplate('other').replace('AppRole:', 'Other:')));
+    expect(gone).toMatchObject({ code: 'UnmodifiableEntity', status: 400 });
+    const dropped = await rejection(
+      deleteStack(store, { accountId: ACCOUNT, region: REGION, stackName: 'demo' }),
+    );
+    expect(dropped).toMatchObject({ code: 'UnmodifiableEntity' });
+    // Declared with a trust of the attacker's choosing at the same path: an update, refused.
+    const rewrite = roleTemplate(SLR, '      Path: /aws-service-role/ecs.amazonaws.com/\n');
+    expect((await rejection(apply(rewrite))).code).toBe('InvalidInput');
+    // Declared at another path: a replacement, which starts by deleting it; refused.
+    expect((await rejection(apply(roleTemplate(SLR)))).code).toBe('UnmodifiableEntity');
+    await unchanged();
+    expect(await roleNames()).toEqual([SLR]);
+    expect(changes).toEqual([]);
+  });
+});

@@ -5,6 +5,7 @@
  */
 import { AwsError } from '../errors.js';
 import { parseRoleArn } from '../iam/arn.js';
+import { isServiceLinkedPath, protectedRoleRefusal } from '../iam/service-linked.js';
 import { IAM_QUOTAS } from '../iam/quotas.js';
 import type { Store } from '../store/store.js';
 import type {
@@ -76,7 +77,16 @@ async function createRole(tx: Store, ctx: ExecuteContext, d: RoleRecord): Promis
   for (const arn of d.managedPolicyArns) await tx.attachRolePolicy(ctx.accountId, d.roleName, arn);
 }
 
+/**
+ * A stack never changes or deletes a service-linked role, even one tagged as its own (TagRole may
+ * tag such a role): only its service may, as the IAM API answers (`UnmodifiableEntity`).
+ */
+function refuseServiceLinked(c: RoleRecord): void {
+  if (isServiceLinkedPath(c.path)) throw protectedRoleRefusal(c.roleName);
+}
+
 async function updateRole(tx: Store, ctx: ExecuteContext, d: RoleRecord, c: RoleRecord): Promise<void> {
+  refuseServiceLinked(c);
   const acct = ctx.accountId;
   const name = c.roleName;
   const trust = text(d.assumeRolePolicyDocument);
@@ -120,6 +130,7 @@ async function updateRole(tx: Store, ctx: ExecuteContext, d: RoleRecord, c: Role
 
 /** IAM's DeleteRole needs the role bare: no inline or attached policies, in no instance profile. */
 async function deleteRole(tx: Store, ctx: ExecuteContext, c: RoleRecord): Promise<void> {
+  refuseServiceLinked(c);
   const acct = ctx.accountId;
   const name = c.roleName;
   for (const p of (await tx.listRolePolicies(acct, name, { maxItems: 1000 })).items) {

@@ -7,6 +7,11 @@
 import { parsePolicyArn, parseRoleArn, AWS_MANAGED_ACCOUNT } from '../iam/arn.js';
 import { findAwsManagedPolicy } from '../catalog/aws-managed-policies.js';
 import { assertTagKeysAllowed, checkTags } from '../iam/names.js';
+import {
+  isServiceLinkedPath,
+  protectedRoleRefusal,
+  serviceLinkedPathRefusal,
+} from '../iam/service-linked.js';
 import { AwsError } from '../errors.js';
 import { validatePolicy, type PolicyFinding } from '../policy/index.js';
 import type { IdentityAttachment } from '../policy/index.js';
@@ -250,6 +255,26 @@ function checkKnowable(
   walk(record, []);
 }
 
+/**
+ * A stack puts no policy on a service-linked role and no such role in an instance profile, as the
+ * IAM API refuses it (`UnmodifiableEntity`): only the role's service may change it.
+ */
+async function checkNotServiceLinked(
+  store: Store,
+  accountId: string,
+  record: ResourceRecord,
+  roles: readonly string[],
+): Promise<void> {
+  for (const [i, name] of roles.entries()) {
+    if (hasPlaceholder(name)) continue;
+    const role = await store.findRole(accountId, name);
+    if (role !== undefined && isServiceLinkedPath(role.path)) {
+      const refusal = protectedRoleRefusal(role.roleName);
+      fail(record, ['roles', i], refusal.code, refusal.message, refusal.status);
+    }
+  }
+}
+
 const USER_PRINCIPAL = /^arn:([^:]+):iam::(\d{12}):user\/(.+)$/;
 
 /**
@@ -302,6 +327,11 @@ export async function checkDesiredState(store: Store, desired: DesiredState): Pr
     checkKnowable(desired, types, record);
     switch (record.kind) {
       case 'role':
+        if (isServiceLinkedPath(record.path)) {
+          // As CreateRole: only CreateServiceLinkedRole makes a role under /aws-service-role/.
+          const refusal = serviceLinkedPathRefusal();
+          fail(record, ['path'], refusal.code, refusal.message, refusal.status);
+        }
         checkDocument(record, ['assumeRolePolicyDocument'], record.assumeRolePolicyDocument, 'trust');
         await checkTrustUsers(store, desired.accountId, record);
         for (const [i, p] of record.inlinePolicies.entries()) {
@@ -317,6 +347,7 @@ export async function checkDesiredState(store: Store, desired: DesiredState): Pr
         break;
       case 'managed-policy':
         checkDocument(record, ['document'], record.document, 'identity', 'managed');
+        await checkNotServiceLinked(store, desired.accountId, record, record.roles);
         if (boundaries.has(record.arn)) checkDocument(record, ['document'], record.document, 'boundary');
         if (record.users.length > 0 || record.groups.length > 0) {
           fail(
@@ -329,6 +360,7 @@ export async function checkDesiredState(store: Store, desired: DesiredState): Pr
         break;
       case 'role-policy':
         checkDocument(record, ['document'], record.document, 'identity', 'role-inline');
+        await checkNotServiceLinked(store, desired.accountId, record, record.roles);
         if (record.users.length > 0 || record.groups.length > 0) {
           fail(
             record,
@@ -342,6 +374,7 @@ export async function checkDesiredState(store: Store, desired: DesiredState): Pr
         if (record.roles.length > 1) {
           fail(record, ['roles'], 'LimitExceeded', 'an instance profile holds at most one role', 409);
         }
+        await checkNotServiceLinked(store, desired.accountId, record, record.roles);
         break;
       case 'oidc-provider':
         checkRecordTags(record, record.tags, false);

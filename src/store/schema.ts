@@ -133,6 +133,18 @@ export interface MfaDevicesTable {
   created_at: string;
 }
 
+export interface SlrDeletionTasksTable {
+  account_id: string;
+  /** `task/aws-service-role/<service>/<role>/<uuid>`, as `DeleteServiceLinkedRole` returned it. */
+  task_id: string;
+  role_name: string;
+  status: string;
+  reason: string | null;
+  /** JSON `[{ region, resources }]`. */
+  role_usage: string;
+  created_at: string;
+}
+
 export interface UsersTable {
   user_id: string;
   account_id: string;
@@ -287,6 +299,7 @@ export interface Database {
   access_keys: AccessKeysTable;
   users: UsersTable;
   mfa_devices: MfaDevicesTable;
+  slr_deletion_tasks: SlrDeletionTasksTable;
   groups: GroupsTable;
   group_members: GroupMembersTable;
   principal_policies: PrincipalPoliciesTable;

@@ -23,6 +23,7 @@ import { OidcProvidersSql } from './sql/oidc-providers.js';
 import { WorkloadsSql } from './sql/workloads.js';
 import { AccessKeysSql } from './sql/access-keys.js';
 import { MfaDevicesSql } from './sql/mfa-devices.js';
+import { DeletionTasksSql } from './sql/deletion-tasks.js';
 import { GroupsSql } from './sql/groups.js';
 import { KeyRingSql } from './sql/key-ring.js';
 import { SessionRevocationSql } from './sql/session-revocation.js';
@@ -97,6 +98,7 @@ class SqlStore extends SqlContext implements Store {
   /** Users and groups (the groups module extends the users one). */
   private readonly principals = new GroupsSql(this.db, this.shared, this.tx);
   private readonly mfaDevices = new MfaDevicesSql(this.db, this.shared, this.tx);
+  private readonly deletionTasks = new DeletionTasksSql(this.db, this.shared, this.tx);
   private readonly keyRing = new KeyRingSql(this.db, this.shared, this.tx);
   private readonly revocations = new SessionRevocationSql(this.db, this.shared, this.tx);
   private readonly settings = new SettingsSql(this.db, this.shared, this.tx);
@@ -271,6 +273,13 @@ class SqlStore extends SqlContext implements Store {
     this.mfaDevices.deleteVirtualMfaDevice.bind(this.mfaDevices);
   readonly useMfaStep: Store['useMfaStep'] = this.mfaDevices.useMfaStep.bind(this.mfaDevices);
   readonly resyncMfaDevice: Store['resyncMfaDevice'] = this.mfaDevices.resyncMfaDevice.bind(this.mfaDevices);
+
+  readonly recordDeletionTask: Store['recordDeletionTask'] = this.deletionTasks.recordDeletionTask.bind(
+    this.deletionTasks,
+  );
+  readonly findDeletionTask: Store['findDeletionTask'] = this.deletionTasks.findDeletionTask.bind(
+    this.deletionTasks,
+  );
   readonly recordAccessKeyUse: Store['recordAccessKeyUse'] = this.accessKeys.recordAccessKeyUse.bind(
     this.accessKeys,
   );

@@ -12,6 +12,7 @@ import { describeWorkloads } from './test-support/suite/workloads.js';
 import { describeKeys } from './test-support/suite/keys.js';
 import { describeUsersAndGroups } from './test-support/suite/users-groups.js';
 import { describeMfaDevices } from './test-support/suite/mfa-devices.js';
+import { describeDeletionTasks } from './test-support/suite/deletion-tasks.js';
 import { describeChanges } from './test-support/suite/changes.js';
 import { describeAccountsAndSettings } from './test-support/suite/accounts-and-settings.js';
 import { describeAccessLog } from './test-support/suite/access-log.js';
@@ -61,6 +62,7 @@ export function describeStore(name: string, options: StoreSuiteOptions): void {
     describeKeys(suite);
     describeUsersAndGroups(suite);
     describeMfaDevices(suite);
+    describeDeletionTasks(suite);
     describeChanges(suite);
     describeAccessLog(suite);
   });

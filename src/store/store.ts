@@ -530,6 +530,48 @@ export interface MfaDeviceStore {
   ): Promise<boolean>;
 }
 
+/** `GetServiceLinkedRoleDeletionStatus`'s `Status` (IAM API Reference, `DeletionTaskStatusType`). */
+export type DeletionTaskStatus = 'SUCCEEDED' | 'IN_PROGRESS' | 'FAILED' | 'NOT_STARTED';
+
+/** Where a role is in use (`RoleUsageType`): a region and the resources there that use it. */
+export interface RoleUsage {
+  region: string;
+  resources: string[];
+}
+
+/** A service-linked role deletion task, as `DeleteServiceLinkedRole` recorded it. */
+export interface DeletionTask {
+  accountId: AccountId;
+  /** `task/aws-service-role/<service>/<role>/<uuid>`. */
+  deletionTaskId: string;
+  roleName: string;
+  status: DeletionTaskStatus;
+  /** Why it failed, when it did. */
+  reason?: string;
+  /** The resources that used the role, when it failed because of them; else empty. */
+  roleUsage: RoleUsage[];
+  createDate: Date;
+}
+
+export interface RecordDeletionTaskInput {
+  deletionTaskId: string;
+  roleName: string;
+  status: DeletionTaskStatus;
+  reason?: string;
+  roleUsage?: RoleUsage[];
+}
+
+/** Service-linked role deletion tasks (`sql/deletion-tasks.ts`). */
+export interface DeletionTaskStore {
+  /**
+   * Records a task for the account; `NoSuchEntity` for an account that does not exist,
+   * `EntityAlreadyExists` for a task id the account already has.
+   */
+  recordDeletionTask(accountId: AccountId, input: RecordDeletionTaskInput): Promise<DeletionTask>;
+  /** The account's task of that id; `undefined` for any other account's or an unknown id. */
+  findDeletionTask(accountId: AccountId, deletionTaskId: string): Promise<DeletionTask | undefined>;
+}
+
 /** Workloads: the identities credplane delivers role credentials to. */
 export interface WorkloadStore {
   /**
@@ -623,6 +665,7 @@ export interface Store
     RoleStore,
     UserStore,
     MfaDeviceStore,
+    DeletionTaskStore,
     WorkloadStore,
     KeyStore,
     AccessLogStore,

@@ -12,6 +12,7 @@ import { storeGeneration } from './0003-store-generation.js';
 import { nodes } from './0004-nodes.js';
 import { usersGroups } from './0005-users-groups.js';
 import { mfaDevices } from './0006-mfa-devices.js';
+import { slrDeletionTasks } from './0007-slr-deletion-tasks.js';
 import { mfaDrift } from './0008-mfa-drift.js';
 
 /** In order; names sort in application order. Never edit a released migration: add one. */
@@ -22,6 +23,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0004-nodes': nodes,
   '0005-users-groups': usersGroups,
   '0006-mfa-devices': mfaDevices,
+  '0007-slr-deletion-tasks': slrDeletionTasks,
   '0008-mfa-drift': mfaDrift,
 };
 
