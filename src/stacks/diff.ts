@@ -46,6 +46,13 @@ export function recordKey(r: ResourceRecord): string {
     case 'role-policy':
       // One AWS::IAM::Policy is "this document under this name on these principals".
       return `role-policy:${r.policyName}:${[...r.roles].sort().join(',')}:${[...r.users].sort().join(',')}:${[...r.groups].sort().join(',')}`;
+    case 'user':
+      return `user:${r.userName.toLowerCase()}`;
+    case 'group':
+      return `group:${r.groupName.toLowerCase()}`;
+    case 'user-to-group':
+      // No name of its own in IAM: the stack's logical id is what identifies it.
+      return `user-to-group:${r.logicalId ?? r.name}`;
     case 'instance-profile':
       return `instance-profile:${r.instanceProfileName}`;
     case 'oidc-provider':
@@ -63,6 +70,10 @@ export function recordName(r: ResourceRecord): string {
     case 'managed-policy':
     case 'role-policy':
       return r.policyName;
+    case 'user':
+      return r.userName;
+    case 'group':
+      return r.groupName;
     case 'instance-profile':
       return r.instanceProfileName;
     case 'oidc-provider':
@@ -123,6 +134,23 @@ const FIELDS: Record<RecordKind, Field[]> = {
     { key: 'groups', label: 'attached groups', compare: 'set' },
   ],
   'role-policy': [{ key: 'document', label: 'policy document' }],
+  // A user's and a group's path change in place (UpdateUser/UpdateGroup NewPath); their names are
+  // the key, so a new name is a new resource, as CloudFormation replaces them.
+  user: [
+    { key: 'path', label: 'path' },
+    { key: 'groups', label: 'groups', compare: 'set' },
+    { key: 'managedPolicyArns', label: 'managed policies', compare: 'set' },
+    { key: 'permissionsBoundary', label: 'permissions boundary' },
+    { key: 'tags', label: 'tags', compare: 'set' },
+  ],
+  group: [
+    { key: 'path', label: 'path' },
+    { key: 'managedPolicyArns', label: 'managed policies', compare: 'set' },
+  ],
+  'user-to-group': [
+    { key: 'groupName', label: 'group', replace: true },
+    { key: 'users', label: 'users', compare: 'set' },
+  ],
   'instance-profile': [
     { key: 'path', label: 'path', replace: true },
     { key: 'roles', label: 'role', compare: 'set' },
@@ -217,7 +245,7 @@ function compare(d: ResourceRecord, c: ResourceRecord): { replace: string[]; upd
     if (!differs(f, d, c)) continue;
     (f.replace ? replace : update).push(label(f, d, c));
   }
-  if (d.kind === 'role' && c.kind === 'role') {
+  if ('inlinePolicies' in d && 'inlinePolicies' in c) {
     const inline = inlineChanges(d.inlinePolicies, c.inlinePolicies ?? []);
     if (inline) update.push(inline);
   }
@@ -231,8 +259,11 @@ const DELETE_ORDER: RecordKind[] = [
   'eks-pod-identity',
   'lambda-function',
   'instance-profile',
+  'user-to-group',
   'role-policy',
   'role',
+  'user',
+  'group',
   'managed-policy',
   'oidc-provider',
 ];
