@@ -262,12 +262,24 @@ async function putRolePolicies(
   }
   // Users and groups: put where new or changed, taken off where no longer named; the ledger says
   // which inline policies are this resource's (groups have no tags to mark them).
+  const own = await readLedger(tx, ctx.accountId, ctx.stackName);
   for (const user of d.users) {
-    if (unchanged && c.users.some((u) => lower(u) === lower(user))) continue;
+    const held = c?.users.some((u) => lower(u) === lower(user)) ?? false;
+    if (unchanged && held) continue;
+    if (!held) {
+      const u = await tx.getUser(ctx.accountId, user);
+      if (own.users[u.userId] === undefined) await refuseInlineTakeover(tx, ctx, 'user', user, d.policyName);
+    }
     await tx.putUserPolicy(ctx.accountId, user, d.policyName, document);
   }
   for (const group of d.groups) {
-    if (unchanged && c.groups.some((g) => lower(g) === lower(group))) continue;
+    const held = c?.groups.some((g) => lower(g) === lower(group)) ?? false;
+    if (unchanged && held) continue;
+    if (!held) {
+      const g = await tx.getGroup(ctx.accountId, group);
+      if (own.groups[g.groupId] === undefined)
+        await refuseInlineTakeover(tx, ctx, 'group', group, d.policyName);
+    }
     await tx.putGroupPolicy(ctx.accountId, group, d.policyName, document);
   }
   if (c !== undefined) await removeInline(tx, ctx, c, d);
@@ -280,6 +292,30 @@ async function putRolePolicies(
     if (userIds.length + groupIds.length === 0) delete l.policies[key];
     else l.policies[key] = { policyName: d.policyName, userIds, groupIds };
   });
+}
+
+/**
+ * An inline policy of that name already on a user or group the stack does not own was put there
+ * by someone else: overwriting it would make it the stack's, and deleting the stack would delete
+ * it. Refused as a name held outside the stack is (`EntityAlreadyExists`).
+ */
+async function refuseInlineTakeover(
+  tx: Store,
+  ctx: ExecuteContext,
+  kind: 'user' | 'group',
+  name: string,
+  policyName: string,
+): Promise<void> {
+  const existing =
+    kind === 'user'
+      ? await tx.getUserPolicy(ctx.accountId, name, policyName).catch(() => undefined)
+      : await tx.getGroupPolicy(ctx.accountId, name, policyName).catch(() => undefined);
+  if (existing === undefined) return;
+  throw new AwsError(
+    'EntityAlreadyExists',
+    `${kind} ${name} already has an inline policy ${policyName} that this stack did not put there`,
+    { status: 409 },
+  );
 }
 
 /** Whether the desired state still puts an inline policy of that name on the user or group. */
@@ -411,6 +447,7 @@ async function syncPolicies(
   name: string,
   d: UserRecord | GroupRecord,
   c?: UserRecord | GroupRecord,
+  ctx?: ExecuteContext,
 ): Promise<void> {
   const before = new Map((c?.inlinePolicies ?? []).map((p) => [lower(p.policyName), text(p.document)]));
   for (const p of d.inlinePolicies) {
@@ -419,7 +456,18 @@ async function syncPolicies(
   }
   const wanted = new Set(d.inlinePolicies.map((p) => lower(p.policyName)));
   for (const p of c?.inlinePolicies ?? []) {
-    if (!wanted.has(lower(p.policyName))) await ops.remove(name, p.policyName);
+    if (wanted.has(lower(p.policyName))) continue;
+    // Moved to an AWS::IAM::Policy of the stack (which may already have put it back): left to it.
+    if (
+      ctx?.desired.rolePolicies.some(
+        (r) =>
+          lower(r.policyName) === lower(p.policyName) &&
+          (d.kind === 'user' ? r.users : r.groups).some((x) => lower(x) === lower(name)),
+      )
+    ) {
+      continue;
+    }
+    await ops.remove(name, p.policyName);
   }
   const had = c?.managedPolicyArns ?? [];
   for (const arn of minus(had, d.managedPolicyArns)) await ops.detach(name, arn);
@@ -467,7 +515,7 @@ async function updateUser(tx: Store, ctx: ExecuteContext, d: UserRecord, c: User
       l.users[id] = d.logicalId ?? '';
     });
   }
-  await syncPolicies(userOps(tx, acct), name, d, c);
+  await syncPolicies(userOps(tx, acct), name, d, c, ctx);
   for (const group of minus(c.groups, d.groups, true)) {
     if (
       !ctx.desired.userToGroups.some(
@@ -523,7 +571,7 @@ async function updateGroup(tx: Store, ctx: ExecuteContext, d: GroupRecord, c: Gr
       l.groups[id] = d.logicalId ?? '';
     });
   }
-  await syncPolicies(groupOps(tx, ctx.accountId), name, d, c);
+  await syncPolicies(groupOps(tx, ctx.accountId), name, d, c, ctx);
 }
 
 /** DeleteGroup needs the group bare: no policies, no members (whoever made the memberships). */

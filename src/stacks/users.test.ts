@@ -386,6 +386,50 @@ describe('stack users: ownership', () => {
     await deleteStack(store, { accountId: ACCOUNT, region: REGION, stackName: 'demo' });
     expect(await names('bob')).toEqual(['hand-made']);
     expect(await userNames()).toEqual(['bob']);
+
+    // An inline policy of the same name already on a user outside the stack is not taken over
+    // (overwritten now, deleted with the stack later).
+    const takeover = await rejection(apply(text('bob').replace('put-metrics', 'hand-made')));
+    expect(takeover).toMatchObject({ code: 'EntityAlreadyExists', logicalId: 'Metrics' });
+    expect(takeover.message).toContain('user bob already has an inline policy hand-made');
+    expect(JSON.parse((await store.getUserPolicy(ACCOUNT, 'bob', 'hand-made')).document)).toEqual(
+      JSON.parse(doc),
+    );
+    expect(await userNames()).toEqual(['bob']);
+  });
+
+  it('moves an inline policy from a stack user to an AWS::IAM::Policy without losing it', async () => {
+    const own = `Resources:
+  Ci:
+    Type: AWS::IAM::User
+    Properties:
+      UserName: ci
+      Policies:
+        - PolicyName: p
+          PolicyDocument:
+            Version: '2012-10-17'
+            Statement: [{ Effect: Allow, Action: sqs:SendMessage, Resource: '*' }]
+`;
+    await apply(own);
+    const moved = `Resources:
+  Ci:
+    Type: AWS::IAM::User
+    Properties: { UserName: ci }
+  P:
+    Type: AWS::IAM::Policy
+    Properties:
+      PolicyName: p
+      PolicyDocument:
+        Version: '2012-10-17'
+        Statement: [{ Effect: Allow, Action: sqs:SendMessage, Resource: '*' }]
+      Users: [ci]
+`;
+    await apply(moved);
+    expect((await store.listUserPolicies(ACCOUNT, 'ci')).items.map((p) => p.policyName)).toEqual(['p']);
+    expect((await apply(moved)).applied).toBe(false);
+    await apply(own);
+    expect((await store.listUserPolicies(ACCOUNT, 'ci')).items.map((p) => p.policyName)).toEqual(['p']);
+    expect((await apply(own)).applied).toBe(false);
   });
 
   it('stops with DeleteConflict, writing nothing, when a stack user has an access key made outside it', async () => {
