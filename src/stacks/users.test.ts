@@ -16,6 +16,7 @@ import {
   ListUserPoliciesCommand,
   ListUserTagsCommand,
 } from '@aws-sdk/client-iam';
+import { readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startIamSdkServer, type IamSdkServer } from '../iam-api/test-support/sdk-server.js';
 import type { Store } from '../store/store.js';
@@ -528,5 +529,27 @@ ${
     expect((await store.getRole(ACCOUNT, 'deploy')).assumeRolePolicyDocument).toContain(
       `arn:aws:iam::${ACCOUNT}:user/build/ci2`,
     );
+  });
+});
+
+describe('examples/users-stack.yaml', () => {
+  it('applies, is settled on a second apply, and its role trusts the CI user by ARN until the user goes', async () => {
+    const text = readFileSync(new URL('../../examples/users-stack.yaml', import.meta.url), 'utf8');
+    const first = await apply(text, { stackName: 'team' });
+    expect(first.text).toContain('Plan: 5 to create, 0 to update, 0 to delete, 0 unchanged.');
+    const outputs = Object.fromEntries(first.outputs.map((o) => [o.logicalId, o.value]));
+    expect(outputs['CiUserArn']).toBe(`arn:aws:iam::${ACCOUNT}:user/automation/team-ci`);
+    expect(outputs['DeployersArn']).toBe(`arn:aws:iam::${ACCOUNT}:group/teams/team-deployers`);
+    const dev = outputs['DevUserName'] ?? '';
+    expect(dev).toMatch(/^team-DevUser-[A-Z0-9]{13}$/);
+    expect(await groupsOf('team-ci')).toEqual(['team-deployers']);
+    expect(await groupsOf(dev)).toEqual(['team-deployers']);
+    expect((await apply(text, { stackName: 'team' })).applied).toBe(false);
+
+    const ci = await store.getUser(ACCOUNT, 'team-ci');
+    await deleteStack(store, { accountId: ACCOUNT, region: REGION, stackName: 'team' });
+    expect(await userNames()).toEqual([]);
+    expect(await groupNames()).toEqual([]);
+    expect(ci.userId).toMatch(/^AIDA/);
   });
 });
