@@ -36,6 +36,12 @@ export interface PlanChange {
   current?: ResourceRecord;
 }
 
+const names = (list: readonly string[]) =>
+  list
+    .map((n) => n.toLowerCase())
+    .sort()
+    .join(',');
+
 /** The natural key of a record: kind plus what names it in AWS. */
 export function recordKey(r: ResourceRecord): string {
   switch (r.kind) {
@@ -45,7 +51,8 @@ export function recordKey(r: ResourceRecord): string {
       return `managed-policy:${r.arn}`;
     case 'role-policy':
       // One AWS::IAM::Policy is "this document under this name on these principals".
-      return `role-policy:${r.policyName}:${[...r.roles].sort().join(',')}:${[...r.users].sort().join(',')}:${[...r.groups].sort().join(',')}`;
+      // IAM names compare without case: `Users: [CI]` is the user `ci`.
+      return `role-policy:${r.policyName}:${names(r.roles)}:${names(r.users)}:${names(r.groups)}`;
     case 'user':
       return `user:${r.userName.toLowerCase()}`;
     case 'group':
@@ -105,7 +112,8 @@ function sameSet(a: readonly unknown[] | undefined, b: readonly unknown[] | unde
   return x.length === y.length && x.every((v, i) => v === y[i]);
 }
 
-type Compare = 'value' | 'set';
+/** `names`: a set of IAM names, which compare without case (IAM's `ci` and `CI` are one user). */
+type Compare = 'value' | 'set' | 'names';
 
 interface Field {
   key: string;
@@ -130,15 +138,15 @@ const FIELDS: Record<RecordKind, Field[]> = {
     { key: 'description', label: 'description', replace: true },
     { key: 'document', label: 'policy document' },
     { key: 'roles', label: 'attached roles', compare: 'set' },
-    { key: 'users', label: 'attached users', compare: 'set' },
-    { key: 'groups', label: 'attached groups', compare: 'set' },
+    { key: 'users', label: 'attached users', compare: 'names' },
+    { key: 'groups', label: 'attached groups', compare: 'names' },
   ],
   'role-policy': [{ key: 'document', label: 'policy document' }],
   // A user's and a group's path change in place (UpdateUser/UpdateGroup NewPath); their names are
   // the key, so a new name is a new resource, as CloudFormation replaces them.
   user: [
     { key: 'path', label: 'path' },
-    { key: 'groups', label: 'groups', compare: 'set' },
+    { key: 'groups', label: 'groups', compare: 'names' },
     { key: 'managedPolicyArns', label: 'managed policies', compare: 'set' },
     { key: 'permissionsBoundary', label: 'permissions boundary' },
     { key: 'tags', label: 'tags', compare: 'set' },
@@ -149,7 +157,7 @@ const FIELDS: Record<RecordKind, Field[]> = {
   ],
   'user-to-group': [
     { key: 'groupName', label: 'group', replace: true },
-    { key: 'users', label: 'users', compare: 'set' },
+    { key: 'users', label: 'users', compare: 'names' },
   ],
   'instance-profile': [
     { key: 'path', label: 'path', replace: true },
@@ -194,6 +202,11 @@ function differs(f: Field, d: ResourceRecord, c: ResourceRecord): boolean {
   const a = field(d, f.key);
   const b = field(c, f.key);
   if (f.compare === 'set') return !sameSet(a as unknown[] | undefined, b as unknown[] | undefined);
+  if (f.compare === 'names') {
+    const low = (v: unknown) => ((v as string[] | undefined) ?? []).map((x) => x.toLowerCase());
+    return !sameSet(low(a), low(b));
+  }
+  if (f.key === 'groupName') return String(a).toLowerCase() !== String(b).toLowerCase();
   return canonical(a) !== canonical(b);
 }
 

@@ -268,6 +268,50 @@ Outputs:
   });
 });
 
+describe('stack users: names compare without case, as IAM compares them', () => {
+  it('settles when the template spells a user or group name in another case', async () => {
+    const text = `Resources:
+  Deployers:
+    Type: AWS::IAM::Group
+    Properties: { GroupName: deployers }
+  Ci:
+    Type: AWS::IAM::User
+    Properties: { UserName: ci, Groups: [DEPLOYERS] }
+    DependsOn: Deployers
+  Dev:
+    Type: AWS::IAM::User
+    Properties: { UserName: dev }
+  AddDev:
+    Type: AWS::IAM::UserToGroupAddition
+    Properties: { GroupName: Deployers, Users: [DEV] }
+    DependsOn: [Deployers, Dev]
+  Shared:
+    Type: AWS::IAM::ManagedPolicy
+    Properties:
+      PolicyDocument:
+        Version: '2012-10-17'
+        Statement: [{ Effect: Allow, Action: sqs:SendMessage, Resource: '*' }]
+      Users: [CI]
+      Groups: [DeployerS]
+    DependsOn: [Ci, Deployers]
+  Inline:
+    Type: AWS::IAM::Policy
+    Properties:
+      PolicyName: put-metrics
+      PolicyDocument:
+        Version: '2012-10-17'
+        Statement: [{ Effect: Allow, Action: cloudwatch:PutMetricData, Resource: '*' }]
+      Users: [Dev]
+    DependsOn: Dev
+`;
+    expect((await apply(text)).applied).toBe(true);
+    expect(await groupsOf('ci')).toEqual(['deployers']);
+    expect(await groupsOf('dev')).toEqual(['deployers']);
+    const again = await apply(text);
+    expect(again.text).toContain('No changes.');
+  });
+});
+
 describe('stack users: ownership', () => {
   it('cannot take over, change or delete a user or group made outside the stack', async () => {
     await store.createUser(ACCOUNT, { userName: 'ci' });
