@@ -16,9 +16,12 @@ import {
   ListUserPoliciesCommand,
   ListUserTagsCommand,
 } from '@aws-sdk/client-iam';
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startIamSdkServer, type IamSdkServer } from '../iam-api/test-support/sdk-server.js';
+import { openPostgresStore } from '../store/postgres.js';
 import type { Store } from '../store/store.js';
 import { applyTemplate, deleteStack, type ApplyOptions, type ApplyResult } from './apply.js';
 import { TemplateError } from './errors.js';
@@ -595,5 +598,60 @@ describe('examples/users-stack.yaml', () => {
     expect(await userNames()).toEqual([]);
     expect(await groupNames()).toEqual([]);
     expect(ci.userId).toMatch(/^AIDA/);
+  });
+});
+
+describe('on PostgreSQL (one transaction, the ledger in the same store)', () => {
+  const PG_URL = process.env.CREDPLANE_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+  const schema = `credplane_stack_users_${process.pid}_${randomBytes(4).toString('hex')}`;
+  let admin: pg.Client;
+  let pgStore: Store;
+  beforeAll(async () => {
+    admin = new pg.Client({ connectionString: PG_URL });
+    await admin.connect();
+    pgStore = await openPostgresStore({ url: PG_URL, schema });
+    await pgStore.createAccount({ accountId: ACCOUNT });
+  });
+  afterAll(async () => {
+    await pgStore.close();
+    await admin.query(`drop schema if exists "${schema}" cascade`);
+    await admin.end();
+  });
+
+  it('applies, settles, rolls back a DeleteConflict, and deletes with the trust bound to the unique id', async () => {
+    const target = { accountId: ACCOUNT, region: REGION, stackName: 'demo' };
+    expect((await applyTemplate(pgStore, TEAM, target)).applied).toBe(true);
+    expect((await applyTemplate(pgStore, TEAM, target)).applied).toBe(false);
+    const ci = await pgStore.getUser(ACCOUNT, 'ci');
+    await pgStore.createRole(ACCOUNT, {
+      roleName: 'deploy',
+      assumeRolePolicyDocument: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Principal: { AWS: ci.arn }, Action: 'sts:AssumeRole' }],
+      }),
+    });
+    await pgStore.createAccessKey({
+      accessKeyId: 'AKIAEXAMPLEEXAMPLE02',
+      accountId: ACCOUNT,
+      userName: 'ci',
+      sealedSecret: new Uint8Array([1]),
+    });
+    await expect(deleteStack(pgStore, target)).rejects.toMatchObject({
+      code: 'DeleteConflict',
+      logicalId: 'Ci',
+    });
+    expect((await pgStore.listGroupsForUser(ACCOUNT, 'ci')).items.map((g) => g.groupName)).toEqual([
+      'deployers',
+    ]);
+    expect((await pgStore.listUserPolicies(ACCOUNT, 'ci')).items).toHaveLength(1);
+
+    await pgStore.deleteAccessKey('AKIAEXAMPLEEXAMPLE02');
+    await deleteStack(pgStore, target);
+    expect((await pgStore.listUsers(ACCOUNT)).items).toEqual([]);
+    expect((await pgStore.listGroups(ACCOUNT)).items).toEqual([]);
+    const trust = (await pgStore.getRole(ACCOUNT, 'deploy')).assumeRolePolicyDocument;
+    expect(trust).toContain(ci.userId);
+    expect(trust).not.toContain('user/ci');
+    expect(await pgStore.getAccountSetting(ACCOUNT, `${LEDGER_SETTING_PREFIX}demo`)).toBeUndefined();
   });
 });
