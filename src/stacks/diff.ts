@@ -341,7 +341,14 @@ export function planChanges(desired: DesiredState, current: DesiredState): PlanC
     }
     matched.add(key);
     if (c.stack !== stack) {
-      const owner = c.stack === undefined ? 'not managed by any stack' : `managed by stack ${c.stack}`;
+      // Users and groups are owned through each stack's own ledger (`ledger.ts`): another stack's
+      // cannot be told from one made by hand.
+      const owner =
+        c.kind === 'user' || c.kind === 'group'
+          ? 'not managed by this stack'
+          : c.stack === undefined
+            ? 'not managed by any stack'
+            : `managed by stack ${c.stack}`;
       throw new AwsError(
         'EntityAlreadyExists',
         `${d.logicalId ?? d.kind}: ${d.kind} ${recordName(d)} already exists and is ${owner}`,

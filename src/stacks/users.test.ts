@@ -333,7 +333,7 @@ describe('stack users: ownership', () => {
     ]);
     const again = await rejection(apply(TEAM.replace('GroupName: deployers', 'GroupName: builders')));
     expect(again).toMatchObject({ code: 'EntityAlreadyExists' });
-    expect(again.message).toContain('user ci already exists');
+    expect(again.message).toContain('user ci already exists and is not managed by this stack');
     await apply(`Resources:
   Other:
     Type: AWS::IAM::Group
