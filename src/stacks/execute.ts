@@ -470,7 +470,8 @@ async function syncPolicies(
     await ops.remove(name, p.policyName);
   }
   const had = c?.managedPolicyArns ?? [];
-  for (const arn of minus(had, d.managedPolicyArns)) await ops.detach(name, arn);
+  // A policy replaced earlier in this apply was detached from everything before it went.
+  for (const arn of minus(had, d.managedPolicyArns)) await ignoreMissing(ops.detach(name, arn));
   for (const arn of minus(d.managedPolicyArns, had)) await ops.attach(name, arn);
 }
 
@@ -522,7 +523,8 @@ async function updateUser(tx: Store, ctx: ExecuteContext, d: UserRecord, c: User
         (x) => lower(x.groupName) === lower(group) && x.users.some((u) => lower(u) === lower(name)),
       )
     ) {
-      await tx.removeUserFromGroup(acct, group, name);
+      // The group may be gone already: replaced earlier in this apply (its members go with it).
+      await ignoreMissing(tx.removeUserFromGroup(acct, group, name));
     }
   }
   for (const group of minus(d.groups, c.groups, true)) await tx.addUserToGroup(acct, group, name);

@@ -214,6 +214,30 @@ describe('stack users and groups', () => {
     expect(await store.getAccountSetting(ACCOUNT, `${LEDGER_SETTING_PREFIX}demo`)).toBeUndefined();
   });
 
+  it('replaces a renamed group and a re-described managed policy, keeping members and attachments', async () => {
+    await apply(TEAM);
+    const renamed = TEAM.replace('GroupName: deployers', 'GroupName: builders').replace(
+      'ManagedPolicyName: shared',
+      'ManagedPolicyName: shared\n      Description: now described',
+    );
+    const result = await apply(renamed);
+    expect(result.text).toContain('- delete group Deployers');
+    expect(result.text).toContain('+ create group Deployers');
+    expect(await groupNames()).toEqual(['builders']);
+    const dev = (await store.listUsers(ACCOUNT)).items.find((u) =>
+      u.userName.startsWith('demo-Dev-'),
+    )!.userName;
+    expect(await groupsOf('ci')).toEqual(['builders']);
+    expect(await groupsOf(dev)).toEqual(['builders']);
+    expect((await store.listAttachedUserPolicies(ACCOUNT, 'ci')).items.map((p) => p.policyName)).toEqual([
+      'shared',
+    ]);
+    expect(
+      (await store.listAttachedGroupPolicies(ACCOUNT, 'builders')).items.map((p) => p.policyName).sort(),
+    ).toEqual(['ReadOnlyAccess', 'shared']);
+    expect((await apply(renamed)).applied).toBe(false);
+  });
+
   it('refuses LoginProfile by logical id, property and line, and lists AWS::IAM::AccessKey as skipped', async () => {
     const withPassword = `Resources:
   Ci:
