@@ -15,6 +15,7 @@ import {
   type RolePolicyRecord,
 } from './desired.js';
 import { recordKey } from './diff.js';
+import { readLedger } from './ledger.js';
 import { readOwnership, readPolicyTags, type Ownership } from './ownership.js';
 import type { PhysicalResolver } from './physical.js';
 import { workloadIdentity, workloadRecord } from './workload-settings.js';
@@ -74,30 +75,46 @@ function source(owner: Ownership, type: string): { stack?: string; logicalId?: s
 
 const lower = (s: string) => s.toLowerCase();
 
+type PrincipalKind = 'role' | 'user' | 'group';
+
 /**
- * Which side of a role–policy attachment records it. A template can attach the same pair through
- * the role (`ManagedPolicyArns`) and through the policy (`Roles`); the Store keeps one attachment.
- * It is the role's when the role is this stack's and either the template's role lists it or the
- * policy is not this stack's; it is the policy's when the policy is this stack's and either the
- * template's policy lists the role or the template's role does not list the policy. An attachment
- * nobody wants therefore shows on exactly one side (and is detached there), and one both want on
- * both (and is left alone).
+ * Which side of a principal–policy attachment records it. A template can attach the same pair
+ * through the role, user or group (`ManagedPolicyArns`) and through the policy (`Roles`, `Users`,
+ * `Groups`); the Store keeps one attachment. It is the principal's when the principal is this
+ * stack's and either the template's principal lists it or the policy is not this stack's; it is
+ * the policy's when the policy is this stack's and either the template's policy lists the
+ * principal or the template's principal does not list the policy. An attachment nobody wants
+ * therefore shows on exactly one side (and is detached there), and one both want on both (and is
+ * left alone).
  */
-function attribution(desired: DesiredState | undefined, ownedRoles: Set<string>, ownedPolicies: Set<string>) {
-  const roleWants = (role: string, arn: string) =>
-    desired?.roles.some((r) => lower(r.roleName) === lower(role) && r.managedPolicyArns.includes(arn)) ??
-    false;
-  const policyWants = (role: string, arn: string) =>
-    desired?.managedPolicies.some((p) => p.arn === arn && p.roles.some((r) => lower(r) === lower(role))) ??
-    false;
+function attribution(
+  desired: DesiredState | undefined,
+  owned: Record<PrincipalKind, Set<string>>,
+  ownedPolicies: Set<string>,
+) {
+  const principals = (kind: PrincipalKind): { name: string; managedPolicyArns: string[] }[] => {
+    if (desired === undefined) return [];
+    if (kind === 'role')
+      return desired.roles.map((r) => ({ name: r.roleName, managedPolicyArns: r.managedPolicyArns }));
+    if (kind === 'user')
+      return desired.users.map((u) => ({ name: u.userName, managedPolicyArns: u.managedPolicyArns }));
+    return desired.groups.map((g) => ({ name: g.groupName, managedPolicyArns: g.managedPolicyArns }));
+  };
+  const listed = { role: 'roles', user: 'users', group: 'groups' } as const;
+  const principalWants = (kind: PrincipalKind, name: string, arn: string) =>
+    principals(kind).some((p) => lower(p.name) === lower(name) && p.managedPolicyArns.includes(arn));
+  const policyWants = (kind: PrincipalKind, name: string, arn: string) =>
+    desired?.managedPolicies.some(
+      (p) => p.arn === arn && p[listed[kind]].some((r) => lower(r) === lower(name)),
+    ) ?? false;
   return {
-    toRole(role: string, arn: string): boolean {
-      if (!ownedRoles.has(lower(role))) return true;
-      return roleWants(role, arn) || (!policyWants(role, arn) && !ownedPolicies.has(arn));
+    toPrincipal(kind: PrincipalKind, name: string, arn: string): boolean {
+      if (!owned[kind].has(lower(name))) return true;
+      return principalWants(kind, name, arn) || (!policyWants(kind, name, arn) && !ownedPolicies.has(arn));
     },
-    toPolicy(role: string, arn: string): boolean {
+    toPolicy(kind: PrincipalKind, name: string, arn: string): boolean {
       if (!ownedPolicies.has(arn)) return true;
-      return policyWants(role, arn) || !roleWants(role, arn);
+      return policyWants(kind, name, arn) || !principalWants(kind, name, arn);
     },
   };
 }
@@ -137,7 +154,23 @@ export async function readCurrentStack(store: Store, options: ReadCurrentOptions
   );
   const ownedPolicies = new Set<string>();
   for (const p of policies) if (mine(readOwnership(p.tags).owner)) ownedPolicies.add(p.arn);
-  const side = attribution(desired, ownedRoles, ownedPolicies);
+  // Users and groups: owned when the stack's ledger names their unique id (`ledger.ts`).
+  const ledger = await readLedger(store, accountId, stackName);
+  const users = await all((marker) => store.listUsers(accountId, marker === undefined ? {} : { marker }));
+  const groups = await all((marker) => store.listGroups(accountId, marker === undefined ? {} : { marker }));
+  const userById = new Map(users.map((u) => [u.userId, u]));
+  const groupById = new Map(groups.map((g) => [g.groupId, g]));
+  const ownedUsers = new Set(
+    users.filter((u) => ledger.users[u.userId] !== undefined).map((u) => lower(u.userName)),
+  );
+  const ownedGroups = new Set(
+    groups.filter((g) => ledger.groups[g.groupId] !== undefined).map((g) => lower(g.groupName)),
+  );
+  const side = attribution(
+    desired,
+    { role: ownedRoles, user: ownedUsers, group: ownedGroups },
+    ownedPolicies,
+  );
 
   // AWS::IAM::Policy records, gathered across the roles that carry their tags.
   const rolePolicies = new Map<string, { record: RolePolicyRecord; documents: Set<string> }>();
@@ -192,7 +225,9 @@ export async function readCurrentStack(store: Store, options: ReadCurrentOptions
       // IAM has no way to unset a description but to set it empty: both mean "none".
       ...(role.description ? { description: role.description } : {}),
       maxSessionDuration: role.maxSessionDuration,
-      managedPolicyArns: attached.map((a) => a.policyArn).filter((arn) => side.toRole(role.roleName, arn)),
+      managedPolicyArns: attached
+        .map((a) => a.policyArn)
+        .filter((arn) => side.toPrincipal('role', role.roleName, arn)),
       ...(role.permissionsBoundaryArn !== undefined
         ? { permissionsBoundary: role.permissionsBoundaryArn }
         : {}),
@@ -201,6 +236,47 @@ export async function readCurrentStack(store: Store, options: ReadCurrentOptions
     };
     state.roles.push(record);
     remember(owner, { type: 'AWS::IAM::Role', name: role.roleName, attributes: { RoleId: role.roleId } });
+  }
+  // AWS::IAM::Policy on users and groups, as this stack's ledger records them.
+  const claimedInline = new Set<string>();
+  for (const [logicalId, entry] of Object.entries(ledger.policies)) {
+    const key = `${stackName}/${logicalId}/${lower(entry.policyName)}`;
+    const on: [PrincipalKind, string, string][] = [
+      ...entry.userIds.flatMap((id): [PrincipalKind, string, string][] => {
+        const u = userById.get(id);
+        return u === undefined ? [] : [['user', u.userName, id]];
+      }),
+      ...entry.groupIds.flatMap((id): [PrincipalKind, string, string][] => {
+        const g = groupById.get(id);
+        return g === undefined ? [] : [['group', g.groupName, id]];
+      }),
+    ];
+    for (const [kind, name, id] of on) {
+      const found =
+        kind === 'user'
+          ? await store.getUserPolicy(accountId, name, entry.policyName).catch(() => undefined)
+          : await store.getGroupPolicy(accountId, name, entry.policyName).catch(() => undefined);
+      if (found === undefined) continue;
+      claimedInline.add(`${id}/${lower(entry.policyName)}`);
+      let held = rolePolicies.get(key);
+      if (held === undefined) {
+        held = {
+          record: {
+            kind: 'role-policy',
+            ...source({ stack: stackName, logicalId }, 'AWS::IAM::Policy'),
+            policyName: found.policyName,
+            document: parseDocument(found.document),
+            roles: [],
+            users: [],
+            groups: [],
+          },
+          documents: new Set(),
+        };
+        rolePolicies.set(key, held);
+      }
+      (kind === 'user' ? held.record.users : held.record.groups).push(name);
+      held.documents.add(JSON.stringify(parseDocument(found.document)));
+    }
   }
   for (const { record, documents } of rolePolicies.values()) {
     if (record.stack !== stackName && !wantedRolePolicies.has(recordKey(record))) continue;
@@ -214,6 +290,9 @@ export async function readCurrentStack(store: Store, options: ReadCurrentOptions
     if (!mine(owner) && !wantedPolicies.has(policy.arn)) continue;
     const version = await store.getPolicyVersion(policy.arn, policy.defaultVersionId);
     const attachedTo = await store.listRolesForPolicy(policy.arn);
+    const principalIds = await store.listPrincipalsForPolicy(policy.arn);
+    const attachedUsers = principalIds.flatMap((id) => userById.get(id)?.userName ?? []);
+    const attachedGroups = principalIds.flatMap((id) => groupById.get(id)?.groupName ?? []);
     const record: ManagedPolicyRecord = {
       kind: 'managed-policy',
       ...source(owner, 'AWS::IAM::ManagedPolicy'),
@@ -222,15 +301,109 @@ export async function readCurrentStack(store: Store, options: ReadCurrentOptions
       arn: policy.arn,
       ...(policy.description ? { description: policy.description } : {}),
       document: parseDocument(version.document),
-      roles: attachedTo.filter((role) => side.toPolicy(role, policy.arn)),
-      users: [],
-      groups: [],
+      roles: attachedTo.filter((role) => side.toPolicy('role', role, policy.arn)),
+      users: attachedUsers.filter((u) => side.toPolicy('user', u, policy.arn)),
+      groups: attachedGroups.filter((g) => side.toPolicy('group', g, policy.arn)),
     };
     state.managedPolicies.push(record);
     remember(owner, {
       type: 'AWS::IAM::ManagedPolicy',
       name: policy.policyName,
       attributes: { PolicyId: policy.policyId, DefaultVersionId: policy.defaultVersionId },
+    });
+  }
+
+  // Memberships an AWS::IAM::UserToGroupAddition of this stack made: (group id, user id) pairs.
+  const claimedMembership = new Set<string>();
+  for (const [logicalId, m] of Object.entries(ledger.memberships)) {
+    const group = groupById.get(m.groupId);
+    if (group === undefined) continue; // the group is gone, and the memberships with it
+    const members = new Set(
+      (
+        await all((marker) =>
+          store.listUsersInGroup(accountId, group.groupName, marker === undefined ? {} : { marker }),
+        )
+      ).map((u) => u.userId),
+    );
+    const held = m.userIds.filter((id) => members.has(id) && userById.has(id));
+    for (const id of held) claimedMembership.add(`${m.groupId}/${id}`);
+    state.userToGroups.push({
+      kind: 'user-to-group',
+      ...source({ stack: stackName, logicalId }, 'AWS::IAM::UserToGroupAddition'),
+      name: desired?.userToGroups.find((r) => r.logicalId === logicalId)?.name ?? logicalId,
+      groupName: group.groupName,
+      users: held.map((id) => userById.get(id)!.userName),
+    });
+  }
+  const userWantsGroup = (user: string, group: string) =>
+    desired?.users.some(
+      (u) => lower(u.userName) === lower(user) && u.groups.some((g) => lower(g) === lower(group)),
+    ) ?? false;
+
+  const wantedUsers = new Set((desired?.users ?? []).map((u) => lower(u.userName)));
+  for (const user of users) {
+    const logicalId = ledger.users[user.userId];
+    const owner: Ownership = logicalId === undefined ? {} : { stack: stackName, logicalId };
+    if (logicalId === undefined && !wantedUsers.has(lower(user.userName))) continue;
+    const inline = await all((marker) =>
+      store.listUserPolicies(accountId, user.userName, marker === undefined ? {} : { marker }),
+    );
+    const attached = await all((marker) =>
+      store.listAttachedUserPolicies(accountId, user.userName, marker === undefined ? {} : { marker }),
+    );
+    const memberOf = await all((marker) =>
+      store.listGroupsForUser(accountId, user.userName, marker === undefined ? {} : { marker }),
+    );
+    state.users.push({
+      kind: 'user',
+      ...source(owner, 'AWS::IAM::User'),
+      userName: user.userName,
+      path: user.path,
+      arn: user.arn,
+      // A membership an AWS::IAM::UserToGroupAddition made is that resource's, unless the user lists it too.
+      groups: memberOf
+        .filter(
+          (g) =>
+            userWantsGroup(user.userName, g.groupName) ||
+            !claimedMembership.has(`${g.groupId}/${user.userId}`),
+        )
+        .map((g) => g.groupName),
+      managedPolicyArns: attached
+        .map((a) => a.policyArn)
+        .filter((arn) => side.toPrincipal('user', user.userName, arn)),
+      ...(user.permissionsBoundaryArn !== undefined
+        ? { permissionsBoundary: user.permissionsBoundaryArn }
+        : {}),
+      inlinePolicies: inline
+        .filter((p) => !claimedInline.has(`${user.userId}/${lower(p.policyName)}`))
+        .map((p) => ({ policyName: p.policyName, document: parseDocument(p.document) })),
+      tags: user.tags,
+    });
+  }
+
+  const wantedGroups = new Set((desired?.groups ?? []).map((g) => lower(g.groupName)));
+  for (const group of groups) {
+    const logicalId = ledger.groups[group.groupId];
+    const owner: Ownership = logicalId === undefined ? {} : { stack: stackName, logicalId };
+    if (logicalId === undefined && !wantedGroups.has(lower(group.groupName))) continue;
+    const inline = await all((marker) =>
+      store.listGroupPolicies(accountId, group.groupName, marker === undefined ? {} : { marker }),
+    );
+    const attached = await all((marker) =>
+      store.listAttachedGroupPolicies(accountId, group.groupName, marker === undefined ? {} : { marker }),
+    );
+    state.groups.push({
+      kind: 'group',
+      ...source(owner, 'AWS::IAM::Group'),
+      groupName: group.groupName,
+      path: group.path,
+      arn: group.arn,
+      managedPolicyArns: attached
+        .map((a) => a.policyArn)
+        .filter((arn) => side.toPrincipal('group', group.groupName, arn)),
+      inlinePolicies: inline
+        .filter((p) => !claimedInline.has(`${group.groupId}/${lower(p.policyName)}`))
+        .map((p) => ({ policyName: p.policyName, document: parseDocument(p.document) })),
     });
   }
 

@@ -64,7 +64,41 @@ export interface ManagedPolicyRecord extends RecordSource {
   groups: string[];
 }
 
-/** `AWS::IAM::Policy`: one inline policy put on each of several roles (users, groups). */
+/** `AWS::IAM::User`. Credplane has no passwords: a `LoginProfile` is refused at load. */
+export interface UserRecord extends RecordSource {
+  kind: 'user';
+  userName: string;
+  path: string;
+  arn: string;
+  /** Group names the user is in through its own `Groups` property. */
+  groups: string[];
+  managedPolicyArns: string[];
+  permissionsBoundary?: string;
+  /** The user's own `Policies`. */
+  inlinePolicies: InlinePolicyRecord[];
+  tags: Tag[];
+}
+
+/** `AWS::IAM::Group` (IAM groups have no tags). */
+export interface GroupRecord extends RecordSource {
+  kind: 'group';
+  groupName: string;
+  path: string;
+  arn: string;
+  managedPolicyArns: string[];
+  inlinePolicies: InlinePolicyRecord[];
+}
+
+/** `AWS::IAM::UserToGroupAddition`: users (of this stack or not) put in one group. */
+export interface UserToGroupRecord extends RecordSource {
+  kind: 'user-to-group';
+  /** The physical id CloudFormation would give it (what `Ref` returns). */
+  name: string;
+  groupName: string;
+  users: string[];
+}
+
+/** `AWS::IAM::Policy`: one inline policy put on each of several roles, users and groups. */
 export interface RolePolicyRecord extends RecordSource {
   kind: 'role-policy';
   policyName: string;
@@ -154,6 +188,9 @@ export type ResourceRecord =
   | RoleRecord
   | ManagedPolicyRecord
   | RolePolicyRecord
+  | UserRecord
+  | GroupRecord
+  | UserToGroupRecord
   | InstanceProfileRecord
   | OidcProviderRecord
   | WorkloadRecord;
@@ -171,6 +208,8 @@ export interface OutputRecord {
 export interface SkippedResource {
   logicalId: string;
   type: string;
+  /** Why it is skipped, when it is a type credplane knows and leaves out on purpose. */
+  reason?: string;
   position?: Position;
 }
 
@@ -191,6 +230,9 @@ export interface DesiredState {
   roles: RoleRecord[];
   managedPolicies: ManagedPolicyRecord[];
   rolePolicies: RolePolicyRecord[];
+  users: UserRecord[];
+  groups: GroupRecord[];
+  userToGroups: UserToGroupRecord[];
   instanceProfiles: InstanceProfileRecord[];
   oidcProviders: OidcProviderRecord[];
   workloads: WorkloadRecord[];
@@ -218,6 +260,9 @@ export function emptyState(
     roles: [],
     managedPolicies: [],
     rolePolicies: [],
+    users: [],
+    groups: [],
+    userToGroups: [],
     instanceProfiles: [],
     oidcProviders: [],
     workloads: [],
@@ -234,7 +279,10 @@ export function allRecords(state: DesiredState): ResourceRecord[] {
   return [
     ...state.oidcProviders,
     ...state.managedPolicies,
+    ...state.groups,
+    ...state.users,
     ...state.roles,
+    ...state.userToGroups,
     ...state.rolePolicies,
     ...state.instanceProfiles,
     ...state.workloads,

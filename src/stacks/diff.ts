@@ -36,6 +36,12 @@ export interface PlanChange {
   current?: ResourceRecord;
 }
 
+const names = (list: readonly string[]) =>
+  list
+    .map((n) => n.toLowerCase())
+    .sort()
+    .join(',');
+
 /** The natural key of a record: kind plus what names it in AWS. */
 export function recordKey(r: ResourceRecord): string {
   switch (r.kind) {
@@ -45,7 +51,15 @@ export function recordKey(r: ResourceRecord): string {
       return `managed-policy:${r.arn}`;
     case 'role-policy':
       // One AWS::IAM::Policy is "this document under this name on these principals".
-      return `role-policy:${r.policyName}:${[...r.roles].sort().join(',')}:${[...r.users].sort().join(',')}:${[...r.groups].sort().join(',')}`;
+      // IAM names compare without case: `Users: [CI]` is the user `ci`.
+      return `role-policy:${r.policyName}:${names(r.roles)}:${names(r.users)}:${names(r.groups)}`;
+    case 'user':
+      return `user:${r.userName.toLowerCase()}`;
+    case 'group':
+      return `group:${r.groupName.toLowerCase()}`;
+    case 'user-to-group':
+      // No name of its own in IAM: the stack's logical id is what identifies it.
+      return `user-to-group:${r.logicalId ?? r.name}`;
     case 'instance-profile':
       return `instance-profile:${r.instanceProfileName}`;
     case 'oidc-provider':
@@ -63,6 +77,10 @@ export function recordName(r: ResourceRecord): string {
     case 'managed-policy':
     case 'role-policy':
       return r.policyName;
+    case 'user':
+      return r.userName;
+    case 'group':
+      return r.groupName;
     case 'instance-profile':
       return r.instanceProfileName;
     case 'oidc-provider':
@@ -94,7 +112,8 @@ function sameSet(a: readonly unknown[] | undefined, b: readonly unknown[] | unde
   return x.length === y.length && x.every((v, i) => v === y[i]);
 }
 
-type Compare = 'value' | 'set';
+/** `names`: a set of IAM names, which compare without case (IAM's `ci` and `CI` are one user). */
+type Compare = 'value' | 'set' | 'names';
 
 interface Field {
   key: string;
@@ -119,10 +138,27 @@ const FIELDS: Record<RecordKind, Field[]> = {
     { key: 'description', label: 'description', replace: true },
     { key: 'document', label: 'policy document' },
     { key: 'roles', label: 'attached roles', compare: 'set' },
-    { key: 'users', label: 'attached users', compare: 'set' },
-    { key: 'groups', label: 'attached groups', compare: 'set' },
+    { key: 'users', label: 'attached users', compare: 'names' },
+    { key: 'groups', label: 'attached groups', compare: 'names' },
   ],
   'role-policy': [{ key: 'document', label: 'policy document' }],
+  // A user's and a group's path change in place (UpdateUser/UpdateGroup NewPath); their names are
+  // the key, so a new name is a new resource, as CloudFormation replaces them.
+  user: [
+    { key: 'path', label: 'path' },
+    { key: 'groups', label: 'groups', compare: 'names' },
+    { key: 'managedPolicyArns', label: 'managed policies', compare: 'set' },
+    { key: 'permissionsBoundary', label: 'permissions boundary' },
+    { key: 'tags', label: 'tags', compare: 'set' },
+  ],
+  group: [
+    { key: 'path', label: 'path' },
+    { key: 'managedPolicyArns', label: 'managed policies', compare: 'set' },
+  ],
+  'user-to-group': [
+    { key: 'groupName', label: 'group', replace: true },
+    { key: 'users', label: 'users', compare: 'names' },
+  ],
   'instance-profile': [
     { key: 'path', label: 'path', replace: true },
     { key: 'roles', label: 'role', compare: 'set' },
@@ -166,6 +202,11 @@ function differs(f: Field, d: ResourceRecord, c: ResourceRecord): boolean {
   const a = field(d, f.key);
   const b = field(c, f.key);
   if (f.compare === 'set') return !sameSet(a as unknown[] | undefined, b as unknown[] | undefined);
+  if (f.compare === 'names') {
+    const low = (v: unknown) => ((v as string[] | undefined) ?? []).map((x) => x.toLowerCase());
+    return !sameSet(low(a), low(b));
+  }
+  if (f.key === 'groupName') return String(a).toLowerCase() !== String(b).toLowerCase();
   return canonical(a) !== canonical(b);
 }
 
@@ -217,7 +258,7 @@ function compare(d: ResourceRecord, c: ResourceRecord): { replace: string[]; upd
     if (!differs(f, d, c)) continue;
     (f.replace ? replace : update).push(label(f, d, c));
   }
-  if (d.kind === 'role' && c.kind === 'role') {
+  if ('inlinePolicies' in d && 'inlinePolicies' in c) {
     const inline = inlineChanges(d.inlinePolicies, c.inlinePolicies ?? []);
     if (inline) update.push(inline);
   }
@@ -231,8 +272,11 @@ const DELETE_ORDER: RecordKind[] = [
   'eks-pod-identity',
   'lambda-function',
   'instance-profile',
+  'user-to-group',
   'role-policy',
   'role',
+  'user',
+  'group',
   'managed-policy',
   'oidc-provider',
 ];
@@ -297,7 +341,14 @@ export function planChanges(desired: DesiredState, current: DesiredState): PlanC
     }
     matched.add(key);
     if (c.stack !== stack) {
-      const owner = c.stack === undefined ? 'not managed by any stack' : `managed by stack ${c.stack}`;
+      // Users and groups are owned through each stack's own ledger (`ledger.ts`): another stack's
+      // cannot be told from one made by hand.
+      const owner =
+        c.kind === 'user' || c.kind === 'group'
+          ? 'not managed by this stack'
+          : c.stack === undefined
+            ? 'not managed by any stack'
+            : `managed by stack ${c.stack}`;
       throw new AwsError(
         'EntityAlreadyExists',
         `${d.logicalId ?? d.kind}: ${d.kind} ${recordName(d)} already exists and is ${owner}`,

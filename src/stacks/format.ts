@@ -20,6 +20,9 @@ const KIND_LABEL: Record<PlanChange['kind'], string> = {
   role: 'role',
   'managed-policy': 'managed policy',
   'role-policy': 'inline policy',
+  user: 'user',
+  group: 'group',
+  'user-to-group': 'group membership',
   'instance-profile': 'instance profile',
   'oidc-provider': 'OIDC provider',
   'ec2-instance': 'EC2 instance',
@@ -56,7 +59,9 @@ export function formatPlan(plan: readonly PlanChange[], options: FormatPlanOptio
     lines.push(line(c));
   }
   const skipped = options.skipped ?? [];
-  for (const s of skipped) lines.push(`  skip ${s.type} ${s.logicalId} (not a type credplane acts on)`);
+  for (const s of skipped) {
+    lines.push(`  skip ${s.type} ${s.logicalId} (${s.reason ?? 'not a type credplane acts on'})`);
+  }
   const count = (a: PlanChange['action']) => plan.filter((c) => c.action === a).length;
   if (count('create') + count('update') + count('delete') === 0) lines.push('No changes.');
   const parts = [

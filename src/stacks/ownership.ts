@@ -8,7 +8,10 @@
  *   `credplane:stack` = stack name and `credplane:logical-id` = logical id;
  * - an `AWS::IAM::Policy` (an inline policy put on roles) marks each role it is on with the tag
  *   `credplane:policy:<PolicyName>` = `<stack>/<logicalId>` (inline policies have no tags of their own);
- * - workloads carry the same two keys in their `settings` JSON.
+ * - workloads carry the same two keys in their `settings` JSON;
+ * - IAM users and groups, `AWS::IAM::UserToGroupAddition` memberships and `AWS::IAM::Policy` on
+ *   users and groups are recorded by unique id in the stack's ledger instead (`ledger.ts`): groups
+ *   have no tags, and a user's tags can be written by anyone allowed `iam:TagUser`.
  * The `credplane:` tag prefix is reserved: templates may not use it, and the tags are never shown
  * as the resource's own (they are stripped before diffing).
  */

@@ -93,6 +93,9 @@ export const NAME_LIMITS = {
   'AWS::IAM::ManagedPolicy': 128,
   'AWS::IAM::Policy': 128,
   'AWS::IAM::InstanceProfile': 128,
+  'AWS::IAM::User': 64,
+  'AWS::IAM::Group': 128,
+  'AWS::IAM::UserToGroupAddition': 128,
   'AWS::Lambda::Function': 64,
   'AWS::ECS::TaskDefinition': 255,
 } as const;
@@ -133,7 +136,8 @@ export interface IdentityInput {
 
 /**
  * The `Ref` value and attributes of a resource of a supported type, by CloudFormation's rules:
- * Role → name (`Arn`, `RoleId`); ManagedPolicy → ARN (`PolicyArn`); InstanceProfile → name
+ * Role → name (`Arn`, `RoleId`); User → name (`Arn`); Group → name (`Arn`); UserToGroupAddition
+ * → its generated physical id (no attributes); ManagedPolicy → ARN (`PolicyArn`); InstanceProfile → name
  * (`Arn`); OIDCProvider → ARN (`Arn`); Instance → instance id; TaskDefinition → ARN; Lambda
  * Function → name (`Arn`); PodIdentityAssociation → association ARN (`AssociationArn`,
  * `AssociationId`). Anything else is asked of the resolver.
@@ -163,6 +167,13 @@ export function identify(input: IdentityInput): ResourceIdentity {
     }
     case 'AWS::IAM::Policy':
       return { ref: fixed(name), attributes: { Id: fixed(name) } };
+    case 'AWS::IAM::User':
+      return { ref: fixed(name), attributes: { Arn: fixed(iamArn(env, 'user', path, name)) } };
+    case 'AWS::IAM::Group':
+      return { ref: fixed(name), attributes: { Arn: fixed(iamArn(env, 'group', path, name)) } };
+    case 'AWS::IAM::UserToGroupAddition':
+      // CloudFormation documents Ref (the resource's name) and no attributes.
+      return { ref: fixed(name), attributes: {} };
     case 'AWS::IAM::InstanceProfile':
       return { ref: fixed(name), attributes: { Arn: fixed(iamArn(env, 'instance-profile', path, name)) } };
     case 'AWS::IAM::OIDCProvider': {

@@ -281,9 +281,11 @@ const USER_PRINCIPAL = /^arn:([^:]+):iam::(\d{12}):user\/(.+)$/;
  * A trust policy binds a user of the account it names to the user's unique id when it is stored
  * (IAM User Guide, "IAM identifiers" → "Unique identifiers"), so, as `CreateRole` does, a user that
  * does not exist is an invalid principal: stored by name it would trust whoever creates the user
- * later. (Stacks create no users, so the user must already be in the Store.)
+ * later. A user the same stack declares (with that ARN) is accepted: the apply creates it in the
+ * same transaction, and a name held outside the stack is refused before anything is written.
  */
-async function checkTrustUsers(store: Store, accountId: string, record: RoleRecord): Promise<void> {
+async function checkTrustUsers(store: Store, desired: DesiredState, record: RoleRecord): Promise<void> {
+  const accountId = desired.accountId;
   const document = record.assumeRolePolicyDocument;
   if (hasPlaceholder(document)) return;
   const statements = Array.isArray(document['Statement']) ? document['Statement'] : [document['Statement']];
@@ -296,6 +298,8 @@ async function checkTrustUsers(store: Store, accountId: string, record: RoleReco
       if (typeof value !== 'string' || /[*?]/.test(value)) continue;
       const match = USER_PRINCIPAL.exec(value);
       if (match === null || match[1] !== store.partition || match[2] !== accountId) continue;
+      // A user the stack itself creates: made in the same transaction, before anyone else could take the name.
+      if (desired.users.some((u) => u.arn === value)) continue;
       const user = await store.findUser(accountId, match[3]!.slice(match[3]!.lastIndexOf('/') + 1));
       if (user === undefined || user.arn !== value) {
         fail(
@@ -318,7 +322,9 @@ async function checkTrustUsers(store: Store, accountId: string, record: RoleReco
  */
 export async function checkDesiredState(store: Store, desired: DesiredState): Promise<void> {
   const boundaries = new Set(
-    desired.roles.flatMap((r) => (r.permissionsBoundary ? [r.permissionsBoundary] : [])),
+    [...desired.roles, ...desired.users].flatMap((r) =>
+      r.permissionsBoundary ? [r.permissionsBoundary] : [],
+    ),
   );
   const types = new Map<string, string>();
   for (const r of allRecords(desired)) if (r.logicalId && r.type) types.set(r.logicalId, r.type);
@@ -333,7 +339,7 @@ export async function checkDesiredState(store: Store, desired: DesiredState): Pr
           fail(record, ['path'], refusal.code, refusal.message, refusal.status);
         }
         checkDocument(record, ['assumeRolePolicyDocument'], record.assumeRolePolicyDocument, 'trust');
-        await checkTrustUsers(store, desired.accountId, record);
+        await checkTrustUsers(store, desired, record);
         for (const [i, p] of record.inlinePolicies.entries()) {
           checkDocument(record, ['inlinePolicies', i, 'document'], p.document, 'identity', 'role-inline');
         }
@@ -349,25 +355,37 @@ export async function checkDesiredState(store: Store, desired: DesiredState): Pr
         checkDocument(record, ['document'], record.document, 'identity', 'managed');
         await checkNotServiceLinked(store, desired.accountId, record, record.roles);
         if (boundaries.has(record.arn)) checkDocument(record, ['document'], record.document, 'boundary');
-        if (record.users.length > 0 || record.groups.length > 0) {
-          fail(
-            record,
-            [record.users.length > 0 ? 'users' : 'groups'],
-            'ValidationError',
-            'credplane has no IAM users or groups',
-          );
-        }
         break;
       case 'role-policy':
-        checkDocument(record, ['document'], record.document, 'identity', 'role-inline');
+        // Checked once per kind of principal it is put on (IAM's size limits differ per kind).
+        if (record.roles.length > 0)
+          checkDocument(record, ['document'], record.document, 'identity', 'role-inline');
+        if (record.users.length > 0)
+          checkDocument(record, ['document'], record.document, 'identity', 'user-inline');
+        if (record.groups.length > 0) {
+          checkDocument(record, ['document'], record.document, 'identity', 'group-inline');
+        }
         await checkNotServiceLinked(store, desired.accountId, record, record.roles);
-        if (record.users.length > 0 || record.groups.length > 0) {
-          fail(
+        break;
+      case 'user':
+      case 'group':
+        for (const [i, p] of record.inlinePolicies.entries()) {
+          checkDocument(
             record,
-            [record.users.length > 0 ? 'users' : 'groups'],
-            'ValidationError',
-            'credplane has no IAM users or groups',
+            ['inlinePolicies', i, 'document'],
+            p.document,
+            'identity',
+            record.kind === 'user' ? 'user-inline' : 'group-inline',
           );
+        }
+        if (record.kind === 'user') {
+          checkRecordTags(record, record.tags, true);
+          if (record.permissionsBoundary !== undefined) {
+            await checkPolicyRef(store, desired, record, ['permissionsBoundary'], record.permissionsBoundary);
+          }
+        }
+        for (const [i, arn] of record.managedPolicyArns.entries()) {
+          await checkPolicyRef(store, desired, record, ['managedPolicyArns', i], arn);
         }
         break;
       case 'instance-profile':

@@ -127,6 +127,69 @@ export function buildRecord(
         },
       };
     }
+    case 'AWS::IAM::User': {
+      const p = props as PropertiesOf<'AWS::IAM::User'>;
+      if (p.LoginProfile !== undefined) {
+        // Refused, not dropped: a template that sets a password expects the user to be able to log in.
+        const at =
+          propsNode.kind === 'map' ? (entry(propsNode, 'LoginProfile')?.value ?? propsNode) : propsNode;
+        failAt(
+          at,
+          'LoginProfile is not supported by credplane (users have no passwords, only access keys); remove it',
+          id,
+        );
+      }
+      const name = nameFor(p.UserName, env, id, type);
+      const path = p.Path ?? '/';
+      return {
+        name,
+        path,
+        record: {
+          kind: 'user',
+          ...source,
+          userName: name,
+          path,
+          arn: iamArn('user', path, name),
+          groups: p.Groups ?? [],
+          managedPolicyArns: p.ManagedPolicyArns ?? [],
+          ...(p.PermissionsBoundary !== undefined ? { permissionsBoundary: p.PermissionsBoundary } : {}),
+          inlinePolicies: (p.Policies ?? []).map((x) => ({
+            policyName: x.PolicyName,
+            document: doc(x.PolicyDocument),
+          })),
+          tags: tagsOf(p.Tags),
+        },
+      };
+    }
+    case 'AWS::IAM::Group': {
+      const p = props as PropertiesOf<'AWS::IAM::Group'>;
+      const name = nameFor(p.GroupName, env, id, type);
+      const path = p.Path ?? '/';
+      return {
+        name,
+        path,
+        record: {
+          kind: 'group',
+          ...source,
+          groupName: name,
+          path,
+          arn: iamArn('group', path, name),
+          managedPolicyArns: p.ManagedPolicyArns ?? [],
+          inlinePolicies: (p.Policies ?? []).map((x) => ({
+            policyName: x.PolicyName,
+            document: doc(x.PolicyDocument),
+          })),
+        },
+      };
+    }
+    case 'AWS::IAM::UserToGroupAddition': {
+      const p = props as PropertiesOf<'AWS::IAM::UserToGroupAddition'>;
+      const name = generatedName(env, id, NAME_LIMITS[type]);
+      return {
+        name,
+        record: { kind: 'user-to-group', ...source, name, groupName: p.GroupName, users: p.Users },
+      };
+    }
     case 'AWS::IAM::InstanceProfile': {
       const p = props as PropertiesOf<'AWS::IAM::InstanceProfile'>;
       const name = nameFor(p.InstanceProfileName, env, id, type);
@@ -266,6 +329,15 @@ export function addRecord(state: DesiredState, record: ResourceRecord): void {
       break;
     case 'role-policy':
       state.rolePolicies.push(record);
+      break;
+    case 'user':
+      state.users.push(record);
+      break;
+    case 'group':
+      state.groups.push(record);
+      break;
+    case 'user-to-group':
+      state.userToGroups.push(record);
       break;
     case 'instance-profile':
       state.instanceProfiles.push(record);

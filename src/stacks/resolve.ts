@@ -55,6 +55,18 @@ function warnIgnored(
   }
 }
 
+/**
+ * Types credplane knows and leaves out on purpose, listed as `skip` like any unsupported type (the
+ * stack's other resources still apply, as they do around an unsupported type), with the reason.
+ */
+const SKIP_REASONS: Readonly<Record<string, string>> = {
+  // The secret access key would have to be handed back through the stack (`Fn::GetAtt
+  // Key.SecretAccessKey` into an output), where it would be printed and kept: keys are made with
+  // `aws iam create-access-key`, whose answer is the only place the secret appears.
+  'AWS::IAM::AccessKey':
+    'access keys are not created from stacks: the secret would land in outputs; use aws iam create-access-key',
+};
+
 function resolveResource(decl: ResourceDecl, res: Resolution, state: DesiredState): void {
   const id = decl.logicalId;
   const base = `Resources.${id}.Properties`;
@@ -88,6 +100,7 @@ function resolveResource(decl: ResourceDecl, res: Resolution, state: DesiredStat
     state.skipped.push({
       logicalId: id,
       type: decl.type,
+      ...(Object.hasOwn(SKIP_REASONS, decl.type) ? { reason: SKIP_REASONS[decl.type] as string } : {}),
       ...(decl.node.position ? { position: decl.node.position } : {}),
     });
     res.identities.set(id, identify({ env: res.env, logicalId: id, type: decl.type, ask }));

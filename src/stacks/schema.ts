@@ -87,6 +87,13 @@ const tags = z.array(z.strictObject({ Key: text, Value: text }), { error: 'must 
 
 const arnText = text.pipe(z.string().regex(/^arn:[^:]+:[^:]*:[^:]*:[^:]*:.+$/, { error: 'must be an ARN' }));
 
+/** `Policies` of a role, user or group: inline policies by name. */
+const inlinePolicies = z
+  .array(z.strictObject({ PolicyName: iamName(128), PolicyDocument: policyDocument }), {
+    error: 'must be a list of {PolicyName, PolicyDocument}',
+  })
+  .optional();
+
 export const RoleProperties = z.strictObject({
   RoleName: iamName(64).optional(),
   Path: iamPath.optional(),
@@ -95,11 +102,7 @@ export const RoleProperties = z.strictObject({
   MaxSessionDuration: integer(3600, 43200).optional(),
   ManagedPolicyArns: z.array(arnText, { error: 'must be a list of ARNs' }).optional(),
   PermissionsBoundary: arnText.optional(),
-  Policies: z
-    .array(z.strictObject({ PolicyName: iamName(128), PolicyDocument: policyDocument }), {
-      error: 'must be a list of {PolicyName, PolicyDocument}',
-    })
-    .optional(),
+  Policies: inlinePolicies,
   Tags: tags.optional(),
 });
 
@@ -119,6 +122,36 @@ export const PolicyProperties = z.strictObject({
   Roles: textList.optional(),
   Users: textList.optional(),
   Groups: textList.optional(),
+});
+
+/**
+ * `AWS::IAM::User`. `LoginProfile` is CloudFormation's, but credplane has no passwords: it is
+ * accepted by the schema only so that `records.ts` can refuse it by name instead of calling it
+ * an unknown property.
+ */
+export const UserProperties = z.strictObject({
+  UserName: iamName(64).optional(),
+  Path: iamPath.optional(),
+  Groups: textList.optional(),
+  LoginProfile: z.unknown().optional(),
+  ManagedPolicyArns: z.array(arnText, { error: 'must be a list of ARNs' }).optional(),
+  PermissionsBoundary: arnText.optional(),
+  Policies: inlinePolicies,
+  Tags: tags.optional(),
+});
+
+export const GroupProperties = z.strictObject({
+  GroupName: iamName(128).optional(),
+  Path: iamPath.optional(),
+  ManagedPolicyArns: z.array(arnText, { error: 'must be a list of ARNs' }).optional(),
+  Policies: inlinePolicies,
+});
+
+export const UserToGroupAdditionProperties = z.strictObject({
+  GroupName: iamName(128),
+  Users: z
+    .array(iamName(64), { error: 'must be a list of user names' })
+    .min(1, { error: 'must not be empty' }),
 });
 
 export const InstanceProfileProperties = z.strictObject({
@@ -291,6 +324,9 @@ export const SUPPORTED_TYPES = {
   'AWS::IAM::ManagedPolicy': ManagedPolicyProperties,
   'AWS::IAM::Policy': PolicyProperties,
   'AWS::IAM::InstanceProfile': InstanceProfileProperties,
+  'AWS::IAM::User': UserProperties,
+  'AWS::IAM::Group': GroupProperties,
+  'AWS::IAM::UserToGroupAddition': UserToGroupAdditionProperties,
   'AWS::IAM::OIDCProvider': OIDCProviderProperties,
   'AWS::EC2::Instance': InstanceProperties,
   'AWS::ECS::TaskDefinition': TaskDefinitionProperties,
