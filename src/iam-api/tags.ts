@@ -1,7 +1,7 @@
 /**
  * Role tag operations: TagRole, UntagRole, ListRoleTags. Role tag keys compare without case.
  */
-import { NAME_LIMITS, PATTERNS } from '../iam/names.js';
+import { NAME_LIMITS, PATTERNS, assertTagKeyNotReserved } from '../iam/names.js';
 import type { IamOperation } from './operation.js';
 import { IamParams, checkText } from './params.js';
 import { authorizeOnRole, requestTagContext } from './resources.js';
@@ -14,7 +14,11 @@ export const TAG_KEY = {
   pattern: PATTERNS.tagKey,
 };
 
-/** `TagKeys.member.N` of an untag operation: required, each a tag key, at most 50 of them. */
+/**
+ * `TagKeys.member.N` of an untag operation: required, each a tag key, at most 50 of them. The
+ * caller refuses reserved keys after `done()` (`assertTagKeyNotReserved`), as IAM reports
+ * `InvalidInput` after any `ValidationError`.
+ */
 export function readTagKeys(input: IamParams): string[] {
   const keys = input.list('TagKeys', 'tagKeys', (value, field) => checkText(value, field, TAG_KEY));
   input.requireSent('TagKeys', 'tagKeys');
@@ -44,6 +48,7 @@ const untagRole: IamOperation = async (ctx, params) => {
   const roleName = input.roleName();
   const keys = readTagKeys(input);
   input.done();
+  keys.forEach(assertTagKeyNotReserved);
   await authorizeOnRole(ctx, 'iam:UntagRole', roleName, { 'aws:TagKeys': keys });
   await ctx.store.untagRole(ctx.accountId, roleName, keys);
   return undefined;

@@ -3,6 +3,7 @@
  * PutUserPermissionsBoundary, DeleteUserPermissionsBoundary, TagUser, UntagUser, ListUserTags.
  */
 import { NoSuchEntityError } from '../iam/errors.js';
+import { assertTagKeyNotReserved } from '../iam/names.js';
 import type { OperationContext } from '../control/operation.js';
 import type { IamOperation } from './operation.js';
 import { PrincipalParams, authorizeOnUser, targetUser, userResource } from './principals.js';
@@ -134,6 +135,7 @@ const untagUser: IamOperation = async (ctx, params) => {
   const userName = input.userName();
   const keys = readTagKeys(input);
   input.done();
+  keys.forEach(assertTagKeyNotReserved);
   await authorizeOnUser(ctx, 'iam:UntagUser', userName, { 'aws:TagKeys': keys });
   await ctx.store.untagUser(ctx.accountId, userName, keys);
   return undefined;

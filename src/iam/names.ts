@@ -196,16 +196,32 @@ export function checkTags(tags: readonly Tag[], field = 'tags'): Violation[] {
 }
 
 /**
+ * Tag key prefixes no caller may set or remove, compared without case. `aws:` is IAM's own. `credplane:`
+ * is credplane's, as `aws:cloudformation:*` is CloudFormation's: a stack owns the records that carry
+ * its `credplane:stack` tags (`stacks/ownership.ts`) and an apply deletes the ones it owns that
+ * its template dropped, so a caller allowed only `iam:TagRole` must not be able to hand someone
+ * else's role to a stack, nor take one away from it.
+ */
+export const RESERVED_TAG_PREFIXES = ['aws:', 'credplane:'] as const;
+
+/** `InvalidInput` when a tag key to set or remove starts with a reserved prefix (IAM's wording for `aws:`). */
+export function assertTagKeyNotReserved(key: string): void {
+  const lower = key.toLowerCase();
+  for (const prefix of RESERVED_TAG_PREFIXES) {
+    if (lower.startsWith(prefix))
+      throw new InvalidInputError(`User-defined tag keys can't start with '${prefix}'.`);
+  }
+}
+
+/**
  * The rules on a tag set that IAM reports as `InvalidInput` rather than `ValidationError`: keys
- * that start with the reserved `aws:` prefix, and duplicate keys. `caseInsensitiveKeys` is true
+ * that start with a reserved prefix, and duplicate keys. `caseInsensitiveKeys` is true
  * for roles (and users), whose tag keys IAM compares without case.
  */
 export function assertTagKeysAllowed(tags: readonly Tag[], caseInsensitiveKeys: boolean): void {
   const seen = new Set<string>();
   for (const tag of tags) {
-    if (tag.key.toLowerCase().startsWith('aws:')) {
-      throw new InvalidInputError("User-defined tag keys can't start with 'aws:'.");
-    }
+    assertTagKeyNotReserved(tag.key);
     const k = caseInsensitiveKeys ? tag.key.toLowerCase() : tag.key;
     if (seen.has(k)) {
       throw new InvalidInputError(
