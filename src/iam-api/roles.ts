@@ -48,11 +48,12 @@ const createRole: IamOperation = async (ctx, params) => {
   // Creating a role with tags also needs permission to tag it, as on AWS.
   if (tags.length > 0) ctx.authorize('iam:TagRole', arn, tagContext);
 
-  await checkTrustPolicy(ctx, trust);
+  const trustPrincipals = await checkTrustPolicy(ctx, trust);
   if (boundary !== undefined) await requireBoundary(ctx, boundary);
   const role = await ctx.store.createRole(ctx.accountId, {
     roleName,
     assumeRolePolicyDocument: trust,
+    trustPrincipals,
     ...(path === undefined ? {} : { path }),
     ...(description === undefined ? {} : { description }),
     ...(maxSessionDuration === undefined ? {} : { maxSessionDuration }),
@@ -113,8 +114,11 @@ const updateAssumeRolePolicy: IamOperation = async (ctx, params) => {
   const document = input.policyDocument();
   input.done();
   refuseServiceLinkedRole(await authorizeOnRole(ctx, 'iam:UpdateAssumeRolePolicy', roleName));
-  await checkTrustPolicy(ctx, document);
-  await ctx.store.updateRole(ctx.accountId, roleName, { assumeRolePolicyDocument: document });
+  const trustPrincipals = await checkTrustPolicy(ctx, document);
+  await ctx.store.updateRole(ctx.accountId, roleName, {
+    assumeRolePolicyDocument: document,
+    trustPrincipals,
+  });
   return undefined;
 };
 
