@@ -156,6 +156,30 @@ function raceSuite(name: string, open: () => Promise<Store>): void {
       );
       expect(tally.rounds).toBeGreaterThanOrEqual(10);
     }, 60_000);
+
+    it('two trust saves naming each other end saved, or refused as retryable (never a 500)', async () => {
+      const started = Date.now();
+      for (let i = 0; i < 8 && Date.now() - started < BUDGET_MS; i++) {
+        const a = await store.createRole(ACCOUNT, {
+          roleName: `ma${i}`,
+          assumeRolePolicyDocument: TRUST_EC2,
+        });
+        const b = await store.createRole(ACCOUNT, {
+          roleName: `mb${i}`,
+          assumeRolePolicyDocument: TRUST_EC2,
+        });
+        const outcomes = await Promise.all([
+          after(i % 2, () =>
+            outcome(ctx, 'UpdateAssumeRolePolicy', {
+              RoleName: `ma${i}`,
+              PolicyDocument: trustNaming(b.arn),
+            }),
+          ),
+          outcome(ctx, 'UpdateAssumeRolePolicy', { RoleName: `mb${i}`, PolicyDocument: trustNaming(a.arn) }),
+        ]);
+        for (const o of outcomes) expect(['ok', 'ServiceUnavailable']).toContain(o);
+      }
+    }, 60_000);
   });
 }
 
