@@ -343,6 +343,55 @@ describe('SimulatePrincipalPolicy on a stored user', () => {
   });
 });
 
+describe('SimulatePrincipalPolicy with a ResourcePolicy and no CallerArn', () => {
+  // IAM API Reference, SimulatePrincipalPolicy, CallerArn: "If you do not specify a CallerArn, it
+  // defaults to the ARN of the user that you specify in PolicySourceArn, if you specified a user.
+  // ... CallerArn is required if you include a ResourcePolicy and the PolicySourceArn is not the
+  // ARN for an IAM user."
+  const bucketPolicy = (principal: string) =>
+    JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Effect: 'Allow',
+          Principal: { AWS: principal },
+          Action: 's3:GetObject',
+          Resource: 'arn:aws:s3:::shared/*',
+        },
+      ],
+    });
+
+  it("a user source is the caller: the resource policy naming the user allows, one naming another doesn't", async () => {
+    await client.send(new CreateUserCommand({ UserName: 'dora' }));
+    const dora = `arn:aws:iam::${ACCOUNT}:user/dora`;
+    const simulate = (policy: string) =>
+      client.send(
+        new SimulatePrincipalPolicyCommand({
+          PolicySourceArn: dora,
+          ActionNames: ['s3:GetObject'],
+          ResourceArns: ['arn:aws:s3:::shared/x'],
+          ResourcePolicy: policy,
+        }),
+      );
+    const allowed = await simulate(bucketPolicy(dora));
+    expect(allowed.EvaluationResults?.[0]?.EvalDecision).toBe('allowed');
+    const other = await simulate(bucketPolicy(`arn:aws:iam::${ACCOUNT}:user/someone-else`));
+    expect(other.EvaluationResults?.[0]?.EvalDecision).toBe('implicitDeny');
+  });
+
+  it('a role source still needs a CallerArn (InvalidInput)', async () => {
+    await expect(
+      client.send(
+        new SimulatePrincipalPolicyCommand({
+          PolicySourceArn: ROLE_ARN,
+          ActionNames: ['s3:GetObject'],
+          ResourcePolicy: bucketPolicy(ROLE_ARN),
+        }),
+      ),
+    ).rejects.toBeInstanceOf(InvalidInputException);
+  });
+});
+
 describe('SimulatePrincipalPolicy on a stored group', () => {
   // IAM API Reference, SimulatePrincipalPolicy, PolicySourceArn: "The Amazon Resource Name (ARN) of
   // a user, group, or role whose policies you want to include in the simulation."

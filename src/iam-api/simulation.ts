@@ -281,7 +281,11 @@ const simulatePrincipalPolicy: IamOperation = async (ctx, params) => {
   const given = compileInputs(extra, 'PolicyInputList', 'identity', 'none');
   const boundary = compileInputs(boundaryInput, 'PermissionsBoundaryPolicyInputList', 'boundary', 'none')[0];
   const resourcePolicy = resourcePolicyOf(scenario.resourcePolicy);
-  if (resourcePolicy !== undefined && scenario.callerArn === undefined) {
+  // IAM API Reference, CallerArn: it "defaults to the ARN of the user that you specify in
+  // PolicySourceArn, if you specified a user", and "is required if you include a ResourcePolicy
+  // and the PolicySourceArn is not the ARN for an IAM user".
+  const sourceIsUser = stored.principal.type === 'User' && stored.principal.userName !== undefined;
+  if (resourcePolicy !== undefined && scenario.callerArn === undefined && !sourceIsUser) {
     throw new InvalidInputError(
       'CallerArn is required with a ResourcePolicy when PolicySourceArn is not an IAM user.',
     );
