@@ -22,7 +22,8 @@
  * again, as on SQLite, where the read stays: a prepared statement on the local file, about 5 µs
  * (`store/sqlite-generation.ts`).
  */
-import type { AccessKey, Role, User } from '../iam/types.js';
+import { NoSuchEntityError } from '../iam/errors.js';
+import type { AccessKey, Group, Role, User } from '../iam/types.js';
 import type { CompiledPolicy, PolicyType } from '../policy/index.js';
 import type { GenerationFeed, Store, StoreChange } from '../store/store.js';
 import type { PolicyCache } from './policy-cache.js';
@@ -42,6 +43,13 @@ export interface UserAuthz {
   /** The user's inline and attached policies, then each group's inline and attached ones. */
   identity: CompiledPolicy[];
   boundary?: CompiledPolicy;
+}
+
+/** A group's policies, as the policy simulator reads them (a group is no principal). */
+export interface GroupAuthz {
+  group: Group;
+  /** The group's inline policies, then its attached ones. */
+  identity: CompiledPolicy[];
 }
 
 /** A long-term access key with its secret opened: the key of an IAM user. */
@@ -223,6 +231,30 @@ export class AuthorizationView {
     return this.cached(this.users, roleKey(accountId, userName), () => this.loadUser(accountId, userName));
   }
 
+  /**
+   * A group's policies, loaded for this call (nothing authorizes with a group's policies alone, so
+   * they are not cached).
+   */
+  async group(accountId: string, groupName: string): Promise<GroupAuthz | undefined> {
+    await this.refresh();
+    const { store } = this.options;
+    let group: Group;
+    try {
+      group = await store.getGroup(accountId, groupName);
+    } catch (e) {
+      if (e instanceof NoSuchEntityError) return undefined;
+      throw e;
+    }
+    const identity: CompiledPolicy[] = [];
+    await this.ownedPolicies(
+      identity,
+      `group/${group.groupName}`,
+      (marker) => store.listGroupPolicies(accountId, group.groupName, { marker }),
+      (marker) => store.listAttachedGroupPolicies(accountId, group.groupName, { marker }),
+    );
+    return { group, identity };
+  }
+
   /** A managed policy's default version, compiled with `kind` (session policies use `session`). */
   async managedPolicy(
     arn: string,
@@ -354,29 +386,15 @@ export class AuthorizationView {
   }
 
   private async loadUser(accountId: string, userName: string): Promise<UserAuthz | undefined> {
-    const { store, policies } = this.options;
+    const { store } = this.options;
     const user = await store.findUser(accountId, userName);
     if (user === undefined) return undefined;
     const identity: CompiledPolicy[] = [];
-    const owned = async (
+    const owned = (
       prefix: string,
       inline: (marker: string | undefined) => ReturnType<Store['listUserPolicies']>,
       attached: (marker: string | undefined) => ReturnType<Store['listAttachedUserPolicies']>,
-    ) => {
-      for await (const p of pages(inline)) {
-        identity.push(
-          policies.compile(p.document, {
-            id: `${prefix}/inline/${p.policyName}`,
-            name: p.policyName,
-            kind: 'identity',
-          }),
-        );
-      }
-      for await (const a of pages(attached)) {
-        const compiled = await this.cachedManaged(a.policyArn, 'identity');
-        if (compiled !== undefined) identity.push(compiled);
-      }
-    };
+    ) => this.ownedPolicies(identity, prefix, inline, attached);
     await owned(
       `user/${user.userName}`,
       (marker) => store.listUserPolicies(accountId, user.userName, { marker }),
@@ -396,6 +414,28 @@ export class AuthorizationView {
         ? undefined
         : await this.cachedManaged(user.permissionsBoundaryArn, 'boundary');
     return { user, identity, ...(boundary === undefined ? {} : { boundary }) };
+  }
+
+  /** Appends a user's or group's inline policies (ids under `prefix`), then its attached ones. */
+  private async ownedPolicies(
+    identity: CompiledPolicy[],
+    prefix: string,
+    inline: (marker: string | undefined) => ReturnType<Store['listUserPolicies']>,
+    attached: (marker: string | undefined) => ReturnType<Store['listAttachedUserPolicies']>,
+  ): Promise<void> {
+    for await (const p of pages(inline)) {
+      identity.push(
+        this.options.policies.compile(p.document, {
+          id: `${prefix}/inline/${p.policyName}`,
+          name: p.policyName,
+          kind: 'identity',
+        }),
+      );
+    }
+    for await (const a of pages(attached)) {
+      const compiled = await this.cachedManaged(a.policyArn, 'identity');
+      if (compiled !== undefined) identity.push(compiled);
+    }
   }
 
   private async loadManaged(arn: string, kind: PolicyType): Promise<CompiledPolicy | undefined> {

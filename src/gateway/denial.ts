@@ -81,8 +81,10 @@ function inProtocolNames(shape: ErrorShape, error: AwsError): AwsError {
 }
 
 /**
- * SigV4 failures carry the Query/S3 codes (`SignatureDoesNotMatch`, `InvalidClientTokenId`, ...);
- * the JSON services name the same failures differently, with status 400 (JSON 1.x) or 403 (REST).
+ * SigV4 failures carry the Query codes (`SignatureDoesNotMatch`, `InvalidClientTokenId`, ...), which
+ * the Query services (SNS, and SQS in both its protocols, whose SDKs are query-compatible) answer
+ * as they are; the JSON services name the same failures differently, with status 400 (JSON 1.x) or
+ * 403 (REST), and S3 its own way (`S3_AUTH_ERRORS`).
  */
 const JSON_AUTH_CODES: Record<string, string> = {
   SignatureDoesNotMatch: 'InvalidSignatureException',
@@ -92,6 +94,28 @@ const JSON_AUTH_CODES: Record<string, string> = {
   MissingAuthenticationToken: 'MissingAuthenticationTokenException',
   ExpiredToken: 'ExpiredTokenException',
 };
+
+/**
+ * The same failures as S3 names them (S3 API Reference, Error responses; the messages are those S3
+ * sends): an access key id it does not know is `InvalidAccessKeyId` (403), an expired session
+ * token `ExpiredToken` with 400. credplane's lookup
+ * answers one `InvalidClientTokenId` for an unknown key and for an unusable session token alike (so
+ * that nothing can be probed), so a bad session token is `InvalidAccessKeyId` here too, where S3
+ * would say `InvalidToken` (400). `SignatureDoesNotMatch` and the S3-only verifier codes
+ * (`RequestTimeTooSkewed`, `AuthorizationHeaderMalformed`, ...) already carry S3's names.
+ */
+const S3_AUTH_ERRORS: Record<string, { code: string; status: number; message: string }> = {
+  InvalidClientTokenId: {
+    code: 'InvalidAccessKeyId',
+    status: 403,
+    message: 'The AWS Access Key Id you provided does not exist in our records.',
+  },
+  ExpiredToken: { code: 'ExpiredToken', status: 400, message: 'The provided token has expired.' },
+};
+
+function s3Error(error: AwsError): { code: string; status: number; message: string } {
+  return S3_AUTH_ERRORS[error.code] ?? { code: error.code, status: error.status, message: error.message };
+}
 
 function jsonError(shape: ErrorShape, error: AwsError): { code: string; status: number } {
   if (shape.service === 'sqs') return { code: error.code, status: error.status };
@@ -114,14 +138,16 @@ export function serviceErrorResponse(
 ): ApiResponse {
   const error = inProtocolNames(shape, raised);
   switch (shape.protocol) {
-    case 'rest-xml':
+    case 'rest-xml': {
+      const { code, status, message } = s3Error(error);
       return {
-        status: error.status,
+        status,
         headers: { 'content-type': 'application/xml', 'x-amz-request-id': requestId },
         body:
-          `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${escapeXml(error.code)}</Code>` +
-          `<Message>${escapeXml(error.message)}</Message><RequestId>${requestId}</RequestId></Error>`,
+          `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${escapeXml(code)}</Code>` +
+          `<Message>${escapeXml(message)}</Message><RequestId>${requestId}</RequestId></Error>`,
       };
+    }
     case 'query':
       return queryError(error, shape.errorNamespace ?? '', requestId);
     case 'json':

@@ -353,8 +353,8 @@ describe('gateway', () => {
     });
     const inactive = await call('s3', user, { method: 'GET', path: '/bucket/public/a.txt' });
     expect(inactive.status).toBe(403);
-    // Refused as an unknown key is (the gateway's S3 shape keeps the Query code; see denial.ts).
-    expect(xmlValue(inactive.text, 'Code')).toBe('InvalidClientTokenId');
+    // Refused as an unknown key is, in S3's words (denial.ts).
+    expect(xmlValue(inactive.text, 'Code')).toBe('InvalidAccessKeyId');
   });
 
   it("records a forwarded call's backend error code and request id (S3 NoSuchKey)", async () => {

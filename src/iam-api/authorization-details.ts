@@ -27,8 +27,7 @@ import type {
   User,
 } from '../iam/types.js';
 import type { XmlNode } from '../protocol/xml.js';
-import type { ListOptions, Page } from '../store/store.js';
-import { awsPolicyView, type PolicyUsage } from './aws-policies.js';
+import { awsPolicyView, entityPolicyUsage, everything } from './aws-policies.js';
 import type { IamOperation } from './operation.js';
 import { pageOf } from './paging.js';
 import { IamParams } from './params.js';
@@ -36,18 +35,6 @@ import { encodePolicyDocument, instanceProfileXml, isoDate, policyVersionXml, ta
 
 export const ENTITY_TYPES = ['User', 'Role', 'Group', 'LocalManagedPolicy', 'AWSManagedPolicy'] as const;
 type EntityType = (typeof ENTITY_TYPES)[number];
-
-/** Every item of a store listing, page by page. */
-async function everything<T>(list: (options: ListOptions) => Promise<Page<T>>): Promise<T[]> {
-  const items: T[] = [];
-  let marker: string | undefined;
-  do {
-    const page = await list({ maxItems: 1000, ...(marker === undefined ? {} : { marker }) });
-    items.push(...page.items);
-    marker = page.isTruncated ? page.marker : undefined;
-  } while (marker !== undefined);
-  return items;
-}
 
 /** One entry of the concatenated answer; the key's first digit orders the lists. */
 type Entry =
@@ -158,32 +145,6 @@ async function policyDetail(ctx: OperationContext, policy: ManagedPolicy, aws: b
   };
 }
 
-/** Attachments and boundary uses of every policy ARN across the account's users, groups and roles. */
-async function accountPolicyUsage(
-  ctx: OperationContext,
-  users: readonly User[],
-  groups: readonly Group[],
-  roles: readonly Role[],
-): Promise<PolicyUsage> {
-  const { accountId, store } = ctx;
-  const usage: PolicyUsage = { attachments: new Map(), boundaries: new Map() };
-  const bump = (map: Map<string, number>, key: string) => map.set(key, (map.get(key) ?? 0) + 1);
-  const count = (attached: readonly AttachedPolicy[]) => {
-    for (const a of attached) bump(usage.attachments, a.policyArn);
-  };
-  for (const u of users) {
-    if (u.permissionsBoundaryArn !== undefined) bump(usage.boundaries, u.permissionsBoundaryArn);
-    count(await everything((o) => store.listAttachedUserPolicies(accountId, u.userName, o)));
-  }
-  for (const g of groups)
-    count(await everything((o) => store.listAttachedGroupPolicies(accountId, g.groupName, o)));
-  for (const r of roles) {
-    if (r.permissionsBoundaryArn !== undefined) bump(usage.boundaries, r.permissionsBoundaryArn);
-    count(await everything((o) => store.listAttachedRolePolicies(accountId, r.roleName, o)));
-  }
-  return usage;
-}
-
 /** The account's entities the filter asks for, in answer order, keyed for one marker over all. */
 async function entries(ctx: OperationContext, wanted: ReadonlySet<EntityType>): Promise<Entry[]> {
   const { accountId, store } = ctx;
@@ -208,7 +169,7 @@ async function entries(ctx: OperationContext, wanted: ReadonlySet<EntityType>): 
     );
   }
   if (aws) {
-    const usage = await accountPolicyUsage(ctx, users, groups, roles);
+    const usage = await entityPolicyUsage(ctx, users, groups, roles);
     for (const p of listAwsManagedPolicies({ partition: ctx.partition })) {
       const policy = awsPolicyView(p, usage);
       if (policy.attachmentCount > 0 || policy.permissionsBoundaryUsageCount > 0) {

@@ -158,7 +158,11 @@ const SAME_ACCOUNT_PRINCIPAL = /^arn:([^:]+):iam::(\d{12}):(role|user)\/(.+)$/;
  * account could later create the named one and be trusted); principals of accounts the store
  * does not hold cannot be checked here and are accepted.
  */
-export async function checkTrustPrincipals(ctx: OperationContext, document: PolicyDocument): Promise<void> {
+export async function checkTrustPrincipals(
+  ctx: OperationContext,
+  document: PolicyDocument,
+): Promise<string[]> {
+  const checked: string[] = [];
   const held = new Map<string, boolean>([[ctx.accountId, true]]);
   const holds = async (accountId: string): Promise<boolean> => {
     let known = held.get(accountId);
@@ -188,19 +192,24 @@ export async function checkTrustPrincipals(ctx: OperationContext, document: Poli
         if (found === undefined || found.arn !== value) {
           throw new MalformedPolicyDocument(`Invalid principal in policy: "AWS":"${value}"`);
         }
+        checked.push(value);
       }
     }
   }
+  return checked;
 }
 
 /**
- * Everything IAM checks on a role's trust policy before storing it.
+ * Everything IAM checks on a role's trust policy before storing it. Returns the user and role
+ * ARNs it found, for the store to check again, locked, in the transaction that writes the policy
+ * (`trustPrincipals` of `CreateRoleInput`/`UpdateRoleInput`): checked only here, a principal
+ * deleted before the write would stay named by ARN.
  *
  * @example
- * await checkTrustPolicy(ctx, params.AssumeRolePolicyDocument);
+ * const trustPrincipals = await checkTrustPolicy(ctx, params.AssumeRolePolicyDocument);
  */
-export async function checkTrustPolicy(ctx: OperationContext, text: string): Promise<void> {
+export async function checkTrustPolicy(ctx: OperationContext, text: string): Promise<string[]> {
   const document = parseForUse(text, 'trust');
   checkDocumentSize(document, 'trust');
-  await checkTrustPrincipals(ctx, document);
+  return checkTrustPrincipals(ctx, document);
 }

@@ -52,11 +52,12 @@ const createRole: IamOperation = async (ctx, params) => {
   // would pass for one IAM made for a service (and be as protected as one).
   if (path !== undefined && isServiceLinkedPath(path)) throw serviceLinkedPathRefusal();
 
-  await checkTrustPolicy(ctx, trust);
+  const trustPrincipals = await checkTrustPolicy(ctx, trust);
   if (boundary !== undefined) await requireBoundary(ctx, boundary);
   const role = await ctx.store.createRole(ctx.accountId, {
     roleName,
     assumeRolePolicyDocument: trust,
+    trustPrincipals,
     ...(path === undefined ? {} : { path }),
     ...(description === undefined ? {} : { description }),
     ...(maxSessionDuration === undefined ? {} : { maxSessionDuration }),
@@ -120,8 +121,11 @@ const updateAssumeRolePolicy: IamOperation = async (ctx, params) => {
   const document = input.policyDocument();
   input.done();
   refuseServiceLinkedRole(await authorizeOnRole(ctx, 'iam:UpdateAssumeRolePolicy', roleName));
-  await checkTrustPolicy(ctx, document);
-  await ctx.store.updateRole(ctx.accountId, roleName, { assumeRolePolicyDocument: document });
+  const trustPrincipals = await checkTrustPolicy(ctx, document);
+  await ctx.store.updateRole(ctx.accountId, roleName, {
+    assumeRolePolicyDocument: document,
+    trustPrincipals,
+  });
   return undefined;
 };
 

@@ -7,6 +7,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import {
   AddUserToGroupCommand,
+  AttachGroupPolicyCommand,
   CreateGroupCommand,
   CreateUserCommand,
   PutGroupPolicyCommand,
@@ -342,6 +343,162 @@ describe('SimulatePrincipalPolicy on a stored user', () => {
   });
 });
 
+describe('SimulatePrincipalPolicy with a ResourcePolicy and no CallerArn', () => {
+  // IAM API Reference, SimulatePrincipalPolicy, CallerArn: "If you do not specify a CallerArn, it
+  // defaults to the ARN of the user that you specify in PolicySourceArn, if you specified a user.
+  // ... CallerArn is required if you include a ResourcePolicy and the PolicySourceArn is not the
+  // ARN for an IAM user."
+  const bucketPolicy = (principal: string) =>
+    JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Effect: 'Allow',
+          Principal: { AWS: principal },
+          Action: 's3:GetObject',
+          Resource: 'arn:aws:s3:::shared/*',
+        },
+      ],
+    });
+
+  it("a user source is the caller: the resource policy naming the user allows, one naming another doesn't", async () => {
+    await client.send(new CreateUserCommand({ UserName: 'dora' }));
+    const dora = `arn:aws:iam::${ACCOUNT}:user/dora`;
+    const simulate = (policy: string) =>
+      client.send(
+        new SimulatePrincipalPolicyCommand({
+          PolicySourceArn: dora,
+          ActionNames: ['s3:GetObject'],
+          ResourceArns: ['arn:aws:s3:::shared/x'],
+          ResourcePolicy: policy,
+        }),
+      );
+    const allowed = await simulate(bucketPolicy(dora));
+    expect(allowed.EvaluationResults?.[0]?.EvalDecision).toBe('allowed');
+    const other = await simulate(bucketPolicy(`arn:aws:iam::${ACCOUNT}:user/someone-else`));
+    expect(other.EvaluationResults?.[0]?.EvalDecision).toBe('implicitDeny');
+  });
+
+  it('a role source still needs a CallerArn (InvalidInput)', async () => {
+    await expect(
+      client.send(
+        new SimulatePrincipalPolicyCommand({
+          PolicySourceArn: ROLE_ARN,
+          ActionNames: ['s3:GetObject'],
+          ResourcePolicy: bucketPolicy(ROLE_ARN),
+        }),
+      ),
+    ).rejects.toBeInstanceOf(InvalidInputException);
+  });
+});
+
+describe('SimulatePrincipalPolicy on a stored group', () => {
+  // IAM API Reference, SimulatePrincipalPolicy, PolicySourceArn: "The Amazon Resource Name (ARN) of
+  // a user, group, or role whose policies you want to include in the simulation."
+  const GROUP_ARN = `arn:aws:iam::${ACCOUNT}:group/teams/auditors`;
+
+  beforeAll(async () => {
+    await client.send(new CreateGroupCommand({ GroupName: 'auditors', Path: '/teams/' }));
+    await client.send(
+      new PutGroupPolicyCommand({
+        GroupName: 'auditors',
+        PolicyName: 'audit-read',
+        PolicyDocument: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [
+            {
+              Effect: 'Allow',
+              Action: 's3:GetObject',
+              Resource: 'arn:aws:s3:::logs/*',
+              Condition: { Bool: { 'aws:SecureTransport': 'true' } },
+            },
+          ],
+        }),
+      }),
+    );
+    const managed = await client.send(
+      new CreatePolicyCommand({
+        PolicyName: 'no-log-deletes',
+        PolicyDocument: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Deny', Action: 's3:DeleteObject', Resource: 'arn:aws:s3:::logs/*' }],
+        }),
+      }),
+    );
+    await client.send(
+      new AttachGroupPolicyCommand({ GroupName: 'auditors', PolicyArn: managed.Policy?.Arn }),
+    );
+  });
+
+  it("simulates the group's inline and attached policies, naming the inline one's type group", async () => {
+    const out = await client.send(
+      new SimulatePrincipalPolicyCommand({
+        PolicySourceArn: GROUP_ARN,
+        ActionNames: ['s3:GetObject', 's3:DeleteObject', 's3:PutObject'],
+        ResourceArns: ['arn:aws:s3:::logs/a'],
+        ContextEntries: [
+          { ContextKeyName: 'aws:SecureTransport', ContextKeyType: 'boolean', ContextKeyValues: ['true'] },
+        ],
+      }),
+    );
+    const decisions = (out.EvaluationResults ?? []).map((r) => [
+      r.EvalActionName,
+      r.EvalDecision,
+      r.MatchedStatements?.map((m) => [m.SourcePolicyId, m.SourcePolicyType]),
+    ]);
+    expect(decisions).toEqual([
+      ['s3:GetObject', 'allowed', [['audit-read', 'group']]],
+      ['s3:DeleteObject', 'explicitDeny', [['no-log-deletes', 'user-managed']]],
+      ['s3:PutObject', 'implicitDeny', []],
+    ]);
+    expect(ctx.calls.map((c) => [c.action, c.resource])).toContainEqual([
+      'iam:SimulatePrincipalPolicy',
+      GROUP_ARN,
+    ]);
+  });
+
+  it("lists the group's condition keys for GetContextKeysForPrincipalPolicy", async () => {
+    const keys = await client.send(
+      new GetContextKeysForPrincipalPolicyCommand({ PolicySourceArn: GROUP_ARN }),
+    );
+    expect(keys.ContextKeyNames).toEqual(['aws:SecureTransport']);
+  });
+
+  it('a caller not allowed iam:SimulatePrincipalPolicy on the group learns nothing about it', async () => {
+    ctx.deny = (c) => c.action === 'iam:SimulatePrincipalPolicy' && c.resource === GROUP_ARN;
+    const error = await client
+      .send(new SimulatePrincipalPolicyCommand({ PolicySourceArn: GROUP_ARN, ActionNames: ['s3:GetObject'] }))
+      .catch((e: unknown) => e);
+    expect((error as { name?: string }).name).toBe('AccessDenied');
+    expect(String((error as Error).message)).not.toContain('audit-read');
+  });
+
+  it('an unknown group, a group ARN with the wrong path and one of another account are NoSuchEntity', async () => {
+    for (const arn of [
+      `arn:aws:iam::${ACCOUNT}:group/nope`,
+      `arn:aws:iam::${ACCOUNT}:group/auditors`,
+      'arn:aws:iam::444455556666:group/teams/auditors',
+    ]) {
+      await expect(
+        client.send(
+          new SimulatePrincipalPolicyCommand({ PolicySourceArn: arn, ActionNames: ['s3:GetObject'] }),
+        ),
+      ).rejects.toBeInstanceOf(NoSuchEntityException);
+    }
+  });
+
+  it('a malformed group ARN is InvalidInput', async () => {
+    await expect(
+      client.send(
+        new SimulatePrincipalPolicyCommand({
+          PolicySourceArn: `arn:aws:iam::${ACCOUNT}:group/`,
+          ActionNames: ['s3:GetObject'],
+        }),
+      ),
+    ).rejects.toBeInstanceOf(InvalidInputException);
+  });
+});
+
 describe('refusals', () => {
   it('a caller not allowed iam:SimulatePrincipalPolicy on the role learns nothing about it', async () => {
     ctx.deny = (c) => c.action === 'iam:SimulatePrincipalPolicy';
@@ -352,9 +509,12 @@ describe('refusals', () => {
     expect(String((error as Error).message)).not.toContain('docs');
   });
 
-  it('an unknown role, a user and a role of another account are NoSuchEntity', async () => {
+  it('an unknown role, a user, a role of another account and the role under another path are NoSuchEntity', async () => {
     for (const arn of [
       `arn:aws:iam::${ACCOUNT}:role/nope`,
+      // The role is /app: authorization is on the ARN given, so another path must not reach it.
+      `arn:aws:iam::${ACCOUNT}:role/public/app`,
+      `arn:aws:iam::${ACCOUNT}:role/APP`,
       `arn:aws:iam::${ACCOUNT}:user/bob`,
       'arn:aws:iam::444455556666:role/app',
     ]) {

@@ -3,17 +3,22 @@
  * GetContextKeysForPrincipalPolicy, GetContextKeysForCustomPolicy — served by the same policy
  * engine that authorizes every request (`simulate-policies.ts`).
  *
- * A principal is a role (credplane's IAM has roles, not users or groups): a user or group ARN is
- * `NoSuchEntity`, as IAM answers for one that does not exist. The role's policies are the ones its
- * sessions are authorized with (`control/authorization-view.ts`): inline, attached managed, and the
- * permissions boundary.
+ * `PolicySourceArn` names a user, a group or a role. A role's or user's policies are the ones its
+ * requests are authorized with (`control/authorization-view.ts`): inline, attached managed (for a
+ * user, its groups' too), and the permissions boundary. A group's are its inline and attached
+ * policies (a group has no boundary).
+ *
+ * The ARN must be the entity's own, path and name as stored: `iam:SimulatePrincipalPolicy` is
+ * authorized on the ARN the caller gave, so an ARN with another path (or another case) naming the
+ * same entity would let a caller allowed on `group/public/*` read a group under `/teams/`. Such an
+ * ARN is `NoSuchEntity`, as for an entity that does not exist.
  *
  * https://docs.aws.amazon.com/IAM/latest/APIReference/API_SimulatePrincipalPolicy.html
  * https://docs.aws.amazon.com/IAM/latest/APIReference/API_SimulateCustomPolicy.html
  */
 import { simulationSnapshot } from '../analyzer/simulate/simulate.js';
 import type { OperationContext } from '../control/operation.js';
-import { parseIamArn, type IamArn } from '../iam/arn.js';
+import { parseGroupArn, parseIamArn, type IamArn } from '../iam/arn.js';
 import { InvalidInputError, NoSuchEntityError } from '../iam/errors.js';
 import {
   MalformedPolicyDocumentError,
@@ -159,13 +164,14 @@ function describeStored(p: CompiledPolicy): SimulatedPolicy {
  * are attached to any groups the user belongs to").
  */
 async function principalPolicies(ctx: OperationContext, source: string): Promise<PrincipalPolicies> {
+  if (/^arn:[^:]*:iam::[^:]*:group\//.test(source)) return groupPolicies(ctx, source);
   const parsed = parseArnOrInvalid(source, 'PolicySourceArn');
   if (parsed.kind === 'user') {
     const found =
       parsed.accountId === ctx.accountId
         ? await simulationSnapshot(ctx.store).snapshot.user(ctx.accountId, parsed.userName)
         : undefined;
-    if (found === undefined) {
+    if (found === undefined || found.user.arn !== source) {
       throw new NoSuchEntityError(`The user with name ${parsed.userName} cannot be found.`);
     }
     const u = found.user;
@@ -180,7 +186,7 @@ async function principalPolicies(ctx: OperationContext, source: string): Promise
       parsed.accountId === ctx.accountId
         ? await simulationSnapshot(ctx.store).snapshot.role(ctx.accountId, parsed.roleName)
         : undefined;
-    if (role === undefined) {
+    if (role === undefined || role.role.arn !== source) {
       throw new NoSuchEntityError(`The role with name ${parsed.roleName} cannot be found.`);
     }
     const r = role.role;
@@ -197,6 +203,32 @@ async function principalPolicies(ctx: OperationContext, source: string): Promise
     };
   }
   throw new InvalidInputError(`PolicySourceArn must name a user, group or role; got ${source}.`);
+}
+
+/**
+ * A group's inline and attached policies (IAM API Reference, SimulatePrincipalPolicy: "If you
+ * specify a user, group, or role, the simulation includes all policies that are associated with
+ * that entity"). A group never makes a request: the simulated caller is a principal of the group's
+ * account named by the group's ARN, with no user name, so `${aws:username}` resolves to nothing.
+ */
+async function groupPolicies(ctx: OperationContext, source: string): Promise<PrincipalPolicies> {
+  let parsed;
+  try {
+    parsed = parseGroupArn(source);
+  } catch {
+    throw new InvalidInputError(`Invalid ARN ${source} for PolicySourceArn.`);
+  }
+  const found =
+    parsed.accountId === ctx.accountId
+      ? await simulationSnapshot(ctx.store).snapshot.group(ctx.accountId, parsed.groupName)
+      : undefined;
+  if (found === undefined || found.group.arn !== source) {
+    throw new NoSuchEntityError(`The group with name ${parsed.groupName} cannot be found.`);
+  }
+  return {
+    principal: { type: 'User', arn: found.group.arn, account: ctx.accountId },
+    identity: found.identity.map(describeStored),
+  };
 }
 
 /** What both Simulate operations read besides the policies. */
@@ -249,7 +281,11 @@ const simulatePrincipalPolicy: IamOperation = async (ctx, params) => {
   const given = compileInputs(extra, 'PolicyInputList', 'identity', 'none');
   const boundary = compileInputs(boundaryInput, 'PermissionsBoundaryPolicyInputList', 'boundary', 'none')[0];
   const resourcePolicy = resourcePolicyOf(scenario.resourcePolicy);
-  if (resourcePolicy !== undefined && scenario.callerArn === undefined) {
+  // IAM API Reference, CallerArn: it "defaults to the ARN of the user that you specify in
+  // PolicySourceArn, if you specified a user", and "is required if you include a ResourcePolicy
+  // and the PolicySourceArn is not the ARN for an IAM user".
+  const sourceIsUser = stored.principal.type === 'User' && stored.principal.userName !== undefined;
+  if (resourcePolicy !== undefined && scenario.callerArn === undefined && !sourceIsUser) {
     throw new InvalidInputError(
       'CallerArn is required with a ResourcePolicy when PolicySourceArn is not an IAM user.',
     );

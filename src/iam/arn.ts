@@ -169,6 +169,26 @@ export function parseUserArn(text: string): UserArnParts {
   return { partition: arn.partition, accountId: arn.accountId, path, userName: name };
 }
 
+export interface GroupArnParts {
+  partition: Partition;
+  accountId: AccountId;
+  path: IamPath;
+  groupName: string;
+}
+
+/**
+ * The parts of a group ARN (`arn:aws:iam::111122223333:group/PATH/NAME`). A group is no principal,
+ * so `parseIamArn` does not accept one; only the places that name a group (the policy simulator's
+ * `PolicySourceArn`) parse it.
+ *
+ * @example parseGroupArn('arn:aws:iam::111122223333:group/teams/auditors').groupName // 'auditors'
+ */
+export function parseGroupArn(text: string): GroupArnParts {
+  const { arn, rest } = iamArn(text, 'group/');
+  const { path, name } = splitPathName(rest, text);
+  return { partition: arn.partition, accountId: arn.accountId, path, groupName: name };
+}
+
 /** `arn:aws:iam::111122223333:root`, the account principal. @example rootArn('aws', '111122223333') */
 export function rootArn(partition: Partition, accountId: AccountId): ArnString {
   return `arn:${partition}:iam::${accountId}:root`;

@@ -15,6 +15,19 @@ export class NoSuchEntityError extends AwsError {
   }
 }
 
+/**
+ * `MalformedPolicyDocument` (400) "Invalid principal in policy": a trust policy names a user or
+ * role, by ARN, that does not exist (or carries another ARN) when the role is written.
+ */
+export class InvalidPrincipalError extends AwsError {
+  constructor(arn: string, options: Options = {}) {
+    super('MalformedPolicyDocument', `Invalid principal in policy: "AWS":"${arn}"`, {
+      ...options,
+      status: 400,
+    });
+  }
+}
+
 /** `EntityAlreadyExists` (409): a name (compared without case) or URL is already taken. */
 export class EntityAlreadyExistsError extends AwsError {
   constructor(message: string, options: Options = {}) {

@@ -26,6 +26,10 @@ describe('mapDatabaseError', () => {
     expect(mapDatabaseError(nul)).toMatchObject({ code: 'InvalidInput', status: 400 });
     const down = Object.assign(new pg.DatabaseError('terminating connection', 1, 'error'), { code: '57P01' });
     expect(mapDatabaseError(down)).toMatchObject({ code: 'ServiceUnavailable', status: 503 });
+    for (const code of ['40P01', '40001']) {
+      const victim = Object.assign(new pg.DatabaseError('deadlock detected', 1, 'error'), { code });
+      expect(mapDatabaseError(victim)).toMatchObject({ code: 'ServiceUnavailable', status: 503 });
+    }
     const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { syscall: 'connect' });
     expect(mapDatabaseError(refused)).toMatchObject({ code: 'ServiceUnavailable', status: 503 });
     expect(mapDatabaseError(new Error('Connection terminated unexpectedly'))).toMatchObject({

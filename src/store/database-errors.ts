@@ -5,7 +5,8 @@
  * - PostgreSQL data exceptions (class 22, e.g. a NUL character in text) are the caller's input:
  *   `InvalidInput` (400).
  * - A database that cannot be reached (connection lost, server restarting, network errors):
- *   `ServiceUnavailable` (503), which the SDKs retry.
+ *   `ServiceUnavailable` (503), which the SDKs retry; so is a transaction PostgreSQL aborted
+ *   as a deadlock's or a serialization failure's victim, which passes when retried.
  * - Any other database failure is `ServiceFailure` (500), with the original error as `cause` for
  *   the log.
  * Errors that are not the database's (including `AwsError`s and errors thrown by a
@@ -40,8 +41,17 @@ const PG_CONNECTION_LOST =
 function isUnavailable(error: Error & { code?: string }): boolean {
   if (error instanceof BetterSqlite3.SqliteError) return false;
   const code = error.code ?? '';
+  // 40P01 deadlock_detected and 40001 serialization_failure: PostgreSQL aborted this transaction
+  // for another's sake (two trust policy saves that name each other's roles lock their rows in
+  // opposite orders); the same request succeeds when retried.
   if (error instanceof pg.DatabaseError)
-    return code.startsWith('08') || code.startsWith('57P') || code === '53300';
+    return (
+      code.startsWith('08') ||
+      code.startsWith('57P') ||
+      code === '53300' ||
+      code === '40P01' ||
+      code === '40001'
+    );
   return true;
 }
 

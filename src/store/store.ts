@@ -79,6 +79,14 @@ export interface CreateRoleInput {
   maxSessionDuration?: number;
   permissionsBoundaryArn?: ArnString;
   tags?: Tag[];
+  /**
+   * The user and role ARNs the trust policy names as AWS principals that must exist, each with
+   * exactly that ARN, when the role is written. Checked in the writing transaction with each
+   * principal's row locked, so that a concurrent `DeleteUser`/`DeleteRole`/`UpdateUser` either
+   * commits first (and the write fails: `MalformedPolicyDocument` "Invalid principal in policy") or
+   * waits for it (and then rebinds the new trust policy to the unique id).
+   */
+  trustPrincipals?: readonly ArnString[];
 }
 
 /** Fields `UpdateRole` and `UpdateAssumeRolePolicy` change; absent fields stay as they are. */
@@ -86,6 +94,14 @@ export interface UpdateRoleInput {
   description?: string;
   maxSessionDuration?: number;
   assumeRolePolicyDocument?: PolicyDocumentText;
+  /**
+   * The user and role ARNs the trust policy names as AWS principals that must exist, each with
+   * exactly that ARN, when the trust policy is written. Checked in the writing transaction with each
+   * principal's row locked, so that a concurrent `DeleteUser`/`DeleteRole`/`UpdateUser` either
+   * commits first (and the write fails: `MalformedPolicyDocument` "Invalid principal in policy") or
+   * waits for it (and then rebinds the new trust policy to the unique id).
+   */
+  trustPrincipals?: readonly ArnString[];
 }
 
 export interface CreatePolicyInput {

@@ -8,7 +8,7 @@ import type { EventEmitter } from 'node:events';
 import { CompiledQuery, sql, type ControlledTransaction, type Kysely } from 'kysely';
 import type { UniqueIdPrefix } from '../../crypto/ids.js';
 import { AWS_MANAGED_ACCOUNT, parsePolicyArn } from '../../iam/arn.js';
-import { NoSuchEntityError } from '../../iam/errors.js';
+import { InvalidPrincipalError, NoSuchEntityError } from '../../iam/errors.js';
 import type { AccountId } from '../../iam/types.js';
 import type { Database } from '../schema.js';
 import type { StoreChange } from '../store.js';
@@ -194,6 +194,46 @@ export class SqlContext {
       .executeTakeFirst();
     if (row === undefined) throw new NoSuchEntityError(msg.noRole(roleName));
     return row;
+  }
+
+  /**
+   * Locks the row of each user or role a trust policy names (`trustPrincipals` of `CreateRole` /
+   * `UpdateRole`) for the rest of the transaction, and fails with "Invalid principal in policy"
+   * when one does not exist with exactly that ARN.
+   *
+   * Why in the writing transaction: `DeleteUser`, `DeleteRole` and a user's rename lock the
+   * principal's row first and then rebind every trust policy naming its ARN
+   * (`trust-binding.ts`). Checked outside, a principal deleted between the check and the write
+   * would stay named by ARN, and a new principal of that name would be trusted. Holding the row
+   * lock, the two writes serialize: the delete either commits first (this lock then finds no row
+   * and the write fails) or waits for this commit (and its rebinding then sees the new policy, as
+   * each statement reads what is committed when it starts on PostgreSQL, and SQLite has one
+   * writer). Rows are locked in ARN order and before the role's own row, the order the rebinding
+   * takes them in, so a trust save and a delete cannot deadlock.
+   */
+  protected async lockTrustPrincipals(db: Db, arns: readonly string[] | undefined): Promise<void> {
+    for (const arn of [...new Set(arns ?? [])].sort()) {
+      const parsed = /^arn:[^:]+:iam::(\d{12}):(role|user)\/(?:.*\/)?([^/]+)$/.exec(arn);
+      if (parsed === null) throw new InvalidPrincipalError(arn);
+      const [, accountId, kind, name] = parsed as unknown as [string, string, string, string];
+      const row =
+        kind === 'role'
+          ? await db
+              .updateTable('roles')
+              .set((eb) => ({ name_key: eb.ref('name_key') }))
+              .where('account_id', '=', accountId)
+              .where('name_key', '=', name.toLowerCase())
+              .returning('arn')
+              .executeTakeFirst()
+          : await db
+              .updateTable('users')
+              .set((eb) => ({ name_key: eb.ref('name_key') }))
+              .where('account_id', '=', accountId)
+              .where('name_key', '=', name.toLowerCase())
+              .returning('arn')
+              .executeTakeFirst();
+      if (row === undefined || row.arn !== arn) throw new InvalidPrincipalError(arn);
+    }
   }
 
   /**

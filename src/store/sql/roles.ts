@@ -21,6 +21,7 @@ export class RolesSql extends SqlContext {
   async createRole(accountId: AccountId, input: CreateRoleInput): Promise<Role> {
     return this.write(async (db, emit) => {
       await this.requireAccount(db, accountId);
+      await this.lockTrustPrincipals(db, input.trustPrincipals);
       if ((await this.roleRow(db, accountId, input.roleName)) !== undefined) {
         throw new EntityAlreadyExistsError(`Role with name ${input.roleName} already exists.`);
       }
@@ -92,6 +93,10 @@ export class RolesSql extends SqlContext {
 
   async updateRole(accountId: AccountId, roleName: string, changes: UpdateRoleInput): Promise<Role> {
     return this.write(async (db, emit) => {
+      // The principals before the role's own row: the order DeleteUser/DeleteRole lock them in.
+      if (changes.assumeRolePolicyDocument !== undefined) {
+        await this.lockTrustPrincipals(db, changes.trustPrincipals);
+      }
       const row = await this.lockRole(db, accountId, roleName);
       const next = {
         ...row,
