@@ -11,7 +11,6 @@
  * character in strings, so a record never contains a raw newline.
  */
 import { createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
-import { rememberRecordJson } from '../store/encoded-record.js';
 import type { AccessEventInput } from '../store/store.js';
 
 /** The longest record written or read (8 MiB); a longer line is refused or skipped as damaged. */
@@ -37,7 +36,7 @@ function tag(key: Buffer, json: Buffer | string): Buffer {
  * over those bytes (tagging the string would encode it a second time inside the HMAC).
  */
 export function encodeRecord(key: Buffer, event: AccessEventInput): Buffer {
-  const json = eventJson(event);
+  const json = JSON.stringify(event);
   const jsonBytes = Buffer.byteLength(json);
   const length = TAG_CHARS + 1 + jsonBytes + 1;
   if (length > MAX_RECORD_BYTES) throw new RangeError('access-log event too large for the journal');
@@ -47,20 +46,6 @@ export function encodeRecord(key: Buffer, event: AccessEventInput): Buffer {
   line[TAG_CHARS] = SPACE;
   line[length - 1] = NEWLINE;
   return line;
-}
-
-/**
- * `JSON.stringify(event)` in substance (the members in another order: a reader parses it), made
- * from the record's own JSON text, which is remembered for the store's drain
- * (`store/encoded-record.ts`): the record, most of the event, is serialized once per call.
- */
-function eventJson(event: AccessEventInput): string {
-  const record = JSON.stringify(event.record) as string | undefined;
-  if (record === undefined) return JSON.stringify(event);
-  rememberRecordJson(event, record);
-  // Every member but the record (`undefined` members are left out, as JSON.stringify leaves them).
-  const rest = JSON.stringify({ ...event, record: undefined });
-  return rest === '{}' ? `{"record":${record}}` : `${rest.slice(0, -1)},"record":${record}}`;
 }
 
 /**

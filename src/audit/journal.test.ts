@@ -3,7 +3,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openStore } from '../store/open.js';
-import { recordJson } from '../store/encoded-record.js';
 import type { AccessEventInput, Store } from '../store/store.js';
 import { encodeRecord, journalKey, JournalReader, MAX_RECORD_BYTES } from './journal-format.js';
 import { AccessJournal } from './journal.js';
@@ -146,31 +145,6 @@ describe('the journal record format', () => {
     });
     const { events } = read(Buffer.concat([encodeRecord(KEY, bare), encodeRecord(KEY, full)]));
     expect(events).toEqual([bare, full]);
-  });
-
-  it("remembers the record's JSON text for the store, only while the event keeps that record", () => {
-    const e = event(1);
-    expect(recordJson(e)).toBe(JSON.stringify(e.record));
-    const line = encodeRecord(KEY, e).toString('utf8');
-    // The very text the journal line holds.
-    expect(line).toContain(`"record":${recordJson(e)}`);
-    expect(recordJson(e)).toBe(JSON.stringify(e.record));
-    // A new record object (the gateway's completion copies, never edits): serialized afresh.
-    e.record = { n: 2, changed: true };
-    expect(recordJson(e)).toBe('{"n":2,"changed":true}');
-    // Another event object with an equal record: its own serialization, nothing shared.
-    expect(recordJson(event(3))).toBe(JSON.stringify(event(3).record));
-  });
-
-  it('stores the record the journal wrote, byte for byte, through the drain', async () => {
-    const s = await store();
-    const e = event(1, {
-      record: { eventVersion: '1.08', nested: { list: [1, 'two', null] }, text: 'ü\n"' },
-    });
-    encodeRecord(KEY, e);
-    await s.appendAccessEvents([e]);
-    const [stored] = await s.listAccessEvents({ accountId: ACCOUNT });
-    expect(stored?.record).toEqual(e.record);
   });
 
   it('refuses to write a record beyond the size limit', () => {

@@ -3,10 +3,10 @@
  */
 import { sql, type Insertable, type Selectable } from 'kysely';
 import type { AccountId, JsonValue } from '../../iam/types.js';
+import { toJson } from '../rows.js';
 import type { AccessEventsTable, LastAccessedTable } from '../schema.js';
 import type { AccessEvent, AccessEventFilter, AccessEventInput, LastAccessed } from '../store.js';
 import { SqlContext } from './context.js';
-import { recordJson } from '../encoded-record.js';
 
 export class AccessLogSql extends SqlContext {
   async appendAccessEvents(events: AccessEventInput[]): Promise<void> {
@@ -92,7 +92,7 @@ export class AccessLogSql extends SqlContext {
         await db
           .updateTable('access_events')
           .set({
-            record: recordJson(event),
+            record: toJson(event.record),
             decision: event.decision,
             error_code: event.errorCode ?? null,
           })
@@ -179,7 +179,7 @@ function toEventRow(event: AccessEventInput, completion?: AccessEventInput): Ins
     event_name: event.eventName,
     decision: outcome.decision,
     error_code: outcome.errorCode ?? null,
-    record: recordJson(outcome),
+    record: toJson(outcome.record),
   };
 }
 
