@@ -32,13 +32,13 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const SECONDS = 4;
 const MAX_REQUESTS = 200_000;
 const CONCURRENCY = 16;
-const ACCOUNT = '123456789012';
-const ADMIN = {
+export const ACCOUNT = '123456789012';
+export const ADMIN = {
   accessKeyId: 'AKIABENCHBENCHBENCH2',
   secretAccessKey: 'benchbenchbenchbenchbenchbenchbenchbench',
 };
 
-async function signedBody(
+export async function signedBody(
   port: number,
   body: string,
 ): Promise<{ headers: Record<string, string>; body: string }> {
@@ -55,7 +55,7 @@ async function signedBody(
   return { headers: signed.headers as Record<string, string>, body };
 }
 
-const CALLS = {
+export const CALLS = {
   GetCallerIdentity: 'Action=GetCallerIdentity&Version=2011-06-15',
   AssumeRole: `Action=AssumeRole&Version=2011-06-15&RoleArn=${encodeURIComponent(`arn:aws:iam::${ACCOUNT}:role/bench`)}&RoleSessionName=bench`,
 };

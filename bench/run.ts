@@ -28,6 +28,7 @@ const SUITES: Record<string, () => Promise<SuiteModule>> = {
   sigv4: () => import('./sigv4.js'),
   crypto: () => import('./crypto.js'),
   'sts-http': () => import('./http.js'),
+  'sts-stages': () => import('./sts-stages.js'),
   imds: () => import('./imds.js'),
   container: () => import('./container.js'),
   gateway: () => import('./gateway.js'),

@@ -127,6 +127,26 @@ describe('the journal record format', () => {
     expect(stats.damaged).toBe(4);
   });
 
+  it('reads back an event with no optional member and one with every member, exactly', () => {
+    const bare: AccessEventInput = {
+      eventId: 'e-0',
+      eventTime: new Date(1_800_000_000_000),
+      accountId: ACCOUNT,
+      channel: 'sts',
+      eventSource: 'sts.amazonaws.com',
+      eventName: 'GetCallerIdentity',
+      decision: 'allow',
+      record: {},
+    };
+    const full = event(5, {
+      principalArn: 'arn:aws:iam::111122223333:role/web',
+      errorCode: 'X',
+      completes: true,
+    });
+    const { events } = read(Buffer.concat([encodeRecord(KEY, bare), encodeRecord(KEY, full)]));
+    expect(events).toEqual([bare, full]);
+  });
+
   it('refuses to write a record beyond the size limit', () => {
     expect(() => encodeRecord(KEY, event(1, { record: { big: 'x'.repeat(MAX_RECORD_BYTES) } }))).toThrow(
       RangeError,

@@ -12,7 +12,13 @@ import {
   type RequestPrincipal,
 } from '../policy/index.js';
 import type { ApiRequest } from '../http/types.js';
-import { verifyRequest, type ResolvedCredential, type VerifiedCaller } from '../sigv4/index.js';
+import {
+  verifyRequest,
+  type ResolvedCredential,
+  type SignedRequest,
+  type VerifiedCaller,
+  type VerifyOptions,
+} from '../sigv4/index.js';
 import type { Caller } from './caller.js';
 import { openSessionTokenCached } from './opened-sessions.js';
 import type { PolicyCache } from './policy-cache.js';
@@ -75,8 +81,10 @@ export interface AuthenticatorOptions {
  */
 const STS_IAM_WINDOW = { maxSkewSeconds: 900, skewErrorCode: 'SignatureDoesNotMatch' } as const;
 
-function clockWindowOf(services: readonly string[]): Partial<typeof STS_IAM_WINDOW> {
-  return services.length > 0 && services.every((s) => s === 'sts' || s === 'iam') ? STS_IAM_WINDOW : {};
+function isStsOrIam(services: readonly string[]): boolean {
+  if (services.length === 0) return false;
+  for (const s of services) if (s !== 'sts' && s !== 'iam') return false;
+  return true;
 }
 
 /**
@@ -95,16 +103,21 @@ export async function authenticate(
   // Current with the store before anything is looked up: a change another process made (a
   // revocation, a deactivated key) applies to this request.
   await options.snapshot.refresh();
-  const payload = 'payloadHash' in request ? { payloadHash: request.payloadHash } : { body: request.body };
-  const verified: VerifiedCaller<Credential> = verifyRequest<Credential>(
-    { method: request.method, url: request.url, headers: request.rawHeaders, ...payload },
-    {
-      service: services,
-      now,
-      lookup: (accessKeyId, sessionToken) => lookupCredential(options, accessKeyId, sessionToken, now()),
-      ...clockWindowOf(services),
-    },
-  );
+  // Built member by member rather than spread from intermediate objects: this runs on every
+  // request, and each spread was one more short-lived object (docs/benchmarks.md, "The STS ladder").
+  const signed: SignedRequest = { method: request.method, url: request.url, headers: request.rawHeaders };
+  if ('payloadHash' in request) signed.payloadHash = request.payloadHash;
+  else signed.body = request.body;
+  const verifyOptions: VerifyOptions<Credential> = {
+    service: services,
+    now,
+    lookup: (accessKeyId, sessionToken) => lookupCredential(options, accessKeyId, sessionToken, now()),
+  };
+  if (isStsOrIam(services)) {
+    verifyOptions.maxSkewSeconds = STS_IAM_WINDOW.maxSkewSeconds;
+    verifyOptions.skewErrorCode = STS_IAM_WINDOW.skewErrorCode;
+  }
+  const verified: VerifiedCaller<Credential> = verifyRequest<Credential>(signed, verifyOptions);
   const base = {
     region: verified.region,
     service: verified.service,

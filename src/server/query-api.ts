@@ -171,6 +171,11 @@ export function createQueryApiHandler(deps: ControlPlaneDeps): QueryApiHandler {
   // Wrong MFA codes per device, across GetSessionToken, AssumeRole and ResyncMFADevice
   // (`control/mfa-attempts.ts`).
   const mfaAttempts = new MfaAttempts();
+  // Built once: a function per request was one more allocation on every STS call.
+  const stsMfa =
+    deps.openSealedSecret === undefined
+      ? {}
+      : { verifyMfaCode: mfaChecker(deps.store, deps.openSealedSecret, now, mfaAttempts) };
   const unauthenticated = deps.unauthenticatedBudget ?? new UnauthenticatedBudget();
   const verifyWebIdentity =
     deps.webIdentity ??
@@ -289,9 +294,7 @@ export function createQueryApiHandler(deps: ControlPlaneDeps): QueryApiHandler {
             partition: deps.partition,
             requestId: request.requestId,
             now,
-            ...(deps.openSealedSecret === undefined
-              ? {}
-              : { verifyMfaCode: mfaChecker(deps.store, deps.openSealedSecret, now, mfaAttempts) }),
+            ...stsMfa,
           },
           params,
         );
@@ -327,17 +330,20 @@ export function createQueryApiHandler(deps: ControlPlaneDeps): QueryApiHandler {
     if ((authed !== undefined || webIdentityCall) && !(await logged(service, params, response))) {
       response = serviceUnavailable(request.requestId, namespace);
     }
-    deps.logger?.info(
-      {
-        requestId: request.requestId,
-        service,
-        action,
-        caller: caller || undefined,
-        status: response.status,
-        ms: Date.now() - request.receivedAt,
-      },
-      'request',
-    );
+    // The line's object only when it is written (`credplane up` logs at `warn` unless told otherwise).
+    if (deps.logger?.isLevelEnabled('info') === true) {
+      deps.logger.info(
+        {
+          requestId: request.requestId,
+          service,
+          action,
+          caller: caller || undefined,
+          status: response.status,
+          ms: Date.now() - request.receivedAt,
+        },
+        'request',
+      );
+    }
     return response;
   };
 }
