@@ -25,6 +25,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
+import inspector from 'node:inspector';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { JournaledAccessLog } from '../src/audit/journaled-log.js';
@@ -252,6 +253,44 @@ for (const [stage, listener] of Object.entries(listeners)) {
 }
 ports.full = running.port;
 process.stdout.write(`${JSON.stringify({ ports, url: running.url })}\n`);
+
+// `CREDPLANE_BENCH_LADDER_PROFILE=<dir>`: SIGUSR2 starts a CPU profile and a sampling heap profile
+// (objects collected since included: what a request allocates), the next SIGUSR2 writes both there
+// (`ladder-<time>.cpuprofile`, `.heapprofile`): a profile of one stage's load alone, without start-up.
+const profileDir = process.env.CREDPLANE_BENCH_LADDER_PROFILE;
+if (profileDir !== undefined) {
+  const session = new inspector.Session();
+  session.connect();
+  const post = (method: string, params?: object): Promise<unknown> =>
+    new Promise((resolve, reject) =>
+      session.post(method, params, (error, result) => (error ? reject(error) : resolve(result))),
+    );
+  let profiling = false;
+  process.on('SIGUSR2', () => {
+    void (async () => {
+      if (!profiling) {
+        profiling = true;
+        await post('Profiler.enable');
+        await post('Profiler.start');
+        await post('HeapProfiler.enable');
+        await post('HeapProfiler.startSampling', {
+          samplingInterval: 4096,
+          includeObjectsCollectedByMajorGC: true,
+          includeObjectsCollectedByMinorGC: true,
+        });
+        process.stderr.write('profiling\n');
+        return;
+      }
+      profiling = false;
+      const name = path.join(profileDir, `ladder-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+      const cpu = (await post('Profiler.stop')) as { profile: unknown };
+      fs.writeFileSync(`${name}.cpuprofile`, JSON.stringify(cpu.profile));
+      const heap = (await post('HeapProfiler.stopSampling')) as { profile: unknown };
+      fs.writeFileSync(`${name}.heapprofile`, JSON.stringify(heap.profile));
+      process.stderr.write(`profiles written: ${name}\n`);
+    })();
+  });
+}
 
 process.on('SIGTERM', () => {
   void (async () => {
