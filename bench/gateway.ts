@@ -45,16 +45,16 @@ import { CaseRecorder, forEachRound, secondsFor } from './rounds.js';
 import type { BenchContext, CaseResult, RoundsSuite } from './types.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const ACCOUNT = '123456789012';
-const ADMIN = {
+export const ACCOUNT = '123456789012';
+export const ADMIN = {
   accessKeyId: 'AKIABENCHGATEWAYBENC',
   secretAccessKey: 'benchgatewaybenchgatewaybenchgateway0000',
 };
-const MOTO = { accessKeyId: 'test', secretAccessKey: 'test' };
+export const MOTO = { accessKeyId: 'test', secretAccessKey: 'test' };
 const LATENCY = { concurrency: 1, maxRequests: 4000, maxSeconds: 4 };
 const THROUGHPUT = { concurrency: 8, maxRequests: 20_000, maxSeconds: 4 };
 
-const TEMPLATE = `
+export const TEMPLATE = `
 Resources:
   BenchRole:
     Type: AWS::IAM::Role
@@ -73,13 +73,13 @@ Resources:
               - { Effect: Allow, Action: dynamodb:GetItem, Resource: 'arn:aws:dynamodb:us-east-1:${ACCOUNT}:table/bench' }
 `;
 
-interface Credentials {
+export interface Credentials {
   accessKeyId: string;
   secretAccessKey: string;
   sessionToken?: string;
 }
 
-interface Call {
+export interface Call {
   name: string;
   method: string;
   path: string;
@@ -87,7 +87,7 @@ interface Call {
   body: string;
 }
 
-const CALLS: Call[] = [
+export const CALLS: Call[] = [
   { name: 'S3 GetObject 1 KiB', method: 'GET', path: '/bench/objects/one-kib', headers: {}, body: '' },
   {
     name: 'DynamoDB GetItem',
@@ -98,7 +98,11 @@ const CALLS: Call[] = [
   },
 ];
 
-async function sign(call: Call, base: string, credentials: Credentials): Promise<Record<string, string>> {
+export async function sign(
+  call: Call,
+  base: string,
+  credentials: Credentials,
+): Promise<Record<string, string>> {
   const url = new URL(base);
   const service = call.name.startsWith('S3') ? 's3' : 'dynamodb';
   const signer = new SignatureV4({
@@ -121,7 +125,7 @@ async function sign(call: Call, base: string, credentials: Credentials): Promise
   return signed.headers as Record<string, string>;
 }
 
-async function seed(motoUrl: string): Promise<void> {
+export async function seed(motoUrl: string): Promise<void> {
   const direct = { endpoint: motoUrl, region: 'us-east-1', credentials: MOTO };
   const s3 = new S3Client({ ...direct, forcePathStyle: true });
   await s3.send(new CreateBucketCommand({ Bucket: 'bench' }));
@@ -141,7 +145,7 @@ async function seed(motoUrl: string): Promise<void> {
 }
 
 /** What went wrong in a load (non-200 answers, errors), to print with the case; none if nothing. */
-function problem(system: string, round: number, result: LoadResult): string | undefined {
+export function problem(system: string, round: number, result: LoadResult): string | undefined {
   const ok = result.statuses['200'] ?? 0;
   return ok === result.requests && result.errors === 0
     ? undefined

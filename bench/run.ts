@@ -32,6 +32,7 @@ const SUITES: Record<string, () => Promise<SuiteModule>> = {
   imds: () => import('./imds.js'),
   container: () => import('./container.js'),
   gateway: () => import('./gateway.js'),
+  'gateway-ladder': () => import('./gateway-ladder.js'),
   memory: () => import('./memory.js'),
   console: () => import('./console.js'),
   fleet: () => import('./fleet-suite.js'),
@@ -39,7 +40,7 @@ const SUITES: Record<string, () => Promise<SuiteModule>> = {
   'fleet-agents': () => import('./fleet-agents.js'),
 };
 /** Parts of another suite, run alone when named; a run of every suite skips them. */
-const PARTS = new Set(['fleet-replicas', 'fleet-agents']);
+const PARTS = new Set(['fleet-replicas', 'fleet-agents', 'gateway-ladder']);
 
 async function runSuite(
   name: string,

@@ -109,8 +109,23 @@ export class AccessJournal {
    * write is cut off again, so the next record starts on a line of its own.
    */
   append(event: AccessEventInput): void {
+    this.#write(encodeRecord(this.#key, event), 1);
+  }
+
+  /**
+   * Writes several events' records with one `write(2)` (`journaled-log.ts`'s group commit): all
+   * of them are in the kernel when this returns, or none is (a partial write is cut off again)
+   * and it throws.
+   */
+  appendAll(events: readonly AccessEventInput[]): void {
+    if (events.length === 1) return this.append(events[0]!);
     if (this.#closed) throw new Error('the access-log journal is closed');
-    const line = encodeRecord(this.#key, event);
+    const lines = events.map((event) => encodeRecord(this.#key, event));
+    this.#write(Buffer.concat(lines), events.length);
+  }
+
+  #write(line: Buffer, count: number): void {
+    if (this.#closed) throw new Error('the access-log journal is closed');
     if (this.#fd === undefined || this.#size >= this.#maxSegmentBytes) this.#rotate();
     const fd = this.#fd as number;
     let written = 0;
@@ -123,7 +138,7 @@ export class AccessJournal {
     }
     this.#size += written;
     const current = this.#segments.at(-1) as Segment;
-    current.appended++;
+    current.appended += count;
   }
 
   /** The store now holds the oldest `count` events not yet drained; drained closed segments go. */

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { AccessEventInput } from '../store/store.js';
 import { journalKey } from './journal-format.js';
 import { replayJournals } from './journal-replay.js';
@@ -81,6 +81,54 @@ describe('JournaledAccessLog', () => {
     expect(fs.readdirSync(dir)).toEqual([]);
   });
 
+  it('writes the events committed in one turn with one write(2), and answers none before it', async () => {
+    const dir = tempDir();
+    const store = fakeStore();
+    const log = open(dir, store);
+    const writes = vi.spyOn(fs, 'writeSync');
+    try {
+      let answered = 0;
+      const answers = [1, 2, 3].map((n) => log.commit(event(n)).then((ok) => (answered++, ok)));
+      // Nothing is answered (nor written) within the turn that committed them.
+      await Promise.resolve();
+      expect(answered).toBe(0);
+      expect(fs.readFileSync(log.journal.files()[0]!, 'utf8')).toBe('');
+      expect(await Promise.all(answers)).toEqual([true, true, true]);
+      expect(writes).toHaveBeenCalledTimes(1);
+      // Committed in a later turn: a write of its own.
+      expect(await log.commit(event(4))).toBe(true);
+      expect(writes).toHaveBeenCalledTimes(2);
+    } finally {
+      writes.mockRestore();
+    }
+    const lines = fs.readFileSync(log.journal.files()[0]!, 'utf8').trimEnd().split('\n');
+    expect(lines).toHaveLength(4);
+    await log.flush();
+    expect(store.stored).toEqual([1, 2, 3, 4].map((n) => event(n).eventId));
+  });
+
+  it('refuses every event of a turn whose write fails, and counts the waiting ones against the capacity', async () => {
+    const dir = tempDir();
+    const store = fakeStore();
+    store.down = true;
+    const log = open(dir, store, { capacity: 2 });
+    // Two fit in the queue; the third of the same turn does not, although none is queued yet.
+    expect(await Promise.all([1, 2, 3].map((n) => log.commit(event(n))))).toEqual([true, true, false]);
+    store.down = false;
+    await log.flush();
+    const failing = vi.spyOn(fs, 'writeSync').mockImplementation(() => {
+      throw Object.assign(new Error('no space'), { code: 'ENOSPC' });
+    });
+    try {
+      expect(await Promise.all([4, 5].map((n) => log.commit(event(n))))).toEqual([false, false]);
+    } finally {
+      failing.mockRestore();
+    }
+    await log.flush();
+    expect(store.stored).toEqual([1, 2].map((n) => event(n).eventId));
+    expect(log.stats()).toMatchObject({ journalFailures: 2 });
+  });
+
   it('refuses when the journal cannot be written, and never answers an unjournaled event', async () => {
     const dir = tempDir();
     const store = fakeStore();
@@ -118,16 +166,18 @@ describe('JournaledAccessLog', () => {
     const dir = tempDir();
     const store = fakeStore();
     const log = open(dir, store, { maxSegmentBytes: 1, batchSize: 2 });
-    for (let n = 1; n <= 5; n += 2) {
-      expect(await log.commit(event(n))).toBe(true);
-      expect(log.append({ ...event(n), completes: true })).toBe(true);
-    }
-    // The first batch (event 1 and its completion) is stored; then the store goes down.
+    // The first batch (event 1 and its completion) is stored; then the store goes down. (Set
+    // before the commits: each commit waits for its turn's journal write, so a drain may start
+    // between them.)
     const write = store.appendAccessEvents;
     store.appendAccessEvents = async (events) => {
       await write(events);
       store.down = true;
     };
+    for (let n = 1; n <= 5; n += 2) {
+      expect(await log.commit(event(n))).toBe(true);
+      expect(log.append({ ...event(n), completes: true })).toBe(true);
+    }
     await log.close(50);
     logs.length = 0;
     expect(store.stored).toEqual([event(1).eventId]);

@@ -194,9 +194,14 @@ export class AccessLogQueue implements AccessLogSink {
     return true;
   }
 
-  /** Would `commit` or `append` take an event now (not closed, not full)? */
-  hasRoom(): boolean {
-    return !this.#closed && this.#pending.length < this.#capacity;
+  /** Would `commit` or `append` take `count` more events now (not closed, not full)? */
+  hasRoom(count = 1): boolean {
+    return count <= this.room();
+  }
+
+  /** How many more events `commit` or `append` would take now (0 when closed). */
+  room(): number {
+    return this.#closed ? 0 : Math.max(0, this.#capacity - this.#pending.length);
   }
 
   /** Writes everything queued so far (retrying failed batches); resolves when the queue is empty. */

@@ -13,7 +13,7 @@ import { journalKey } from '../audit/journal-format.js';
 import { replayJournals } from '../audit/journal-replay.js';
 import { JournaledAccessLog } from '../audit/journaled-log.js';
 import { AccessLogQueue } from '../audit/queue.js';
-import { buildPlane } from '../composition/plane.js';
+import { buildPlane, type Plane } from '../composition/plane.js';
 import { startFleetServer } from '../delivery/fleet/serve.js';
 import { ClusterRegistry } from '../oidc/cluster-registry.js';
 import { loadIdentitySigner, removeEndpointsFile, writeEndpointsFile } from '../delivery/imds/files.js';
@@ -82,6 +82,11 @@ export interface RunningControlPlane {
   accessLog: AccessLogQueue | JournaledAccessLog;
   /** The node agents' port (`https://...`), when started. */
   agentUrl?: string;
+  /**
+   * What authenticates and authorizes callers: the benchmark's gateway ladder
+   * (`bench/gateway-ladder-server.ts`) composes the gateway's stages from these.
+   */
+  parts: Pick<Plane, 'snapshot' | 'policies' | 'keyRing'>;
   /** A new one-time console login URL (`/credplane/console/login?token=…`, docs/console.md). */
   consoleLoginUrl(): string;
   stop(): Promise<void>;
@@ -207,6 +212,7 @@ export async function startControlPlane(settings: ControlPlaneSettings): Promise
       imds,
       accessLog,
       ...(agents === undefined ? {} : { agentUrl: agents.url }),
+      parts: { snapshot: plane.snapshot, policies: plane.policies, keyRing: plane.keyRing },
       consoleLoginUrl: () => `${server.url}/credplane/console/login?token=${plane.console.issueLoginToken()}`,
       stop: async () => {
         if (stopped) return;
