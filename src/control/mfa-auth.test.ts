@@ -6,15 +6,14 @@
  * with STS's message.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { totpCode, totpStep } from '../crypto/totp.js';
 import {
   ACCOUNT,
   createTestPlane,
   credentialsOf,
   type Credentials,
   type TestPlane,
-  xmlValue,
 } from '../server/test-support/plane.js';
+import { adminIam, userWithMfa } from '../server/test-support/mfa.js';
 
 const IAM = { Version: '2010-05-08' };
 const STS = { Version: '2011-06-15' };
@@ -27,23 +26,6 @@ const UNKNOWN_DEVICE =
 const MISSING =
   'MultiFactorAuthentication failed, must provide both MFA serial number and one time pass code.';
 
-/** RFC 4648 base32, decoded here independently of the code under test. */
-function base32Decode(text: string): Buffer {
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-  let bits = 0;
-  let value = 0;
-  const out: number[] = [];
-  for (const c of text) {
-    value = (value << 5) | alphabet.indexOf(c);
-    bits += 5;
-    if (bits >= 8) {
-      out.push((value >>> (bits - 8)) & 255);
-      bits -= 8;
-    }
-  }
-  return Buffer.from(out);
-}
-
 let plane: TestPlane;
 beforeEach(async () => {
   plane = await createTestPlane();
@@ -52,37 +34,12 @@ afterEach(async () => {
   await plane.close();
 });
 
-async function admin(params: Record<string, string>): Promise<string> {
-  const res = await plane.call('iam', plane.admin, { ...IAM, ...params });
-  expect(res.status, res.text).toBe(200);
-  return res.text;
-}
+const admin = (params: Record<string, string>) => adminIam(plane, params);
 
 /** The user `dev` with a key and an enabled virtual device; the clock then moves a step on. */
-async function devWithMfa(): Promise<{
-  dev: Credentials;
-  serial: string;
-  code: (offset?: number) => string;
-}> {
-  await admin({ Action: 'CreateUser', UserName: 'dev' });
-  const key = await admin({ Action: 'CreateAccessKey', UserName: 'dev' });
-  const dev = {
-    accessKeyId: xmlValue(key, 'AccessKeyId')!,
-    secretAccessKey: xmlValue(key, 'SecretAccessKey')!,
-  };
-  const created = await admin({ Action: 'CreateVirtualMFADevice', VirtualMFADeviceName: 'dev' });
-  const serial = xmlValue(created, 'SerialNumber')!;
-  const seed = base32Decode(Buffer.from(xmlValue(created, 'Base32StringSeed')!, 'base64').toString('ascii'));
-  const code = (offset = 0) => totpCode(seed, totpStep(plane.clock.now) + offset);
-  await admin({
-    Action: 'EnableMFADevice',
-    UserName: 'dev',
-    SerialNumber: serial,
-    AuthenticationCode1: code(-1),
-    AuthenticationCode2: code(),
-  });
-  plane.clock.now += 30_000;
-  return { dev, serial, code };
+async function devWithMfa() {
+  const device = await userWithMfa(plane, 'dev');
+  return { dev: device.credentials, ...device };
 }
 
 const requireMfa = (action: string) =>

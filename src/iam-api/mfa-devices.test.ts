@@ -29,28 +29,12 @@ import { totpCode, totpStep } from '../crypto/totp.js';
 import { startIamSdkServer, type IamSdkServer } from './test-support/sdk-server.js';
 import { ACCOUNT } from './test-support/context.js';
 import { scanQrPng } from './test-support/qr.js';
+import { base32Decode } from '../server/test-support/mfa.js';
 
 const run = promisify(execFile);
 const masterKey = generateMasterKey();
 let h: IamSdkServer;
 let clock = Date.UTC(2026, 0, 1, 12, 0, 0);
-
-/** RFC 4648 base32 decoding, written here so the test does not trust the code under test. */
-function base32Decode(text: string): Buffer {
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-  let bits = 0;
-  let value = 0;
-  const out: number[] = [];
-  for (const c of text) {
-    value = (value << 5) | alphabet.indexOf(c);
-    bits += 5;
-    if (bits >= 8) {
-      out.push((value >>> (bits - 8)) & 255);
-      bits -= 8;
-    }
-  }
-  return Buffer.from(out);
-}
 
 async function newDevice(name: string): Promise<{ serial: string; seed: Buffer }> {
   const out = await h.client.send(new CreateVirtualMFADeviceCommand({ VirtualMFADeviceName: name }));

@@ -7,33 +7,11 @@
  * refused before the code is looked at), so nobody else can lock a user out.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { totpCode, totpStep } from '../../src/crypto/totp.js';
 import { MFA_FAILURES_BEFORE_LOCK, MFA_LOCK_MS } from '../../src/control/mfa-attempts.js';
-import {
-  createTestPlane,
-  type Credentials,
-  type TestPlane,
-  xmlValue,
-} from '../../src/server/test-support/plane.js';
+import { createTestPlane, type Credentials, type TestPlane } from '../../src/server/test-support/plane.js';
+import { adminIam, userWithKey as newUserWithKey, userWithMfa } from '../../src/server/test-support/mfa.js';
 
-const IAM = { Version: '2010-05-08' };
 const STS = { Version: '2011-06-15' };
-
-function base32Decode(text: string): Buffer {
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-  let bits = 0;
-  let value = 0;
-  const out: number[] = [];
-  for (const c of text) {
-    value = (value << 5) | alphabet.indexOf(c);
-    bits += 5;
-    if (bits >= 8) {
-      out.push((value >>> (bits - 8)) & 255);
-      bits -= 8;
-    }
-  }
-  return Buffer.from(out);
-}
 
 let plane: TestPlane;
 beforeEach(async () => {
@@ -43,41 +21,11 @@ afterEach(async () => {
   await plane.close();
 });
 
-async function admin(params: Record<string, string>): Promise<string> {
-  const res = await plane.call('iam', plane.admin, { ...IAM, ...params });
-  expect(res.status, res.text).toBe(200);
-  return res.text;
-}
-
-async function userWithKey(name: string): Promise<Credentials> {
-  await admin({ Action: 'CreateUser', UserName: name });
-  const key = await admin({ Action: 'CreateAccessKey', UserName: name });
-  return { accessKeyId: xmlValue(key, 'AccessKeyId')!, secretAccessKey: xmlValue(key, 'SecretAccessKey')! };
-}
-
+const admin = (params: Record<string, string>) => adminIam(plane, params);
+const userWithKey = (name: string) => newUserWithKey(plane, name);
 async function devWithMfa() {
-  const dev = await userWithKey('dev');
-  const created = await admin({ Action: 'CreateVirtualMFADevice', VirtualMFADeviceName: 'dev' });
-  const serial = xmlValue(created, 'SerialNumber')!;
-  const seed = base32Decode(Buffer.from(xmlValue(created, 'Base32StringSeed')!, 'base64').toString('ascii'));
-  const code = (offset = 0) => totpCode(seed, totpStep(plane.clock.now) + offset);
-  await admin({
-    Action: 'EnableMFADevice',
-    UserName: 'dev',
-    SerialNumber: serial,
-    AuthenticationCode1: code(-1),
-    AuthenticationCode2: code(),
-  });
-  plane.clock.now += 30_000;
-  /** A code that is none of the three accepted steps' codes. */
-  const wrong = () => {
-    const valid = new Set([code(-1), code(), code(1)]);
-    for (let n = 0; ; n++) {
-      const guess = String(n).padStart(6, '0');
-      if (!valid.has(guess)) return guess;
-    }
-  };
-  return { dev, serial, code, wrong };
+  const device = await userWithMfa(plane, 'dev');
+  return { dev: device.credentials, ...device };
 }
 
 const getSessionToken = (who: Credentials, serial: string, tokenCode: string) =>

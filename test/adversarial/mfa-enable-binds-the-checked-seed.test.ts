@@ -10,24 +10,9 @@ import { totpCode, totpStep } from '../../src/crypto/totp.js';
 import { ACCOUNT, createTestPlane, type TestPlane, xmlValue } from '../../src/server/test-support/plane.js';
 import { openStore } from '../../src/store/open.js';
 import type { Store } from '../../src/store/store.js';
+import { base32Decode } from '../../src/server/test-support/mfa.js';
 
 const IAM = { Version: '2010-05-08' };
-
-function base32Decode(text: string): Buffer {
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-  let bits = 0;
-  let value = 0;
-  const out: number[] = [];
-  for (const c of text) {
-    value = (value << 5) | alphabet.indexOf(c);
-    bits += 5;
-    if (bits >= 8) {
-      out.push((value >>> (bits - 8)) & 255);
-      bits -= 8;
-    }
-  }
-  return Buffer.from(out);
-}
 
 let plane: TestPlane;
 /** Runs once, between EnableMFADevice's check and its claim. */
