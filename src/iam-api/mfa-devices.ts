@@ -24,6 +24,7 @@ import type { VirtualMfaDevice } from '../iam/types.js';
 import type { XmlNode } from '../protocol/xml.js';
 import type { IamOperation } from './operation.js';
 import { pageOf } from './paging.js';
+import { checkText } from './params.js';
 import { PrincipalParams, authorizeOnUser, targetUser } from './principals.js';
 import { userXml } from './principal-xml.js';
 import { isoDate, pageXml, tagsXml } from './serialize.js';
@@ -42,8 +43,15 @@ class MfaParams extends PrincipalParams {
     return this.text('SerialNumber', 'serialNumber', SERIAL_NUMBER);
   }
 
+  /**
+   * An MFA code, never echoed: a malformed one (`123 456` as an authenticator shows it, a code with
+   * a digit too many) may still hold the device's current code, and the error message is returned
+   * and kept in the access log, whose parameter redaction does not reach it.
+   */
   code(n: 1 | 2): string {
-    return this.text(`AuthenticationCode${n}`, `authenticationCode${n}`, AUTHENTICATION_CODE);
+    return this.required(`AuthenticationCode${n}`, `authenticationCode${n}`, (value, field) =>
+      checkText(value, field, AUTHENTICATION_CODE).map((v) => ({ ...v, secret: true })),
+    );
   }
 }
 

@@ -11,6 +11,7 @@ import { findAwsManagedPolicy } from '../catalog/aws-managed-policies.js';
 import type { OperationContext } from '../control/operation.js';
 import { instanceProfileArn } from '../iam/arn.js';
 import { InvalidInputError, NoSuchEntityError } from '../iam/errors.js';
+import { NAME_LIMITS, checkRoleName } from '../iam/names.js';
 import { SERVICE_LINKED_PATH } from '../iam/service-linked.js';
 import type { Role } from '../iam/types.js';
 import type { RoleUsage, Store } from '../store/store.js';
@@ -99,6 +100,15 @@ const createServiceLinkedRole: IamOperation = async (ctx, params) => {
   }
   if (suffix !== undefined && !known.suffixAllowed) {
     throw new InvalidInputError(`Custom suffix is not allowed for ${service}`);
+  }
+  // The suffix may be 64 characters, but the role name it makes is held to IAM's role-name rule
+  // (64 at most) like any other: a longer name is refused as a parameter by every other
+  // operation, DeleteServiceLinkedRole included, so the role could never be read or removed.
+  const nameProblems = checkRoleName(roleName);
+  if (nameProblems.length > 0) {
+    throw new InvalidInputError(
+      `Custom suffix ${suffix ?? ''} makes the role name ${roleName} longer than ${NAME_LIMITS.roleName} characters.`,
+    );
   }
   const policy = findAwsManagedPolicy(
     `arn:${ctx.partition}:iam::aws:policy/aws-service-role/${known.policyName}`,

@@ -19,6 +19,11 @@ export interface Violation {
   value: unknown;
   /** The text after `Member must ...`, e.g. `have length less than or equal to 64`. */
   constraint: string;
+  /**
+   * The value is a secret (an MFA code): the message shows `******` in its place, as STS does for
+   * `TokenCode`, since error messages are returned, logged and kept in the access log.
+   */
+  secret?: boolean;
 }
 
 /** The pattern texts IAM prints in its messages (Java regex syntax, shown verbatim). */
@@ -75,7 +80,12 @@ function echo(value: unknown): string {
 }
 
 function describeViolation(v: Violation): string {
-  const value = v.value === null || v.value === undefined ? 'null' : `'${echo(v.value)}'`;
+  const value =
+    v.value === null || v.value === undefined
+      ? 'null'
+      : v.secret === true
+        ? "'******'"
+        : `'${echo(v.value)}'`;
   return `Value ${value} at '${v.field}' failed to satisfy constraint: Member must ${v.constraint}`;
 }
 

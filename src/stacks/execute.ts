@@ -28,6 +28,7 @@ import type { PlanChange } from './diff.js';
 import { StackResourceError } from './errors.js';
 import { ownershipTags, policyTag, POLICY_TAG_PREFIX, readOwnership } from './ownership.js';
 import { workloadInput, type WorkloadEnv } from './workload-settings.js';
+import { trustPrincipalsToLock } from './trust-principals.js';
 import { checkLambdaCanAssumeRole } from './function-role.js';
 
 export interface ExecuteContext extends WorkloadEnv {
@@ -84,6 +85,8 @@ async function createRole(tx: Store, ctx: ExecuteContext, d: RoleRecord): Promis
     roleName: d.roleName,
     path: d.path,
     assumeRolePolicyDocument: text(d.assumeRolePolicyDocument),
+    // Checked again, row-locked, where the policy is written (as CreateRole does).
+    trustPrincipals: await trustPrincipalsToLock(tx, ctx.desired, d.assumeRolePolicyDocument),
     ...(d.description !== undefined ? { description: d.description } : {}),
     maxSessionDuration: d.maxSessionDuration,
     ...(d.permissionsBoundary !== undefined ? { permissionsBoundaryArn: d.permissionsBoundary } : {}),
@@ -108,7 +111,12 @@ async function updateRole(tx: Store, ctx: ExecuteContext, d: RoleRecord, c: Role
   const name = c.roleName;
   const trust = text(d.assumeRolePolicyDocument);
   const changes = {
-    ...(trust !== text(c.assumeRolePolicyDocument) ? { assumeRolePolicyDocument: trust } : {}),
+    ...(trust !== text(c.assumeRolePolicyDocument)
+      ? {
+          assumeRolePolicyDocument: trust,
+          trustPrincipals: await trustPrincipalsToLock(tx, ctx.desired, d.assumeRolePolicyDocument),
+        }
+      : {}),
     ...((d.description ?? '') !== (c.description ?? '') ? { description: d.description ?? '' } : {}),
     ...(d.maxSessionDuration !== c.maxSessionDuration ? { maxSessionDuration: d.maxSessionDuration } : {}),
   };

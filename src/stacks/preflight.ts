@@ -27,6 +27,7 @@ import {
 import { StackResourceError } from './errors.js';
 import { isReservedTagKey } from './ownership.js';
 import { hasPlaceholder } from './physical.js';
+import { declaredByStack, trustPrincipalsOf } from './trust-principals.js';
 
 /** The attributes credplane can give after creation, per type (see `current.ts`). */
 const ASSIGNED: Record<string, readonly string[]> = {
@@ -275,40 +276,42 @@ async function checkNotServiceLinked(
   }
 }
 
-const USER_PRINCIPAL = /^arn:([^:]+):iam::(\d{12}):user\/(.+)$/;
-
 /**
- * A trust policy binds a user of the account it names to the user's unique id when it is stored
- * (IAM User Guide, "IAM identifiers" → "Unique identifiers"), so, as `CreateRole` does, a user that
- * does not exist is an invalid principal: stored by name it would trust whoever creates the user
- * later. A user the same stack declares (with that ARN) is accepted: the apply creates it in the
- * same transaction, and a name held outside the stack is refused before anything is written.
+ * A trust policy binds the users and roles it names to their unique ids when it is stored (IAM
+ * User Guide, "IAM identifiers" → "Unique identifiers"), so, as `CreateRole` does, a user or role
+ * that does not exist (or has another path) is an invalid principal: stored by name it would trust
+ * whoever creates it later. One the same stack declares (with that ARN) is accepted: the apply
+ * creates it in the same transaction, and a name held outside the stack is refused before
+ * anything is written. The apply checks the others again, row-locked, as it writes
+ * (`trust-principals.ts`).
  */
-async function checkTrustUsers(store: Store, desired: DesiredState, record: RoleRecord): Promise<void> {
-  const accountId = desired.accountId;
+async function checkTrustPrincipals(store: Store, desired: DesiredState, record: RoleRecord): Promise<void> {
   const document = record.assumeRolePolicyDocument;
   if (hasPlaceholder(document)) return;
-  const statements = Array.isArray(document['Statement']) ? document['Statement'] : [document['Statement']];
-  for (const [i, statement] of statements.entries()) {
-    if (statement === null || typeof statement !== 'object' || Array.isArray(statement)) continue;
-    const principal = statement['Principal'];
-    if (principal === null || typeof principal !== 'object' || Array.isArray(principal)) continue;
-    const aws = principal['AWS'];
-    for (const value of Array.isArray(aws) ? aws : [aws]) {
-      if (typeof value !== 'string' || /[*?]/.test(value)) continue;
-      const match = USER_PRINCIPAL.exec(value);
-      if (match === null || match[1] !== store.partition || match[2] !== accountId) continue;
-      // A user the stack itself creates: made in the same transaction, before anyone else could take the name.
-      if (desired.users.some((u) => u.arn === value)) continue;
-      const user = await store.findUser(accountId, match[3]!.slice(match[3]!.lastIndexOf('/') + 1));
-      if (user === undefined || user.arn !== value) {
-        fail(
-          record,
-          ['assumeRolePolicyDocument', 'Statement', i, 'Principal', 'AWS'],
-          'MalformedPolicyDocument',
-          `Invalid principal in policy: "AWS":"${value}"`,
-        );
-      }
+  const held = new Map<string, boolean>();
+  for (const p of trustPrincipalsOf(document, store.partition)) {
+    if (declaredByStack(desired, p.arn)) continue;
+    let holds = held.get(p.accountId);
+    if (holds === undefined) {
+      holds = await store.getAccount(p.accountId).then(
+        () => true,
+        () => false,
+      );
+      held.set(p.accountId, holds);
+    }
+    // Another credplane account is checked too; an account the store does not hold cannot be.
+    if (!holds) continue;
+    const found =
+      p.kind === 'role'
+        ? await store.findRole(p.accountId, p.name)
+        : await store.findUser(p.accountId, p.name);
+    if (found === undefined || found.arn !== p.arn) {
+      fail(
+        record,
+        ['assumeRolePolicyDocument', 'Statement', p.statement, 'Principal', 'AWS'],
+        'MalformedPolicyDocument',
+        `Invalid principal in policy: "AWS":"${p.arn}"`,
+      );
     }
   }
 }
@@ -339,7 +342,7 @@ export async function checkDesiredState(store: Store, desired: DesiredState): Pr
           fail(record, ['path'], refusal.code, refusal.message, refusal.status);
         }
         checkDocument(record, ['assumeRolePolicyDocument'], record.assumeRolePolicyDocument, 'trust');
-        await checkTrustUsers(store, desired, record);
+        await checkTrustPrincipals(store, desired, record);
         for (const [i, p] of record.inlinePolicies.entries()) {
           checkDocument(record, ['inlinePolicies', i, 'document'], p.document, 'identity', 'role-inline');
         }

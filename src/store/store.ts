@@ -581,7 +581,8 @@ export interface RecordDeletionTaskInput {
 export interface DeletionTaskStore {
   /**
    * Records a task for the account; `NoSuchEntity` for an account that does not exist,
-   * `EntityAlreadyExists` for a task id the account already has.
+   * `EntityAlreadyExists` for a task id the account already has. Only the role's newest tasks are
+   * kept (`DELETION_TASKS_KEPT_PER_ROLE`), the one recorded always among them.
    */
   recordDeletionTask(accountId: AccountId, input: RecordDeletionTaskInput): Promise<DeletionTask>;
   /** The account's task of that id; `undefined` for any other account's or an unknown id. */

@@ -24,6 +24,14 @@ function toDeletionTask(row: Selectable<SlrDeletionTasksTable>): DeletionTask {
   };
 }
 
+/**
+ * How many deletion tasks are kept per role: the newest. `DeleteServiceLinkedRole` records a task on
+ * every call, a refused one too (the role in use), so without a bound a caller allowed only that
+ * action could grow the store without end, each row carrying the role's whole usage list. IAM
+ * documents no retention for tasks; a caller polls the one it was just given.
+ */
+export const DELETION_TASKS_KEPT_PER_ROLE = 10;
+
 export class DeletionTasksSql extends SqlContext {
   async recordDeletionTask(accountId: AccountId, input: RecordDeletionTaskInput): Promise<DeletionTask> {
     return this.write(async (db) => {
@@ -45,6 +53,23 @@ export class DeletionTasksSql extends SqlContext {
         }
         throw error;
       }
+      // Older tasks of the same role go, in the same write (the new one always stays).
+      await db
+        .deleteFrom('slr_deletion_tasks')
+        .where('account_id', '=', accountId)
+        .where('role_name', '=', input.roleName)
+        .where('task_id', '<>', input.deletionTaskId)
+        .where('task_id', 'not in', (eb) =>
+          eb
+            .selectFrom('slr_deletion_tasks')
+            .select('task_id')
+            .where('account_id', '=', accountId)
+            .where('role_name', '=', input.roleName)
+            .orderBy('created_at', 'desc')
+            .orderBy('task_id', 'desc')
+            .limit(DELETION_TASKS_KEPT_PER_ROLE),
+        )
+        .execute();
       return toDeletionTask(row);
     });
   }

@@ -1,5 +1,6 @@
 /** The store's behavioural suite: service-linked role deletion tasks, found only in their account. */
 import { beforeAll, describe, expect, it } from 'vitest';
+import { DELETION_TASKS_KEPT_PER_ROLE } from '../../sql/deletion-tasks.js';
 import type { Store } from '../../store.js';
 import { expectAwsError, type StoreSuite } from './support.js';
 
@@ -43,6 +44,32 @@ export function describeDeletionTasks(suite: StoreSuite): void {
       expect(ok).toMatchObject({ status: 'SUCCEEDED', roleUsage: [] });
       expect(ok?.reason).toBeUndefined();
       expect(await store.findDeletionTask(acct, id(3))).toBeUndefined();
+    });
+
+    it('keeps only a role’s newest tasks, the one just recorded always, other roles’ untouched', async () => {
+      const acct = await newAccount();
+      const task = (role: string, n: number) =>
+        `task/aws-service-role/ecs.amazonaws.com/${role}/00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
+      await store.recordDeletionTask(acct, {
+        deletionTaskId: task('Other', 0),
+        roleName: 'Other',
+        status: 'FAILED',
+      });
+      const total = DELETION_TASKS_KEPT_PER_ROLE + 5;
+      for (let n = 1; n <= total; n++) {
+        await store.recordDeletionTask(acct, {
+          deletionTaskId: task('R', n),
+          roleName: 'R',
+          status: 'FAILED',
+        });
+        expect(await store.findDeletionTask(acct, task('R', n))).toBeDefined();
+      }
+      let kept = 0;
+      for (let n = 1; n <= total; n++)
+        if ((await store.findDeletionTask(acct, task('R', n))) !== undefined) kept++;
+      expect(kept).toBeGreaterThanOrEqual(DELETION_TASKS_KEPT_PER_ROLE);
+      expect(kept).toBeLessThanOrEqual(DELETION_TASKS_KEPT_PER_ROLE + 1);
+      expect(await store.findDeletionTask(acct, task('Other', 0))).toBeDefined();
     });
 
     it('finds a task only in the account that made it, and refuses the same id twice', async () => {
