@@ -1,5 +1,6 @@
 import { MIGRATIONS } from './migrations/index.js';
-import { chmodSync, existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
@@ -35,6 +36,33 @@ describe('SQLite store on disk', () => {
     } finally {
       process.umask(previous);
     }
+  });
+
+  // `credplane up --store <path>` runs as root on a host: pointed at a device (`/dev/null`) or
+  // through a symbolic link, "owner-only" must not chmod what is not the store's own file — a
+  // /dev/null made 0600 breaks every other user's programs on the machine.
+  it('refuses a path that is not a regular file, and changes no mode through it', async () => {
+    const fifo = freshFile();
+    execFileSync('mkfifo', ['-m', '0666', fifo]);
+    await expect(openSqliteStore({ file: fifo })).rejects.toThrow(/not a regular file/);
+    expect(statSync(fifo).mode & 0o777).toBe(0o666);
+
+    const target = freshFile();
+    writeFileSync(target, '');
+    chmodSync(target, 0o644);
+    const link = freshFile();
+    symlinkSync(target, link);
+    await expect(openSqliteStore({ file: link })).rejects.toThrow(/symbolic link/);
+    expect(statSync(target).mode & 0o777).toBe(0o644);
+
+    // A WAL path that is a link to something else is not narrowed either.
+    const file = freshFile();
+    const other = freshFile();
+    writeFileSync(other, '');
+    chmodSync(other, 0o644);
+    symlinkSync(other, `${file}-wal`);
+    await expect(openSqliteStore({ file })).rejects.toThrow(/symbolic link/);
+    expect(statSync(other).mode & 0o777).toBe(0o644);
   });
 
   it('uses WAL journaling and enforces foreign keys', async () => {

@@ -59,14 +59,35 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
  * the umask. SQLite creates the `-wal` and `-shm` files with the database file's permissions
  * (https://www.sqlite.org/tempfiles.html), so making the database 0600 before opening it covers
  * them; ones left by an earlier run are narrowed too.
+ *
+ * Each file is opened without following a symbolic link and narrowed through its descriptor
+ * (`fchmod`), and only when it is a regular file: `credplane up` often runs as root, and a store
+ * path naming a device (`/dev/null`) or a link to another file must not change that file's mode
+ * (a `/dev/null` made 0600 breaks every other user's programs on the machine).
  */
 function ownerOnly(file: string): void {
-  fs.closeSync(fs.openSync(file, fs.constants.O_RDWR | fs.constants.O_CREAT, 0o600));
-  for (const f of [file, `${file}-wal`, `${file}-shm`, `${file}-journal`]) {
-    try {
-      fs.chmodSync(f, 0o600);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    }
+  narrow(file, fs.constants.O_CREAT);
+  for (const f of [`${file}-wal`, `${file}-shm`, `${file}-journal`]) narrow(f, 0);
+}
+
+function narrow(file: string, create: number): void {
+  let fd: number;
+  try {
+    fd = fs.openSync(
+      file,
+      fs.constants.O_RDWR | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK | create,
+      0o600,
+    );
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' && create === 0) return;
+    if (code === 'ELOOP') throw new Error(`The SQLite store ${file} is a symbolic link; refusing to use it`);
+    throw error;
+  }
+  try {
+    if (!fs.fstatSync(fd).isFile()) throw new Error(`The SQLite store ${file} is not a regular file`);
+    fs.fchmodSync(fd, 0o600);
+  } finally {
+    fs.closeSync(fd);
   }
 }
