@@ -205,4 +205,18 @@ describe('JournaledAccessLog', () => {
     expect(result).toMatchObject({ events: 3, damaged: 0 });
     expect(store.stored).toEqual([1, 2, 3].map((n) => event(n).eventId));
   });
+
+  it('refuses an event the journal cannot encode alone, not the requests that share its write', async () => {
+    const dir = tempDir();
+    const store = fakeStore();
+    const log = open(dir, store);
+    // Past MAX_RECORD_BYTES (8 MiB): the journal refuses to encode it.
+    const huge: AccessEventInput = { ...event(2), record: { padding: 'x'.repeat(9 * 1024 * 1024) } };
+    const answers = await Promise.all([log.commit(event(1)), log.commit(huge), log.commit(event(3))]);
+    expect(answers).toEqual([true, false, true]);
+    expect(log.stats()).toMatchObject({ journalFailures: 1, refused: 1 });
+    await log.flush();
+    expect(store.stored).toEqual([1, 3].map((n) => event(n).eventId));
+    expect(log.journal.empty).toBe(true);
+  });
 });
