@@ -118,10 +118,22 @@ export class AccessJournal {
    * and it throws.
    */
   appendAll(events: readonly AccessEventInput[]): void {
-    if (events.length === 1) return this.append(events[0]!);
-    if (this.#closed) throw new Error('the access-log journal is closed');
-    const lines = events.map((event) => encodeRecord(this.#key, event));
-    this.#write(Buffer.concat(lines), events.length);
+    this.appendEncoded(events.map((event) => this.encode(event)));
+  }
+
+  /**
+   * An event's record, to be written later with `appendEncoded`. Throws (`RangeError`) for an
+   * event too large for the journal: encoding each event on its own, in its own request's turn,
+   * lets that refuse its request alone rather than every request its write was to share.
+   */
+  encode(event: AccessEventInput): Buffer {
+    return encodeRecord(this.#key, event);
+  }
+
+  /** Writes records from `encode` with one `write(2)`, all or none, as `appendAll`. */
+  appendEncoded(lines: readonly Buffer[]): void {
+    if (lines.length === 0) return;
+    this.#write(lines.length === 1 ? lines[0]! : Buffer.concat(lines), lines.length);
   }
 
   #write(line: Buffer, count: number): void {

@@ -205,4 +205,62 @@ describe('JournaledAccessLog', () => {
     expect(result).toMatchObject({ events: 3, damaged: 0 });
     expect(store.stored).toEqual([1, 2, 3].map((n) => event(n).eventId));
   });
+
+  it('refuses an event the journal cannot encode alone, not the requests that share its write', async () => {
+    const dir = tempDir();
+    const store = fakeStore();
+    const log = open(dir, store);
+    // Past MAX_RECORD_BYTES (8 MiB): the journal refuses to encode it.
+    const huge: AccessEventInput = { ...event(2), record: { padding: 'x'.repeat(9 * 1024 * 1024) } };
+    const answers = await Promise.all([log.commit(event(1)), log.commit(huge), log.commit(event(3))]);
+    expect(answers).toEqual([true, false, true]);
+    expect(log.stats()).toMatchObject({ journalFailures: 1, refused: 1 });
+    await log.flush();
+    expect(store.stored).toEqual([1, 3].map((n) => event(n).eventId));
+    expect(log.journal.empty).toBe(true);
+  });
+
+  it('refuses a committed event when completions fill the queue before its turn is written', async () => {
+    const dir = tempDir();
+    const store = fakeStore();
+    store.down = true;
+    const log = open(dir, store, { capacity: 2 });
+    const waiting = [1, 2].map((n) => log.commit(event(n)));
+    // Same turn, after both commits had room: a completion takes one of their two places.
+    expect(log.append({ ...event(9), completes: true })).toBe(true);
+    expect(await Promise.all(waiting)).toEqual([true, false]);
+    await log.close(50);
+    logs.length = 0;
+    store.down = false;
+    // The journal holds the answered event only.
+    const result = await replayJournals({ dir, key: KEY, store, staleMs: 0 });
+    expect(result).toMatchObject({ events: 1, damaged: 0, tornBytes: 0 });
+    expect(store.stored).toEqual([event(1).eventId]);
+  });
+
+  it('refuses a whole turn on a short write, cuts it back, and the next turn and replay see no trace of it', async () => {
+    const dir = tempDir();
+    const store = fakeStore();
+    store.down = true;
+    const log = open(dir, store);
+    expect(await log.commit(event(1))).toBe(true);
+    const real = fs.writeSync;
+    // The kernel takes part of the turn's buffer (a disk filling up): one record and a half.
+    const short = vi
+      .spyOn(fs, 'writeSync')
+      .mockImplementation(((fd: number, buffer: Buffer) =>
+        real(fd, buffer.subarray(0, Math.floor(buffer.length * 0.6)))) as typeof fs.writeSync);
+    try {
+      expect(await Promise.all([2, 3].map((n) => log.commit(event(n))))).toEqual([false, false]);
+    } finally {
+      short.mockRestore();
+    }
+    expect(await Promise.all([4, 5].map((n) => log.commit(event(n))))).toEqual([true, true]);
+    await log.close(50);
+    logs.length = 0;
+    store.down = false;
+    const result = await replayJournals({ dir, key: KEY, store, staleMs: 0 });
+    expect(result).toMatchObject({ events: 3, damaged: 0, tornBytes: 0 });
+    expect(store.stored).toEqual([1, 4, 5].map((n) => event(n).eventId));
+  });
 });

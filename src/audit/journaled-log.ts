@@ -86,27 +86,41 @@ export class JournaledAccessLog implements AccessLogSink {
       this.#refusedFull++;
       return REFUSED;
     }
+    // Encoded here, not when the batch is written: an event the journal cannot encode (too
+    // large) is refused alone instead of failing the write every request of this turn shares.
+    let line: Buffer;
+    try {
+      line = this.journal.encode(event);
+    } catch (error) {
+      this.#failed(error, 1);
+      return REFUSED;
+    }
     this.#batch.push(event);
+    this.#lines.push(line);
     if (this.#batch.length === 1) setImmediate(this.#writeBatch);
     return new Promise((resolve) => this.#waiting.push(resolve));
   }
 
   /** This turn's committed events, written with one `write(2)` (see `commit`). */
   #batch: AccessEventInput[] = [];
+  /** Their journal records, encoded in `commit`. */
+  #lines: Buffer[] = [];
   #waiting: ((committed: boolean) => void)[] = [];
   /** Events refused because the queue was full (or closed) when they came or were to be written. */
   #refusedFull = 0;
   readonly #writeBatch = (): void => {
     const events = this.#batch;
+    const lines = this.#lines;
     const waiting = this.#waiting;
     if (events.length === 0) return;
     this.#batch = [];
+    this.#lines = [];
     this.#waiting = [];
     // Completions (`append`) may have taken room since: journal only what the queue can take now.
     const room = this.#queue.room();
     const taken = events.length <= room ? events : events.slice(0, room);
     this.#refusedFull += events.length - taken.length;
-    const written = taken.length > 0 && this.#take(taken);
+    const written = taken.length > 0 && this.#take(taken, taken === events ? lines : lines.slice(0, room));
     waiting.forEach((resolve, i) => resolve(written && i < taken.length));
   };
 
@@ -163,23 +177,28 @@ export class JournaledAccessLog implements AccessLogSink {
    * Journals, then queues for the store (which has room for them: checked in the same turn);
    * `false` (refuse the requests) when the journal cannot take them.
    */
-  #take(events: AccessEventInput[]): boolean {
+  #take(events: AccessEventInput[], lines: Buffer[]): boolean {
     try {
-      this.journal.appendAll(events);
+      this.journal.appendEncoded(lines);
     } catch (error) {
-      const before = this.#journalFailures;
-      this.#journalFailures += events.length;
-      // The first failure and then one in a thousand (failures 1, 1001, …, counted per event): a
-      // full disk must not also flood the log.
-      if (Math.floor((this.#journalFailures - 1) / 1000) !== Math.floor((before - 1) / 1000)) {
-        this.#logger?.error(
-          { error: errorLabel(error), refused: this.#journalFailures },
-          'access log: journal write failed; request refused',
-        );
-      }
+      this.#failed(error, events.length);
       return false;
     }
     for (const event of events) this.#queue.append(event);
     return true;
+  }
+
+  /** Counts `count` events the journal could not take, and logs the first and one in a thousand. */
+  #failed(error: unknown, count: number): void {
+    const before = this.#journalFailures;
+    this.#journalFailures += count;
+    // The first failure and then one in a thousand (failures 1, 1001, …, counted per event): a
+    // full disk must not also flood the log.
+    if (Math.floor((this.#journalFailures - 1) / 1000) !== Math.floor((before - 1) / 1000)) {
+      this.#logger?.error(
+        { error: errorLabel(error), refused: this.#journalFailures },
+        'access log: journal write failed; request refused',
+      );
+    }
   }
 }

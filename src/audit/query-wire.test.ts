@@ -32,6 +32,34 @@ describe('queryRequestParameters', () => {
     ).toEqual({ a: '1', 'A.B': '2' });
   });
 
+  it('keeps the event as small as the request whatever list index a client sends', () => {
+    // 40 bytes, accepted unsigned on AssumeRoleWithWebIdentity: an array of 2³² slots before.
+    const started = Date.now();
+    const out = queryRequestParameters([
+      ['PolicyArns.member.4294967295.arn', 'arn:aws:iam::aws:policy/x'],
+      ['Tags.member.10000000.Key', 'k'],
+      ...Array.from({ length: 50 }, (_, i): [string, string] => [`L${i}.member.999`, 'v']),
+    ]);
+    const json = JSON.stringify(out);
+    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(json.length).toBeLessThan(20_000);
+    // Nothing the client sent is lost: a member past the bound is kept as it was sent.
+    expect(out['PolicyArns.member.4294967295.arn']).toBe('arn:aws:iam::aws:policy/x');
+    expect(out['Tags.member.10000000.Key']).toBe('k');
+    expect((out.l0 as string[])[998]).toBe('v');
+    for (let i = 1; i < 50; i++) expect(out[`L${i}.member.999`]).toBe('v');
+  });
+
+  it('still nests a list sent in lexical order (member.10 before member.2)', () => {
+    const pairs: [string, string][] = Array.from({ length: 12 }, (_, i) => i + 1)
+      .map(String)
+      .sort()
+      .map((n) => [`TransitiveTagKeys.member.${n}`, `k${n}`]);
+    expect(queryRequestParameters(pairs)).toEqual({
+      transitiveTagKeys: Array.from({ length: 12 }, (_, i) => `k${i + 1}`),
+    });
+  });
+
   it('never writes through __proto__', () => {
     const out = queryRequestParameters([
       ['__proto__.polluted', 'yes'],

@@ -26,15 +26,28 @@ function lowerFirst(name: string): string {
  */
 export function queryRequestParameters(pairs: Iterable<[string, string]>): JsonObject {
   const out: JsonObject = {};
+  const gaps = { left: MAX_LIST_GAPS };
   for (const [name, value] of pairs) {
     if (PLUMBING.has(name)) continue;
-    if (!place(out, name.split('.'), value)) setOwn(out, name, value);
+    if (!place(out, name.split('.'), value, gaps)) setOwn(out, name, value);
   }
   return out;
 }
 
+/**
+ * How many list slots the parameters of one request may leave empty (`Tags.member.3` sent
+ * without `.1` and `.2`; a list sent out of order). An index is the client's to choose: without a
+ * bound, `PolicyArns.member.4294967295.arn=x` — 40 bytes, accepted unsigned on
+ * AssumeRoleWithWebIdentity — made an array of 2³² slots whose JSON (`null,` each) the access
+ * log's journal encodes on the event loop: seconds to minutes of a stalled server per request.
+ * Past the bound a member is kept as it was sent (`'PolicyArns.member.4294967295.arn': 'x'`), so
+ * the event stays as large as the request. Clients number lists from 1 without gaps (botocore's
+ * Query serializer); a lexical order (`member.10` before `member.2`) needs fewer than 10 per list.
+ */
+const MAX_LIST_GAPS = 1000;
+
 /** Puts `value` at the path; `false` when the path collides with what is already there. */
-function place(root: JsonObject, segments: string[], value: string): boolean {
+function place(root: JsonObject, segments: string[], value: string, gaps: { left: number }): boolean {
   let node: JsonObject | JsonValue[] = root;
   const path = segments.filter((s) => s !== 'member' && s !== 'entry' && s !== '');
   for (let i = 0; i < path.length; i++) {
@@ -44,6 +57,12 @@ function place(root: JsonObject, segments: string[], value: string): boolean {
     const key: string | number = /^\d+$/.test(segment) ? Number(segment) - 1 : lowerFirst(segment);
     if (Array.isArray(node) !== (typeof key === 'number') || (typeof key === 'number' && key < 0)) {
       return false;
+    }
+    if (typeof key === 'number') {
+      // Slots this member would leave empty, counted once: they are filled when their own member comes.
+      const gap = key - (node as JsonValue[]).length;
+      if (gap > gaps.left) return false;
+      if (gap > 0) gaps.left -= gap;
     }
     const container = node as Record<string | number, JsonValue>;
     // Own members only: a parameter named `__proto__.x` must not reach Object.prototype.
