@@ -21,6 +21,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ACCOUNT, ADMIN, CALLS, signedBody } from './http.js';
 import { startPlane } from './plane.js';
+import { PROFILE_STOP_GRACE_MS } from './profile.js';
 import {
   cpuSeconds,
   firstLine,
@@ -78,11 +79,24 @@ export const runRounds: RoundsSuite = async (ctx: BenchContext) => {
       // node itself (not the tsx launcher): its CPU time is read.
       const child = start(
         process.execPath,
-        ['--import', 'tsx', path.join(here, 'sts-stages-server.ts'), stage, path.join(root, stage)],
+        [
+          // `--profile <dir>`: each rung writes its CPU profiles into `<dir>/sts-stages-<rung>/`
+          // when it stops, one per thread (tsx's loader runs in a worker thread: a fixed
+          // `--cpu-prof-name` would have the worker's profile overwrite the main thread's).
+          ...(ctx.profileDir === undefined
+            ? []
+            : ['--cpu-prof', '--cpu-prof-dir', path.join(ctx.profileDir, `sts-stages-${stage}`)]),
+          '--import',
+          'tsx',
+          path.join(here, 'sts-stages-server.ts'),
+          stage,
+          path.join(root, stage),
+        ],
         isolatedEnv({
           CREDPLANE_ADMIN_ACCESS_KEY_ID: ADMIN.accessKeyId,
           CREDPLANE_ADMIN_SECRET_ACCESS_KEY: ADMIN.secretAccessKey,
         }),
+        ctx.profileDir === undefined ? {} : { stopGraceMs: PROFILE_STOP_GRACE_MS },
       );
       children.push(child);
       ports[stage] = Number(await firstLine(child, 30_000));

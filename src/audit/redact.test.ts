@@ -190,4 +190,26 @@ describe('redact', () => {
       { numRuns: 200 },
     );
   });
+
+  it('classifies names the same once its cache of names is full (a flood of new names)', () => {
+    // Names come from requests: an attacker can send thousands of new ones; the classification
+    // cache stops growing, and a secret named after the flood is hidden all the same.
+    for (let i = 0; i < 5000; i++) redact({ [`Flood${i}`]: 'x' });
+    expect(redact({ NewSessionTokenAfterFlood: 't', Harmless: 'h' })).toEqual({
+      NewSessionTokenAfterFlood: HIDDEN,
+      Harmless: 'h',
+    });
+    expect(isSecretMember('Value', 'PutParameter')).toBe(true);
+    expect(isSecretMember('Value', 'constructor')).toBe(false);
+  });
+
+  it('keeps a member named __proto__ as an own member, not the prototype', () => {
+    const input = JSON.parse('{"__proto__":{"polluted":"yes","Password":"p"},"a":"b"}') as JsonValue;
+    const out = redact(input) as Record<string, unknown>;
+    expect(Object.getPrototypeOf(out)).toBe(Object.prototype);
+    expect(JSON.stringify(out)).toBe(
+      '{"__proto__":{"polluted":"yes","Password":"HIDDEN_DUE_TO_SECURITY_REASONS"},"a":"b"}',
+    );
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
 });

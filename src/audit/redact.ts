@@ -84,12 +84,39 @@ function normalise(name: string): string {
  * isSecretMember('Value', 'TagRole'); // false
  */
 export function isSecretMember(name: string, eventName?: string): boolean {
-  const key = normalise(name);
-  if (key === '') return false;
-  if (SECRET_NAMES.has(key)) return true;
-  if (SECRET_FRAGMENTS.some((fragment) => key.includes(fragment))) return true;
-  const contextual = eventName === undefined ? undefined : SECRET_IN_EVENT[eventName];
+  const { key, secret } = classify(name);
+  if (secret) return true;
+  const contextual =
+    eventName === undefined || !Object.hasOwn(SECRET_IN_EVENT, eventName)
+      ? undefined
+      : SECRET_IN_EVENT[eventName];
   return contextual !== undefined && contextual.includes(key);
+}
+
+/** A member name's normalised form and whether it is a secret in every event. */
+interface Classified {
+  key: string;
+  secret: boolean;
+}
+
+/**
+ * Classifications of the member names seen so far: the same few dozen names (`roleArn`,
+ * `credentials`, `sessionToken`...) come back on every request, and normalising and matching
+ * them is most of the redaction pass's work. Names come from requests, so the cache stops growing
+ * at {@link CLASSIFIED_MAX} entries; names beyond it are classified each time, the same way.
+ */
+const classified = new Map<string, Classified>();
+const CLASSIFIED_MAX = 4096;
+
+function classify(name: string): Classified {
+  const known = classified.get(name);
+  if (known !== undefined) return known;
+  const key = normalise(name);
+  const secret =
+    key !== '' && (SECRET_NAMES.has(key) || SECRET_FRAGMENTS.some((fragment) => key.includes(fragment)));
+  const result: Classified = { key, secret };
+  if (classified.size < CLASSIFIED_MAX) classified.set(name, result);
+  return result;
 }
 
 /**
@@ -114,7 +141,7 @@ function walk(value: JsonValue, eventName: string | undefined): JsonValue {
     // `credentials`-like containers are walked so their access key id survives; any other
     // secret member is hidden whatever it holds.
     const redacted =
-      isSecretMember(key, eventName) && !(walkable && normalise(key) === 'credentials')
+      isSecretMember(key, eventName) && !(walkable && classify(key).key === 'credentials')
         ? HIDDEN
         : walk(member, eventName);
     setOwn(out, key, redacted);
@@ -127,5 +154,14 @@ function walk(value: JsonValue, eventName: string | undefined): JsonValue {
  * and plain assignment would set the object's prototype instead.
  */
 export function setOwn(target: object, key: string | number, value: JsonValue): void {
-  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  // Only `__proto__` is an accessor on the objects and arrays built here (plain `{}` and `[]`):
+  // every other name assigned becomes an own, enumerable, writable, configurable data member,
+  // exactly what `defineProperty` makes, and assignment keeps the object in V8's fast mode
+  // (defining members one by one turns it into a dictionary, which is slower to build and to
+  // `JSON.stringify`: the access log does both on every request).
+  if (key === '__proto__') {
+    Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  } else {
+    (target as Record<string | number, JsonValue>)[key] = value;
+  }
 }

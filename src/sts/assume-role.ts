@@ -42,8 +42,12 @@ export async function assumeRole(ctx: StsContext, params: QueryParams): Promise<
       throw new AwsError('MalformedPolicyDocument', errors[0]!.message, { status: 400 });
     }
   }
+  // `refreshed`: `authenticate` made the snapshot current with the store for this request (every
+  // AssumeRole is signed), so another process's write before the request applies; a second
+  // generation read here (two `fcntl` and a read transaction on SQLite) would only race with
+  // writes made while the request is in flight (docs/benchmarks.md, "The STS ladder").
   for (const arn of policyArns) {
-    if ((await ctx.snapshot.managedPolicy(arn, 'session')) === undefined) {
+    if ((await ctx.snapshot.managedPolicy(arn, 'session', { refreshed: true })) === undefined) {
       throw new ValidationError(`Policy ${arn} does not exist or is not attachable.`);
     }
   }
@@ -60,7 +64,7 @@ export async function assumeRole(ctx: StsContext, params: QueryParams): Promise<
   } catch {
     throw denied();
   }
-  const role = await ctx.snapshot.role(target.accountId, target.roleName);
+  const role = await ctx.snapshot.role(target.accountId, target.roleName, { refreshed: true });
   if (role === undefined || role.role.arn !== roleArn) throw denied();
 
   const chained = caller.kind === 'AssumedRole';
