@@ -14,6 +14,13 @@ function doc(d: Record<string, unknown>): PolicyDocument {
   return d as PolicyDocument;
 }
 
+/** The `Policies` property of a role, user or group: its inline policies. */
+function inlinePoliciesOf(
+  policies: { PolicyName: string; PolicyDocument: Record<string, unknown> }[] | undefined,
+): { policyName: string; document: PolicyDocument }[] {
+  return (policies ?? []).map((x) => ({ policyName: x.PolicyName, document: doc(x.PolicyDocument) }));
+}
+
 function codeSource(code: PropertiesOf<'AWS::Lambda::Function'>['Code'], at: TemplateNode): LambdaCodeSource {
   if (typeof code === 'string') return { path: code };
   if (code.ZipFile !== undefined) return { zipFile: code.ZipFile };
@@ -78,10 +85,7 @@ export function buildRecord(
           maxSessionDuration: p.MaxSessionDuration ?? 3600,
           managedPolicyArns: p.ManagedPolicyArns ?? [],
           ...(p.PermissionsBoundary !== undefined ? { permissionsBoundary: p.PermissionsBoundary } : {}),
-          inlinePolicies: (p.Policies ?? []).map((x) => ({
-            policyName: x.PolicyName,
-            document: doc(x.PolicyDocument),
-          })),
+          inlinePolicies: inlinePoliciesOf(p.Policies),
           tags: tagsOf(p.Tags),
         },
       };
@@ -153,10 +157,7 @@ export function buildRecord(
           groups: p.Groups ?? [],
           managedPolicyArns: p.ManagedPolicyArns ?? [],
           ...(p.PermissionsBoundary !== undefined ? { permissionsBoundary: p.PermissionsBoundary } : {}),
-          inlinePolicies: (p.Policies ?? []).map((x) => ({
-            policyName: x.PolicyName,
-            document: doc(x.PolicyDocument),
-          })),
+          inlinePolicies: inlinePoliciesOf(p.Policies),
           tags: tagsOf(p.Tags),
         },
       };
@@ -175,10 +176,7 @@ export function buildRecord(
           path,
           arn: iamArn('group', path, name),
           managedPolicyArns: p.ManagedPolicyArns ?? [],
-          inlinePolicies: (p.Policies ?? []).map((x) => ({
-            policyName: x.PolicyName,
-            document: doc(x.PolicyDocument),
-          })),
+          inlinePolicies: inlinePoliciesOf(p.Policies),
         },
       };
     }
