@@ -6,7 +6,6 @@
  * and starts the instances' metadata endpoints. `stop()` undoes it in reverse order, so
  * SIGINT/SIGTERM (handled by `cli/up.ts`) shut down cleanly and a restart keeps every row.
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { journalKey } from '../audit/journal-format.js';
@@ -27,6 +26,7 @@ import type { Store } from '../store/store.js';
 import { ensureAdminKey, writeAwsFiles, type AdminKey, type AwsFiles } from './admin.js';
 import { loadMasterKey } from './master-key.js';
 import { runSsrfLab } from '../delivery/imds/lab/ssrf.js';
+import { privateDataDirectory } from './data-dir.js';
 
 export interface ControlPlaneSettings {
   dataDir: string;
@@ -96,10 +96,7 @@ export async function startControlPlane(settings: ControlPlaneSettings): Promise
   const partition = settings.partition ?? 'aws';
   const offsetMs = (settings.clockOffsetSeconds ?? 0) * 1000;
   const now = (): number => Date.now() + offsetMs;
-  fs.mkdirSync(settings.dataDir, { recursive: true, mode: 0o700 });
-  // `mode` applies only to a directory mkdir creates: an existing one (0755 from a plain mkdir)
-  // is narrowed too, since it holds the master key, the store and the access log.
-  fs.chmodSync(settings.dataDir, 0o700);
+  privateDataDirectory(settings.dataDir);
   const master = loadMasterKey({ dataDir: settings.dataDir, ...(settings.env ? { env: settings.env } : {}) });
   const store = await openStore(settings.store ?? path.join(settings.dataDir, 'credplane.db'), { partition });
   const cleanup: (() => Promise<void> | void)[] = [() => store.close()];
