@@ -60,13 +60,3 @@ export async function verifyMfaCode(
   else attempts?.failed(device.serialNumber, input.now);
   return used ? 'accepted' : 'invalid-code';
 }
-
-/** `verifyMfaCode` as a yes or no: every failure is the same `false`. */
-export async function checkMfaCode(
-  store: Store,
-  open: SeedOpener,
-  input: { accountId: string; userName: string; serialNumber: string; code: string; now: number },
-  attempts?: MfaAttempts,
-): Promise<boolean> {
-  return (await verifyMfaCode(store, open, input, attempts)) === 'accepted';
-}

@@ -22,7 +22,7 @@ import {
 } from '@aws-sdk/client-iam';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MFA_FAILURES_BEFORE_LOCK, MFA_LOCK_MS, MfaAttempts } from '../control/mfa-attempts.js';
-import { checkMfaCode } from '../control/mfa-code.js';
+import { verifyMfaCode } from '../control/mfa-code.js';
 import { openSecret, sealSecret } from '../crypto/index.js';
 import { generateMasterKey } from '../crypto/master-key.js';
 import { totpCode, totpStep } from '../crypto/totp.js';
@@ -134,14 +134,14 @@ describe('virtual MFA devices', () => {
         AuthenticationCode2: codeAt(seed),
       }),
     );
-    const check = (code: string, user = 'admin') =>
-      checkMfaCode(h.ctx.store, h.ctx.accessKeys!.open!, {
+    const check = async (code: string, user = 'admin') =>
+      (await verifyMfaCode(h.ctx.store, h.ctx.accessKeys!.open!, {
         accountId: ACCOUNT,
         userName: user,
         serialNumber: serial,
         code,
         now: clock,
-      });
+      })) === 'accepted';
     expect(await check(codeAt(seed))).toBe(false);
     expect(await check(codeAt(seed, -1))).toBe(false);
     expect(await check(codeAt(seed, 1), 'alice')).toBe(false);
@@ -336,13 +336,13 @@ describe('ResyncMFADevice learns the device’s clock drift', () => {
         AuthenticationCode2: code2,
       }),
     );
-  const check = (serial: string, code: string, user = 'drifter') =>
-    checkMfaCode(
+  const check = async (serial: string, code: string, user = 'drifter') =>
+    (await verifyMfaCode(
       h.ctx.store,
       h.ctx.accessKeys!.open!,
       { accountId: ACCOUNT, userName: user, serialNumber: serial, code, now: clock },
       attempts,
-    );
+    )) === 'accepted';
   const drift = async (serial: string) => (await h.ctx.store.findMfaDevice(serial))!.driftSteps;
 
   it('refuses codes that are not two consecutive ones within ten steps, and the drift stays', async () => {

@@ -7,7 +7,7 @@
  * sealed under the master key, bound to the serial number. The API always returns both; the AWS
  * CLI's `--bootstrap-method` only chooses which one it writes to `--outfile`.
  */
-import { checkMfaCode, type SeedOpener } from '../control/mfa-code.js';
+import { type SeedOpener } from '../control/mfa-code.js';
 import type { OperationContext } from '../control/operation.js';
 import { encodeBase32 } from '../crypto/encoding.js';
 import {
@@ -274,18 +274,6 @@ const listVirtualMfaDevices: IamOperation = async (ctx, params) => {
   const members = await Promise.all(page.items.map((d) => deviceXml(ctx, d)));
   return pageXml('VirtualMFADevices', { ...page, items: members }, (x) => x);
 };
-
-/** For STS: `checkMfaCode` with the context's opener and clock. */
-export function mfaCodeChecker(ctx: OperationContext) {
-  return (userName: string, serialNumber: string, code: string): Promise<boolean> =>
-    checkMfaCode(ctx.store, sealing(ctx).open, {
-      accountId: ctx.accountId,
-      userName,
-      serialNumber,
-      code,
-      now: now(ctx),
-    });
-}
 
 export const mfaDeviceOperations: Record<string, IamOperation> = {
   CreateVirtualMFADevice: createVirtualMfaDevice,
